@@ -1,0 +1,57 @@
+"""One error type for everything a user can cause; the CLI catches it in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EXIT_USER_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class MirrorctlError(Exception):
+    """A problem the user can fix. Printed as one line, never as a traceback (unless --debug)."""
+
+    exit_code = EXIT_USER_ERROR
+
+    def __init__(self, message: str, *, path: Path | str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = display_path(self.path)
+            if self.line is not None:
+                where += f" line {self.line}"
+            where += ": "
+        return where + self.message
+
+
+class ConfigParseError(MirrorctlError):
+    """A tool's configuration file cannot be read the way the tool itself reads it."""
+
+
+class ProfileError(MirrorctlError):
+    """A profile file is missing, malformed or names an invalid URL."""
+
+
+class StoreError(MirrorctlError):
+    """Backups, locks and writes: the state mirrorctl keeps on disk."""
+
+
+class UsageError(MirrorctlError):
+    exit_code = EXIT_USAGE
+
+
+def display_path(path: Path | str) -> str:
+    """Show paths under the home directory as ~/..., the way users write them."""
+    import os
+
+    text = str(path)
+    home = os.path.expanduser("~")
+    if home and home != "~" and (text == home or text.startswith(home.rstrip(os.sep) + os.sep)):
+        return "~" + text[len(home.rstrip(os.sep)) :]
+    return text

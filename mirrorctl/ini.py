@@ -1,0 +1,235 @@
+"""A minimal, byte-preserving editor for pip's INI files (pure: old text in, new text out).
+
+Why not configparser or configupdater: configparser drops every comment when it writes, and configupdater
+(tried first) rewrites the lines it touches as ``key = value`` with LF endings, turning ``index-url: x`` into
+``index-url : x`` inside a CRLF file and appending new keys after the next section's leading comment. This editor
+finds sections and options exactly as pip's ``configparser.RawConfigParser`` does and replaces only the lines of
+the options it changes; every other byte (comments, blank lines, delimiters, line endings, non-ASCII text) is
+kept. Callers validate text with :func:`parse` (pip's own parser) before editing.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from mirrorctl.errors import ConfigParseError
+
+_SECTION = re.compile(r"\[(?P<header>.+)\]")  # configparser.RawConfigParser._SECT_TMPL
+_OPTION = re.compile(r"(?P<option>.*?)\s*(?P<vi>[=:])\s*(?P<value>.*)$")  # RawConfigParser._OPT_TMPL
+_KEY_LINE = re.compile(
+    r"^(?P<prefix>[ \t]*(?P<key>.*?)(?P<before>[ \t]*)(?P<vi>[=:])(?P<after>[ \t]*))(?P<value>[^\r\n]*?)"
+    r"(?P<eol>\r\n|\n|\r)?$"
+)
+
+
+def normalize_key(key: str) -> str:
+    """pip matches option names case-insensitively and treats '_' like '-'."""
+    return key.strip().lower().replace("_", "-").lstrip("-")
+
+
+def parse(text: str, path: Path | None = None) -> configparser.RawConfigParser:
+    """Parse ``text`` exactly as pip does; a file pip would refuse raises ConfigParseError with its line."""
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(text, source=str(path) if path else "<text>")
+    except configparser.ParsingError as exc:
+        line, content = exc.errors[0] if exc.errors else (None, "")
+        raise ConfigParseError(f"pip cannot parse this line: {content}", path=path, line=line) from None
+    except configparser.MissingSectionHeaderError as exc:
+        raise ConfigParseError(
+            f"text before the first [section] header: {exc.line!r}", path=path, line=exc.lineno
+        ) from None
+    except configparser.DuplicateSectionError as exc:
+        raise ConfigParseError(
+            f"section [{exc.section}] appears twice (pip refuses the whole file)", path=path, line=exc.lineno
+        ) from None
+    except configparser.DuplicateOptionError as exc:
+        raise ConfigParseError(
+            f"key '{exc.option}' appears twice in [{exc.section}] (pip refuses the whole file)",
+            path=path, line=exc.lineno,
+        ) from None
+    except configparser.Error as exc:
+        raise ConfigParseError(f"pip cannot parse this file: {exc.message}", path=path) from None
+    return parser
+
+
+@dataclass
+class _Option:
+    key: str  # normalized
+    start: int  # index of the key line
+    end: int  # one past the last line of its value (continuation lines included)
+
+    def multiline(self) -> bool:
+        return self.end - self.start > 1
+
+
+@dataclass
+class _Section:
+    name: str
+    header: int
+    options: list[_Option] = field(default_factory=list)
+    end: int = 0  # one past the last line belonging to the section
+
+
+class Document:
+    """Lines of an INI file with the section/option structure RawConfigParser would see."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines(keepends=True)
+        match = re.search(r"\r\n|\n|\r", text)
+        self.newline = match.group(0) if match else "\n"
+        self.sections: list[_Section] = []
+        self._scan()
+
+    def _scan(self) -> None:
+        section: _Section | None = None
+        option: _Option | None = None
+        option_indent = 0
+        for index, line in enumerate(self.lines):
+            stripped = line.strip()
+            if not stripped or stripped.startswith(("#", ";")):
+                continue  # comments and blank lines neither end nor extend a value by themselves
+            indent = len(line) - len(line.lstrip())
+            if section is not None and option is not None and indent > option_indent:
+                option.end = index + 1
+                section.end = index + 1
+                continue
+            header = _SECTION.match(stripped)
+            if header:
+                section = _Section(header.group("header"), index, end=index + 1)
+                self.sections.append(section)
+                option = None
+                continue
+            match = _OPTION.match(stripped)
+            if section is None or not match:
+                option = None  # parse() has already refused such files; stay tolerant here
+                continue
+            option = _Option(normalize_key(match.group("option")), index, index + 1)
+            option_indent = indent
+            section.options.append(option)
+            section.end = index + 1
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def section(self, name: str) -> _Section | None:
+        return next((s for s in self.sections if s.name == name), None)
+
+    def _delimiter_style(self) -> str:
+        """Write new keys the way this file already writes its keys ("key = v" when there are none)."""
+        for section in self.sections:
+            for option in section.options:
+                match = _KEY_LINE.match(self.lines[option.start])
+                if match:
+                    return match.group("before") + match.group("vi") + match.group("after")
+        return " = "
+
+    def _ensure_line_break(self, index: int) -> None:
+        if 0 <= index < len(self.lines) and not self.lines[index].endswith(("\n", "\r")):
+            self.lines[index] += self.newline
+
+
+def _render_value_lines(doc: Document, key_line: str, values: list[str], multiline: bool,
+                        continuation_indent: str) -> list[str]:
+    match = _KEY_LINE.match(key_line)
+    assert match is not None
+    prefix = match.group("prefix")
+    if not match.group("value") and not match.group("after") and match.group("before"):
+        prefix += " "  # "key =" with an empty value: keep "key = value" readable
+    eol = match.group("eol") or doc.newline
+    if multiline and len(values) > 1:
+        head = prefix.rstrip(" \t")
+        return [head + eol] + [continuation_indent + value + doc.newline for value in values]
+    return [prefix + " ".join(values) + eol]
+
+
+def get_values(text: str, section: str, keys: Iterable[str]) -> list[str] | None:
+    """Whitespace-split value of the first of ``keys`` written in ``section`` itself (None when absent)."""
+    doc = Document(text)
+    found = doc.section(section)
+    aliases = [normalize_key(k) for k in keys]
+    for option in found.options if found else []:
+        if option.key in aliases:
+            match = _KEY_LINE.match(doc.lines[option.start])
+            first = match.group("value") if match else ""
+            rest = [line for line in doc.lines[option.start + 1:option.end] if not line.strip().startswith(("#", ";"))]
+            return " ".join([first, *rest]).split()
+    return None
+
+
+def set_values(text: str, section: str, keys: Iterable[str], values: list[str], *, create: bool = True) -> str:
+    """Set the option (first name in ``keys``; any of them may already be present) to ``values``.
+
+    The existing option keeps its key spelling, delimiter, and single- or multi-line layout. A missing option
+    is added after the section's last option; a missing section is appended at the end (when ``create``).
+    """
+    doc = Document(text)
+    aliases = [normalize_key(k) for k in keys]
+    found = doc.section(section)
+    if found is None:
+        if not create:
+            return text
+        if doc.lines:
+            doc._ensure_line_break(len(doc.lines) - 1)
+            if doc.lines[-1].strip():
+                doc.lines.append(doc.newline)
+        doc.lines.append(f"[{section}]{doc.newline}")
+        doc.lines.append(f"{list(keys)[0]}{doc._delimiter_style()}{' '.join(values)}{doc.newline}")
+        return doc.text()
+    matches = [o for o in found.options if o.key in aliases]
+    if not matches:
+        if not create:
+            return text
+        anchor = found.options[-1].end if found.options else found.header + 1
+        doc._ensure_line_break(anchor - 1)
+        doc.lines.insert(anchor, f"{list(keys)[0]}{doc._delimiter_style()}{' '.join(values)}{doc.newline}")
+        return doc.text()
+    first, duplicates = matches[0], matches[1:]
+    continuation = "    "
+    if first.multiline():
+        for line in doc.lines[first.start + 1:first.end]:
+            if line.strip() and not line.strip().startswith(("#", ";")):
+                continuation = line[: len(line) - len(line.lstrip())]
+                break
+    replacement = _render_value_lines(doc, doc.lines[first.start], values, first.multiline(), continuation)
+    # Remove later aliases (e.g. pypi-url next to index-url) bottom-up so indices stay valid.
+    for option in sorted(duplicates, key=lambda o: o.start, reverse=True):
+        del doc.lines[option.start:option.end]
+    doc.lines[first.start:first.end] = replacement
+    return doc.text()
+
+
+def remove_option(text: str, section: str, keys: Iterable[str], *, drop_empty_section: bool = True) -> str:
+    """Remove every alias in ``keys`` from ``section``; a section left with nothing in it goes too."""
+    doc = Document(text)
+    aliases = [normalize_key(k) for k in keys]
+    found = doc.section(section)
+    if found is None:
+        return text
+    matches = [o for o in found.options if o.key in aliases]
+    if not matches:
+        return text
+    for option in sorted(matches, key=lambda o: o.start, reverse=True):
+        del doc.lines[option.start:option.end]
+    if drop_empty_section:
+        rescanned = Document(doc.text())
+        again = rescanned.section(section)
+        body = rescanned.lines[again.header + 1:again.end] if again else []
+        if again is not None and not again.options and all(not line.strip() for line in body):
+            del rescanned.lines[again.header:again.end]
+            if again.header == len(rescanned.lines):  # it was the last section: drop the blank lines before it
+                while rescanned.lines and not rescanned.lines[-1].strip():
+                    rescanned.lines.pop()
+            return rescanned.text()
+    return doc.text()
+
+
+def sections_with(text: str, keys: Iterable[str]) -> list[str]:
+    """Names of the sections that set any of ``keys``."""
+    doc = Document(text)
+    aliases = [normalize_key(k) for k in keys]
+    return [s.name for s in doc.sections if any(o.key in aliases for o in s.options)]

@@ -1,0 +1,100 @@
+"""Every location mirrorctl reads or writes, resolved in one order:
+
+mirrorctl's own override variable -> the tool's own variables (PIP_CONFIG_FILE, CONDARC, XDG_*) -> platform
+defaults. Tool-specific file lists live in each ``targets/<tool>.py`` and are built from the helpers here, so
+adding a tool never touches this module.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+#: Where mirrorctl keeps its own profiles and backups instead of the platform directories.
+MIRRORCTL_HOME = "MIRRORCTL_HOME"
+#: Prefix for system-wide locations (/etc, /var/lib, C:\ProgramData, /Library). Lets the test suite and
+#: chroot users keep the real system files out of the picture.
+MIRRORCTL_SYSTEM_ROOT = "MIRRORCTL_SYSTEM_ROOT"
+
+
+def platform() -> str:
+    """'linux', 'darwin' or 'win32' (every other Unix is treated like Linux, as pip does)."""
+    if sys.platform.startswith("win"):
+        return "win32"
+    if sys.platform == "darwin":
+        return "darwin"
+    return "linux"
+
+
+def env_path(name: str) -> Path | None:
+    """A path from the environment; unset and empty both mean 'not given'."""
+    value = os.environ.get(name)
+    return Path(value) if value else None
+
+
+def home() -> Path:
+    return Path(os.path.expanduser("~"))
+
+
+def system_path(*parts: str) -> Path:
+    """A system-wide location such as ('/etc', 'pip.conf'), under MIRRORCTL_SYSTEM_ROOT when it is set."""
+    root = env_path(MIRRORCTL_SYSTEM_ROOT)
+    path = Path(*parts)
+    if root is None:
+        return path
+    relative = path.relative_to(path.anchor) if path.anchor else path
+    return root / relative
+
+
+def xdg_config_home() -> Path:
+    return env_path("XDG_CONFIG_HOME") or home() / ".config"
+
+
+def xdg_config_dirs() -> list[Path]:
+    value = os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
+    return [system_path(p) for p in value.split(os.pathsep) if p]
+
+
+def appdata() -> Path:
+    return env_path("APPDATA") or home() / "AppData" / "Roaming"
+
+
+def mirrorctl_config_dir() -> Path:
+    """User profiles live here (``<dir>/profiles/*.toml``)."""
+    override = env_path(MIRRORCTL_HOME)
+    if override is not None:
+        return override
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("mirrorctl", appauthor=False))
+
+
+def mirrorctl_state_dir() -> Path:
+    """Backups and the lock file live here."""
+    override = env_path(MIRRORCTL_HOME)
+    if override is not None:
+        return override / "state"
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("mirrorctl", appauthor=False))
+
+
+def user_profiles_dir() -> Path:
+    return mirrorctl_config_dir() / "profiles"
+
+
+def backups_dir() -> Path:
+    return mirrorctl_state_dir() / "backups"
+
+
+def lock_file() -> Path:
+    return mirrorctl_state_dir() / "lock"
+
+
+def builtin_profiles_dir() -> Path:
+    """Inside an installed wheel the profiles sit in the package; in a source checkout, beside it."""
+    packaged = Path(__file__).resolve().parent / "profiles"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "profiles"

@@ -1,0 +1,355 @@
+"""Profiles: named mirror sets, built in (``profiles/*.toml``) or the user's own (same schema).
+
+A profile may cover only part of a tool. USTC, for example, mirrors conda-forge and bioconda but not
+``pkgs/main``; its conda section then has ``custom_channels`` and no ``default_channels``, and switching to it
+sends ``defaults`` back upstream instead of inventing URLs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from mirrorctl import paths
+from mirrorctl.errors import MirrorctlError, ProfileError
+from mirrorctl.urls import check_url, join, normalize
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
+#: Cloud channels a user profile made from ``--anaconda BASE`` mirrors by default.
+DEFAULT_CLOUD_CHANNELS = ("conda-forge", "bioconda", "pytorch")
+
+
+@dataclass(frozen=True)
+class PypiMirror:
+    index: str
+    verified: bool
+    source: str = ""
+    #: Other spellings of the same index (used to recognise it in existing configuration).
+    also: tuple[str, ...] = ()
+
+    def matches(self, url: str) -> bool:
+        wanted = normalize(url)
+        return any(normalize(candidate) == wanted for candidate in (self.index, *self.also))
+
+
+@dataclass(frozen=True)
+class CondaMirror:
+    #: URLs that the ``defaults`` multichannel resolves to; empty when the mirror does not carry pkgs/main.
+    default_channels: tuple[str, ...]
+    #: channel name -> base URL, so that ``conda-forge`` resolves to ``<base>/conda-forge``.
+    custom_channels: Mapping[str, str]
+    verified: bool
+    source: str = ""
+
+    @property
+    def covers_defaults(self) -> bool:
+        return bool(self.default_channels)
+
+
+@dataclass(frozen=True)
+class PytorchIndex:
+    url: str
+    #: "index" (use with --index-url/--extra-index-url) or "find-links" (a flat page, use with -f).
+    kind: str
+    verified: bool
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    title: str
+    homepage: str
+    builtin: bool
+    path: Path
+    aliases: tuple[str, ...] = ()
+    pypi: PypiMirror | None = None
+    conda: CondaMirror | None = None
+    pytorch: PytorchIndex | None = None
+    notes: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "built-in" if self.builtin else "user"
+
+    def covers(self) -> list[str]:
+        parts = []
+        if self.pypi:
+            parts.append("pypi" + ("" if self.pypi.verified else "?"))
+        if self.conda:
+            what = []
+            if self.conda.default_channels:
+                what.append("defaults")
+            if self.conda.custom_channels:
+                what.append(f"{len(self.conda.custom_channels)} channels")
+            parts.append("conda(" + "+".join(what) + ")" + ("" if self.conda.verified else "?"))
+        if self.pytorch:
+            parts.append("pytorch" + ("" if self.pytorch.verified else "?"))
+        return parts
+
+
+@dataclass(frozen=True)
+class ProfileSet:
+    """Every profile that loaded, plus one error per file that did not (the others keep working)."""
+
+    profiles: tuple[Profile, ...]
+    problems: tuple[ProfileError, ...] = field(default=())
+
+    def get(self, name: str) -> Profile:
+        wanted = name.strip().lower()
+        for profile in self.profiles:
+            if profile.name == wanted or wanted in profile.aliases:
+                return profile
+        for problem in self.problems:
+            if problem.path is not None and Path(problem.path).stem == wanted:
+                raise problem
+        known = ", ".join(p.name for p in self.profiles)
+        raise MirrorctlError(f"no profile named {name!r} (known: {known})")
+
+    def names(self) -> list[str]:
+        return [p.name for p in self.profiles]
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    try:
+        import tomllib  # Python 3.11+: fast, in the standard library
+    except ImportError:  # pragma: no cover - Python 3.9/3.10
+        import tomlkit
+
+        try:
+            return tomlkit.parse(text).unwrap()
+        except tomlkit.exceptions.ParseError as exc:
+            raise ProfileError(f"invalid TOML: {exc}", path=path, line=getattr(exc, "line", None)) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ProfileError(f"invalid TOML: {message}", path=path, line=int(match.group(1)) if match else None) from None
+
+
+class _Reader:
+    """Typed access to one profile table, with errors that name the file and the key."""
+
+    def __init__(self, path: Path, data: Mapping[str, Any], prefix: str = "") -> None:
+        self.path, self.data, self.prefix = path, data, prefix
+
+    def fail(self, key: str, problem: str) -> ProfileError:
+        return ProfileError(f"key '{self.prefix}{key}' {problem}", path=self.path)
+
+    def string(self, key: str, default: str | None = None) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str):
+            raise self.fail(key, "is required and must be a string" if value is None else "must be a string")
+        return value
+
+    def url(self, key: str) -> str:
+        value = self.data.get(key)
+        problem = check_url(value)
+        if problem:
+            raise self.fail(key, problem)
+        return str(value)
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(key, "must be true or false")
+        return value
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, "must be a list of strings")
+        return tuple(value)
+
+    def urls(self, key: str) -> tuple[str, ...]:
+        values = self.strings(key)
+        for index, value in enumerate(values):
+            problem = check_url(value)
+            if problem:
+                raise self.fail(f"{key}[{index}]", problem)
+        return values
+
+    def table(self, key: str) -> _Reader | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self.fail(key, "must be a table")
+        return _Reader(self.path, value, f"{self.prefix}{key}.")
+
+
+def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Profile:
+    root = _Reader(path, data)
+    name = root.string("name", path.stem).lower()
+    if not NAME_PATTERN.match(name):
+        raise root.fail("name", "must be lower-case letters, digits, '.', '_' or '-'")
+    pypi = conda = pytorch = None
+    section = root.table("pypi")
+    if section:
+        pypi = PypiMirror(
+            index=section.url("index"),
+            verified=section.boolean("verified", False),
+            source=section.string("source", ""),
+            also=section.urls("also"),
+        )
+    section = root.table("conda")
+    if section:
+        custom = section.table("custom_channels")
+        channels: dict[str, str] = {}
+        if custom:
+            for channel in custom.data:
+                channels[channel] = custom.url(channel)
+        conda = CondaMirror(
+            default_channels=section.urls("default_channels"),
+            custom_channels=channels,
+            verified=section.boolean("verified", False),
+            source=section.string("source", ""),
+        )
+        if not conda.default_channels and not conda.custom_channels:
+            raise root.fail("conda", "needs default_channels or custom_channels")
+    section = root.table("pytorch")
+    if section:
+        kind = section.string("kind", "index")
+        if kind not in ("index", "find-links"):
+            raise section.fail("kind", "must be 'index' or 'find-links'")
+        pytorch = PytorchIndex(
+            url=section.url("url"), kind=kind, verified=section.boolean("verified", False),
+            source=section.string("source", ""),
+        )
+    if not (pypi or conda):
+        raise ProfileError("a profile needs a [pypi] or a [conda] table", path=path)
+    homepage = root.string("homepage", "")
+    if homepage and check_url(homepage):
+        raise root.fail("homepage", check_url(homepage) or "")
+    return Profile(
+        name=name,
+        title=root.string("title", name),
+        homepage=homepage,
+        builtin=builtin,
+        path=path,
+        aliases=tuple(a.lower() for a in root.strings("aliases")),
+        pypi=pypi,
+        conda=conda,
+        pytorch=pytorch,
+        notes=root.string("notes", ""),
+    )
+
+
+def load_file(path: Path, *, builtin: bool) -> Profile:
+    try:
+        data = _read_toml(path)
+    except OSError as exc:
+        raise ProfileError(f"cannot read: {exc.strerror}", path=path) from None
+    except UnicodeDecodeError:
+        raise ProfileError("is not UTF-8 text", path=path) from None
+    return parse_profile(path, data, builtin=builtin)
+
+
+def _toml_files(directory: Path) -> list[Path]:
+    try:
+        return sorted(p for p in directory.iterdir() if p.suffix == ".toml" and p.is_file())
+    except FileNotFoundError:
+        return []
+
+
+def load_profiles() -> ProfileSet:
+    """Built-in profiles first, then the user's; a user profile replaces a built-in of the same name."""
+    by_name: dict[str, Profile] = {}
+    problems: list[ProfileError] = []
+    for directory, builtin in ((paths.builtin_profiles_dir(), True), (paths.user_profiles_dir(), False)):
+        for path in _toml_files(directory):
+            try:
+                profile = load_file(path, builtin=builtin)
+            except ProfileError as exc:
+                problems.append(exc)
+                continue
+            by_name[profile.name] = profile
+    return ProfileSet(tuple(by_name.values()), tuple(problems))
+
+
+def find_pypi_profile(profiles: Iterable[Profile], url: str) -> Profile | None:
+    return next((p for p in profiles if p.pypi and p.pypi.matches(url)), None)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# User profiles: add / remove
+
+
+def user_profile_document(
+    name: str, *, pypi: str | None, anaconda: str | None, title: str | None, channels: Iterable[str] = ()
+) -> str:
+    """The TOML text of a new user profile (pure, so it can be shown before it is written)."""
+    import tomlkit
+
+    if not NAME_PATTERN.match(name):
+        raise MirrorctlError(f"profile name {name!r} must be lower-case letters, digits, '.', '_' or '-'")
+    if not pypi and not anaconda:
+        raise MirrorctlError("give --pypi URL, --anaconda BASE, or both")
+    for option, value in (("--pypi", pypi), ("--anaconda", anaconda)):
+        if value is not None and check_url(value):
+            raise MirrorctlError(f"{option} {check_url(value)}")
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("A mirrorctl profile (added with `mirrorctl profile add`). Edit freely."))
+    doc["name"] = name
+    doc["title"] = title or name
+    doc["aliases"] = tomlkit.array()
+    if pypi:
+        table = tomlkit.table()
+        table["index"] = pypi.rstrip("/") if pypi.rstrip("/").endswith("/simple") else pypi
+        table["verified"] = False
+        table["source"] = "added by the user"
+        doc["pypi"] = table
+    if anaconda:
+        base = anaconda.rstrip("/")
+        table = tomlkit.table()
+        table["verified"] = False
+        table["source"] = "added by the user"
+        table["default_channels"] = [join(base, "pkgs", sub) for sub in ("main", "r", "msys2")]
+        custom = tomlkit.table()
+        for channel in channels or DEFAULT_CLOUD_CHANNELS:
+            custom[channel] = join(base, "cloud")
+        table["custom_channels"] = custom
+        doc["conda"] = table
+    return tomlkit.dumps(doc)
+
+
+def add_user_profile(
+    name: str, *, pypi: str | None, anaconda: str | None, title: str | None, channels: Iterable[str] = ()
+) -> Profile:
+    from mirrorctl.store import atomic_write
+
+    text = user_profile_document(name, pypi=pypi, anaconda=anaconda, title=title, channels=channels)
+    path = paths.user_profiles_dir() / f"{name}.toml"
+    if path.exists():
+        raise MirrorctlError(f"profile {name!r} already exists; remove it first (mirrorctl profile remove {name})",
+                             path=path)
+    profile = parse_profile(path, _toml_loads(text), builtin=False)  # validate before writing
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, text.encode("utf-8"))
+    return profile
+
+
+def remove_user_profile(name: str) -> Path:
+    path = paths.user_profiles_dir() / f"{name.lower()}.toml"
+    if not path.is_file():
+        builtin = paths.builtin_profiles_dir() / f"{name.lower()}.toml"
+        if builtin.is_file():
+            raise MirrorctlError(f"{name!r} is a built-in profile and cannot be removed")
+        raise MirrorctlError(f"no user profile named {name!r} in {paths.user_profiles_dir()}")
+    os.unlink(path)
+    return path
+
+
+def _toml_loads(text: str) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover
+        import tomlkit
+
+        return tomlkit.parse(text).unwrap()
+    return tomllib.loads(text)

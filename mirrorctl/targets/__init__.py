@@ -1,0 +1,107 @@
+"""One module per tool whose configuration mirrorctl edits.
+
+Each module in this package defines:
+
+- ``NAME`` (what ``--only`` accepts), ``ECOSYSTEM`` (the profile table it reads: "pypi" or "conda"), ``ORDER``;
+- ``plan_use(profile, profiles) -> list[FileEdit]`` and ``plan_reset(profiles) -> list[FileEdit]``: read the
+  files, validate them the way the tool does, render the new text; pure apart from reading;
+- ``inspect(profiles) -> TargetState``: what is really in effect, where it comes from, what overrides it.
+
+Modules are discovered, so adding a tool (uv, pdm, pixi) is one new file here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from mirrorctl.errors import ConfigParseError, UsageError
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """One file a command will change: its bytes before and after (None: the file does not exist)."""
+
+    target: str
+    path: Path
+    old: bytes | None
+    new: bytes | None
+    #: One-line summaries of what changes, for the user ("index-url: pypi.org -> tuna").
+    changes: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a value comes from: a file (with a section for INI files) or an environment variable."""
+
+    file: str | None = None
+    section: str | None = None
+    env: str | None = None
+
+    def describe(self) -> str:
+        if self.env:
+            return f"environment variable {self.env}"
+        if self.file and self.section:
+            return f"{self.file} [{self.section}]"
+        return self.file or "built-in default"
+
+
+@dataclass(frozen=True)
+class TargetState:
+    """What one tool really uses, for `mirrorctl current` and `list`."""
+
+    target: str
+    #: The profile whose URLs are in effect, "custom" for URLs no profile has, or None when nothing is read.
+    profile: str | None
+    #: Tool-specific details (index URL, channels ...), JSON-ready.
+    details: dict[str, Any]
+    files: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    problems: tuple[str, ...] = field(default=())
+
+
+def all_targets() -> list[ModuleType]:
+    modules = [
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in pkgutil.iter_modules(__path__)
+        if not info.name.startswith("_")
+    ]
+    return sorted(modules, key=lambda m: m.ORDER)
+
+
+def selected(only: str | None) -> list[ModuleType]:
+    modules = all_targets()
+    if only is None:
+        return modules
+    chosen = [m for m in modules if m.NAME == only]
+    if not chosen:
+        raise UsageError(f"unknown tool {only!r} (choose from {', '.join(m.NAME for m in modules)})")
+    return chosen
+
+
+def read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ConfigParseError("is a directory, not a file", path=path) from None
+    except OSError as exc:
+        raise ConfigParseError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+def decode(data: bytes | None) -> str:
+    """Text whose unknown bytes survive a round trip (re-encode with :func:`encode`)."""
+    return "" if data is None else data.decode("utf-8", "surrogateescape")
+
+
+def encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")

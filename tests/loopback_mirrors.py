@@ -1,0 +1,322 @@
+"""A fleet of fake package mirrors on 127.0.0.1, for the probe tests and ``benchmarks/probe.py``.
+
+Each mirror is a ``ThreadingHTTPServer`` on port 0 serving the few paths the prober asks for (the simple page of
+``pip``, a channel's ``noarch/repodata.json``, one wheel), after a configurable delay with jitter, or misbehaving
+in one of the ways real mirrors and networks do. Nothing here ever leaves the loopback interface.
+
+Shutdown is bounded: handlers that hang or sleep wait on one ``threading.Event`` that closing the fleet sets,
+open keep-alive sockets are shut down so their threads stop reading, and every thread is a daemon. A fleet also
+closes itself after ``lifetime`` seconds, so a test that forgets to close it cannot leave servers behind.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import threading
+from dataclasses import dataclass
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Sequence
+
+from mirrorctl.profiles import Profile, parse_profile
+
+#: The newest serial of the ``pip`` project in the fleet; a "stale" mirror serves an older one.
+SERIAL = 25_000_000
+STALE_SERIAL = SERIAL - 1_234
+#: Last-Modified of the repodata everywhere; a "stale" mirror's copy is three days older.
+LAST_MODIFIED = 1_790_000_000.0
+STALE_LAST_MODIFIED = LAST_MODIFIED - 3 * 86_400
+#: Longest a hanging handler waits before giving up on its own, should the fleet never be closed.
+MAX_HANG_S = 60.0
+
+BEHAVIOURS = ("ok", "hang", "500", "portal", "stale", "redirect", "closed")
+WHEEL = "pip-24.0-py3-none-any.whl"
+PORTAL_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Welcome to Hotel WiFi</title></head>"
+    b"<body><h1>Please log in</h1><a href='/login'>Accept the terms</a></body></html>"
+)
+
+
+@dataclass(frozen=True)
+class MirrorSpec:
+    """How one fake mirror behaves.
+
+    ``behaviour`` is one of:
+    ``ok``; ``hang`` (accepts the connection, reads the request, never answers); ``500``; ``portal`` (200 with an
+    unrelated login page on every path, like a captive portal or a soft-404); ``stale`` (fine, but with an older
+    serial and Last-Modified); ``redirect`` (302 to the same path on the mirror named ``redirect_to``);
+    ``closed`` (no server at all: a port that was bound, then closed, so connecting is refused).
+    """
+
+    name: str
+    delay: float = 0.0
+    jitter: float = 0.0
+    behaviour: str = "ok"
+    redirect_to: str | None = None
+    #: Answer ``Accept: application/vnd.pypi.simple.v1+json`` with PEP 691 JSON instead of HTML.
+    pep691: bool = False
+    wheel_bytes: int = 256 * 1024
+    repodata_bytes: int = 64 * 1024
+
+    def __post_init__(self) -> None:
+        if self.behaviour not in BEHAVIOURS:
+            raise ValueError(f"unknown behaviour {self.behaviour!r}")
+        if (self.behaviour == "redirect") != (self.redirect_to is not None):
+            raise ValueError("redirect_to goes with behaviour='redirect', and only with it")
+
+    @property
+    def serial(self) -> int:
+        return STALE_SERIAL if self.behaviour == "stale" else SERIAL
+
+    @property
+    def last_modified(self) -> float:
+        return STALE_LAST_MODIFIED if self.behaviour == "stale" else LAST_MODIFIED
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, spec: MirrorSpec, fleet: Fleet, seed: int) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.spec = spec
+        self.fleet = fleet
+        self.rng = random.Random(seed)
+        self.seen: list[SeenRequest] = []
+        self.connections: set[socket.socket] = set()
+        self.lock = threading.Lock()
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        with self.lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)  # type: ignore[arg-type]
+
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
+        with self.lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def pause(self) -> float:
+        """This request's delay: the mean plus uniform jitter, never negative."""
+        with self.lock:
+            offset = self.rng.uniform(-self.spec.jitter, self.spec.jitter) if self.spec.jitter else 0.0
+        return max(0.0, self.spec.delay + offset)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real mirrors do
+    #: Headers and body go out in separate writes; with Nagle on, delayed ACKs would add ~40 ms to each body.
+    disable_nagle_algorithm = True
+    server: _Server
+    #: Idle keep-alive connections are dropped after this long, so no handler thread reads forever.
+    timeout = 30
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature from the base class
+        """Keep test output quiet."""
+
+    def do_HEAD(self) -> None:  # noqa: N802 - name fixed by BaseHTTPRequestHandler
+        self._answer(head=True)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._answer(head=False)
+
+    def _answer(self, *, head: bool) -> None:
+        server, spec = self.server, self.server.spec
+        with server.lock:
+            server.seen.append(SeenRequest(self.command, self.path, dict(self.headers.items())))
+        stop = server.fleet.stopping
+        if spec.behaviour == "hang":
+            stop.wait(MAX_HANG_S)
+            self.close_connection = True
+            return
+        if stop.wait(server.pause()):
+            self.close_connection = True
+            return
+        if spec.behaviour == "500":
+            self._send(500, b"Internal Server Error\n", "text/plain", head=head)
+        elif spec.behaviour == "portal":
+            self._send(200, PORTAL_PAGE, "text/html; charset=utf-8", head=head)
+        elif spec.behaviour == "redirect":
+            assert spec.redirect_to is not None
+            self.send_response(302)
+            self.send_header("Location", server.fleet.base_url(spec.redirect_to) + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            self._serve_content(head=head)
+
+    def _serve_content(self, *, head: bool) -> None:
+        spec = self.server.spec
+        path = self.path.split("?", 1)[0]
+        if path == "/simple/pip/":
+            if spec.pep691 and "application/vnd.pypi.simple.v1+json" in self.headers.get("Accept", ""):
+                self._send(200, _pypi_json(spec), "application/vnd.pypi.simple.v1+json", head=head)
+            else:
+                self._send(200, _pypi_html(spec), "text/html; charset=utf-8", head=head)
+        elif path.endswith("/noarch/repodata.json"):
+            body = _repodata(spec.repodata_bytes)
+            self._send(200, body, "application/json", head=head, last_modified=spec.last_modified, ranged=True)
+        elif path == f"/packages/{WHEEL}":
+            self._send(200, b"\0" * spec.wheel_bytes, "application/octet-stream", head=head, ranged=True)
+        else:
+            self._send(404, b"Not Found\n", "text/plain", head=head)
+
+    def _send(
+        self, status: int, body: bytes, content_type: str, *, head: bool, last_modified: float | None = None,
+        ranged: bool = False,
+    ) -> None:
+        byte_range = _parse_range(self.headers.get("Range")) if ranged and status == 200 else None
+        if byte_range is not None:
+            first, last = byte_range
+            last = min(last, len(body) - 1)
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {first}-{last}/{len(body)}")
+            body = body[first : last + 1]
+        else:
+            self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if last_modified is not None:
+            self.send_header("Last-Modified", formatdate(last_modified, usegmt=True))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+
+def _parse_range(header: str | None) -> tuple[int, int] | None:
+    """The one form the prober sends, ``bytes=first-last``; anything else is served whole."""
+    if not header or not header.startswith("bytes="):
+        return None
+    first, _, last = header[len("bytes=") :].partition("-")
+    if not (first.isdigit() and last.isdigit()):
+        return None
+    return int(first), int(last)
+
+
+def _pypi_html(spec: MirrorSpec) -> bytes:
+    links = "\n".join(
+        f'    <a href="../../packages/{name}#sha256={"0" * 64}">{name}</a><br/>'
+        for name in ("pip-23.3.tar.gz", "pip-23.3-py3-none-any.whl", "pip-24.0.tar.gz", WHEEL)
+    )
+    page = (
+        "<!DOCTYPE html>\n<html>\n  <head>\n    <title>Links for pip</title>\n  </head>\n  <body>\n"
+        f"    <h1>Links for pip</h1>\n{links}\n  </body>\n</html>\n<!--SERIAL {spec.serial}-->\n"
+    )
+    return page.encode()
+
+
+def _pypi_json(spec: MirrorSpec) -> bytes:
+    files = [
+        {"filename": name, "url": f"../../packages/{name}", "hashes": {"sha256": "0" * 64}}
+        for name in ("pip-24.0.tar.gz", WHEEL)
+    ]
+    document = {"meta": {"api-version": "1.1", "_last-serial": spec.serial}, "name": "pip", "files": files}
+    return json.dumps(document).encode()
+
+
+def _repodata(size: int) -> bytes:
+    head = b'{"info": {"subdir": "noarch"}, "packages": {}, "padding": "'
+    tail = b'"}\n'
+    return head + b"x" * max(0, size - len(head) - len(tail)) + tail
+
+
+class Fleet:
+    """Start the mirrors in ``specs``; use as a context manager so they always stop."""
+
+    def __init__(self, specs: Sequence[MirrorSpec], *, seed: int = 0, lifetime: float = 300.0) -> None:
+        names = [spec.name for spec in specs]
+        if len(set(names)) != len(names):
+            raise ValueError("mirror names must be unique")
+        self.specs = {spec.name: spec for spec in specs}
+        self.stopping = threading.Event()
+        self._servers: dict[str, _Server] = {}
+        self._threads: list[threading.Thread] = []
+        self._closed_ports: dict[str, int] = {}
+        self._seed = seed
+        self._lifetime = lifetime
+        self._timer: threading.Timer | None = None
+
+    def __enter__(self) -> Fleet:
+        try:
+            for index, spec in enumerate(self.specs.values()):
+                if spec.behaviour == "closed":
+                    self._closed_ports[spec.name] = _closed_port()
+                    continue
+                server = _Server(spec, self, seed=self._seed * 1_000 + index)
+                thread = threading.Thread(
+                    target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"mirror-{spec.name}",
+                    daemon=True,
+                )
+                self._servers[spec.name] = server
+                self._threads.append(thread)
+                thread.start()
+        except BaseException:
+            self.close()
+            raise
+        self._timer = threading.Timer(self._lifetime, self.close)
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop every server: release hanging handlers, end the accept loops, drop open connections."""
+        self.stopping.set()
+        if self._timer is not None and self._timer is not threading.current_thread():
+            self._timer.cancel()
+        for server in self._servers.values():
+            server.shutdown()
+            with server.lock:
+                connections = list(server.connections)
+            for connection in connections:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # already closed by the client
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._servers.clear()
+        self._threads.clear()
+
+    def base_url(self, name: str) -> str:
+        if name in self._closed_ports:
+            return f"http://127.0.0.1:{self._closed_ports[name]}"
+        return f"http://127.0.0.1:{self._servers[name].server_port}"
+
+    def profile(self, name: str, *, conda_layout: str = "defaults") -> Profile:
+        """A user profile for mirror ``name``: its ``/simple`` index and its ``pkgs/main`` (or cloud) channel."""
+        base = self.base_url(name)
+        conda: dict[str, object]
+        if conda_layout == "defaults":
+            conda = {"default_channels": [f"{base}/pkgs/main", f"{base}/pkgs/r"]}
+        else:
+            conda = {"custom_channels": {"conda-forge": f"{base}/cloud"}}
+        data = {"name": name, "pypi": {"index": f"{base}/simple"}, "conda": conda}
+        return parse_profile(Path(f"/nonexistent/{name}.toml"), data, builtin=False)
+
+    def profiles(self) -> list[Profile]:
+        return [self.profile(name) for name in self.specs]
+
+    def requests(self, name: str) -> list[SeenRequest]:
+        server = self._servers[name]
+        with server.lock:
+            return list(server.seen)
+
+
+def _closed_port() -> int:
+    """A port nothing listens on: bind it, note the number, close it. Connecting is then refused."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

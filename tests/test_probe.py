@@ -1,0 +1,363 @@
+"""The prober against real HTTP servers on 127.0.0.1 (see loopback_mirrors.py); nothing reaches the internet."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from loopback_mirrors import SERIAL, STALE_LAST_MODIFIED, STALE_SERIAL, WHEEL, Fleet, MirrorSpec
+
+from mirrorctl import __version__, probe
+from mirrorctl.probe import ProbeResult, ProbeTarget, run_bench, targets_for
+from mirrorctl.profiles import Profile, parse_profile
+from mirrorctl.rank import fastest
+
+
+def loopback_client() -> httpx.AsyncClient:
+    """Proxy variables in the environment must never send loopback traffic elsewhere."""
+    return probe.make_client(trust_env=False)
+
+
+def bench(profiles: list[Profile], **options: Any) -> list[ProbeResult]:
+    return run_bench(profiles, client_factory=loopback_client, **options)
+
+
+def by_name(results: list[ProbeResult], target: str) -> dict[str, ProbeResult]:
+    return {r.profile: r for r in results if r.target == target}
+
+
+def order(results: list[ProbeResult], target: str) -> list[str]:
+    return [r.profile for r in results if r.target == target]
+
+
+def profile(name: str, *, pypi: str | None = None, conda: dict[str, Any] | None = None) -> Profile:
+    data: dict[str, Any] = {"name": name}
+    if pypi:
+        data["pypi"] = {"index": pypi}
+    if conda:
+        data["conda"] = conda
+    return parse_profile(Path(f"/nonexistent/{name}.toml"), data, builtin=False)
+
+
+def probe_targets(targets: list[ProbeTarget], **options: Any) -> list[ProbeResult]:
+    async def run() -> list[ProbeResult]:
+        async with loopback_client() as client:
+            return await probe.probe_all(targets, client=client, **options)
+
+    return asyncio.run(run())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What is probed
+
+
+def test_targets_are_the_pip_page_and_a_small_repodata() -> None:
+    tuna = profile(
+        "tuna", pypi="https://m.example/pypi/simple",
+        conda={"default_channels": ["https://m.example/anaconda/pkgs/main", "https://m.example/anaconda/pkgs/r"],
+               "custom_channels": {"conda-forge": "https://m.example/anaconda/cloud"}},
+    )
+    ustc = profile("ustc", conda={"custom_channels": {"bioconda": "https://u.example/cloud",
+                                                      "conda-forge": "https://u.example/cloud"}})
+    other = profile("other", conda={"custom_channels": {"bioconda": "https://o.example/cloud"}})
+
+    assert targets_for([tuna, ustc, other]) == [
+        ProbeTarget("tuna", "pypi", "https://m.example/pypi/simple/pip/", "pip"),
+        ProbeTarget("tuna", "conda", "https://m.example/anaconda/pkgs/main/noarch/repodata.json", "pkgs/main"),
+        ProbeTarget("ustc", "conda", "https://u.example/cloud/conda-forge/noarch/repodata.json", "conda-forge"),
+        ProbeTarget("other", "conda", "https://o.example/cloud/bioconda/noarch/repodata.json", "bioconda"),
+    ]
+    assert [t.target for t in targets_for([tuna, ustc], only="pypi")] == ["pypi"]
+    assert [t.profile for t in targets_for([tuna, ustc], only="conda")] == ["tuna", "ustc"]
+    with pytest.raises(ValueError):
+        targets_for([tuna], only="pip")
+
+
+def test_requests_are_small_polite_and_never_the_root_index() -> None:
+    with Fleet([MirrorSpec("m")]) as fleet:
+        results = bench([fleet.profile("m")], samples=2, max_samples=2)
+        seen = fleet.requests("m")
+
+    assert all(r.ok for r in results), results
+    assert {(r.method, r.path) for r in seen} == {
+        ("GET", "/simple/pip/"), ("GET", "/pkgs/main/noarch/repodata.json"),
+    }
+    assert len(seen) == 4  # two samples per target, on kept-alive connections
+    for request in seen:
+        assert request.headers["User-Agent"] == f"mirrorctl/{__version__} (+bench)"
+        if request.path == "/simple/pip/":
+            assert request.headers["Accept-Encoding"] == "gzip"
+            assert request.headers["Accept"].startswith("application/vnd.pypi.simple.v1+json")
+        else:
+            assert request.headers["Range"] == "bytes=0-15"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Ranking and measurement
+
+
+def test_ranks_fastest_first_with_jitter() -> None:
+    specs = [
+        MirrorSpec("slow", delay=0.20),
+        MirrorSpec("fast", delay=0.01),
+        MirrorSpec("jittery", delay=0.05, jitter=0.03),
+        MirrorSpec("mid", delay=0.12, jitter=0.01),
+    ]
+    with Fleet(specs) as fleet:
+        results = bench(fleet.profiles(), timeout=5.0)
+
+    for target in ("pypi", "conda"):
+        assert order(results, target) == ["fast", "jittery", "mid", "slow"]
+        found = by_name(results, target)
+        assert all(r.ok and r.error is None and not r.stale for r in found.values())
+        assert found["slow"].latency_ms is not None and found["slow"].latency_ms >= 0.9 * 200
+        assert found["fast"].connect_ms is not None and found["fast"].connect_ms > 0
+        assert found["fast"].status == (200 if target == "pypi" else 206)
+    assert by_name(results, "pypi")["fast"].serial == SERIAL
+    assert by_name(results, "conda")["fast"].last_modified is not None
+
+
+def test_done_mirrors_keep_sampling_while_slower_ones_finish() -> None:
+    with Fleet([MirrorSpec("fast", delay=0.005), MirrorSpec("slow", delay=0.3)]) as fleet:
+        targets = targets_for(fleet.profiles(), only="pypi")
+        spare = by_name(probe_targets(targets, samples=3, max_samples=8), "pypi")
+        fixed = by_name(probe_targets(targets, samples=3, max_samples=3), "pypi")
+
+    assert len(spare["fast"].samples_ms) == 8
+    assert len(spare["slow"].samples_ms) == 3
+    assert len(fixed["fast"].samples_ms) == len(fixed["slow"].samples_ms) == 3
+
+
+def test_a_mirror_cut_off_after_a_good_sample_still_counts() -> None:
+    with Fleet([MirrorSpec("sluggish", delay=0.4)]) as fleet:
+        [result] = bench([fleet.profile("sluggish")], only="pypi", samples=3, timeout=1.0)
+
+    assert result.ok, result
+    assert 1 <= len(result.samples_ms) < 3
+    assert result.detail == f"{len(result.samples_ms)} of 3 samples within 1 s"
+
+
+def test_pep691_json_page_is_read() -> None:
+    with Fleet([MirrorSpec("json", pep691=True), MirrorSpec("html")]) as fleet:
+        results = by_name(bench(fleet.profiles(), only="pypi", samples=1, max_samples=1), "pypi")
+
+    assert results["json"].ok and results["json"].serial == SERIAL
+    assert results["html"].ok and results["html"].serial == SERIAL
+
+
+def test_redirect_reports_the_host_that_answered() -> None:
+    with Fleet([MirrorSpec("front", behaviour="redirect", redirect_to="back"), MirrorSpec("back")]) as fleet:
+        results = bench([fleet.profile("front")], samples=1, max_samples=1)
+        back = fleet.base_url("back")
+        front = fleet.base_url("front")
+
+    for result in results:
+        assert result.ok, result
+        assert result.final_host == back[len("http://"):]
+        assert result.final_url is not None and result.final_url.startswith(back + "/")
+        assert result.redirects == (result.url,)
+        assert result.url.startswith(front + "/")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Failures
+
+
+def test_failures_are_classified() -> None:
+    specs = [
+        MirrorSpec("good", delay=0.01),
+        MirrorSpec("hang", behaviour="hang"),
+        MirrorSpec("closed", behaviour="closed"),
+        MirrorSpec("broken", behaviour="500"),
+        MirrorSpec("portal", behaviour="portal"),
+    ]
+    with Fleet(specs) as fleet:
+        results = bench(fleet.profiles(), timeout=1.0)
+
+    for target in ("pypi", "conda"):
+        found = by_name(results, target)
+        assert order(results, target)[0] == "good"
+        assert found["good"].ok
+        expected = {"hang": "timeout", "closed": "refused", "broken": "http", "portal": "invalid"}
+        assert {name: found[name].error for name in expected} == expected
+        for name in expected:
+            assert not found[name].ok and found[name].latency_ms is None
+        assert found["hang"].detail == "connected, no answer within 1 s"
+        assert found["closed"].detail == "connection refused"
+        assert found["broken"].detail == "HTTP 500 Internal Server Error"
+        assert found["broken"].status == 500
+    assert by_name(results, "pypi")["portal"].detail == (
+        "no files of pip in the answer (an HTML page titled 'Welcome to Hotel WiFi': a portal or soft-404?)"
+    )
+    assert by_name(results, "conda")["portal"].detail.startswith("repodata.json does not start like JSON")
+
+
+def test_tls_failure_is_classified() -> None:
+    """Speaking TLS to a plain-HTTP server fails the handshake, a real TLS error without a certificate."""
+    with Fleet([MirrorSpec("plain")]) as fleet:
+        https = fleet.base_url("plain").replace("http://", "https://")
+        [result] = probe_targets([ProbeTarget("plain", "pypi", f"{https}/simple/pip/", "pip")], timeout=2.0)
+
+    assert (result.ok, result.error) == (False, "tls")
+    assert result.detail.startswith("TLS handshake failed")
+
+
+def test_dns_failure_is_classified_through_an_injected_transport() -> None:
+    """Resolving a real name could leave the machine, so the resolver failure comes from a mock transport."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        try:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        except socket.gaierror as exc:
+            raise httpx.ConnectError(str(exc), request=request) from exc
+
+    async def run() -> list[ProbeResult]:
+        async with probe.make_client(transport=httpx.MockTransport(handler)) as client:
+            targets = [ProbeTarget("gone", "pypi", "https://mirror.invalid/simple/pip/", "pip")]
+            return await probe.probe_all(targets, client=client)
+
+    [result] = asyncio.run(run())
+    assert (result.ok, result.error, result.detail) == (False, "dns", "cannot resolve the host (Name or service not known)")
+
+
+def test_a_transport_without_trace_events_still_gives_latency() -> None:
+    page = f'<a href="/p/{WHEEL}">{WHEEL}</a><!--SERIAL 7-->'
+
+    async def run() -> list[ProbeResult]:
+        transport = httpx.MockTransport(lambda request: httpx.Response(200, html=page))
+        async with probe.make_client(transport=transport) as client:
+            targets = [ProbeTarget("mock", "pypi", "https://mock.example/simple/pip/", "pip")]
+            return await probe.probe_all(targets, client=client, samples=2, max_samples=2)
+
+    [result] = asyncio.run(run())
+    assert result.ok and result.serial == 7
+    assert len(result.samples_ms) == 2 and result.latency_ms is not None and result.latency_ms >= 0
+    assert result.connect_ms is None  # no trace events, so no honest connect figure
+
+
+def test_whole_bench_is_bounded_by_the_timeout_when_mirrors_hang() -> None:
+    specs = [MirrorSpec("hang1", behaviour="hang"), MirrorSpec("hang2", behaviour="hang"), MirrorSpec("ok")]
+    fleet = Fleet(specs)
+    with fleet:
+        started = time.perf_counter()
+        results = bench(fleet.profiles(), timeout=1.0)
+        elapsed = time.perf_counter() - started
+        closing = time.perf_counter()
+    closed_in = time.perf_counter() - closing
+
+    assert elapsed < 1.0 + 1.0, f"bench took {elapsed:.2f} s with timeout 1 s"
+    assert closed_in < 2.0, "hung handlers must not hold up the fleet's shutdown"
+    assert sorted(r.profile for r in results if r.ok) == ["ok", "ok"]
+    assert {r.error for r in results if not r.ok} == {"timeout"}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Freshness and the choice `use --fastest` makes
+
+
+def test_stale_mirrors_are_flagged_and_never_chosen() -> None:
+    specs = [
+        MirrorSpec("stale", behaviour="stale"),  # fastest of all, but behind
+        MirrorSpec("broken", behaviour="500"),
+        MirrorSpec("portal", behaviour="portal"),
+        MirrorSpec("good", delay=0.04),
+        MirrorSpec("slower", delay=0.15),
+    ]
+    with Fleet(specs) as fleet:
+        results = bench(fleet.profiles(), timeout=2.0)
+
+    for target in ("pypi", "conda"):
+        found = by_name(results, target)
+        assert found["stale"].ok and found["stale"].stale
+        assert not found["good"].stale and not found["slower"].stale
+        assert order(results, target) == ["good", "slower", "stale", "broken", "portal"]
+        choice = fastest(results, target)
+        assert choice is not None and choice.profile == "good"
+    assert by_name(results, "pypi")["stale"].serial == STALE_SERIAL
+    assert by_name(results, "pypi")["stale"].detail == f"stale: serial {STALE_SERIAL}, newest seen {SERIAL}"
+    assert by_name(results, "conda")["stale"].last_modified == STALE_LAST_MODIFIED
+    assert by_name(results, "conda")["stale"].detail == "stale: repodata 3.0 days older than the newest seen"
+
+
+def test_upstream_is_freshness_evidence_but_not_listed() -> None:
+    with Fleet([MirrorSpec("behind", behaviour="stale"), MirrorSpec("upstream", delay=0.2)]) as fleet:
+        alone = bench([fleet.profile("behind")], only="pypi")
+        compared = bench([fleet.profile("behind")], only="pypi", upstream=[fleet.profile("upstream")])
+
+    assert [(r.profile, r.stale) for r in alone] == [("behind", False)]
+    assert [(r.profile, r.stale) for r in compared] == [("behind", True)]
+
+
+def test_pip_and_conda_can_get_different_fastest_mirrors() -> None:
+    with Fleet([MirrorSpec("quick", delay=0.01), MirrorSpec("lazy", delay=0.12)]) as fleet:
+        quick, lazy = fleet.base_url("quick"), fleet.base_url("lazy")
+        profiles = [
+            profile("a", pypi=f"{quick}/simple", conda={"default_channels": [f"{lazy}/pkgs/main"]}),
+            profile("b", pypi=f"{lazy}/simple", conda={"custom_channels": {"conda-forge": f"{quick}/cloud"}}),
+        ]
+        results = bench(profiles)
+
+    pypi_choice, conda_choice = fastest(results, "pypi"), fastest(results, "conda")
+    assert pypi_choice is not None and pypi_choice.profile == "a"
+    assert conda_choice is not None and conda_choice.profile == "b"
+    assert conda_choice.url == f"{quick}/cloud/conda-forge/noarch/repodata.json"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Throughput, JSON, progress
+
+
+def test_throughput_downloads_a_bounded_range_of_a_real_file() -> None:
+    with Fleet([MirrorSpec("m", wheel_bytes=512 * 1024), MirrorSpec("broken", behaviour="500")]) as fleet:
+        results = bench(fleet.profiles(), throughput=True, samples=1, max_samples=1)
+        wheel_requests = [r for r in fleet.requests("m") if r.path == f"/packages/{WHEEL}"]
+
+    found = {(r.profile, r.target): r for r in results}
+    for target in ("pypi", "conda"):
+        measured = found[("m", target)].throughput_mbps
+        assert measured is not None and measured > 0
+        assert found[("broken", target)].throughput_mbps is None
+    assert len(wheel_requests) == 1
+    assert wheel_requests[0].headers["Range"] == f"bytes=0-{probe.THROUGHPUT_BYTES - 1}"
+
+
+def test_json_objects_have_the_documented_keys() -> None:
+    with Fleet([MirrorSpec("ok"), MirrorSpec("dead", behaviour="closed")]) as fleet:
+        results = bench(fleet.profiles(), only="pypi", samples=2, max_samples=2)
+
+    documented = {"profile", "target", "url", "ok", "latency_ms", "samples_ms", "error", "stale"}
+    good, dead = (r.to_json() for r in results)
+    assert documented <= set(good) and documented <= set(dead)
+    assert good["ok"] is True and good["error"] is None and isinstance(good["latency_ms"], float)
+    assert len(good["samples_ms"]) == 2 and good["target"] == "pypi" and good["stale"] is False
+    assert dead["ok"] is False and dead["latency_ms"] is None and dead["error"] == "refused"
+
+
+def test_json_masks_credentials() -> None:
+    result = ProbeResult(
+        profile="private", target="pypi", url="https://user:s3cret@pkgs.example/simple/pip/", resource="pip",
+        ok=False, latency_ms=None, samples_ms=(), connect_ms=None, status=None, final_url=None, final_host=None,
+        redirects=(), error="error", detail="failed https://user:s3cret@pkgs.example/simple/pip/",
+    )
+    assert "s3cret" not in str(result.to_json())
+    assert result.to_json()["url"] == "https://***@pkgs.example/simple/pip/"
+
+
+@pytest.mark.parametrize("bad", [{"samples": 0}, {"timeout": 0}])
+def test_rejects_meaningless_options(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        probe_targets([ProbeTarget("x", "pypi", "http://127.0.0.1:9/simple/pip/", "pip")], **bad)
+
+
+def test_progress_callback_sees_every_mirror() -> None:
+    seen: list[tuple[str, int, int]] = []
+    with Fleet([MirrorSpec("a"), MirrorSpec("b", behaviour="closed")]) as fleet:
+        bench(fleet.profiles(), only="pypi", samples=1, on_result=lambda r, done, total: seen.append((r.profile, done, total)))
+
+    assert sorted(name for name, _, _ in seen) == ["a", "b"]
+    assert [(done, total) for _, done, total in seen] == [(1, 2), (2, 2)]

@@ -1,0 +1,75 @@
+"""The bench table, its JSON and the progress line, from hand-made results (exact output)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from typing import Any
+
+from mirrorctl.probe import ProbeResult
+from mirrorctl.probe_report import format_table, progress_reporter, to_json
+
+
+def result(profile: str, target: str, latency: float | None, **fields: Any) -> ProbeResult:
+    ok = latency is not None
+    base = ProbeResult(
+        profile=profile, target=target, url=f"https://{profile}.example/simple/pip/", resource="pip", ok=ok,
+        latency_ms=latency, samples_ms=(latency,) * 3 if ok else (), connect_ms=12.4 if ok else None,
+        status=200 if ok else None, final_url=None, final_host=f"{profile}.example" if ok else None,
+        redirects=(), error=None if ok else "timeout", detail="" if ok else "connected, no answer within 5 s",
+    )
+    return replace(base, **fields)
+
+
+RESULTS = [
+    result("dead", "pypi", None),
+    result("ustc", "pypi", 63.2, redirects=("https://ustc.example/simple/pip/",), final_host="tuna.example",
+           samples_ms=(63.2,) * 20),
+    result("tuna", "pypi", 41.0),
+    result("old", "pypi", 8.44, stale=True, detail="stale: serial 99, newest seen 100"),
+    result("tuna", "conda", 35.0, status=206),
+    result("portal", "conda", None, error="invalid", detail="repodata.json does not start like JSON"),
+]
+
+
+def test_table_is_ranked_marks_what_is_in_effect_and_lists_failures_last() -> None:
+    assert format_table(RESULTS, in_effect={("tuna", "pypi")}) == "\n".join([
+        "   TARGET  PROFILE  LATENCY  CONNECT  SAMPLES  HOST            STATUS",
+        "*  pypi    tuna       41 ms    12 ms        3  tuna.example    200",
+        "   pypi    ustc       63 ms    12 ms       20  tuna.example    200, redirected from ustc.example",
+        "   pypi    old       8.4 ms    12 ms        3  old.example     200, stale: serial 99, newest seen 100",
+        "   pypi    dead           -        -        -  dead.example    timeout: connected, no answer within 5 s",
+        "   conda   tuna       35 ms    12 ms        3  tuna.example    206",
+        "   conda   portal         -        -        -  portal.example  invalid: repodata.json does not start like JSON",
+    ])
+
+
+def test_throughput_column_appears_only_when_measured() -> None:
+    table = format_table([result("tuna", "pypi", 41.0, throughput_mbps=12.345), result("b", "pypi", 50.0)])
+    assert table.splitlines() == [
+        "  TARGET  PROFILE  LATENCY  CONNECT  SAMPLES  MB/S  HOST          STATUS",
+        "  pypi    tuna       41 ms    12 ms        3  12.3  tuna.example  200",
+        "  pypi    b          50 ms    12 ms        3     -  b.example     200",
+    ]
+    assert format_table([]) == "no mirrors probed"
+
+
+def test_json_is_ranked_like_the_table() -> None:
+    assert [(o["profile"], o["target"]) for o in to_json(RESULTS)] == [
+        ("tuna", "pypi"), ("ustc", "pypi"), ("old", "pypi"), ("dead", "pypi"), ("tuna", "conda"), ("portal", "conda"),
+    ]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_only_on_a_terminal() -> None:
+    assert progress_reporter(io.StringIO()) is None
+    stream = Terminal()
+    report = progress_reporter(stream)
+    assert report is not None
+    for done in (1, 2, 3):
+        report(RESULTS[0], done, 3)
+    assert stream.getvalue() == "\rprobing 1/3...\rprobing 2/3...\r" + " " * len("probing 3/3...") + "\r"

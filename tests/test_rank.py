@@ -1,0 +1,104 @@
+"""Staleness, ranking and the choice of the fastest mirror: pure functions over hand-made results."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from mirrorctl.probe import ProbeResult
+from mirrorctl.rank import CONDA_TOLERANCE_S, fastest, mark_stale, rank
+
+DAY = 86_400.0
+
+
+def result(profile: str, target: str = "pypi", latency: float | None = 50.0, **fields: Any) -> ProbeResult:
+    ok = fields.pop("ok", latency is not None)
+    resource = fields.pop("resource", "pip" if target == "pypi" else "pkgs/main")
+    base = ProbeResult(
+        profile=profile, target=target, url=f"https://{profile}.example/x", resource=resource, ok=ok,
+        latency_ms=latency if ok else None, samples_ms=(latency,) * 3 if ok and latency is not None else (),
+        connect_ms=10.0 if ok else None, status=200 if ok else None, final_url=None, final_host=None,
+        redirects=(), error=None if ok else "timeout", detail="" if ok else "no answer within 5 s",
+    )
+    return replace(base, **fields)
+
+
+def stale_names(results: list[ProbeResult]) -> list[str]:
+    return [f"{r.profile}/{r.target}" for r in results if r.stale]
+
+
+def test_pypi_serial_lower_than_the_newest_is_stale() -> None:
+    marked = mark_stale([result("a", serial=100), result("b", serial=99), result("c", serial=None)])
+    assert stale_names(marked) == ["b/pypi"]
+    assert marked[1].detail == "stale: serial 99, newest seen 100"
+    assert marked[2].stale is False  # no serial: unknown, not old
+
+
+def test_conda_last_modified_has_a_tolerance_of_a_day() -> None:
+    now = 1_800_000_000.0
+    marked = mark_stale([
+        result("fresh", "conda", last_modified=now),
+        result("synced-hours-ago", "conda", last_modified=now - 6 * 3600),
+        result("days-behind", "conda", last_modified=now - 3 * DAY),
+        result("just-inside", "conda", last_modified=now - CONDA_TOLERANCE_S),
+    ])
+    assert stale_names(marked) == ["days-behind/conda"]
+    assert marked[2].detail == "stale: repodata 3.0 days older than the newest seen"
+    assert stale_names(mark_stale(marked, conda_tolerance_s=3600)) == ["synced-hours-ago/conda", "days-behind/conda",
+                                                                       "just-inside/conda"]
+
+
+def test_only_like_is_compared_with_like() -> None:
+    """pkgs/main changes far less often than conda-forge; comparing them would call every pkgs/main mirror stale."""
+    marked = mark_stale([
+        result("main", "conda", last_modified=1_000.0, resource="pkgs/main"),
+        result("forge", "conda", last_modified=1_000.0 + 30 * DAY, resource="conda-forge"),
+        result("pypi", "pypi", serial=5),
+    ])
+    assert stale_names(marked) == []
+
+
+def test_failures_are_neither_evidence_nor_stale() -> None:
+    marked = mark_stale([result("ok", serial=10), result("dead", latency=None, serial=50)])
+    assert stale_names(marked) == []
+
+
+def test_reference_counts_as_evidence_but_is_not_returned() -> None:
+    upstream = result("official", serial=200)
+    marked = mark_stale([result("mirror", serial=199)], reference=[upstream])
+    assert [(r.profile, r.stale) for r in marked] == [("mirror", True)]
+
+
+def test_rank_orders_targets_then_health_then_latency() -> None:
+    results = [
+        result("c-slow", "conda", 90.0),
+        result("dead", "pypi", None),
+        result("stale-fast", "pypi", 5.0, stale=True),
+        result("slow", "pypi", 80.0),
+        result("fast", "pypi", 20.0),
+        result("c-fast", "conda", 30.0),
+        result("c-dead", "conda", None),
+        result("also-dead", "pypi", None),
+    ]
+    assert [r.profile for r in rank(results)] == [
+        "fast", "slow", "stale-fast", "also-dead", "dead", "c-fast", "c-slow", "c-dead",
+    ]
+
+
+def test_rank_breaks_latency_ties_by_connect_time_then_name() -> None:
+    results = [result("b", connect_ms=5.0), result("c", connect_ms=1.0), result("a", connect_ms=5.0)]
+    assert [r.profile for r in rank(results)] == ["c", "a", "b"]
+
+
+def test_fastest_skips_stale_and_broken() -> None:
+    results = [
+        result("stale", latency=1.0, stale=True),
+        result("broken", latency=None),
+        result("good", latency=40.0),
+        result("better", latency=30.0),
+        result("conda-only", "conda", latency=2.0),
+    ]
+    choice = fastest(results, "pypi")
+    assert choice is not None and choice.profile == "better"
+    assert fastest([result("stale", stale=True), result("broken", latency=None)], "pypi") is None
+    assert fastest(results, "conda") is not None
