@@ -1,0 +1,159 @@
+"""Every test runs in a fake home. A guard makes any touch of the real home fail loudly.
+
+The autouse ``isolated_home`` fixture points HOME, XDG_*, APPDATA, PIP_CONFIG_FILE, CONDARC and mirrorctl's own
+variables at a temporary directory and removes every PIP_* / CONDA_* variable the machine has. The session-wide
+audit hook then refuses (raises RealHomeAccess) any open-for-write, rename, delete or mkdir under the real home,
+and any open at all of the configuration locations pip, conda and mirrorctl use there.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import sys
+from pathlib import Path
+
+import pytest
+
+REAL_HOMES = {
+    os.path.realpath(p)
+    for p in (os.path.expanduser("~"), pwd.getpwuid(os.getuid()).pw_dir)
+    if p and p not in ("/", "~")
+}
+#: Places under a home that hold the configuration this machine depends on (or mirrorctl's own state).
+SENSITIVE = (".pip", ".config", ".condarc", ".conda", ".mambarc", ".local/state", ".local/share", "Library",
+             "AppData", "pip")
+#: Writes under these are the Python installation and this checkout (bytecode caches), not user config.
+ALLOWED_WRITE_ROOTS = tuple(
+    os.path.realpath(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(__file__).parent.parent)}
+)
+
+
+class RealHomeAccess(AssertionError):
+    """A test reached the real home directory."""
+
+
+class _Guard:
+    active = False
+    violations: list[str] = []
+
+    @classmethod
+    def check(cls, event: str, args: tuple) -> None:
+        if not cls.active:
+            return
+        if event == "open":
+            path, mode = args[0], args[1]
+            writing = isinstance(mode, str) and any(c in mode for c in "wax+")
+            if isinstance(args[2], int) and args[2] & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+                writing = True
+        elif event in ("os.remove", "os.rename", "os.replace", "os.mkdir", "os.rmdir", "os.chmod", "os.symlink"):
+            path, writing = args[0], True
+        elif event in ("os.listdir", "os.scandir"):
+            path, writing = args[0], False
+        else:
+            return
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            return
+        full = os.path.realpath(os.fsdecode(path))
+        for home in REAL_HOMES:
+            if full != home and not full.startswith(home + os.sep):
+                continue
+            if writing and full.startswith(ALLOWED_WRITE_ROOTS):
+                continue
+            relative = full[len(home) + 1:]
+            if writing or relative.startswith(SENSITIVE):
+                message = f"{event} {full} reached the real home ({home})"
+                cls.violations.append(message)
+                raise RealHomeAccess(message)
+
+
+sys.addaudithook(_Guard.check)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def home_guard():
+    _Guard.active = True
+    yield _Guard
+    _Guard.active = False
+
+
+@pytest.fixture
+def expect_guard_violation():
+    """For the test that proves the guard works: the violation it provokes is expected, not a failure."""
+    yield _Guard
+    _Guard.violations.clear()
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest):
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in list(os.environ):
+        if name.startswith(("PIP_", "CONDA_", "MAMBA", "UV_", "PDM_", "PIXI_", "MIRRORCTL_")):
+            monkeypatch.delenv(name)
+    settings = {
+        "HOME": home,
+        "USERPROFILE": home,
+        "XDG_CONFIG_HOME": home / ".config",
+        "XDG_DATA_HOME": home / ".local" / "share",
+        "XDG_STATE_HOME": home / ".local" / "state",
+        "XDG_CACHE_HOME": home / ".cache",
+        "XDG_CONFIG_DIRS": tmp_path / "system" / "etc" / "xdg",
+        "XDG_DATA_DIRS": tmp_path / "system" / "usr" / "share",
+        "APPDATA": home / "AppData" / "Roaming",
+        "LOCALAPPDATA": home / "AppData" / "Local",
+        # A file that does not exist: pip ignores it, and reads the (fake) user files as usual.
+        "PIP_CONFIG_FILE": tmp_path / "no-such-pip.conf",
+        "CONDARC": home / ".condarc",
+        "MIRRORCTL_HOME": tmp_path / "mirrorctl",
+        "MIRRORCTL_SYSTEM_ROOT": tmp_path / "system",
+        # The "site" pip.conf is the active environment's: point it at an empty prefix.
+        "VIRTUAL_ENV": tmp_path / "venv",
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(name, str(value))
+    for name in ("NO_COLOR", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    yield home
+    if _Guard.violations and "expect_guard_violation" not in request.fixturenames:
+        found = list(_Guard.violations)
+        _Guard.violations.clear()
+        pytest.fail("test reached the real home: " + "; ".join(found))
+
+
+@pytest.fixture
+def run(isolated_home: Path):
+    """Invoke the CLI in process; returns click's Result. Exit code is for the caller to assert."""
+    from click.testing import CliRunner
+
+    from mirrorctl.cli import cli
+
+    def invoke(*args: str, input: str | None = None):
+        runner = CliRunner()
+        return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def pip_conf(isolated_home: Path) -> Path:
+    """The user pip file mirrorctl writes on Linux (XDG)."""
+    return isolated_home / ".config" / "pip" / "pip.conf"
+
+
+@pytest.fixture
+def legacy_pip_conf(isolated_home: Path) -> Path:
+    return isolated_home / ".pip" / "pip.conf"
+
+
+@pytest.fixture
+def condarc(isolated_home: Path) -> Path:
+    return isolated_home / ".condarc"
+
+
+def write(path: Path, text: str | bytes, mode: int | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    if mode is not None:
+        path.chmod(mode)
+    return path

@@ -1,0 +1,43 @@
+"""The isolation every other test relies on."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import REAL_HOMES, RealHomeAccess
+from mirrorctl import paths
+from mirrorctl.targets import conda, pip
+
+
+def test_every_location_points_into_the_temp_home(tmp_path: Path):
+    locations = [paths.home(), paths.mirrorctl_config_dir(), paths.backups_dir(), pip.write_path(),
+                 conda.write_path(), *pip.user_files(), *pip.global_files(), *pip.site_files(), *conda.search_path()]
+    for location in locations:
+        assert str(location).startswith(str(tmp_path)), location
+    for home in REAL_HOMES:
+        assert not str(paths.home()).startswith(home)
+
+
+def test_guard_refuses_a_write_to_the_real_home(expect_guard_violation):
+    real_home = Path(sorted(REAL_HOMES)[0])
+    probe = real_home / ".config" / "mirrorctl-guard-probe.txt"
+    with pytest.raises(RealHomeAccess):
+        probe.write_text("must never be written")
+    assert not probe.exists()
+    assert expect_guard_violation.violations, "the guard recorded nothing"
+
+
+def test_guard_refuses_reading_the_real_pip_config(expect_guard_violation):
+    real_home = Path(sorted(REAL_HOMES)[0])
+    with pytest.raises(RealHomeAccess):
+        open(real_home / ".config" / "pip" / "pip.conf", encoding="utf-8")  # noqa: SIM115
+    assert any("pip.conf" in v for v in expect_guard_violation.violations)
+
+
+def test_proxy_and_tool_variables_are_cleared():
+    assert "PIP_INDEX_URL" not in os.environ
+    assert "CONDA_PREFIX" not in os.environ
+    assert not Path(os.environ["PIP_CONFIG_FILE"]).exists()
