@@ -36,12 +36,15 @@ def parse(text: str, path: Path | None = None) -> configparser.RawConfigParser:
     parser = configparser.RawConfigParser()
     try:
         parser.read_string(text, source=str(path) if path else "<text>")
-    except configparser.ParsingError as exc:
-        line, content = exc.errors[0] if exc.errors else (None, "")
-        raise ConfigParseError(f"pip cannot parse this line: {content}", path=path, line=line) from None
     except configparser.MissingSectionHeaderError as exc:
         raise ConfigParseError(
             f"text before the first [section] header: {exc.line!r}", path=path, line=exc.lineno
+        ) from None
+    except configparser.ParsingError as exc:
+        line = exc.errors[0][0] if exc.errors else None
+        content = text.splitlines()[line - 1].strip() if line else ""
+        raise ConfigParseError(
+            f"pip cannot parse {content!r} (expected 'key = value' or '[section]')", path=path, line=line
         ) from None
     except configparser.DuplicateSectionError as exc:
         raise ConfigParseError(
@@ -141,7 +144,7 @@ def _render_value_lines(doc: Document, key_line: str, values: list[str], multili
     if not match.group("value") and not match.group("after") and match.group("before"):
         prefix += " "  # "key =" with an empty value: keep "key = value" readable
     eol = match.group("eol") or doc.newline
-    if multiline and len(values) > 1:
+    if multiline and values:
         head = prefix.rstrip(" \t")
         return [head + eol] + [continuation_indent + value + doc.newline for value in values]
     return [prefix + " ".join(values) + eol]
@@ -218,9 +221,12 @@ def remove_option(text: str, section: str, keys: Iterable[str], *, drop_empty_se
     if drop_empty_section:
         rescanned = Document(doc.text())
         again = rescanned.section(section)
-        body = rescanned.lines[again.header + 1:again.end] if again else []
+        if again is not None:
+            following = [s.header for s in rescanned.sections if s.header > again.header]
+            stop = following[0] if following else len(rescanned.lines)
+            body = rescanned.lines[again.header + 1:stop]
         if again is not None and not again.options and all(not line.strip() for line in body):
-            del rescanned.lines[again.header:again.end]
+            del rescanned.lines[again.header:stop]
             if again.header == len(rescanned.lines):  # it was the last section: drop the blank lines before it
                 while rescanned.lines and not rescanned.lines[-1].strip():
                     rescanned.lines.pop()

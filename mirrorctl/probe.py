@@ -418,11 +418,16 @@ async def _sample_loop(
     while len(state.samples) < max_samples and not countdown.event.is_set():
         sample = asyncio.ensure_future(_sample(client, target, state, timeout))
         everyone_done = asyncio.ensure_future(countdown.event.wait())
-        await asyncio.wait({sample, everyone_done}, return_when=asyncio.FIRST_COMPLETED)
-        everyone_done.cancel()
-        if not sample.done():  # a spare sample is not worth waiting for once the others are done
-            sample.cancel()
-            await asyncio.wait({sample})
+        try:
+            await asyncio.wait({sample, everyone_done}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            # Whether the others are done or this mirror's deadline cancelled us, a spare sample in flight is
+            # not worth waiting for; it must not outlive this probe either.
+            everyone_done.cancel()
+            if not sample.done():
+                sample.cancel()
+                await asyncio.wait({sample})
+        if sample.cancelled():
             return
         sample.result()
 

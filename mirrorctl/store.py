@@ -23,6 +23,8 @@ from mirrorctl.errors import StoreError
 
 #: How many snapshots to keep; the oldest beyond this are pruned after each change.
 KEEP_BACKUPS = 30
+#: How long a second mirrorctl waits for the first to finish before giving up.
+LOCK_WAIT_S = 10.0
 MANIFEST = "manifest.json"
 
 
@@ -95,7 +97,8 @@ def locked() -> Iterator[None]:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _retry_lock(try_lock, wait_s: float = 10.0) -> None:
+def _retry_lock(try_lock) -> None:
+    wait_s = LOCK_WAIT_S
     deadline = time.monotonic() + wait_s
     while True:
         try:

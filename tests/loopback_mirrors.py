@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import random
 import socket
+import sys
 import threading
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -104,6 +105,11 @@ class _Server(ThreadingHTTPServer):
         with self.lock:
             self.connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client hanging up mid-answer is normal here (the prober cancels spare samples); stay quiet."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def pause(self) -> float:
         """This request's delay: the mean plus uniform jitter, never negative."""

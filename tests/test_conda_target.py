@@ -1,0 +1,183 @@
+"""conda: round trips on realistic .condarc files, and what `current` explains."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import write
+from mirrorctl import core
+from mirrorctl.errors import ConfigParseError
+from mirrorctl.profiles import load_profiles
+from mirrorctl.targets import conda
+
+TUNA = "https://mirrors.tuna.tsinghua.edu.cn/anaconda"
+
+REALISTIC = """\
+# My conda settings — 我的配置
+channels:
+  - defaults
+  - conda-forge   # community packages
+  - https://conda.corp.example/internal
+ssl_verify: "/etc/ssl/corp.pem"  #!final
+envs_dirs:
+  - ~/envs
+pkgs_dirs: ['/data/pkgs', "/scratch/pkgs"]
+proxy_servers:
+  https: http://proxy.corp.example:3128
+
+# private channels live here
+custom_channels:
+  private: https://conda.corp.example/channels   # company mirror
+auto_activate_base: false
+"""
+
+
+def profiles():
+    return list(load_profiles().profiles)
+
+
+def profile(name):
+    return load_profiles().get(name)
+
+
+def test_use_tuna_on_a_realistic_file_keeps_everything_else_byte_for_byte():
+    new, notes = conda.render_use(REALISTIC, profile("tuna"), profiles())
+    custom = "\n".join(f"  {c}: {TUNA}/cloud" for c in profile("tuna").conda.custom_channels)
+    expected = REALISTIC.replace(
+        "  private: https://conda.corp.example/channels   # company mirror\n",
+        "  private: https://conda.corp.example/channels   # company mirror\n" + custom + "\n",
+    ) + (
+        "default_channels:\n"
+        f"  - {TUNA}/pkgs/main\n  - {TUNA}/pkgs/r\n  - {TUNA}/pkgs/msys2\n"
+        "show_channel_urls: true\n"
+    )
+    assert new == expected
+    assert notes == []
+
+
+def test_switching_tuna_to_ustc_removes_what_tuna_wrote_and_keeps_private_channels():
+    with_tuna, _ = conda.render_use(REALISTIC, profile("tuna"), profiles())
+    with_ustc, notes = conda.render_use(with_tuna, profile("ustc"), profiles())
+    data = conda.load(with_ustc, None)
+    assert "default_channels" not in data
+    assert dict(data["custom_channels"]) == {
+        "private": "https://conda.corp.example/channels",
+        "conda-forge": "https://mirrors.ustc.edu.cn/anaconda/cloud",
+        "bioconda": "https://mirrors.ustc.edu.cn/anaconda/cloud",
+    }
+    assert any("does not mirror pkgs/main" in n for n in notes)
+    assert "# company mirror" in with_ustc and "#!final" in with_ustc and "我的配置" in with_ustc
+
+
+def test_reset_returns_a_tuna_switch_to_the_original_text():
+    with_tuna, _ = conda.render_use(REALISTIC, profile("tuna"), profiles())
+    reset, notes = conda.render_reset(with_tuna, profiles())
+    assert reset == REALISTIC + "show_channel_urls: true\n"
+    assert notes == ["kept custom_channels that no profile writes: private"]
+
+
+def test_comment_block_after_a_removed_entry_survives():
+    text = (
+        "custom_channels:\n  conda-forge: https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud\n"
+        "  pytorch: https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud\n\n# about the next key\nthreads: 4\n"
+    )
+    reset, _ = conda.render_reset(text, profiles())
+    assert reset == "# about the next key\nthreads: 4\n"
+    middle = "a: 1\n" + text.replace("  pytorch: https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud\n", "")
+    assert conda.render_reset(middle, profiles())[0] == "a: 1\n\n# about the next key\nthreads: 4\n"
+
+
+def test_empty_and_comment_only_files():
+    new, _ = conda.render_use("", profile("ustc"), profiles())
+    assert new == ("channels:\n  - defaults\ncustom_channels:\n"
+                   "  conda-forge: https://mirrors.ustc.edu.cn/anaconda/cloud\n"
+                   "  bioconda: https://mirrors.ustc.edu.cn/anaconda/cloud\nshow_channel_urls: true\n")
+    commented, _ = conda.render_use("# nothing yet\n", profile("ustc"), profiles())
+    assert commented == "# nothing yet\n" + new
+
+
+def test_dash_under_key_style_and_crlf_are_kept():
+    text = "channels:\r\n- defaults\r\n- conda-forge\r\nshow_channel_urls: true\r\n"
+    new, _ = conda.render_use(text, profile("tuna"), profiles())
+    assert "\n" not in new.replace("\r\n", "")
+    assert new.startswith("channels:\r\n- defaults\r\n- conda-forge\r\nshow_channel_urls: true\r\n")
+    assert f"default_channels:\r\n- {TUNA}/pkgs/main\r\n" in new
+
+
+def test_channels_without_defaults_are_not_changed_but_explained():
+    text = "channels:\n  - conda-forge\n"
+    new, notes = conda.render_use(text, profile("tuna"), profiles())
+    assert new.startswith(f"channels:\n  - conda-forge\ndefault_channels:\n  - {TUNA}/pkgs/main\n")
+    assert notes == ["`channels` does not list `defaults`, so default_channels (pkgs/main, pkgs/r) is not used"]
+
+
+def test_no_change_needed_returns_the_same_text():
+    once, _ = conda.render_use(REALISTIC, profile("tuna"), profiles())
+    twice, _ = conda.render_use(once, profile("tuna"), profiles())
+    assert twice == once
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("channels:\n\t- defaults\n", 2, "tab used for indentation"),
+        ("- defaults\n- conda-forge\n", 1, "top level must be a mapping"),
+        ("channels: [defaults\n", 2, ""),
+        ("channels: []\nchannels: [x]\n", 2, "duplicate key"),
+    ],
+)
+def test_invalid_files_are_refused_with_their_line(text, line, words, condarc: Path, pip_conf: Path):
+    write(condarc, text)
+    with pytest.raises(ConfigParseError) as caught:
+        core.use(name="tuna")
+    assert caught.value.path == condarc
+    assert caught.value.line == line
+    assert words in caught.value.message
+    assert condarc.read_text() == text
+    assert not pip_conf.exists(), "pip must not be written when conda's file is invalid"
+
+
+def test_current_resolves_defaults_and_named_channels(condarc: Path, tmp_path: Path):
+    write(condarc, conda.render_use(REALISTIC, profile("tuna"), profiles())[0])
+    state = core.current(only="conda")[0]
+    assert state.profile == "tuna"
+    rows = {row["name"]: row for row in state.details["channels"]}
+    assert rows["defaults"]["urls"] == [f"{TUNA}/pkgs/main", f"{TUNA}/pkgs/r", f"{TUNA}/pkgs/msys2"]
+    assert rows["conda-forge"]["urls"] == [f"{TUNA}/cloud/conda-forge"]
+    assert rows["https://conda.corp.example/internal"]["via"] == "URL"
+
+
+def test_current_warns_when_another_file_or_variable_overrides(condarc: Path, tmp_path: Path, monkeypatch):
+    write(condarc, "channels: [defaults]\ndefault_channels: [https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main]\n")
+    write(tmp_path / "system" / "etc" / "conda" / ".condarc", "default_channels: [https://old.example/pkgs/main]\n")
+    monkeypatch.setenv("CONDA_CHANNEL_ALIAS", "https://alias.example")
+    state = core.current(only="conda")[0]
+    text = " | ".join(state.warnings)
+    assert "default_channels is set in several files and conda merges them all" in text
+    assert "CONDA_CHANNEL_ALIAS is set in your environment" in text
+    assert state.details["default_channels"] == [
+        "https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main", "https://old.example/pkgs/main"]
+
+
+def test_a_broken_file_elsewhere_is_reported_not_fatal(tmp_path: Path):
+    write(tmp_path / "home" / ".conda" / "condarc", "channels: [\n")
+    state = core.current(only="conda")[0]
+    assert state.problems and "conda ignores this file" in state.problems[0]
+
+
+def test_unset_conda_is_official_and_ustc_is_recognised(condarc: Path):
+    assert core.current(only="conda")[0].profile == "official"
+    write(condarc, "channels: [defaults, conda-forge]\ncustom_channels:\n  conda-forge: https://mirrors.ustc.edu.cn/anaconda/cloud\n")
+    assert core.current(only="conda")[0].profile == "ustc"
+
+
+def test_condarc_variable_names_the_file_written(monkeypatch, tmp_path: Path):
+    target = tmp_path / "conf" / "condarc.yml"
+    monkeypatch.setenv("CONDARC", str(target))
+    core.use(name="tuna", only="conda")
+    assert "default_channels" in target.read_text()
+    monkeypatch.setenv("CONDARC", str(tmp_path / "conf" / "wrong.txt"))
+    assert conda.write_path() == tmp_path / "home" / ".condarc"
+    assert any("is ignored by conda" in w for w in core.current(only="conda")[0].warnings)

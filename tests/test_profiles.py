@@ -1,0 +1,82 @@
+"""Built-in and user profiles: schema, validation, overriding."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import write
+from mirrorctl import paths
+from mirrorctl.errors import MirrorctlError, ProfileError
+from mirrorctl.profiles import load_profiles, user_profile_document
+
+BUILTIN = {"official", "tuna", "ustc", "aliyun", "bfsu", "sjtu", "nju", "tencent", "huawei"}
+
+
+def test_every_builtin_profile_loads_with_valid_urls():
+    profiles = load_profiles()
+    assert profiles.problems == ()
+    assert set(profiles.names()) == BUILTIN
+    assert load_profiles().get("tsinghua").name == "tuna"
+    for profile in profiles.profiles:
+        assert profile.builtin and profile.title and (profile.pypi or profile.conda)
+
+
+def test_partial_coverage_is_modelled_honestly():
+    profiles = load_profiles()
+    ustc = profiles.get("ustc")
+    assert ustc.conda.default_channels == () and set(ustc.conda.custom_channels) == {"conda-forge", "bioconda"}
+    assert profiles.get("huawei").conda is None
+
+
+def test_unverified_sources_stay_visible():
+    profiles = load_profiles()
+    for name in ("aliyun", "tencent", "huawei", "nju"):
+        assert profiles.get(name).pypi.verified is False
+        assert "UNVERIFIED" in profiles.get(name).pypi.source
+    text = (paths.builtin_profiles_dir() / "aliyun.toml").read_text()
+    assert "UNVERIFIED" in text.splitlines()[0]
+
+
+def test_a_user_profile_overrides_a_builtin_of_the_same_name():
+    write(paths.user_profiles_dir() / "tuna.toml", 'name = "tuna"\n[pypi]\nindex = "https://my.tuna.example/simple"\n')
+    profile = load_profiles().get("tuna")
+    assert (profile.builtin, profile.pypi.index) == (False, "https://my.tuna.example/simple")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[pypi]\nindex = "ftp://x/simple"\n', "key 'pypi.index' must start with http:// or https://"),
+        ('[pypi]\nindex = "https:///simple"\n', "key 'pypi.index' has no host"),
+        ('[pypi]\nindex = 3\n', "key 'pypi.index' must be a non-empty string"),
+        ('title = "no mirrors"\n', "a profile needs a [pypi] or a [conda] table"),
+        ('[conda]\ndefault_channels = ["https://ok.example/pkgs/main", "nope"]\n',
+         "key 'conda.default_channels[1]' must start with http:// or https://"),
+        ('[pypi\nindex = "https://x/simple"\n', "invalid TOML"),
+    ],
+)
+def test_a_broken_user_profile_is_named_and_the_others_keep_working(text, message):
+    path = write(paths.user_profiles_dir() / "broken.toml", text)
+    profiles = load_profiles()
+    assert set(profiles.names()) == BUILTIN
+    (problem,) = profiles.problems
+    assert problem.path == path and message in problem.message
+    with pytest.raises(ProfileError):
+        profiles.get("broken")
+
+
+def test_anaconda_base_expands_to_defaults_and_cloud():
+    text = user_profile_document("campus", pypi="https://pypi.campus.example/simple/",
+                                 anaconda="https://m.campus.example/anaconda/", title=None)
+    assert 'default_channels = ["https://m.campus.example/anaconda/pkgs/main", ' in text
+    assert 'conda-forge = "https://m.campus.example/anaconda/cloud"' in text
+    assert 'index = "https://pypi.campus.example/simple"' in text
+
+
+def test_user_profile_document_rejects_bad_input():
+    with pytest.raises(MirrorctlError, match="give --pypi URL, --anaconda BASE, or both"):
+        user_profile_document("x", pypi=None, anaconda=None, title=None)
+    with pytest.raises(MirrorctlError, match="--pypi must start with http"):
+        user_profile_document("x", pypi="pypi.example/simple", anaconda=None, title=None)
+    with pytest.raises(MirrorctlError, match="lower-case"):
+        user_profile_document("Bad Name", pypi="https://x/simple", anaconda=None, title=None)
