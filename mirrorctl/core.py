@@ -5,20 +5,20 @@ Every function takes keyword arguments, prints nothing and returns a frozen resu
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Callable
+from typing import Callable, NamedTuple, TYPE_CHECKING
 
-from mirrorctl import store, targets
+from mirrorctl import targets
 from mirrorctl.errors import MirrorctlError, StoreError, display_path
 from mirrorctl.profiles import Profile, ProfileSet, load_profiles
 from mirrorctl.targets import FileEdit, TargetState, decode
 
+if TYPE_CHECKING:
+    from mirrorctl import store
 
-@dataclass(frozen=True)
-class ChangeResult:
+
+class ChangeResult(NamedTuple):
     """What `use` or `reset` did (or, with dry_run, would do)."""
 
     action: str
@@ -36,21 +36,21 @@ class ChangeResult:
         return [unified_diff(edit) for edit in self.edits if edit.changed]
 
 
-@dataclass(frozen=True)
-class RestoreResult:
+class RestoreResult(NamedTuple):
     snapshot: store.Snapshot
     restored: tuple[Path, ...]
     safety_snapshot_id: str | None
 
 
-@dataclass(frozen=True)
-class ListResult:
+class ListResult(NamedTuple):
     profiles: tuple[Profile, ...]
     in_effect: dict[str, str | None]
-    problems: tuple[str, ...] = field(default=())
+    problems: tuple[str, ...] = ()
 
 
 def unified_diff(edit: FileEdit) -> str:
+    import difflib
+
     shown = display_path(edit.path)
     old = decode(edit.old).splitlines(keepends=True)
     new = decode(edit.new).splitlines(keepends=True)
@@ -71,6 +71,8 @@ def _apply(plan: Callable[[], list[FileEdit]], *, reason: str) -> tuple[list[Fil
 
     If any write fails, the files already written are put back from the snapshot in reverse order.
     """
+    from mirrorctl import store
+
     with store.locked():
         edits = plan()
         changed = [e for e in edits if e.changed]
@@ -93,6 +95,8 @@ def _apply(plan: Callable[[], list[FileEdit]], *, reason: str) -> tuple[list[Fil
 
 
 def _roll_back(snapshot: store.Snapshot, written: list[FileEdit]) -> None:
+    from mirrorctl import store
+
     done = {str(store.real_path(e.path)) for e in written}
     partial = store.Snapshot(
         snapshot.id, snapshot.created, snapshot.reason, snapshot.kind,
@@ -167,11 +171,15 @@ def list_profiles() -> ListResult:
 
 
 def backups() -> list[store.Snapshot]:
+    from mirrorctl import store
+
     return store.list_snapshots()
 
 
 def restore(*, snapshot_id: str | None = None) -> RestoreResult:
     """Put the files of a snapshot back byte for byte; the state being replaced is itself snapshotted first."""
+    from mirrorctl import store
+
     with store.locked():
         snapshot = store.find_snapshot(snapshot_id)
         store.verify_snapshot(snapshot)

@@ -6,7 +6,6 @@ warnings, errors, JSON) can leak a password.
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import IO, Any, Iterable
 
@@ -22,6 +21,8 @@ def emit(text: str, *, err: bool = False, stream: IO[str] | None = None) -> None
 
 
 def to_json(value: Any) -> str:
+    import json
+
     return json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n"
 
 

@@ -65,6 +65,8 @@ def mirrorctl_config_dir() -> Path:
     override = env_path(MIRRORCTL_HOME)
     if override is not None:
         return override
+    if platform() == "linux":  # what platformdirs answers on Linux, without its import on every start-up
+        return _xdg("XDG_CONFIG_HOME", ".config") / "mirrorctl"
     from platformdirs import user_config_dir
 
     return Path(user_config_dir("mirrorctl", appauthor=False))
@@ -75,9 +77,16 @@ def mirrorctl_state_dir() -> Path:
     override = env_path(MIRRORCTL_HOME)
     if override is not None:
         return override / "state"
+    if platform() == "linux":
+        return _xdg("XDG_STATE_HOME", ".local/state") / "mirrorctl"
     from platformdirs import user_state_dir
 
     return Path(user_state_dir("mirrorctl", appauthor=False))
+
+
+def _xdg(variable: str, default: str) -> Path:
+    value = os.environ.get(variable, "").strip()
+    return Path(value) if value else home() / default
 
 
 def user_profiles_dir() -> Path:

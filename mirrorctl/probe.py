@@ -1,26 +1,26 @@
 """Probe mirrors concurrently: how fast each answers, whether the answer is real, and how fresh it is.
 
-The path is profiles -> :func:`targets_for` -> :func:`probe_all` (the only I/O) -> :mod:`mirrorctl.rank` (pure)
--> :mod:`mirrorctl.probe_report`. :func:`run_bench` runs the whole path for the CLI.
+The path is profiles -> :func:`targets_for` -> :func:`probe_all` (the only I/O) -> :mod:`mirrorctl.rank`
+(pure) -> :mod:`mirrorctl.probe_report`. :func:`run_bench` runs the whole path for the CLI.
 
 What is measured, and why:
 
-* **Small real targets.** PyPI: ``<index>/pip/``, the page pip itself fetches, never the root index that lists every
-  project. conda: ``<channel>/noarch/repodata.json`` with ``Range: bytes=0-15``, never the whole file (tens of MB
-  on conda-forge). Every answer is validated, so a captive portal or a soft-404 answering 200 is a failure, not a
-  fast mirror.
-* **Latency** is time to first byte: from sending a request to receiving the final response's headers, redirects
-  included, minus any time spent opening connections (DNS, TCP, TLS), which is reported once as ``connect_ms``.
-  Both come from httpcore's ``trace`` extension. Samples run one after another on one kept-alive connection per
-  mirror and ``latency_ms`` is their median. A transport that emits no trace events (a mock) gets plain time to
-  headers and no connect time.
-* **Samples.** Each mirror gets ``samples`` samples; while slower mirrors are still busy with theirs, mirrors that
-  are done keep sampling, up to ``max_samples``. The bench lasts as long as its slowest mirror anyway, so this
-  costs no wall time, and it is the fast mirrors, the ones a choice is made between, that gain precision: with
-  +/-30 ms of jitter, medians of three samples confuse two mirrors 20 ms apart about one time in seven.
-* **Time bound.** ``timeout`` bounds the whole probe of one mirror (all samples), and all mirrors run at once, so a
-  mirror that accepts the connection and never answers costs ``timeout`` and the bench ends soon after. A mirror
-  cut off after at least one good sample still counts, with the samples it managed.
+* **Small real targets.** PyPI: ``<index>/pip/``, the page pip itself fetches, never the root index that lists
+  every project. conda: ``<channel>/noarch/repodata.json`` with ``Range: bytes=0-15``, never the whole file
+  (tens of MB on conda-forge). Every answer is validated, so a captive portal or a soft-404 answering 200 is a
+  failure, not a fast mirror.
+* **Latency** is time to first byte: from sending a request to receiving the final response's headers,
+  redirects included, minus any time spent opening connections (DNS, TCP, TLS), which is reported once as
+  ``connect_ms``. Both come from httpcore's ``trace`` extension. Samples run one after another on one
+  kept-alive connection per mirror and ``latency_ms`` is their median. A transport that emits no trace events
+  (a mock) gets plain time to headers and no connect time.
+* **Samples.** Each mirror gets ``samples`` samples; while slower mirrors are still busy with theirs, mirrors
+  that are done keep sampling, up to ``max_samples``. The bench lasts as long as its slowest mirror anyway, so
+  this costs no wall time, and it is the fast mirrors, the ones a choice is made between, that gain precision:
+  with +/-30 ms of jitter, medians of three samples confuse two mirrors 20 ms apart about one time in seven.
+* **Time bound.** ``timeout`` bounds the whole probe of one mirror (all samples), and all mirrors run at once,
+  so a mirror that accepts the connection and never answers costs ``timeout`` and the bench ends soon after. A
+  mirror cut off after at least one good sample still counts, with the samples it managed.
 * **Freshness** evidence is collected here (the page's serial, the repodata's Last-Modified) and judged in
   :func:`mirrorctl.rank.mark_stale`.
 
@@ -59,8 +59,10 @@ USER_AGENT = f"mirrorctl/{__version__} (+bench)"
 
 #: The project whose simple page is fetched: small, always present, and what every pip user downloads first.
 PYPI_PROJECT = "pip"
-#: pip's own Accept header, so that mirrors answer the bench exactly as they answer pip (PEP 691 JSON or HTML).
-PYPI_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01"
+#: pip's own Accept header, so that mirrors answer the bench as they answer pip (PEP 691 JSON or HTML).
+PYPI_ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01"
+)
 #: A simple page is far smaller than this; more means something other than a project page is being served.
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 #: Enough of repodata.json to see that it starts like JSON.
@@ -167,7 +169,8 @@ def targets_for(profiles: Iterable[Profile], only: str | None = None) -> list[Pr
             targets.append(ProbeTarget(profile.name, "pypi", url, PYPI_PROJECT))
         if profile.conda and only in (None, "conda"):
             channel, resource = _conda_channel(profile.conda.default_channels, profile.conda.custom_channels)
-            targets.append(ProbeTarget(profile.name, "conda", join(channel, "noarch", "repodata.json"), resource))
+            url = join(channel, "noarch", "repodata.json")
+            targets.append(ProbeTarget(profile.name, "conda", url, resource))
     return targets
 
 
@@ -193,9 +196,10 @@ def make_client(
     """The client :func:`run_bench` uses unless given another.
 
     One client is shared by all mirrors: httpx keeps a pool per origin, so each mirror still gets its own
-    kept-alive connection, and the CA bundle is loaded once instead of once per mirror (tens of milliseconds of
-    CPU each, which would land inside other mirrors' timings). The pool is unlimited so that no mirror waits for
-    another's connection. ``trust_env`` honours proxy variables, as pip and conda do; tests pass False.
+    kept-alive connection, and the CA bundle is loaded once instead of once per mirror (tens of milliseconds
+    of CPU each, which would land inside other mirrors' timings). The pool is unlimited so that no mirror
+    waits for another's connection. ``trust_env`` honours proxy variables as pip and conda do (tests turn it
+    off).
     """
     import httpx
 
@@ -222,17 +226,18 @@ async def probe_all(
     """Probe every target at once; results come back in the order of ``targets``, not ranked, none stale.
 
     The caller owns ``client`` (see :func:`make_client`). ``on_result(result, done, total)`` is called as each
-    mirror finishes its latency probe, for progress display. With ``throughput``, healthy mirrors then download
-    up to :data:`THROUGHPUT_BYTES` each, one mirror at a time (concurrent downloads would only measure the user's
-    own link shared N ways), each within ``timeout``.
+    mirror finishes its latency probe, for progress display. With ``throughput``, healthy mirrors then
+    download up to :data:`THROUGHPUT_BYTES` each, one mirror at a time (concurrent downloads would only
+    measure the user's own link shared N ways), each within ``timeout``.
     """
     if samples < 1:
         raise ValueError("samples must be at least 1")
     if timeout <= 0:
         raise ValueError("timeout must be positive")
     countdown = _Countdown(len(targets))
+    most = max(samples, max_samples)
     tasks = [
-        asyncio.ensure_future(_probe_one(client, target, samples, max(samples, max_samples), timeout, countdown))
+        asyncio.ensure_future(_probe_one(client, target, samples, most, timeout, countdown))
         for target in targets
     ]
     done = 0
@@ -244,10 +249,11 @@ async def probe_all(
     results = []
     for task in tasks:
         result, file_url = task.result()
-        if throughput and result.ok:
-            url = result.url if result.target == "conda" else file_url
-            mbps, note = await _measure_throughput(client, url, timeout) if url else (None, "throughput: no file")
-            result = replace(result, throughput_mbps=mbps, detail="; ".join(n for n in (result.detail, note) if n))
+        url = result.url if result.target == "conda" else file_url
+        if throughput and result.ok and url:
+            mbps, note = await _measure_throughput(client, url, timeout)
+            detail = "; ".join(part for part in (result.detail, note) if part)
+            result = replace(result, throughput_mbps=mbps, detail=detail)
         results.append(result)
     return results
 
@@ -266,9 +272,9 @@ def run_bench(
 ) -> list[ProbeResult]:
     """Probe ``profiles``, flag stale mirrors and return the results ranked (see :func:`mirrorctl.rank.rank`).
 
-    ``upstream`` profiles (say, the official index when it is not among ``profiles``) are probed alongside, once
-    each, as freshness evidence only; their results are not returned. ``client_factory`` builds the client inside
-    the event loop this function runs, and the client is closed at the end.
+    ``upstream`` profiles (say, the official index when it is not among ``profiles``) are probed alongside,
+    once each, as freshness evidence only; their results are not returned. ``client_factory`` builds the
+    client inside the event loop this function runs, and the client is closed at the end.
     """
     from mirrorctl.rank import mark_stale, rank
 
@@ -376,7 +382,8 @@ async def _probe_one(
     error = None
     detail = ""
     try:
-        await asyncio.wait_for(_sample_loop(client, target, state, samples, max_samples, timeout, countdown), timeout)
+        sampling = _sample_loop(client, target, state, samples, max_samples, timeout, countdown)
+        await asyncio.wait_for(sampling, timeout)
     except asyncio.TimeoutError:
         if not state.samples:
             error, detail = "timeout", state.timeout_detail(timeout)
@@ -409,9 +416,13 @@ async def _probe_one(
 
 
 async def _sample_loop(
-    client: httpx.AsyncClient, target: ProbeTarget, state: _State, samples: int, max_samples: int, timeout: float,
-    countdown: _Countdown,
+    client: httpx.AsyncClient, target: ProbeTarget, state: _State, samples: int, max_samples: int,
+    timeout: float, countdown: _Countdown,
 ) -> None:
+    """The minimum samples, then spare ones until every mirror has its minimum.
+
+    A spare sample that fails fails the mirror too: one bad answer in N is one that pip would get.
+    """
     for _ in range(samples):
         await _sample(client, target, state, timeout)
     countdown.finish(state)
@@ -454,9 +465,7 @@ async def _sample(client: httpx.AsyncClient, target: ProbeTarget, state: _State,
                 _check_pypi_page(response, await _read(response, MAX_PAGE_BYTES, strict=True), state)
             else:
                 _check_repodata(response, await _read(response, CONDA_RANGE_BYTES, strict=False), state)
-    except httpx.HTTPError as exc:
-        raise _Failure(*classify(exc)) from exc
-    except OSError as exc:  # a custom transport may let socket errors through unwrapped
+    except (httpx.HTTPError, OSError) as exc:  # OSError: a custom transport may let socket errors through
         raise _Failure(*classify(exc)) from exc
     if trace.connect_s and state.connect_ms is None:
         state.connect_ms = trace.connect_s * 1000
@@ -466,7 +475,7 @@ async def _sample(client: httpx.AsyncClient, target: ProbeTarget, state: _State,
 def _headers(target: ProbeTarget) -> dict[str, str]:
     headers = {"User-Agent": USER_AGENT}
     if target.target == "pypi":
-        # max-age=0 as pip sends it: a CDN in front of the mirror revalidates, so the serial is the mirror's own.
+        # max-age=0, as pip sends: a CDN in front of the mirror revalidates, so the serial is the mirror's.
         headers.update({"Accept": PYPI_ACCEPT, "Accept-Encoding": "gzip", "Cache-Control": "max-age=0"})
     else:
         # identity: a byte range of a gzip-encoded body would be a fragment of compressed data.
@@ -481,7 +490,8 @@ async def _read(response: httpx.Response, limit: int, *, strict: bool) -> bytes:
         body += chunk
         if len(body) > limit:
             if strict:
-                raise _Failure("invalid", f"answer larger than {limit // (1024 * 1024)} MiB: not a project page")
+                size = f"{limit // (1024 * 1024)} MiB"
+                raise _Failure("invalid", f"answer larger than {size}: not a project page")
             break
         if not strict and len(body) == limit:
             break
@@ -498,8 +508,9 @@ def _check_pypi_page(response: httpx.Response, body: bytes, state: _State) -> No
     else:
         serial, file_url = _parse_pypi_html(text)
     if file_url is None:
+        looks = _looks_like(body)
         raise _Failure(
-            "invalid", f"no files of {PYPI_PROJECT} in the answer ({_looks_like(body)}: a portal or soft-404?)"
+            "invalid", f"no files of {PYPI_PROJECT} in the answer ({looks}: a portal or soft-404?)"
         )
     header = response.headers.get("X-PyPI-Last-Serial", "")
     if serial is None and header.isdigit():
@@ -527,10 +538,11 @@ def _parse_pypi_json(text: str) -> tuple[int | None, str | None]:
         return None, None
     if not isinstance(document, dict) or _normalize_name(str(document.get("name", ""))) != PYPI_PROJECT:
         return None, None
+    entries = [entry for entry in document.get("files") or [] if isinstance(entry, dict)]
     files = [
-        (entry["url"], entry.get("filename", ""))
-        for entry in document.get("files") or []
-        if isinstance(entry, dict) and isinstance(entry.get("url"), str) and _is_project_file(entry.get("filename", ""))
+        (entry["url"], str(entry.get("filename", "")))
+        for entry in entries
+        if isinstance(entry.get("url"), str) and _is_project_file(str(entry.get("filename", "")))
     ]
     meta = document.get("meta")
     serial = meta.get("_last-serial") if isinstance(meta, dict) else None
@@ -558,7 +570,8 @@ def _is_project_file(filename: str) -> bool:
 
 def _check_repodata(response: httpx.Response, body: bytes, state: _State) -> None:
     if not body.lstrip().startswith(b"{"):
-        raise _Failure("invalid", f"repodata.json does not start like JSON ({_looks_like(body)}: a portal or soft-404?)")
+        looks = _looks_like(body)
+        raise _Failure("invalid", f"repodata.json does not start like JSON ({looks}: a portal or soft-404?)")
     modified = _parse_http_date(response.headers.get("Last-Modified"))
     if modified is not None:
         state.last_modified = modified if state.last_modified is None else min(state.last_modified, modified)
@@ -623,7 +636,9 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
-async def _measure_throughput(client: httpx.AsyncClient, url: str, timeout: float) -> tuple[float | None, str]:
+async def _measure_throughput(
+    client: httpx.AsyncClient, url: str, timeout: float
+) -> tuple[float | None, str]:
     """MB/s downloading up to THROUGHPUT_BYTES of ``url`` within ``timeout``, or None and why not.
 
     Counted from the response headers to the last byte, so latency stays out of it; the bytes received before

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 from mirrorctl import paths
 from mirrorctl.errors import MirrorctlError, ProfileError
@@ -22,8 +21,7 @@ NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 DEFAULT_CLOUD_CHANNELS = ("conda-forge", "bioconda", "pytorch")
 
 
-@dataclass(frozen=True)
-class PypiMirror:
+class PypiMirror(NamedTuple):
     index: str
     verified: bool
     source: str = ""
@@ -35,8 +33,7 @@ class PypiMirror:
         return any(normalize(candidate) == wanted for candidate in (self.index, *self.also))
 
 
-@dataclass(frozen=True)
-class CondaMirror:
+class CondaMirror(NamedTuple):
     #: URLs that the ``defaults`` multichannel resolves to; empty when the mirror does not carry pkgs/main.
     default_channels: tuple[str, ...]
     #: channel name -> base URL, so that ``conda-forge`` resolves to ``<base>/conda-forge``.
@@ -49,8 +46,7 @@ class CondaMirror:
         return bool(self.default_channels)
 
 
-@dataclass(frozen=True)
-class PytorchIndex:
+class PytorchIndex(NamedTuple):
     url: str
     #: "index" (use with --index-url/--extra-index-url) or "find-links" (a flat page, use with -f).
     kind: str
@@ -58,8 +54,7 @@ class PytorchIndex:
     source: str = ""
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(NamedTuple):
     name: str
     title: str
     homepage: str
@@ -91,12 +86,11 @@ class Profile:
         return parts
 
 
-@dataclass(frozen=True)
-class ProfileSet:
+class ProfileSet(NamedTuple):
     """Every profile that loaded, plus one error per file that did not (the others keep working)."""
 
     profiles: tuple[Profile, ...]
-    problems: tuple[ProfileError, ...] = field(default=())
+    problems: tuple[ProfileError, ...] = ()
 
     def get(self, name: str) -> Profile:
         wanted = name.strip().lower()

@@ -1,4 +1,4 @@
-"""Judge probe results: which mirrors are stale, in what order to show them, which one to pick. Pure and stdlib only.
+"""Judge probe results: which mirrors are stale, how to order them, which to pick. Pure, stdlib only.
 
 Staleness compares like with like: the same PyPI project's serial, or the same conda channel's Last-Modified,
 across every mirror that answered (and any upstream answer passed as ``reference``).
@@ -11,7 +11,7 @@ across every mirror that answered (and any upstream answer passed as ``reference
   is stale when its Last-Modified is more than :data:`CONDA_TOLERANCE_S` (a day, i.e. several missed syncs)
   older than the freshest.
 
-A mirror that does not expose the evidence (no serial, no Last-Modified) is not called stale: unknown is not old.
+A mirror that does not expose the evidence (no serial, no Last-Modified) is not stale: unknown is not old.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def mark_stale(
 ) -> list[ProbeResult]:
     """``results`` with ``stale`` set (and the reason in ``detail``) where a mirror lags the freshest answer.
 
-    ``reference`` results (upstream, probed separately) count as evidence of what is fresh but are not returned.
+    ``reference`` results (upstream, probed apart) count as evidence of freshness but are not returned.
     """
     evidence = [r for r in (*results, *reference) if r.ok]
     newest_serial: dict[tuple[str, str], int] = {}
@@ -62,10 +62,10 @@ def mark_stale(
 
 
 def rank(results: Iterable[ProbeResult]) -> list[ProbeResult]:
-    """PyPI first, then conda; within each, healthy fresh mirrors fastest first, then stale ones, then failures.
+    """PyPI, then conda; in each, healthy fresh mirrors fastest first, then stale ones, then failures.
 
-    Latency ties (rare, but loopback tests make them possible) fall back to connect time, then the profile name,
-    so the order is deterministic.
+    Latency ties (rare, but loopback tests make them possible) fall back to connect time, then the profile
+    name, so the order is deterministic.
     """
 
     def key(result: ProbeResult) -> tuple[int, int, float, float, str]:
@@ -78,7 +78,7 @@ def rank(results: Iterable[ProbeResult]) -> list[ProbeResult]:
 
 
 def fastest(results: Iterable[ProbeResult], target: str) -> ProbeResult | None:
-    """The mirror ``use --fastest`` should pick for ``target`` ("pypi" or "conda"): healthy, not stale, fastest."""
+    """What ``use --fastest`` picks for ``target`` ("pypi" or "conda"): healthy, not stale, fastest."""
     healthy = [r for r in results if r.target == target and r.ok and not r.stale]
     ranked = rank(healthy)
     return ranked[0] if ranked else None

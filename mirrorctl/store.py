@@ -8,11 +8,8 @@ restore can put back the exact bytes and mode, or delete a file that did not exi
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import stat
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,6 +36,8 @@ def atomic_write(path: Path, data: bytes) -> None:
     The temp file lives in the same directory (os.replace cannot cross file systems), is fsynced before the
     rename, inherits the original's permission bits, and is removed if anything fails.
     """
+    import tempfile
+
     target = real_path(path)
     directory = target.parent
     directory.mkdir(parents=True, exist_ok=True)
@@ -161,6 +160,8 @@ def _new_snapshot_id(directory: Path) -> str:
 
 def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -> Snapshot:
     """Copy every file in ``files`` (existing or not) into a new snapshot before anything is written."""
+    import hashlib
+
     root = paths.backups_dir()
     root.mkdir(parents=True, exist_ok=True)
     snapshot_id = _new_snapshot_id(root)
@@ -198,11 +199,15 @@ def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -
 
 
 def _write_manifest(snapshot: Snapshot) -> None:
+    import json
+
     text = json.dumps(snapshot.to_json(), indent=2, sort_keys=True) + "\n"
     atomic_write(snapshot.directory / MANIFEST, text.encode("utf-8"))
 
 
 def _read_snapshot(directory: Path) -> Snapshot | None:
+    import json
+
     try:
         data = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
         files = tuple(SavedFile(**entry) for entry in data["files"])
@@ -243,6 +248,8 @@ def find_snapshot(snapshot_id: str | None) -> Snapshot:
 
 def verify_snapshot(snapshot: Snapshot) -> None:
     """Refuse to restore from a blob that was changed or truncated after it was saved."""
+    import hashlib
+
     for saved in snapshot.files:
         if not saved.existed:
             continue

@@ -1,12 +1,12 @@
 """A fleet of fake package mirrors on 127.0.0.1, for the probe tests and ``benchmarks/probe.py``.
 
-Each mirror is a ``ThreadingHTTPServer`` on port 0 serving the few paths the prober asks for (the simple page of
-``pip``, a channel's ``noarch/repodata.json``, one wheel), after a configurable delay with jitter, or misbehaving
-in one of the ways real mirrors and networks do. Nothing here ever leaves the loopback interface.
+Each mirror is a ``ThreadingHTTPServer`` on port 0 serving the few paths the prober asks for (the simple page
+of ``pip``, a channel's ``noarch/repodata.json``, one wheel), after a configurable delay with jitter, or
+misbehaving in one of the ways real mirrors and networks do. Nothing here ever leaves the loopback interface.
 
 Shutdown is bounded: handlers that hang or sleep wait on one ``threading.Event`` that closing the fleet sets,
-open keep-alive sockets are shut down so their threads stop reading, and every thread is a daemon. A fleet also
-closes itself after ``lifetime`` seconds, so a test that forgets to close it cannot leave servers behind.
+open keep-alive sockets are shut down so their threads stop reading, and every thread is a daemon. A fleet
+also closes itself after ``lifetime`` seconds, so a test that forgets to close it cannot leave servers behind.
 """
 
 from __future__ import annotations
@@ -45,11 +45,11 @@ PORTAL_PAGE = (
 class MirrorSpec:
     """How one fake mirror behaves.
 
-    ``behaviour`` is one of:
-    ``ok``; ``hang`` (accepts the connection, reads the request, never answers); ``500``; ``portal`` (200 with an
-    unrelated login page on every path, like a captive portal or a soft-404); ``stale`` (fine, but with an older
-    serial and Last-Modified); ``redirect`` (302 to the same path on the mirror named ``redirect_to``);
-    ``closed`` (no server at all: a port that was bound, then closed, so connecting is refused).
+    ``behaviour`` is one of: ``ok``; ``hang`` (accepts the connection, reads the request, never answers);
+    ``500``; ``portal`` (200 with an unrelated login page on every path, like a captive portal or a soft-404);
+    ``stale`` (fine, but with an older serial and Last-Modified); ``redirect`` (302 to the same path on the
+    mirror named ``redirect_to``); ``closed`` (no server at all: a port that was bound, then closed, so
+    connecting is refused).
     """
 
     name: str
@@ -96,7 +96,9 @@ class _Server(ThreadingHTTPServer):
         self.connections: set[socket.socket] = set()
         self.lock = threading.Lock()
 
-    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+    def process_request(  # type: ignore[override]
+        self, request: socket.socket, client_address: object
+    ) -> None:
         with self.lock:
             self.connections.add(request)
         super().process_request(request, client_address)  # type: ignore[arg-type]
@@ -170,7 +172,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, _pypi_html(spec), "text/html; charset=utf-8", head=head)
         elif path.endswith("/noarch/repodata.json"):
             body = _repodata(spec.repodata_bytes)
-            self._send(200, body, "application/json", head=head, last_modified=spec.last_modified, ranged=True)
+            modified = spec.last_modified
+            self._send(200, body, "application/json", head=head, last_modified=modified, ranged=True)
         elif path == f"/packages/{WHEEL}":
             self._send(200, b"\0" * spec.wheel_bytes, "application/octet-stream", head=head, ranged=True)
         else:
@@ -302,7 +305,7 @@ class Fleet:
         return f"http://127.0.0.1:{self._servers[name].server_port}"
 
     def profile(self, name: str, *, conda_layout: str = "defaults") -> Profile:
-        """A user profile for mirror ``name``: its ``/simple`` index and its ``pkgs/main`` (or cloud) channel."""
+        """A user profile for mirror ``name``: its ``/simple`` index and a ``pkgs/main`` or cloud channel."""
         base = self.base_url(name)
         conda: dict[str, object]
         if conda_layout == "defaults":

@@ -181,3 +181,18 @@ def test_condarc_variable_names_the_file_written(monkeypatch, tmp_path: Path):
     monkeypatch.setenv("CONDARC", str(tmp_path / "conf" / "wrong.txt"))
     assert conda.write_path() == tmp_path / "home" / ".condarc"
     assert any("is ignored by conda" in w for w in core.current(only="conda")[0].warnings)
+
+
+def test_reading_uses_a_parse_cache_that_any_byte_change_invalidates(condarc: Path, monkeypatch):
+    write(condarc, "channels: [defaults]\ncustom_channels: {conda-forge: https://mirrors.ustc.edu.cn/anaconda/cloud}\n")
+    assert core.current(only="conda")[0].profile == "ustc"
+
+    def must_not_parse(text, path):
+        raise AssertionError("parsed again although the file did not change")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(conda, "load", must_not_parse)
+        assert core.current(only="conda")[0].profile == "ustc"
+    # Same size, different bytes: the cache must not answer.
+    write(condarc, "channels: [defaults]\ncustom_channels: {conda-forge: https://mirrors.ustc.edu.cn/anaconda/CLOUD}\n")
+    assert core.current(only="conda")[0].profile == "custom"

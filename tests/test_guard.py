@@ -41,3 +41,17 @@ def test_proxy_and_tool_variables_are_cleared():
     assert "PIP_INDEX_URL" not in os.environ
     assert "CONDA_PREFIX" not in os.environ
     assert not Path(os.environ["PIP_CONFIG_FILE"]).exists()
+
+
+def test_linux_directories_agree_with_platformdirs(monkeypatch):
+    import platformdirs
+
+    if paths.platform() != "linux":
+        return
+    monkeypatch.delenv("MIRRORCTL_HOME")
+    assert paths.mirrorctl_config_dir() == Path(platformdirs.user_config_dir("mirrorctl", appauthor=False))
+    assert paths.mirrorctl_state_dir() == Path(platformdirs.user_state_dir("mirrorctl", appauthor=False))
+    monkeypatch.setenv("XDG_CONFIG_HOME", "")
+    monkeypatch.setenv("XDG_STATE_HOME", " ")
+    assert paths.mirrorctl_config_dir() == Path(platformdirs.user_config_dir("mirrorctl", appauthor=False))
+    assert paths.mirrorctl_state_dir() == Path(platformdirs.user_state_dir("mirrorctl", appauthor=False))

@@ -37,10 +37,13 @@ def test_table_is_ranked_marks_what_is_in_effect_and_lists_failures_last() -> No
         "   TARGET  PROFILE  LATENCY  CONNECT  SAMPLES  HOST            STATUS",
         "*  pypi    tuna       41 ms    12 ms        3  tuna.example    200",
         "   pypi    ustc       63 ms    12 ms       20  tuna.example    200, redirected from ustc.example",
-        "   pypi    old       8.4 ms    12 ms        3  old.example     200, stale: serial 99, newest seen 100",
-        "   pypi    dead           -        -        -  dead.example    timeout: connected, no answer within 5 s",
+        "   pypi    old       8.4 ms    12 ms        3  old.example     200, stale: serial 99, newest seen"
+        " 100",
+        "   pypi    dead           -        -        -  dead.example    timeout: connected, no answer within"
+        " 5 s",
         "   conda   tuna       35 ms    12 ms        3  tuna.example    206",
-        "   conda   portal         -        -        -  portal.example  invalid: repodata.json does not start like JSON",
+        "   conda   portal         -        -        -  portal.example  invalid: repodata.json does not start"
+        " like JSON",
     ])
 
 
@@ -56,7 +59,8 @@ def test_throughput_column_appears_only_when_measured() -> None:
 
 def test_json_is_ranked_like_the_table() -> None:
     assert [(o["profile"], o["target"]) for o in to_json(RESULTS)] == [
-        ("tuna", "pypi"), ("ustc", "pypi"), ("old", "pypi"), ("dead", "pypi"), ("tuna", "conda"), ("portal", "conda"),
+        ("tuna", "pypi"), ("ustc", "pypi"), ("old", "pypi"), ("dead", "pypi"),
+        ("tuna", "conda"), ("portal", "conda"),
     ]
 
 

@@ -396,6 +396,43 @@ def plan_reset(profiles: Iterable[Profile]) -> list[FileEdit]:
 # What is in effect
 
 
+#: The only keys `current` and `list` read from a .condarc.
+READ_KEYS = ("channels", "default_channels", "custom_channels", "channel_alias", "custom_multichannels")
+
+
+def _settings(data: bytes, text: str, path: Path) -> dict[str, Any] | None:
+    """The READ_KEYS of one file, parsed with ruamel.yaml, or taken from a cache of earlier parses.
+
+    Importing ruamel.yaml costs about as much as starting Python, and `list`/`current` would pay it on every run.
+    The cache is keyed by the file's exact size and CRC-32, so any change to the bytes means a fresh parse;
+    only files that parsed cleanly are cached, so an error is always reported from the real parser.
+    """
+    import json
+    import zlib
+
+    key = f"{len(data)}:{zlib.crc32(data):08x}"
+    cache_file = paths.mirrorctl_state_dir() / "cache" / "condarc-settings.json"
+    try:
+        cached = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cached = {}
+    if not isinstance(cached, dict):
+        cached = {}
+    entry = cached.get(str(path))
+    if isinstance(entry, dict) and entry.get("key") == key:
+        return entry.get("settings")
+    loaded = load(text, path)
+    settings = None if loaded is None else {k: _plain(loaded[k]) for k in READ_KEYS if k in loaded}
+    cached[str(path)] = {"key": key, "settings": settings}
+    try:
+        from mirrorctl.store import atomic_write
+
+        atomic_write(cache_file, json.dumps(cached, sort_keys=True).encode("utf-8"))
+    except (OSError, TypeError, ValueError):
+        pass  # a cache that cannot be written only costs speed
+    return settings
+
+
 def _merged(files: list[Path], overrides: Overrides | None, problems: list[str]) -> dict[str, Any]:
     """conda's merge: lists concatenated highest precedence first (deduplicated), maps per key, scalars last."""
     channels: list[tuple[str, str]] = []  # (value, file), highest precedence first
@@ -408,7 +445,7 @@ def _merged(files: list[Path], overrides: Overrides | None, problems: list[str])
         if data is None:
             continue
         try:
-            loaded = load(text, path)
+            loaded = _settings(data, text, path)
         except MirrorctlError as exc:
             problems.append(f"{exc} (conda ignores this file)")
             continue
