@@ -8,6 +8,7 @@ adding a tool never touches this module.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -43,8 +44,8 @@ def system_path(*parts: str) -> Path:
     path = Path(*parts)
     if root is None:
         return path
-    relative = path.relative_to(path.anchor) if path.anchor else path
-    return root / relative
+    text = re.sub(r"^[A-Za-z]:", "", path.as_posix()).lstrip("/")  # C:/ProgramData -> ProgramData
+    return root / text
 
 
 def xdg_config_home() -> Path:
@@ -52,8 +53,10 @@ def xdg_config_home() -> Path:
 
 
 def xdg_config_dirs() -> list[Path]:
-    value = os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
-    return [system_path(p) for p in value.split(os.pathsep) if p]
+    value = os.environ.get("XDG_CONFIG_DIRS")
+    if not value:
+        return [system_path("/etc/xdg")]
+    return [Path(p) for p in value.split(os.pathsep) if p]
 
 
 def appdata() -> Path:

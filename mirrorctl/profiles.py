@@ -107,11 +107,11 @@ class ProfileSet(NamedTuple):
         return [p.name for p in self.profiles]
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    text = path.read_text(encoding="utf-8")
+def _toml_loads(text: str, path: Path | None = None) -> dict[str, Any]:
+    """Parse TOML with the standard library where it has it (fast), else tomlkit (Python 3.9/3.10)."""
     try:
-        import tomllib  # Python 3.11+: fast, in the standard library
-    except ImportError:  # pragma: no cover - Python 3.9/3.10
+        import tomllib
+    except ImportError:  # pragma: no cover - Python < 3.11
         import tomlkit
 
         try:
@@ -236,7 +236,7 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
 
 def load_file(path: Path, *, builtin: bool) -> Profile:
     try:
-        data = _read_toml(path)
+        data = _toml_loads(path.read_text(encoding="utf-8"), path)
     except OSError as exc:
         raise ProfileError(f"cannot read: {exc.strerror}", path=path) from None
     except UnicodeDecodeError:
@@ -338,12 +338,3 @@ def remove_user_profile(name: str) -> Path:
     os.unlink(path)
     return path
 
-
-def _toml_loads(text: str) -> dict[str, Any]:
-    try:
-        import tomllib
-    except ImportError:  # pragma: no cover
-        import tomlkit
-
-        return tomlkit.parse(text).unwrap()
-    return tomllib.loads(text)

@@ -1,17 +1,18 @@
-"""Real pip as the client: what mirrorctl writes is what pip itself obeys, and `restore` gives pip its old view back.
+"""Real pip as the client: what mirrorctl writes is what pip obeys, and `restore` gives pip its old view back.
 
 A loopback PEP 503 index (a ``ThreadingHTTPServer`` on 127.0.0.1, port 0) serves one small wheel this module
-builds with ``zipfile``. mirrorctl points pip at it through a user profile, then a real ``pip download --no-deps``
-runs in a subprocess with the isolated environment the conftest set up (fake HOME, XDG_*, a PIP_CONFIG_FILE that
-does not exist). Nothing here leaves the loopback interface.
+builds with ``zipfile``. mirrorctl points pip at it through a user profile, then a real
+``pip download --no-deps`` runs in a subprocess with the isolated environment the conftest set up (fake HOME,
+XDG_*, a PIP_CONFIG_FILE that does not exist). Nothing here leaves the loopback interface.
 
-The index is plain http, and the tests reach it as ``http://127.1:PORT`` rather than ``http://127.0.0.1:PORT``.
-pip counts ``localhost``, ``127.0.0.0/8`` and ``::1`` as secure origins, so plain http to 127.0.0.1 works with no
-``trusted-host`` at all and a download through it would prove nothing about that key. ``127.1`` is the same
-address to the resolver (inet_aton's short form, so the server still listens on 127.0.0.1 only), but
-``ipaddress`` rejects it, so pip's origin check treats it as a host name that is not ``localhost`` and ignores the
-index unless ``trusted-host = 127.1:PORT`` is set. A successful download therefore proves mirrorctl wrote both
-``index-url`` and a ``trusted-host`` pip accepts; the control test at the end shows pip refusing it otherwise.
+The index is plain http, and the tests reach it as ``http://127.1:PORT`` rather than
+``http://127.0.0.1:PORT``. pip counts ``localhost``, ``127.0.0.0/8`` and ``::1`` as secure origins, so plain
+http to 127.0.0.1 works with no ``trusted-host`` at all and a download through it would prove nothing about
+that key. ``127.1`` is the same address to the resolver (inet_aton's short form, so the server still listens
+on 127.0.0.1 only), but ``ipaddress`` rejects it, so pip's origin check treats it as a host name that is not
+``localhost`` and ignores the index unless ``trusted-host = 127.1:PORT`` is set. A successful download
+therefore proves mirrorctl wrote both ``index-url`` and a ``trusted-host`` pip accepts; the control test at
+the end shows pip refusing it otherwise.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ PROJECT = "mirrorctl-demo"
 VERSION = "1.0"
 WHEEL_NAME = f"mirrorctl_demo-{VERSION}-py3-none-any.whl"
 PIP_TIMEOUT_S = 120
-#: 127.0.0.1 spelled so that pip does not recognise it as loopback (and so does not trust it without being told).
+#: 127.0.0.1 spelled so that pip does not recognise it as loopback (so it does not trust it unless told to).
 HOST = "127.1"
 
 
@@ -56,7 +57,7 @@ def build_wheel() -> bytes:
     """A minimal valid pure-Python wheel (PEP 427): a module, METADATA, WHEEL and a RECORD with hashes."""
     dist_info = f"mirrorctl_demo-{VERSION}.dist-info"
     files = {
-        "mirrorctl_demo/__init__.py": b'"""Served by a loopback index in the mirrorctl tests."""\n\nVALUE = 42\n',
+        "mirrorctl_demo/__init__.py": b'"""Served by a loopback index in the tests."""\nVALUE = 42\n',
         f"{dist_info}/METADATA": (
             f"Metadata-Version: 2.1\nName: {PROJECT}\nVersion: {VERSION}\n"
             "Summary: A wheel that only exists on 127.0.0.1\n"
@@ -220,8 +221,8 @@ def snapshot(*paths: Path) -> dict[Path, bytes | None]:
 # Tests
 
 
-def test_use_then_restore_with_real_pip(run, index: Index, dead_url: str, legacy_pip_conf: Path, pip_conf: Path,
-                                        tmp_path: Path):
+def test_use_then_restore_with_real_pip(run, index: Index, dead_url: str, legacy_pip_conf: Path,
+                                        pip_conf: Path, tmp_path: Path):
     added = run("profile", "add", "loop", "--pypi", index.url)
     assert added.exit_code == 0, added.output
 
@@ -265,7 +266,7 @@ def test_use_then_restore_with_real_pip(run, index: Index, dead_url: str, legacy
     assert (dest / WHEEL_NAME).read_bytes() == index.wheel
     assert f"/simple/{PROJECT}/" in index.paths()
     assert f"/packages/{WHEEL_NAME}" in index.paths()
-    # http without a trusted host would have been ignored with this warning, and the download would have failed.
+    # An http index without a trusted host is ignored with this warning (and the download fails).
     assert "not a trusted or secure host" not in fetched.stdout + fetched.stderr
 
     restored = run("restore")
@@ -286,7 +287,8 @@ def test_use_then_restore_with_real_pip(run, index: Index, dead_url: str, legacy
     assert len(index.paths()) == requests_before, "pip still talked to the loopback index after restore"
 
 
-def test_use_then_reset_with_real_pip(run, index: Index, legacy_pip_conf: Path, pip_conf: Path, tmp_path: Path):
+def test_use_then_reset_with_real_pip(run, index: Index, legacy_pip_conf: Path, pip_conf: Path,
+                                      tmp_path: Path):
     assert run("profile", "add", "loop", "--pypi", index.url).exit_code == 0
     assert not legacy_pip_conf.exists() and not pip_conf.exists()
 
@@ -308,7 +310,7 @@ def test_use_then_reset_with_real_pip(run, index: Index, legacy_pip_conf: Path, 
 
 
 def test_pip_ignores_the_index_without_trusted_host(index: Index, pip_conf: Path, tmp_path: Path):
-    """The control: the downloads above prove trusted-host only because pip refuses this http index without it."""
+    """The control: the downloads above prove trusted-host because pip refuses this http index without it."""
     write(pip_conf, f"[global]\nindex-url = {index.url}\n")
     failed = pip_download(tmp_path / "downloads")
     assert failed.returncode != 0, describe(failed)
@@ -321,7 +323,7 @@ def test_pip_ignores_the_index_without_trusted_host(index: Index, pip_conf: Path
 
 
 def test_pip_trusts_127_0_0_1_on_its_own(index: Index, pip_conf: Path, tmp_path: Path):
-    """Why the tests say 127.1: with 127.0.0.1 pip needs no trusted-host, so a download would prove nothing."""
+    """Why the tests say 127.1: 127.0.0.1 needs no trusted-host in pip, so a download there proves nothing."""
     write(pip_conf, f"[global]\nindex-url = http://127.0.0.1:{index.port}/simple\n")
     fetched = pip_download(tmp_path / "downloads")
     assert fetched.returncode == 0, describe(fetched)

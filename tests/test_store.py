@@ -160,3 +160,12 @@ def test_umask_decides_the_mode_of_a_new_file(tmp_path: Path):
     finally:
         os.umask(old)
     assert mode(tmp_path / "new.conf") == 0o600
+
+
+def test_a_symlinked_condarc_stays_a_link_through_use_and_restore(condarc: Path, tmp_path: Path):
+    real = write(tmp_path / "dotfiles" / "condarc", CONDA_BEFORE, mode=0o644)
+    condarc.symlink_to(real)
+    core.use(name="tuna", only="conda")
+    assert condarc.is_symlink() and b"default_channels" in real.read_bytes()
+    core.restore()
+    assert condarc.is_symlink() and real.read_bytes() == CONDA_BEFORE
