@@ -1,4 +1,4 @@
-"""Figures for the mirror prober on a loopback fleet (not a test: it prints, and it never touches the internet).
+"""Figures for the mirror prober on a loopback fleet (not a test: it prints; it never touches the internet).
 
 Run: ``python benchmarks/probe.py``. Ten fake mirrors on 127.0.0.1 answer after known mean delays from 30 to
 300 ms with uniform +/-30 ms jitter (the two best means 20 ms apart, the hardest case the targets allow). Each
@@ -19,7 +19,9 @@ import statistics
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
@@ -62,13 +64,11 @@ def name(delay_ms: int) -> str:
     return f"m{delay_ms:03d}"
 
 
-def loopback_client():  # type: ignore[no-untyped-def]
-    return probe.make_client(trust_env=False)
-
-
-def timed_bench(fleet: Fleet, **options: object) -> tuple[float, list[ProbeResult]]:
+def timed_bench(fleet: Fleet, **options: Any) -> tuple[float, list[ProbeResult]]:
+    """Wall time in ms of one bench with the CLI's defaults, and its ranked results."""
     started = time.perf_counter()
-    results = run_bench(fleet.profiles(), client_factory=loopback_client, **options)  # type: ignore[arg-type]
+    loopback_client = partial(probe.make_client, trust_env=False)
+    results = run_bench(fleet.profiles(), client_factory=loopback_client, **options)
     return (time.perf_counter() - started) * 1000, results
 
 
@@ -76,7 +76,7 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def accuracy(fleet: Fleet, *, label: str, **options: object) -> list[float]:
+def accuracy(fleet: Fleet, *, label: str, **options: Any) -> list[float]:
     """Run RUNS benches; print how often each tool's pick was the truly fastest mirror. Returns wall times."""
     best = name(min(DELAYS_MS))
     hits = {"pypi": 0, "conda": 0}
@@ -105,15 +105,16 @@ def main() -> int:
         print(f"\n1. Accuracy: picks the truly fastest ({name(min(DELAYS_MS))}; runner-up 20 ms slower), "
               f"{RUNS} runs, samples={DEFAULT_SAMPLES}, timeout={TIMEOUT_S:g} s")
         walls = accuracy(fleet, label="default (spare sampling on)", timeout=TIMEOUT_S)
-        accuracy(fleet, label="for comparison: max_samples=samples", timeout=TIMEOUT_S, max_samples=DEFAULT_SAMPLES)
+        accuracy(fleet, label="for comparison: max_samples=samples", timeout=TIMEOUT_S,
+                 max_samples=DEFAULT_SAMPLES)
 
         ideal = max(DELAYS_MS) * DEFAULT_SAMPLES
         bound = 1.3 * ideal + 150
         within = sum(w <= bound for w in walls)
-        print(f"\n2. Wall time, same {RUNS} default runs: ideal {ideal} ms (slowest delay x {DEFAULT_SAMPLES} samples), "
-              f"target <= {bound:.0f} ms")
-        print(f"  median {statistics.median(walls):.0f} ms, min {min(walls):.0f} ms, max {max(walls):.0f} ms; "
-              f"within target {within}/{RUNS}  {verdict(within == RUNS)}")
+        print(f"\n2. Wall time, same {RUNS} default runs: ideal {ideal} ms "
+              f"(slowest delay x {DEFAULT_SAMPLES} samples), target <= {bound:.0f} ms")
+        print(f"  median {statistics.median(walls):.0f} ms, min {min(walls):.0f} ms, "
+              f"max {max(walls):.0f} ms; within target {within}/{RUNS}  {verdict(within == RUNS)}")
 
     with Fleet([*specs, MirrorSpec("dead", behaviour="hang")], seed=2) as fleet:
         bound = DEAD_TIMEOUT_S * 1000 + 300
@@ -145,8 +146,8 @@ def main() -> int:
     bare_peak = int(bare.stdout.split()[-1]) / 1024
     print(f"\n4. Memory: peak RSS (VmHWM) of a child process that imports mirrorctl.probe and benches the "
           f"{len(DELAYS_MS)} mirrors ({2 * len(DELAYS_MS)} targets); the fleet runs in this process")
-    print(f"  peak {peak:.1f} MiB (a bare `python -c` peaks at {bare_peak:.1f} MiB), target < {MEMORY_LIMIT_MIB} MiB  "
-          f"{verdict(peak < MEMORY_LIMIT_MIB)}")
+    print(f"  peak {peak:.1f} MiB (a bare `python -c` peaks at {bare_peak:.1f} MiB), "
+          f"target < {MEMORY_LIMIT_MIB} MiB  {verdict(peak < MEMORY_LIMIT_MIB)}")
 
     print(f"\nbenchmark took {time.perf_counter() - started:.0f} s")
     return 0

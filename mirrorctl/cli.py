@@ -99,10 +99,12 @@ def list_command(as_json: bool) -> None:
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
               help="With --fastest: seconds allowed per mirror.")
 @click.option("--samples", type=click.IntRange(1, 20), default=3, show_default=True,
-              help="With --fastest: requests per mirror.")
+              help="With --fastest: requests per mirror (at least).")
+@click.option("--from", "candidates", multiple=True, metavar="NAME",
+              help="With --fastest: consider only these profiles (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def use(name: str | None, only: str | None, dry_run: bool, fastest: bool, timeout: float, samples: int,
-        as_json: bool) -> None:
+        candidates: tuple[str, ...], as_json: bool) -> None:
     """Switch pip and conda to the profile NAME (or, with --fastest, to the fastest healthy mirror).
 
     Every file is backed up before it is written; `mirrorctl restore` undoes the change.
@@ -118,11 +120,13 @@ def use(name: str | None, only: str | None, dry_run: bool, fastest: bool, timeou
 
     if fastest == bool(name):
         raise UsageError("give a profile NAME or --fastest (not both)")
+    if candidates and not fastest:
+        raise UsageError("--from goes with --fastest")
     if fastest:
         from mirrorctl import bench
 
-        choice = bench.choose_fastest(only=only, samples=samples, timeout=timeout,
-                                      progress=None if as_json else sys.stderr)
+        choice = bench.choose_fastest(names=candidates, only=only, samples=samples, timeout=timeout,
+                                      progress=sys.stderr)
         if not as_json:
             _print(bench.choice_text(choice))
         result = core.use_many(choices=choice.profiles, dry_run=dry_run)
@@ -132,6 +136,44 @@ def use(name: str | None, only: str | None, dry_run: bool, fastest: bool, timeou
         _print_json(output.change_json(result))
     else:
         _print(output.change_text(result))
+
+
+@cli.command("bench")
+@click.argument("names", nargs=-1)
+@click.option("--only", type=click.Choice(["pypi", "conda"]), help="Probe one kind of index only.")
+@click.option("--samples", type=click.IntRange(1, 20), default=3, show_default=True,
+              help="Requests per mirror (at least; fast mirrors take more while slow ones finish).")
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
+              help="Seconds allowed per mirror; the whole bench ends soon after.")
+@click.option("--throughput", is_flag=True,
+              help="Also download a few MB (a Range request) from each healthy mirror and report MB/s.")
+@click.option("--no-upstream", is_flag=True,
+              help="Do not ask pypi.org / Anaconda for the freshness reference (private networks).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def bench_command(names: tuple[str, ...], only: str | None, samples: int, timeout: float, throughput: bool,
+                  no_upstream: bool, as_json: bool) -> None:
+    """Measure mirrors concurrently and rank them, fastest first (all profiles unless NAMES are given).
+
+    Each mirror gets several requests on a kept-alive connection for a small real file (the simple page of
+    `pip`, a Range of `noarch/repodata.json`); answers are validated, so a portal page that says 200 is a
+    failure, and a mirror whose index lags the others is flagged stale. * marks what is in effect.
+
+    \b
+    Examples:
+      mirrorctl bench
+      mirrorctl bench tuna ustc bfsu --only pypi --samples 5
+    """
+    from mirrorctl import bench
+    from mirrorctl.probe_report import format_table, to_json
+
+    measured = bench.bench(names=names, only=only, samples=samples, timeout=timeout, throughput=throughput,
+                           upstream=not no_upstream, progress=None if as_json else sys.stderr)
+    if as_json:
+        _print_json(to_json(measured.results))
+    else:
+        _print(format_table(measured.results, measured.in_effect))
+    if not any(r.ok for r in measured.results):
+        raise MirrorctlError("no mirror answered correctly; check the network (or a proxy setting)")
 
 
 @cli.command()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import configparser
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -60,22 +59,26 @@ def parse(text: str, path: Path | None = None) -> configparser.RawConfigParser:
     return parser
 
 
-@dataclass
 class _Option:
-    key: str  # normalized
-    start: int  # index of the key line
-    end: int  # one past the last line of its value (continuation lines included)
+    """Where one option sits: ``key`` (normalized) on line ``start``, its value running up to ``end``."""
+
+    __slots__ = ("key", "start", "end")
+
+    def __init__(self, key: str, start: int, end: int) -> None:
+        self.key, self.start, self.end = key, start, end
 
     def multiline(self) -> bool:
         return self.end - self.start > 1
 
 
-@dataclass
 class _Section:
-    name: str
-    header: int
-    options: list[_Option] = field(default_factory=list)
-    end: int = 0  # one past the last line belonging to the section
+    """A ``[name]`` header on line ``header``, its options, and ``end``: one past its last option line."""
+
+    __slots__ = ("name", "header", "options", "end")
+
+    def __init__(self, name: str, header: int, end: int) -> None:
+        self.name, self.header, self.end = name, header, end
+        self.options: list[_Option] = []
 
 
 class Document:

@@ -1,0 +1,71 @@
+"""`mirrorctl bench` and `mirrorctl use --fastest` end to end, against a loopback fleet only."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import write
+from loopback_mirrors import Fleet, MirrorSpec
+from mirrorctl import paths
+
+SPECS = [
+    MirrorSpec("quick", delay=0.02),
+    MirrorSpec("slow", delay=0.15),
+    MirrorSpec("stalefast", delay=0.0, behaviour="stale"),
+    MirrorSpec("portal", delay=0.0, behaviour="portal"),
+    MirrorSpec("broken", delay=0.0, behaviour="500"),
+    MirrorSpec("dead", behaviour="closed"),
+    MirrorSpec("hung", behaviour="hang"),
+]
+NAMES = [spec.name for spec in SPECS]
+
+
+@pytest.fixture
+def fleet():
+    with Fleet(SPECS) as running:
+        for spec in SPECS:
+            base = running.base_url(spec.name)
+            write(paths.user_profiles_dir() / f"{spec.name}.toml",
+                  f'name = "{spec.name}"\n[pypi]\nindex = "{base}/simple"\n'
+                  f'[conda]\ndefault_channels = ["{base}/pkgs/main", "{base}/pkgs/r"]\n')
+        yield running
+
+
+def test_bench_ranks_classifies_and_flags_stale(run, fleet):
+    started = time.monotonic()
+    result = run("bench", *NAMES, "--timeout", "1.5", "--no-upstream", "--json")
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    pypi = [r for r in rows if r["target"] == "pypi"]
+    assert [r["profile"] for r in pypi[:3]] == ["quick", "slow", "stalefast"]  # fresh by speed, then stale
+    by_name = {r["profile"]: r for r in pypi}
+    assert by_name["stalefast"]["ok"] and by_name["stalefast"]["stale"]
+    assert not by_name["quick"]["stale"] and by_name["quick"]["latency_ms"] < by_name["slow"]["latency_ms"]
+    assert {n: by_name[n]["error"] for n in ("portal", "broken", "dead", "hung")} == {
+        "portal": "invalid", "broken": "http", "dead": "refused", "hung": "timeout"}
+    assert by_name["hung"]["latency_ms"] is None
+    assert elapsed < 1.5 + 2.0, f"bench took {elapsed:.1f} s with a 1.5 s timeout"
+
+
+def test_use_fastest_skips_stale_and_broken_mirrors(run, fleet, pip_conf: Path, condarc: Path):
+    result = run("use", "--fastest", *[f"--from={n}" for n in NAMES], "--timeout", "1.5")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("fastest for pip: quick (median ")
+    assert "fastest for conda: quick (median " in result.output
+    assert f"index-url = {fleet.base_url('quick')}/simple" in pip_conf.read_text()
+    assert f"{fleet.base_url('quick')}/pkgs/main" in condarc.read_text()
+    assert json.loads(run("current", "--json").output)["pip"]["profile"] == "quick"
+    assert run("restore").exit_code == 0 and not pip_conf.exists()
+
+
+def test_use_fastest_changes_nothing_when_no_mirror_is_healthy(run, fleet, pip_conf: Path):
+    result = run("use", "--fastest", "--from", "portal", "--from", "dead", "--from", "broken",
+                 "--only", "pip", "--timeout", "1")
+    assert result.exit_code == 1
+    assert "mirrorctl: error: no mirror answered correctly and in time; nothing was changed" in result.output
+    assert not pip_conf.exists()
