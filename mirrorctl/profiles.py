@@ -263,7 +263,8 @@ def load_profiles() -> ProfileSet:
                 problems.append(exc)
                 continue
             by_name[profile.name] = profile
-    return ProfileSet(tuple(by_name.values()), tuple(problems))
+    ordered = sorted(by_name.values(), key=lambda p: (p.name != "official", p.name))  # upstream first
+    return ProfileSet(tuple(ordered), tuple(problems))
 
 
 def find_pypi_profile(profiles: Iterable[Profile], url: str) -> Profile | None:

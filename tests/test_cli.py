@@ -100,7 +100,7 @@ def test_usage_errors_exit_2(run):
 def test_unknown_profile(run):
     result = run("use", "nosuch")
     assert result.exit_code == 1
-    assert result.output.startswith("mirrorctl: error: no profile named 'nosuch' (known: aliyun, bfsu, ")
+    assert result.output.startswith("mirrorctl: error: no profile named 'nosuch' (known: official, aliyun, bfsu, ")
 
 
 def test_debug_shows_the_traceback(run):

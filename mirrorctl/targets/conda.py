@@ -353,10 +353,13 @@ def _summary(old_text: str, new_text: str) -> tuple[str, ...]:
         if old.get(key) != new.get(key):
             changes.append(f"{key}: {_short(old.get(key))} -> {_short(new.get(key))}")
     old_custom, new_custom = old.get("custom_channels") or {}, new.get("custom_channels") or {}
+    grouped: dict[tuple[str, str], list[str]] = {}  # one line per (before, after), however many channels
     for channel in sorted(set(old_custom) | set(new_custom)):
         if old_custom.get(channel) != new_custom.get(channel):
-            changes.append(f"custom_channels.{channel}: {_short(old_custom.get(channel))} -> "
-                           f"{_short(new_custom.get(channel))}")
+            move = (_short(old_custom.get(channel)), _short(new_custom.get(channel)))
+            grouped.setdefault(move, []).append(channel)
+    for (before, after), channels in grouped.items():
+        changes.append(f"custom_channels {', '.join(channels)}: {before} -> {after}")
     return tuple(changes)
 
 
