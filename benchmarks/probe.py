@@ -1,6 +1,6 @@
 """Figures for the mirror prober on a loopback fleet (not a test: it prints; it never touches the internet).
 
-Run: ``python benchmarks/probe.py``. Ten fake mirrors on 127.0.0.1 answer after known mean delays from 30 to
+Run: ``python benchmarks/probe.py``. Ten fake mirrors on 127.0.0.1 answer after known mean delays from 10 to
 300 ms with uniform +/-30 ms jitter (the two best means 20 ms apart, the hardest case the targets allow). Each
 bench probes PyPI and conda on all of them at once, with the defaults `mirrorctl bench` uses.
 
@@ -32,7 +32,7 @@ from mirrorctl import probe  # noqa: E402
 from mirrorctl.probe import DEFAULT_SAMPLES, ProbeResult, run_bench  # noqa: E402
 from mirrorctl.rank import fastest  # noqa: E402
 
-DELAYS_MS = (30, 50, 80, 110, 140, 170, 200, 230, 260, 300)
+DELAYS_MS = (10, 30, 60, 90, 120, 150, 180, 220, 260, 300)
 JITTER_MS = 30
 RUNS = 20
 DEAD_RUNS = 5
