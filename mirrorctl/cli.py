@@ -23,7 +23,7 @@ class _UserError(click.ClickException):
         super().__init__(str(error))
         self.exit_code = error.exit_code
 
-    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
+    def show(self, file=None) -> None:
         from mirrorctl.output import emit
 
         emit(f"mirrorctl: error: {self.message}", err=True)
@@ -32,7 +32,7 @@ class _UserError(click.ClickException):
 class _Group(click.Group):
     """Catches every MirrorctlError in one place; ``--debug`` lets the traceback through instead."""
 
-    def invoke(self, ctx: click.Context):  # noqa: ANN201
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except MirrorctlError as error:
@@ -52,7 +52,7 @@ def _print(text: str) -> None:
     emit(text)
 
 
-def _print_json(value) -> None:  # noqa: ANN001
+def _print_json(value) -> None:
     from mirrorctl.output import to_json
 
     _print(to_json(value))

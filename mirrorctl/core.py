@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, NamedTuple, TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from mirrorctl import targets
 from mirrorctl.errors import MirrorctlError, StoreError, display_path
@@ -134,7 +134,8 @@ def use(*, name: str, only: str | None = None, dry_run: bool = False) -> ChangeR
     profile = profiles.get(name)
     modules = targets.selected(only)
     chosen = [m for m in modules if _covered(m, profile)]
-    skipped = [f"{m.NAME}: {profile.name} has no {m.ECOSYSTEM} mirror; left unchanged" for m in modules if m not in chosen]
+    skipped = [f"{m.NAME}: {profile.name} has no {m.ECOSYSTEM} mirror; left unchanged"
+               for m in modules if m not in chosen]
     if not chosen:
         raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(m.NAME for m in modules)}")
     return _change("use", profile, chosen, profiles, lambda m: m.plan_use(profile, profiles.profiles),

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import configparser
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from mirrorctl.errors import ConfigParseError
 
@@ -62,7 +62,7 @@ def parse(text: str, path: Path | None = None) -> configparser.RawConfigParser:
 class _Option:
     """Where one option sits: ``key`` (normalized) on line ``start``, its value running up to ``end``."""
 
-    __slots__ = ("key", "start", "end")
+    __slots__ = ("end", "key", "start")
 
     def __init__(self, key: str, start: int, end: int) -> None:
         self.key, self.start, self.end = key, start, end
@@ -74,7 +74,7 @@ class _Option:
 class _Section:
     """A ``[name]`` header on line ``header``, its options, and ``end``: one past its last option line."""
 
-    __slots__ = ("name", "header", "options", "end")
+    __slots__ = ("end", "header", "name", "options")
 
     def __init__(self, name: str, header: int, end: int) -> None:
         self.name, self.header, self.end = name, header, end
@@ -173,6 +173,7 @@ def set_values(text: str, section: str, keys: Iterable[str], values: list[str], 
     The existing option keeps its key spelling, delimiter, and single- or multi-line layout. A missing option
     is added after the section's last option; a missing section is appended at the end (when ``create``).
     """
+    keys = tuple(keys)
     doc = Document(text)
     aliases = [normalize_key(k) for k in keys]
     found = doc.section(section)
@@ -184,7 +185,7 @@ def set_values(text: str, section: str, keys: Iterable[str], values: list[str], 
             if doc.lines[-1].strip():
                 doc.lines.append(doc.newline)
         doc.lines.append(f"[{section}]{doc.newline}")
-        doc.lines.append(f"{list(keys)[0]}{doc._delimiter_style()}{' '.join(values)}{doc.newline}")
+        doc.lines.append(f"{keys[0]}{doc._delimiter_style()}{' '.join(values)}{doc.newline}")
         return doc.text()
     matches = [o for o in found.options if o.key in aliases]
     if not matches:
@@ -192,7 +193,7 @@ def set_values(text: str, section: str, keys: Iterable[str], values: list[str], 
             return text
         anchor = found.options[-1].end if found.options else found.header + 1
         doc._ensure_line_break(anchor - 1)
-        doc.lines.insert(anchor, f"{list(keys)[0]}{doc._delimiter_style()}{' '.join(values)}{doc.newline}")
+        doc.lines.insert(anchor, f"{keys[0]}{doc._delimiter_style()}{' '.join(values)}{doc.newline}")
         return doc.text()
     first, duplicates = matches[0], matches[1:]
     continuation = "    "

@@ -7,7 +7,8 @@ warnings, errors, JSON) can leak a password.
 from __future__ import annotations
 
 import sys
-from typing import IO, Any, Iterable
+from collections.abc import Iterable
+from typing import IO, Any
 
 from mirrorctl.urls import mask_credentials
 

@@ -36,10 +36,11 @@ import socket
 import ssl
 import statistics
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from mirrorctl import __version__
@@ -240,10 +241,8 @@ async def probe_all(
         asyncio.ensure_future(_probe_one(client, target, samples, most, timeout, countdown))
         for target in targets
     ]
-    done = 0
-    for finished in asyncio.as_completed(tasks):
+    for done, finished in enumerate(asyncio.as_completed(tasks), start=1):
         result, _ = await finished
-        done += 1
         if on_result is not None:
             on_result(result, done, len(targets))
     results = []

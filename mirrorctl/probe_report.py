@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, TextIO
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 from mirrorctl.rank import rank
 from mirrorctl.urls import host_port, mask_credentials

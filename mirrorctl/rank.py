@@ -16,8 +16,9 @@ A mirror that does not expose the evidence (no serial, no Last-Modified) is not 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mirrorctl.probe import ProbeResult

@@ -11,9 +11,9 @@ import contextlib
 import os
 import stat
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from mirrorctl import paths
 from mirrorctl.errors import StoreError

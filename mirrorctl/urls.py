@@ -34,7 +34,7 @@ def normalize(url: str) -> str:
         port = parts.port
     except ValueError:
         return url.strip().rstrip("/")
-    if port and not (parts.scheme == "https" and port == 443 or parts.scheme == "http" and port == 80):
+    if port and not ((parts.scheme == "https" and port == 443) or (parts.scheme == "http" and port == 80)):
         host = f"{host}:{port}"
     path = parts.path.rstrip("/")
     return urlunsplit((parts.scheme.lower(), host.lower(), path, parts.query, ""))

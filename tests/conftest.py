@@ -12,6 +12,7 @@ import os
 import pwd
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -35,7 +36,7 @@ class RealHomeAccess(AssertionError):
 
 class _Guard:
     active = False
-    violations: list[str] = []
+    violations: ClassVar[list[str]] = []
 
     @classmethod
     def check(cls, event: str, args: tuple) -> None:

@@ -11,16 +11,17 @@ also closes itself after ``lifetime`` seconds, so a test that forgets to close i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import socket
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Sequence
 
 from mirrorctl.profiles import Profile, parse_profile
 
@@ -128,13 +129,13 @@ class _Handler(BaseHTTPRequestHandler):
     #: Idle keep-alive connections are dropped after this long, so no handler thread reads forever.
     timeout = 30
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature from the base class
+    def log_message(self, format: str, *args: object) -> None:
         """Keep test output quiet."""
 
-    def do_HEAD(self) -> None:  # noqa: N802 - name fixed by BaseHTTPRequestHandler
+    def do_HEAD(self) -> None:
         self._answer(head=True)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._answer(head=False)
 
     def _answer(self, *, head: bool) -> None:
@@ -289,10 +290,8 @@ class Fleet:
             with server.lock:
                 connections = list(server.connections)
             for connection in connections:
-                try:
+                with contextlib.suppress(OSError):  # already closed by the client
                     connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass  # already closed by the client
             server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import write
+
 from mirrorctl import core
 from mirrorctl.errors import ConfigParseError
 from mirrorctl.profiles import load_profiles

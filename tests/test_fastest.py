@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import write
 from loopback_mirrors import Fleet, MirrorSpec
+
 from mirrorctl import paths
 
 SPECS = [

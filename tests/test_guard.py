@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import REAL_HOMES, RealHomeAccess
+
 from mirrorctl import paths
 from mirrorctl.targets import conda, pip
 

@@ -11,9 +11,11 @@ INDEX = ["index-url", "pypi-url"]
 
 
 def test_replaces_value_keeping_key_spelling_delimiter_and_crlf():
-    text = "# top ü\r\n[global]\r\nIndex_URL:http://a/simple\r\ntimeout=60\r\n\r\n; about install\r\n[install]\r\nx = 1\r\n"
+    text = ("# top ü\r\n[global]\r\nIndex_URL:http://a/simple\r\ntimeout=60\r\n\r\n"
+            "; about install\r\n[install]\r\nx = 1\r\n")
     new = ini.set_values(text, "global", INDEX, ["https://b/simple"])
-    assert new == "# top ü\r\n[global]\r\nIndex_URL:https://b/simple\r\ntimeout=60\r\n\r\n; about install\r\n[install]\r\nx = 1\r\n"
+    assert new == text.replace("http://a/simple", "https://b/simple")
+    assert new.count("\r\n") == text.count("\r\n") and "\n" not in new.replace("\r\n", "")
 
 
 def test_adds_missing_key_after_the_last_option_of_its_section_not_after_the_next_comment():

@@ -55,9 +55,9 @@ def test_conda_search_path_order(monkeypatch, isolated_home: Path, tmp_path: Pat
     (isolated_home / ".conda" / "condarc.d" / "b.yml").write_text("")
     (isolated_home / ".conda" / "condarc.d" / "a.yaml").write_text("")
     found = conda.search_path()
-    assert found[:4] == [tmp_path / "system" / "etc" / "conda" / ".condarc", tmp_path / "system" / "etc" / "conda" / "condarc",
-                         tmp_path / "system" / "var" / "lib" / "conda" / ".condarc",
-                         tmp_path / "system" / "var" / "lib" / "conda" / "condarc"]
+    system = tmp_path / "system"
+    assert found[:4] == [system / "etc" / "conda" / ".condarc", system / "etc" / "conda" / "condarc",
+                         system / "var" / "lib" / "conda" / ".condarc", system / "var" / "lib" / "conda" / "condarc"]
     assert found[4] == tmp_path / "miniforge" / ".condarc"
     order = [str(p.relative_to(tmp_path)) for p in found[6:]]
     assert order == [

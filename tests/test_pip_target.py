@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import write
+
 from mirrorctl import core
 from mirrorctl.errors import ConfigParseError
 from mirrorctl.targets import pip
@@ -44,7 +44,8 @@ def test_http_index_gets_trusted_host_with_port_and_loses_it_when_switching_away
 
 
 def test_user_trusted_hosts_and_hosts_still_in_use_are_kept():
-    text = "[global]\nindex-url = http://a.example/simple\nfind-links = http://a.example/links\ntrusted-host = a.example b.example\n"
+    text = ("[global]\nindex-url = http://a.example/simple\nfind-links = http://a.example/links\n"
+            "trusted-host = a.example b.example\n")
     assert pip.render_use(text, TUNA, primary=True) == text.replace("http://a.example/simple", TUNA)
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import write
+
 from mirrorctl import paths
 from mirrorctl.errors import MirrorctlError, ProfileError
 from mirrorctl.profiles import load_profiles, user_profile_document

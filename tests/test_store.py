@@ -7,13 +7,13 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from conftest import write
+
 from mirrorctl import core, store
 from mirrorctl.errors import StoreError
 
 PIP_BEFORE = b"# mine\r\n[global]\r\ntimeout = 9\r\nindex-url = https://old.example/simple\r\n"
-CONDA_BEFORE = "# mine\nchannels:\n  - defaults\n".encode()
+CONDA_BEFORE = b"# mine\nchannels:\n  - defaults\n"
 
 
 def mode(path: Path) -> int:
@@ -132,10 +132,8 @@ def test_old_backups_are_pruned(pip_conf: Path):
 def test_lock_is_exclusive(monkeypatch):
     import fcntl
 
-    with store.locked():
-        with open(store.paths.lock_file(), "a+b") as other:
-            with pytest.raises(OSError):
-                fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with store.locked(), open(store.paths.lock_file(), "a+b") as other, pytest.raises(OSError):
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     with open(store.paths.lock_file(), "a+b") as other:
         fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # released again
 

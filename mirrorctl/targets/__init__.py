@@ -21,7 +21,6 @@ from typing import Any, NamedTuple
 # Value types here and in profiles/core are NamedTuples, not frozen dataclasses: they are just as immutable, and
 # defining thirteen frozen dataclasses cost ~8 ms of start-up (dataclass exec()s each method), most of the
 # budget `mirrorctl list` has to stay within 6x of a bare Python start.
-
 from mirrorctl.errors import ConfigParseError, UsageError
 
 
@@ -84,7 +83,7 @@ def selected(only: str | None) -> list[ModuleType]:
     modules = all_targets()
     if only is None:
         return modules
-    chosen = [m for m in modules if m.NAME == only]
+    chosen = [m for m in modules if only == m.NAME]
     if not chosen:
         raise UsageError(f"unknown tool {only!r} (choose from {', '.join(m.NAME for m in modules)})")
     return chosen

@@ -14,8 +14,9 @@ from __future__ import annotations
 import io
 import os
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, MirrorctlError, display_path
@@ -130,7 +131,7 @@ def load(text: str, path: Path | None):
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
-        if "\t" in text and "\\t" in problem or "'\\t'" in problem:
+        if ("\t" in text and "\\t" in problem) or "'\\t'" in problem:
             problem = "tab used for indentation (YAML allows spaces only)"
         raise ConfigParseError(problem, path=path, line=mark.line + 1 if mark else None) from None
     except YAMLError as exc:
@@ -216,7 +217,9 @@ def _replace_list(container: Any, key: str, values: list[str]) -> None:
 
 def _managed_bases(profiles: Iterable[Profile], channel: str) -> set[str]:
     """URLs a profile would write for ``channel``: entries with these values are mirrorctl's to change."""
-    return {normalize(p.conda.custom_channels[channel]) for p in profiles if p.conda and channel in p.conda.custom_channels}
+    return {
+        normalize(p.conda.custom_channels[channel]) for p in profiles if p.conda and channel in p.conda.custom_channels
+    }
 
 
 def _known_default_sets(profiles: Iterable[Profile]) -> set[frozenset[str]]:
@@ -466,8 +469,7 @@ def _merged(files: list[Path], overrides: Overrides | None, problems: list[str])
         for key in ("channel_alias", "custom_multichannels"):
             if key in loaded:
                 scalars[key] = (_plain(loaded[key]), where)
-    for key, variable, bucket in (("channels", "CONDA_CHANNELS", channels),
-                                  ("default_channels", "CONDA_DEFAULT_CHANNELS", default_channels)):
+    for variable, bucket in (("CONDA_CHANNELS", channels), ("CONDA_DEFAULT_CHANNELS", default_channels)):
         if os.environ.get(variable):
             bucket[:0] = [(v.strip(), variable) for v in os.environ[variable].split(",") if v.strip()]
     if os.environ.get("CONDA_CHANNEL_ALIAS"):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from mirrorctl import ini, paths
 from mirrorctl.errors import MirrorctlError, display_path
@@ -170,16 +170,13 @@ def _current_text(path: Path, overrides: Overrides | None = None) -> tuple[bytes
 
 def _summary(old_text: str, new_text: str) -> tuple[str, ...]:
     changes = []
-    for section in sorted(set(ini.sections_with(old_text, INDEX_KEYS)) | set(ini.sections_with(new_text, INDEX_KEYS))):
-        before = " ".join(ini.get_values(old_text, section, INDEX_KEYS) or ["(unset)"])
-        after = " ".join(ini.get_values(new_text, section, INDEX_KEYS) or ["(unset)"])
-        if before != after:
-            changes.append(f"[{section}] index-url: {before} -> {after}")
-    for section in sorted(set(ini.sections_with(old_text, TRUSTED_KEYS)) | set(ini.sections_with(new_text, TRUSTED_KEYS))):
-        before = " ".join(ini.get_values(old_text, section, TRUSTED_KEYS) or ["(unset)"])
-        after = " ".join(ini.get_values(new_text, section, TRUSTED_KEYS) or ["(unset)"])
-        if before != after:
-            changes.append(f"[{section}] trusted-host: {before} -> {after}")
+    for label, keys in (("index-url", INDEX_KEYS), ("trusted-host", TRUSTED_KEYS)):
+        sections = set(ini.sections_with(old_text, keys)) | set(ini.sections_with(new_text, keys))
+        for section in sorted(sections):
+            before = " ".join(ini.get_values(old_text, section, keys) or ["(unset)"])
+            after = " ".join(ini.get_values(new_text, section, keys) or ["(unset)"])
+            if before != after:
+                changes.append(f"[{section}] {label}: {before} -> {after}")
     return tuple(changes)
 
 
