@@ -6,7 +6,7 @@ what to probe and turns the results into a choice per tool.
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from mirrorctl import targets
 from mirrorctl.errors import MirrorctlError
@@ -44,7 +44,7 @@ def _select(names: tuple[str, ...]) -> tuple[list[Profile], list[Profile]]:
 
 
 def bench(*, names: tuple[str, ...] = (), only: str | None = None, samples: int = 3, timeout: float = 5.0,
-          throughput: bool = False, upstream: bool = True, progress: IO[str] | None = None) -> BenchResult:
+          throughput: bool = False, upstream: bool = True, progress: TextIO | None = None) -> BenchResult:
     """Probe the named profiles (all when none are named) for ``only`` ("pypi" or "conda", or both)."""
     from mirrorctl.probe import run_bench
     from mirrorctl.probe_report import progress_reporter
@@ -68,7 +68,7 @@ def _in_effect(profiles: list[Profile]) -> set[tuple[str, str]]:
 
 
 def choose_fastest(*, names: tuple[str, ...] = (), only: str | None = None, samples: int = 3,
-                   timeout: float = 5.0, upstream: bool = True, progress: IO[str] | None = None) -> FastestChoice:
+                   timeout: float = 5.0, upstream: bool = True, progress: TextIO | None = None) -> FastestChoice:
     """Benchmark, then pick for each tool its fastest healthy mirror that is not stale."""
     from mirrorctl.rank import fastest
 

@@ -21,7 +21,7 @@ class _UserError(click.ClickException):
 
     def __init__(self, error: MirrorctlError) -> None:
         super().__init__(str(error))
-        self.exit_code = error.exit_code
+        self.exit_code = error.exit_code  # type: ignore[misc]  # click declares it on the class only
 
     def show(self, file=None) -> None:
         from mirrorctl.output import emit

@@ -224,7 +224,7 @@ def profile_text(profile) -> str:
     if profile.homepage:
         lines.append(f"  homepage   {profile.homepage}")
     if profile.pypi:
-        lines.append(f"  pypi       {profile.pypi.index}  [{_verified(profile.pypi)}]")
+        lines.append(f"  pypi       {profile.pypi.index_url}  [{_verified(profile.pypi)}]")
     if profile.conda:
         lines.append(f"  conda      [{_verified(profile.conda)}]")
         if profile.conda.default_channels:

@@ -166,7 +166,7 @@ def targets_for(profiles: Iterable[Profile], only: str | None = None) -> list[Pr
     targets = []
     for profile in profiles:
         if profile.pypi and only in (None, "pypi"):
-            url = join(profile.pypi.index, PYPI_PROJECT) + "/"
+            url = join(profile.pypi.index_url, PYPI_PROJECT) + "/"
             targets.append(ProbeTarget(profile.name, "pypi", url, PYPI_PROJECT))
         if profile.conda and only in (None, "conda"):
             channel, resource = _conda_channel(profile.conda.default_channels, profile.conda.custom_channels)

@@ -23,7 +23,8 @@ DEFAULT_CLOUD_CHANNELS = ("conda-forge", "bioconda", "pytorch")
 
 
 class PypiMirror(NamedTuple):
-    index: str
+    #: The PEP 503 simple index (``index`` in the TOML file; a tuple already has an ``index`` method).
+    index_url: str
     verified: bool
     source: str = ""
     #: Other spellings of the same index (used to recognise it in existing configuration).
@@ -31,7 +32,7 @@ class PypiMirror(NamedTuple):
 
     def matches(self, url: str) -> bool:
         wanted = normalize(url)
-        return any(normalize(candidate) == wanted for candidate in (self.index, *self.also))
+        return any(normalize(candidate) == wanted for candidate in (self.index_url, *self.also))
 
 
 class CondaMirror(NamedTuple):
@@ -187,7 +188,7 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
     section = root.table("pypi")
     if section:
         pypi = PypiMirror(
-            index=section.url("index"),
+            index_url=section.url("index"),
             verified=section.boolean("verified", False),
             source=section.string("source", ""),
             also=section.urls("also"),

@@ -40,7 +40,7 @@ def test_unverified_sources_stay_visible():
 def test_a_user_profile_overrides_a_builtin_of_the_same_name():
     write(paths.user_profiles_dir() / "tuna.toml", 'name = "tuna"\n[pypi]\nindex = "https://my.tuna.example/simple"\n')
     profile = load_profiles().get("tuna")
-    assert (profile.builtin, profile.pypi.index) == (False, "https://my.tuna.example/simple")
+    assert (profile.builtin, profile.pypi.index_url) == (False, "https://my.tuna.example/simple")
 
 
 @pytest.mark.parametrize(

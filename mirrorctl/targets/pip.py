@@ -200,7 +200,7 @@ def _plan(render) -> list[FileEdit]:
 
 def plan_use(profile: Profile, profiles: Iterable[Profile]) -> list[FileEdit]:
     assert profile.pypi is not None
-    index = profile.pypi.index
+    index = profile.pypi.index_url
     return _plan(lambda text, primary: render_use(text, index, primary=primary))
 
 
