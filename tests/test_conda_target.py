@@ -196,3 +196,14 @@ def test_reading_uses_a_parse_cache_that_any_byte_change_invalidates(condarc: Pa
     # Same size, different bytes: the cache must not answer.
     write(condarc, "channels: [defaults]\ncustom_channels: {conda-forge: https://mirrors.ustc.edu.cn/anaconda/CLOUD}\n")
     assert core.current(only="conda")[0].profile == "custom"
+
+
+def test_a_final_marker_in_a_system_file_is_explained(condarc: Path, tmp_path: Path):
+    write(tmp_path / "system" / "etc" / "conda" / ".condarc",
+          "default_channels:  #!final\n  - https://repo.corp.example/pkgs/main\n")
+    result = core.use(name="tuna", only="conda")
+    state = result.after[0]
+    assert state.details["default_channels"] == ["https://repo.corp.example/pkgs/main"]
+    assert state.profile == "custom"
+    assert ("~/.condarc sets default_channels, but " + str(tmp_path / "system" / "etc" / "conda" / ".condarc")
+            + " marks it #!final, so conda ignores it here") in state.warnings

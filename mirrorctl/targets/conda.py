@@ -402,6 +402,8 @@ def plan_reset(profiles: Iterable[Profile]) -> list[FileEdit]:
 # What is in effect
 
 
+#: ``key: value  #!final`` on a top-level key: files loaded after this one cannot change that key.
+FINAL_MARK = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[^\n]*#!final[ \t]*\r?$", re.MULTILINE)
 #: The only keys `current` and `list` read from a .condarc.
 READ_KEYS = ("channels", "default_channels", "custom_channels", "channel_alias", "custom_multichannels")
 
@@ -445,6 +447,8 @@ def _merged(files: list[Path], overrides: Overrides | None, problems: list[str])
     default_channels: list[tuple[str, str]] = []
     custom: dict[str, tuple[str, str]] = {}
     scalars: dict[str, tuple[Any, str]] = {}
+    final: dict[str, str] = {}  # key -> the file that marked it #!final
+    shadowed: list[str] = []
     read = []
     for path in files:
         data, text = _read(path, overrides)
@@ -459,6 +463,11 @@ def _merged(files: list[Path], overrides: Overrides | None, problems: list[str])
         if not loaded:
             continue
         where = display_path(path)
+        for key in [k for k in READ_KEYS if k in loaded and k in final]:
+            shadowed.append(f"{where} sets {key}, but {final[key]} marks it #!final, so conda ignores it here")
+            del loaded[key]
+        for key in FINAL_MARK.findall(text):
+            final.setdefault(key, where)
         for key, bucket in (("channels", channels), ("default_channels", default_channels)):
             values = loaded.get(key)
             if isinstance(values, list):
@@ -480,7 +489,7 @@ def _merged(files: list[Path], overrides: Overrides | None, problems: list[str])
         return [p for p in pairs if not (p[0] in seen or seen.add(p[0]))]  # type: ignore[func-returns-value]
 
     return {"channels": dedup(channels), "default_channels": dedup(default_channels), "custom": custom,
-            "scalars": scalars, "read": read}
+            "scalars": scalars, "read": read, "shadowed": shadowed}
 
 
 def inspect(profiles: Iterable[Profile], overrides: Overrides | None = None) -> TargetState:
@@ -521,6 +530,7 @@ def inspect(profiles: Iterable[Profile], overrides: Overrides | None = None) -> 
     named = [c for c in custom if c not in BUILTIN_CUSTOM_CHANNELS]
     custom_rows = {c: {"url": join(custom[c][0], c), "from": custom[c][1]} for c in named}
 
+    warnings += state["shadowed"]
     if not state["channels"]:
         warnings.append("no channels are configured: conda >= 26.1 refuses to solve (`mirrorctl use` adds defaults)")
     if len({w for _, w in state["default_channels"]}) > 1:
