@@ -120,11 +120,9 @@ def _change(action: str, profile: Profile | None, modules: list[ModuleType], pro
         edits, snapshot_id = _apply(plan, reason=reason)
     overrides = {e.path: e.new for e in edits} if dry_run else None
     after = tuple(m.inspect(profiles.profiles, overrides) for m in modules)
-    notes = []
-    if any(e.target == "conda" and e.changed for e in edits):
-        from mirrorctl.targets.conda import CLEAN_HINT
-
-        notes.append(CLEAN_HINT)
+    changed_tools = {e.target for e in edits if e.changed}
+    hints = [getattr(m, "AFTER_CHANGE", None) for m in modules if m.NAME in changed_tools]
+    notes = [hint for hint in hints if hint]
     return ChangeResult(action, profile.name if profile else None, tuple(edits), dry_run, snapshot_id, after,
                         tuple(notes), tuple(skipped))
 
@@ -147,9 +145,8 @@ def use_many(*, choices: dict[str, str], dry_run: bool = False, reason: str = "u
     profiles = load_profiles()
     modules = [m for m in targets.all_targets() if m.NAME in choices]
     chosen = {m.NAME: profiles.get(choices[m.NAME]) for m in modules}
-    result = _change(reason, None, modules, profiles,
-                     lambda m: m.plan_use(chosen[m.NAME], profiles.profiles), dry_run=dry_run, skipped=[])
-    return result
+    return _change(reason, None, modules, profiles,
+                   lambda m: m.plan_use(chosen[m.NAME], profiles.profiles), dry_run=dry_run, skipped=[])
 
 
 def reset(*, only: str | None = None, dry_run: bool = False) -> ChangeResult:

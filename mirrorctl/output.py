@@ -88,34 +88,13 @@ def state_json(state) -> dict:
 def state_text(state) -> str:
     d = state.details
     lines = [f"{state.target}: {state.profile}"]
-    if state.target == "pip":
-        lines.append(f"  index-url     {d['index_url']}")
-        lines.append(f"    from        {d['source']}")
-        if d.get("extra_index_urls"):
-            lines.append(f"  extra-index   {' '.join(d['extra_index_urls'])}")
-        if d.get("trusted_hosts"):
-            lines.append(f"  trusted-host  {' '.join(d['trusted_hosts'])}")
-    elif state.target == "conda":
-        if not d["channels"]:
-            lines.append("  channels      (none)")
-        for channel in d["channels"]:
-            lines.append(f"  channel {channel['name']}  (listed in {channel['listed_in']})")
-            for url in channel["urls"]:
-                lines.append(f"      -> {url}")
-            lines.append(f"      via {channel['via']}")
-        if "defaults" not in [c["name"] for c in d["channels"]]:
-            lines.append(f"  defaults would be {', '.join(d['default_channels'])} ({d['default_channels_from']})")
-        listed = {c["name"] for c in d["channels"]}
-        unlisted: dict[tuple[str, str], list[str]] = {}
-        for name, entry in d["custom_channels"].items():
-            if name not in listed:
-                base = entry["url"][: -len(name)].rstrip("/")
-                unlisted.setdefault((base, entry["from"]), []).append(name)
-        for (base, source), names in unlisted.items():
-            lines.append(f"  when used: {', '.join(names)} -> {base}/<name>  (custom_channels in {source})")
-    else:  # a tool added later renders its details generically
-        for key, value in d.items():
-            lines.append(f"  {key}: {value}")
+    import importlib
+
+    tool = importlib.import_module(f"mirrorctl.targets.{state.target}")
+    if hasattr(tool, "describe"):  # each tool knows how to show its own details
+        lines += tool.describe(d)
+    else:
+        lines += [f"  {key}: {value}" for key, value in d.items() if key != "write_path"]
     lines.append(f"  writes to     {d['write_path']}")
     lines.append(f"  files read    {', '.join(state.files) if state.files else '(none)'}")
     for warning in state.warnings:

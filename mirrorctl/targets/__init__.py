@@ -5,7 +5,8 @@ Each module in this package defines:
 - ``NAME`` (what ``--only`` accepts), ``ECOSYSTEM`` (the profile table it reads: "pypi" or "conda"), ``ORDER``;
 - ``plan_use(profile, profiles) -> list[FileEdit]`` and ``plan_reset(profiles) -> list[FileEdit]``: read the
   files, validate them the way the tool does, render the new text; pure apart from reading;
-- ``inspect(profiles) -> TargetState``: what is really in effect, where it comes from, what overrides it.
+- ``inspect(profiles) -> TargetState``: what is really in effect, where it comes from, what overrides it;
+- optionally ``AFTER_CHANGE``: a step for the user once the tool's configuration changed.
 
 Modules are discovered, so adding a tool (uv, pdm, pixi) is one new file here.
 """

@@ -32,7 +32,8 @@ DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
 UPSTREAM_DEFAULTS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
 BUILTIN_CUSTOM_CHANNELS = {"pkgs/pro": "https://repo.anaconda.com"}
 VALID_CONDARC_NAME = re.compile(r"(^|[\\/])(\.?condarc|[^\\/]*\.ya?ml)$")
-CLEAN_HINT = "run `conda clean -i` so conda forgets the index it cached from the previous mirror"
+#: What the user should do after mirrorctl changed this tool's configuration (shown as "next: ...").
+AFTER_CHANGE = "run `conda clean -i` so conda forgets the index it cached from the previous mirror"
 
 Overrides = Mapping[Path, "bytes | None"]
 
@@ -578,3 +579,24 @@ def _matching_profile(profiles: list[Profile], explicit_defaults: list[str], cus
         if all(normalize(custom.get(n, alias)) == normalize(profile.conda.custom_channels[n]) for n in names):
             return profile.name
     return "custom"
+
+
+def describe(details: dict[str, Any]) -> list[str]:
+    """The lines `mirrorctl current` shows for conda: every channel and where it really points."""
+    lines = [] if details["channels"] else ["  channels      (none)"]
+    for channel in details["channels"]:
+        lines.append(f"  channel {channel['name']}  (listed in {channel['listed_in']})")
+        lines += [f"      -> {url}" for url in channel["urls"]]
+        lines.append(f"      via {channel['via']}")
+    listed = {c["name"] for c in details["channels"]}
+    if "defaults" not in listed:
+        lines.append(f"  defaults would be {', '.join(details['default_channels'])} "
+                     f"({details['default_channels_from']})")
+    unlisted: dict[tuple[str, str], list[str]] = {}  # one line per base URL, however many channels use it
+    for name, entry in details["custom_channels"].items():
+        if name not in listed:
+            base = entry["url"][: -len(name)].rstrip("/")
+            unlisted.setdefault((base, entry["from"]), []).append(name)
+    for (base, source), names in unlisted.items():
+        lines.append(f"  when used: {', '.join(names)} -> {base}/<name>  (custom_channels in {source})")
+    return lines

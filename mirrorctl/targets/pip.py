@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from mirrorctl import ini, paths
 from mirrorctl.errors import MirrorctlError, display_path
@@ -299,3 +300,13 @@ def inspect(profiles: Iterable[Profile], overrides: Overrides | None = None) -> 
         warnings=tuple(warnings),
         problems=tuple(problems),
     )
+
+
+def describe(details: dict[str, Any]) -> list[str]:
+    """The lines `mirrorctl current` shows for pip."""
+    lines = [f"  index-url     {details['index_url']}", f"    from        {details['source']}"]
+    if details.get("extra_index_urls"):
+        lines.append(f"  extra-index   {' '.join(details['extra_index_urls'])}")
+    if details.get("trusted_hosts"):
+        lines.append(f"  trusted-host  {' '.join(details['trusted_hosts'])}")
+    return lines
