@@ -12,8 +12,9 @@ import click
 
 from mirrorctl import __version__
 from mirrorctl.errors import EXIT_INTERRUPTED, MirrorctlError
+from mirrorctl.targets import tool_names
 
-TOOLS = click.Choice(["pip", "conda"])
+TOOLS = click.Choice(tool_names())
 
 
 class _UserError(click.ClickException):

@@ -55,3 +55,4 @@ def test_linux_directories_agree_with_platformdirs(monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", " ")
     assert paths.mirrorctl_config_dir() == Path(platformdirs.user_config_dir("mirrorctl", appauthor=False))
     assert paths.mirrorctl_state_dir() == Path(platformdirs.user_state_dir("mirrorctl", appauthor=False))
+

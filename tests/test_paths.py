@@ -66,3 +66,10 @@ def test_conda_search_path_order(monkeypatch, isolated_home: Path, tmp_path: Pat
         "home/.condarc",
         "envs/work/.condarc", "envs/work/condarc",
     ]
+
+
+def test_every_tool_module_is_named_after_its_tool():
+    from mirrorctl import targets
+
+    assert [m.NAME for m in targets.all_targets()] == ["pip", "conda"]
+    assert sorted(targets.tool_names()) == sorted(m.NAME for m in targets.all_targets())

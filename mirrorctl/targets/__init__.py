@@ -8,7 +8,8 @@ Each module in this package defines:
 - ``inspect(profiles) -> TargetState``: what is really in effect, where it comes from, what overrides it;
 - optionally ``AFTER_CHANGE``: a step for the user once the tool's configuration changed.
 
-Modules are discovered, so adding a tool (uv, pdm, pixi) is one new file here.
+Modules are discovered (the file name is the tool's NAME, and what ``--only`` accepts), so adding a tool (uv,
+pdm, pixi) is one new file here.
 """
 
 from __future__ import annotations
@@ -68,15 +69,21 @@ class TargetState(NamedTuple):
     problems: tuple[str, ...] = ()
 
 
-def all_targets() -> list[ModuleType]:
-    # A directory listing rather than pkgutil, whose import alone costs a few ms on every start-up.
-    names = sorted({
+def tool_names() -> list[str]:
+    """Every tool, from the file names alone (a module is named after its NAME), without importing any.
+
+    A directory listing rather than pkgutil, whose import alone costs a few ms on every start-up.
+    """
+    return sorted({
         entry.split(".")[0]
         for directory in __path__
         for entry in os.listdir(directory)
         if entry.endswith((".py", ".pyc")) and not entry.startswith("_")
     })
-    modules = [importlib.import_module(f"{__name__}.{name}") for name in names]
+
+
+def all_targets() -> list[ModuleType]:
+    modules = [importlib.import_module(f"{__name__}.{name}") for name in tool_names()]
     return sorted(modules, key=lambda m: m.ORDER)
 
 
