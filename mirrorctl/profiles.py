@@ -237,8 +237,11 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
 
 
 def load_file(path: Path, *, builtin: bool) -> Profile:
+    from mirrorctl import cache
+
     try:
-        data = _toml_loads(path.read_text(encoding="utf-8"), path)
+        raw = path.read_bytes()
+        data = cache.parsed("profiles", path, raw, lambda: _toml_loads(raw.decode("utf-8"), path))
     except OSError as exc:
         raise ProfileError(f"cannot read: {exc.strerror}", path=path) from None
     except UnicodeDecodeError:

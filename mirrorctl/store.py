@@ -31,11 +31,12 @@ def real_path(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` so that readers see the old file or the new one, never half of either.
 
     The temp file lives in the same directory (os.replace cannot cross file systems), is fsynced before the
-    rename, inherits the original's permission bits, and is removed if anything fails.
+    rename, inherits the original's permission bits, and is removed if anything fails. ``durable=False`` skips
+    the fsyncs, for caches that may be lost in a crash.
     """
     import tempfile
 
@@ -53,10 +54,12 @@ def atomic_write(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(temp, mode)
         os.replace(temp, target)
-        _fsync_directory(directory)
+        if durable:
+            _fsync_directory(directory)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)

@@ -80,3 +80,10 @@ def test_user_profile_document_rejects_bad_input():
         user_profile_document("x", pypi="pypi.example/simple", anaconda=None, title=None)
     with pytest.raises(MirrorctlError, match="lower-case"):
         user_profile_document("Bad Name", pypi="https://x/simple", anaconda=None, title=None)
+
+
+def test_profiles_are_reparsed_when_their_bytes_change():
+    path = write(paths.user_profiles_dir() / "mine.toml", 'name = "mine"\n[pypi]\nindex = "https://a.example/simple"\n')
+    assert load_profiles().get("mine").pypi.index_url == "https://a.example/simple"
+    write(path, 'name = "mine"\n[pypi]\nindex = "https://b.example/simple"\n')  # same size, other bytes
+    assert load_profiles().get("mine").pypi.index_url == "https://b.example/simple"

@@ -84,10 +84,10 @@ def test_a_failed_second_write_rolls_the_first_back(monkeypatch, pip_conf: Path,
     write(condarc, CONDA_BEFORE)
     real_write = store.atomic_write
 
-    def failing(path: Path, data: bytes) -> None:
+    def failing(path: Path, data: bytes, **options: bool) -> None:
         if Path(path).name == ".condarc":
             raise PermissionError(13, "Permission denied")
-        real_write(path, data)
+        real_write(path, data, **options)
 
     monkeypatch.setattr(store, "atomic_write", failing)
     with pytest.raises(StoreError, match="nothing was changed"):

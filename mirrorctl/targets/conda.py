@@ -410,36 +410,15 @@ READ_KEYS = ("channels", "default_channels", "custom_channels", "channel_alias",
 
 
 def _settings(data: bytes, text: str, path: Path) -> dict[str, Any] | None:
-    """The READ_KEYS of one file, parsed with ruamel.yaml, or taken from a cache of earlier parses.
+    """The READ_KEYS of one file, parsed with ruamel.yaml (or remembered from an earlier parse of these bytes)."""
+    from mirrorctl import cache
 
-    Importing ruamel.yaml costs about as much as starting Python, and `list`/`current` would pay it on every run.
-    The cache is keyed by the file's exact size and CRC-32, so any change to the bytes means a fresh parse;
-    only files that parsed cleanly are cached, so an error is always reported from the real parser.
-    """
-    import json
-    import zlib
+    def parse() -> dict[str, Any] | None:
+        loaded = load(text, path)
+        return None if loaded is None else {k: _plain(loaded[k]) for k in READ_KEYS if k in loaded}
 
-    key = f"{len(data)}:{zlib.crc32(data):08x}"
-    cache_file = paths.mirrorctl_state_dir() / "cache" / "condarc-settings.json"
-    try:
-        cached = json.loads(cache_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        cached = {}
-    if not isinstance(cached, dict):
-        cached = {}
-    entry = cached.get(str(path))
-    if isinstance(entry, dict) and entry.get("key") == key:
-        return entry.get("settings")
-    loaded = load(text, path)
-    settings = None if loaded is None else {k: _plain(loaded[k]) for k in READ_KEYS if k in loaded}
-    cached[str(path)] = {"key": key, "settings": settings}
-    try:
-        from mirrorctl.store import atomic_write
-
-        atomic_write(cache_file, json.dumps(cached, sort_keys=True).encode("utf-8"))
-    except (OSError, TypeError, ValueError):
-        pass  # a cache that cannot be written only costs speed
-    return settings
+    settings = cache.parsed("condarc", path, data, parse)
+    return dict(settings) if settings is not None else None  # callers may edit their copy
 
 
 def _merged(files: list[Path], overrides: Overrides | None, problems: list[str]) -> dict[str, Any]:
