@@ -207,3 +207,12 @@ def test_a_final_marker_in_a_system_file_is_explained(condarc: Path, tmp_path: P
     assert state.profile == "custom"
     assert ("~/.condarc sets default_channels, but " + str(tmp_path / "system" / "etc" / "conda" / ".condarc")
             + " marks it #!final, so conda ignores it here") in state.warnings
+
+
+def test_a_non_utf8_condarc_is_refused_with_its_line(condarc: Path):
+    original = "channels:\n  - defaults\n# 清华\n".encode("gbk")
+    write(condarc, original)
+    with pytest.raises(ConfigParseError) as caught:
+        core.use(name="tuna", only="conda")
+    assert caught.value.line == 3 and "is not UTF-8 text" in caught.value.message
+    assert condarc.read_bytes() == original

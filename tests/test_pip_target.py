@@ -124,3 +124,10 @@ def test_use_refuses_a_file_pip_would_refuse_and_leaves_everything_untouched(
     assert pip_conf.read_text() == text
     assert condarc.read_text() == "channels: [defaults]\n"
     assert core.backups() == []
+
+
+def test_non_utf8_bytes_elsewhere_in_pip_conf_survive_byte_for_byte(pip_conf: Path):
+    original = "# 清华源\n[global]\ntimeout = 5\n".encode("gbk")
+    write(pip_conf, original)
+    core.use(name="tuna", only="pip")
+    assert pip_conf.read_bytes() == original + f"index-url = {TUNA}\n".encode()

@@ -125,6 +125,10 @@ def _detect_indent(text: str) -> tuple[int, int, int]:
 
 def load(text: str, path: Path | None):
     """The round-trip document (a mapping), or None for an empty file. Raises ConfigParseError with the line."""
+    undecodable = re.search("[\udc80-\udcff]", text)  # bytes that were not UTF-8 (see targets.decode)
+    if undecodable:
+        raise ConfigParseError("is not UTF-8 text, and conda reads .condarc as UTF-8 (it would ignore this file); "
+                               "save it as UTF-8", path=path, line=text.count("\n", 0, undecodable.start()) + 1)
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
