@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +181,7 @@ def _summary(old_text: str, new_text: str) -> tuple[str, ...]:
     return tuple(changes)
 
 
-def _plan(render) -> list[FileEdit]:
+def _plan(render: Callable[[str, bool], str]) -> list[FileEdit]:
     primary = write_path()
     edits = []
     for path in user_files():
@@ -191,10 +191,8 @@ def _plan(render) -> list[FileEdit]:
         new_text = render(text, path == primary)
         ini.parse(new_text, path)  # never write a file pip itself would refuse
         new: bytes | None = encode(new_text)
-        if old is None and not new_text.strip():
-            new = None
-        elif old is not None and not new_text.strip() and old.strip():
-            new = None  # nothing but mirror settings was in it: remove the file rather than leave it empty
+        if not new_text.strip() and (old is None or old.strip()):
+            new = None  # nothing but mirror settings was (or would be) in it: no file rather than an empty one
         edits.append(FileEdit(NAME, path, old, new, _summary(text, new_text)))
     return edits
 
