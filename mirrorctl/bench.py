@@ -6,11 +6,12 @@ what to probe and turns the results into a choice per tool.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-from mirrorctl import targets
 from mirrorctl.errors import MirrorctlError
 from mirrorctl.profiles import Profile, load_profiles
+from mirrorctl.targets import base
 
 if TYPE_CHECKING:
     from mirrorctl.probe import ProbeResult
@@ -59,32 +60,37 @@ def bench(*, names: tuple[str, ...] = (), only: str | None = None, samples: int 
 
 
 def _in_effect(profiles: list[Profile]) -> set[tuple[str, str]]:
-    pairs = set()
-    for module in targets.all_targets():
-        state = module.inspect(profiles)
+    pairs: set[tuple[str, str]] = set()
+    for target in base.all_targets():
+        if not target.present():
+            continue
+        state = target.read(profiles)
         if state.profile:
-            pairs.add((state.profile, module.ECOSYSTEM))
+            pairs.update((state.profile, ecosystem) for ecosystem in target.ecosystems)
     return pairs
 
 
-def choose_fastest(*, names: tuple[str, ...] = (), only: str | None = None, samples: int = 3,
+def choose_fastest(*, names: tuple[str, ...] = (), only: Sequence[str] | str | None = None, samples: int = 3,
                    timeout: float = 5.0, upstream: bool = True, progress: TextIO | None = None) -> FastestChoice:
     """Benchmark, then pick for each tool its fastest healthy mirror that is not stale."""
     from mirrorctl.rank import fastest
 
-    modules = targets.selected(only)
-    ecosystems = {m.ECOSYSTEM for m in modules}
+    modules = base.selected(only)
+    ecosystems = {e for m in modules for e in m.ecosystems}
     measured = bench(names=names, only=ecosystems.pop() if len(ecosystems) == 1 else None, samples=samples,
                      timeout=timeout, upstream=upstream, progress=progress)
     chosen: dict[str, str] = {}
     winners: dict[str, ProbeResult] = {}
     skipped = []
     for module in modules:
-        winner = fastest(measured.results, module.ECOSYSTEM)
-        if winner is None:
-            skipped.append(module.NAME)
+        if len(module.ecosystems) != 1:  # a tool serving several ecosystems needs one profile for all of them
+            skipped.append(module.name)
             continue
-        chosen[module.NAME], winners[module.NAME] = winner.profile, winner
+        winner = fastest(measured.results, next(iter(module.ecosystems)))
+        if winner is None:
+            skipped.append(module.name)
+            continue
+        chosen[module.name], winners[module.name] = winner.profile, winner
     if not chosen:
         raise MirrorctlError("no mirror answered correctly and in time; nothing was changed (see `mirrorctl bench`)")
     return FastestChoice(chosen, winners, tuple(skipped), measured.results)

@@ -1,43 +1,75 @@
-"""Parse results of files that have not changed, so `list` and `current` skip heavy parsers.
+"""Parse results of unchanged files, so the read-only commands (`list`, `current`) skip heavy parsers.
 
-Importing ruamel.yaml costs about as much as starting Python, and tomllib plus nine profiles a few ms more;
-`list` and `current` would pay that on every run. Each entry is keyed by the file's exact size and CRC-32, so
-any change to its bytes means a fresh parse. Only values that parsed cleanly are stored, so an error always
-comes from the real parser. Values are plain literals written with repr() and read with ast.literal_eval
-(ast is already loaded by then; json would be one more import), so a damaged cache can cost speed but never
-run code or change an answer.
+Importing ruamel.yaml costs about as much as starting Python; `list` and `current` would pay that on every run.
+The cache is an optimisation that must never change an answer:
+
+- an entry is keyed on mirrorctl's version, a schema number, the file's size, mtime_ns and SHA-256, so any change
+  to the file, or a new mirrorctl, means a fresh parse;
+- a value read back is input like any other: it must have the shape a fresh parse has (the caller's ``valid``),
+  or it is parsed again; values are literals read with ast.literal_eval, so a damaged cache can never run code;
+- commands that write configuration do not use it at all (:func:`disabled`): what `use` writes always comes from
+  the real parser;
+- it lives in the user cache directory, and failing to write it has no effect but speed.
 """
 
 from __future__ import annotations
 
 import ast
-import zlib
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
 
-from mirrorctl import paths
+from mirrorctl import __version__, paths
 
-#: Cache files already read by this process, by their path (a new MIRRORCTL_HOME means another cache).
+#: Bump when the shape of a cached value changes.
+SCHEMA = 2
+_enabled = True
+#: Cache files already read by this process, by their path (another MIRRORCTL_HOME means another cache).
 _loaded: dict[Path, dict[str, Any]] = {}
+
+
+@contextlib.contextmanager
+def disabled() -> Iterator[None]:
+    """For commands that write: every parse inside comes from the real parser."""
+    global _enabled
+    before, _enabled = _enabled, False
+    try:
+        yield
+    finally:
+        _enabled = before
 
 
 def _entries(cache_file: Path) -> dict[str, Any]:
     if cache_file not in _loaded:
         try:
             value = ast.literal_eval(cache_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError, SyntaxError, MemoryError, RecursionError):
+        except (OSError, ValueError, SyntaxError, MemoryError, RecursionError, UnicodeDecodeError):
             value = {}
         _loaded[cache_file] = value if isinstance(value, dict) else {}
     return _loaded[cache_file]
 
 
-def parsed(kind: str, path: Path, data: bytes, parse: Callable[[], Any]) -> Any:
-    """``parse()``'s result for these exact bytes of ``path``, from the cache when it has them."""
-    cache_file = paths.mirrorctl_state_dir() / "cache" / f"{kind}.txt"
+def key_for(path: Path, data: bytes) -> str:
+    import hashlib
+
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        mtime = 0
+    return f"{__version__}:{SCHEMA}:{len(data)}:{mtime}:{hashlib.sha256(data).hexdigest()}"
+
+
+def parsed(kind: str, path: Path, data: bytes, parse: Callable[[], Any],
+           valid: Callable[[Any], bool] = lambda value: True) -> Any:
+    """``parse()``'s result for these exact bytes of ``path``, from the cache when it has a valid one."""
+    if not _enabled:
+        return parse()
+    cache_file = paths.mirrorctl_cache_dir() / f"{kind}.txt"
     entries = _entries(cache_file)
-    key = f"{len(data)}:{zlib.crc32(data):08x}"
+    key = key_for(path, data)
     entry = entries.get(str(path))
-    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key:
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key and valid(entry[1]):
         return entry[1]
     value = parse()
     entries[str(path)] = (key, value)
@@ -53,5 +85,7 @@ def _save(cache_file: Path, entries: dict[str, Any]) -> None:
         from mirrorctl.store import atomic_write
 
         atomic_write(cache_file, text.encode("utf-8"), durable=False)
-    except (OSError, ValueError, SyntaxError):
+    except (OSError, ValueError, SyntaxError, MemoryError, RecursionError):
         pass  # a cache that cannot be written only costs speed
+    except Exception:
+        pass

@@ -7,71 +7,116 @@ Heavy modules (httpx, ruamel.yaml, tomlkit) are imported inside the commands tha
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from mirrorctl import __version__
-from mirrorctl.errors import EXIT_INTERRUPTED, MirrorctlError
-from mirrorctl.targets import tool_names
-
-TOOLS = click.Choice(tool_names())
+from mirrorctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, MirrorctlError
+from mirrorctl.targets.base import tool_names
 
 
-class _UserError(click.ClickException):
-    """A MirrorctlError on its way out: one line on stderr, credentials masked, the error's own exit code."""
+class _ToolName(click.ParamType):
+    """A tool name, checked against the tool modules present when the command runs (not at import)."""
 
-    def __init__(self, error: MirrorctlError) -> None:
-        super().__init__(str(error))
-        self.exit_code = error.exit_code  # type: ignore[misc]  # click declares it on the class only
+    name = "tool"
 
-    def show(self, file=None) -> None:
-        from mirrorctl.output import emit
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "[" + "|".join(tool_names()) + "]"
 
-        emit(f"mirrorctl: error: {self.message}", err=True)
-
-
-class _Group(click.Group):
-    """Catches every MirrorctlError in one place; ``--debug`` lets the traceback through instead."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except MirrorctlError as error:
-            if ctx.params.get("debug"):
-                raise
-            raise _UserError(error) from None
-        except KeyboardInterrupt:
-            if ctx.params.get("debug"):
-                raise
-            click.echo("interrupted", err=True)
-            ctx.exit(EXIT_INTERRUPTED)
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        names = tool_names()
+        if value not in names:
+            self.fail(f"unknown tool {value!r} (choose from {', '.join(names)})", param, ctx)
+        return str(value)
 
 
-def _print(text: str) -> None:
+TOOLS = _ToolName()
+ONLY_HELP = "Only this tool (repeatable)."
+
+
+def _print(text: str, *, err: bool = False) -> None:
     from mirrorctl.output import emit
 
-    emit(text)
+    emit(text, err=err)
 
 
-def _print_json(value) -> None:
+def _print_json(value: Any) -> None:
     from mirrorctl.output import to_json
 
     _print(to_json(value))
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Every error of every command ends here: one line (or a traceback with --debug) and an exit code."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv  # accepted anywhere, also after the subcommand
+        argv = [a for a in argv if a != "--debug"]
+        try:
+            code = super().main(argv, "mirrorctl", complete_var, standalone_mode=False, **extra)
+        except Exception as error:
+            if debug:
+                raise
+            code = _report(error)
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            _print("mirrorctl: interrupted", err=True)
+            code = EXIT_INTERRUPTED
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _report(error: Exception) -> int:
+    """One line on stderr for ``error``; returns the exit code."""
+    if isinstance(error, click.exceptions.Abort):
+        _print("mirrorctl: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    if isinstance(error, click.ClickException):  # usage errors: the same one-line format, exit 2
+        hint = ""
+        if isinstance(error, click.UsageError) and error.ctx is not None:
+            command = " ".join(["mirrorctl", *error.ctx.command_path.split()[1:]])
+            hint = f" (see `{command} --help`)"
+        _print(f"mirrorctl: error: {error.format_message()}{hint}", err=True)
+        return int(error.exit_code) if error.exit_code else EXIT_USAGE
+    if isinstance(error, MirrorctlError):
+        _print(f"mirrorctl: error: {error}", err=True)
+        return error.exit_code
+    if isinstance(error, OSError):  # the file system said no somewhere unexpected: name the path, say what
+        from mirrorctl.errors import display_path
+
+        where = f"{display_path(error.filename)}: " if error.filename else ""
+        _print(f"mirrorctl: error: {where}{error.strerror or error}; nothing was changed", err=True)
+        return 1
+    _print(f"mirrorctl: internal error: {type(error).__name__}: {error}\n"
+           "this is a bug in mirrorctl; run the same command with --debug for the traceback", err=True)
+    return EXIT_INTERNAL
+
+
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mirrorctl")
-@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
-def cli(debug: bool) -> None:
-    """Point pip and conda at a fast package mirror, see what is really in effect, and undo it.
+@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors (also after the "
+              "command).")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Point pip, conda and the other Python package tools at a fast mirror, see what is really in effect,
+    and undo it.
 
     \b
-      mirrorctl list                 profiles, and which one pip and conda use
+      mirrorctl list                 profiles, and which one each tool uses
       mirrorctl use tuna --dry-run   show the change as a diff
-      mirrorctl use tuna             switch pip and conda (backed up first)
+      mirrorctl use tuna             switch every tool (backed up first)
       mirrorctl current              what is in effect, from which file
       mirrorctl restore              put the files back byte for byte
+
+    \b
+    Exit codes: 0 ok, 1 error, 2 usage, 70 internal error (a bug), 130 interrupted.
     """
+    if ctx.invoked_subcommand is None:
+        _print(ctx.get_help())
+        ctx.exit(0)
 
 
 @cli.command("list")
@@ -90,11 +135,13 @@ def list_command(as_json: bool) -> None:
         _print_json(output.list_json(result))
     else:
         _print(output.list_text(result))
+    if any(s.broken for s in result.states) or result.findings:
+        sys.exit(1)
 
 
 @cli.command()
 @click.argument("name", required=False)
-@click.option("--only", type=TOOLS, help="Change one tool only.")
+@click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--dry-run", is_flag=True, help="Print a unified diff per file and write nothing.")
 @click.option("--fastest", is_flag=True, help="Benchmark the mirrors and switch each tool to its fastest one.")
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
@@ -104,7 +151,7 @@ def list_command(as_json: bool) -> None:
 @click.option("--from", "candidates", multiple=True, metavar="NAME",
               help="With --fastest: consider only these profiles (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def use(name: str | None, only: str | None, dry_run: bool, fastest: bool, timeout: float, samples: int,
+def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, timeout: float, samples: int,
         candidates: tuple[str, ...], as_json: bool) -> None:
     """Switch pip and conda to the profile NAME (or, with --fastest, to the fastest healthy mirror).
 
@@ -119,20 +166,22 @@ def use(name: str | None, only: str | None, dry_run: bool, fastest: bool, timeou
     from mirrorctl import core, output
     from mirrorctl.errors import UsageError
 
-    if fastest == bool(name):
-        raise UsageError("give a profile NAME or --fastest (not both)")
+    if fastest and name:
+        raise UsageError("give a profile NAME or --fastest, not both")
+    if not fastest and not name:
+        raise UsageError("give a profile NAME (see `mirrorctl list`) or --fastest")
     if candidates and not fastest:
         raise UsageError("--from goes with --fastest")
     if fastest:
         from mirrorctl import bench
 
-        choice = bench.choose_fastest(names=candidates, only=only, samples=samples, timeout=timeout,
+        choice = bench.choose_fastest(names=candidates, only=only or None, samples=samples, timeout=timeout,
                                       progress=sys.stderr)
         if not as_json:
             _print(bench.choice_text(choice))
         result = core.use_many(choices=choice.profiles, dry_run=dry_run)
     else:
-        result = core.use(name=str(name), only=only, dry_run=dry_run)
+        result = core.use(name=str(name), only=only or None, dry_run=dry_run)
     if as_json:
         _print_json(output.change_json(result))
     else:
@@ -178,9 +227,9 @@ def bench_command(names: tuple[str, ...], only: str | None, samples: int, timeou
 
 
 @cli.command()
-@click.option("--only", type=TOOLS, help="Show one tool only.")
+@click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def current(only: str | None, as_json: bool) -> None:
+def current(only: tuple[str, ...], as_json: bool) -> None:
     """Show what pip and conda really use, which file each value comes from, and what overrides it.
 
     \b
@@ -189,17 +238,20 @@ def current(only: str | None, as_json: bool) -> None:
     """
     from mirrorctl import core, output
 
-    states = core.current(only=only)
+    states = core.current(only=only or None)
     if as_json:
-        _print_json({s.target: output.state_json(s) for s in states})
+        _print_json(output.current_json(states))
     else:
         _print(output.current_text(states))
+    if any(s.broken for s in states):
+        sys.exit(1)
 
 
 @cli.command()
-@click.option("--only", type=TOOLS, help="Reset one tool only.")
+@click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--dry-run", is_flag=True, help="Print a unified diff per file and write nothing.")
-def reset(only: str | None, dry_run: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def reset(only: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
     """Take the mirror settings out so pip and conda use their upstream defaults.
 
     Every other setting and comment stays. Backed up first, like `use`.
@@ -210,12 +262,14 @@ def reset(only: str | None, dry_run: bool) -> None:
     """
     from mirrorctl import core, output
 
-    _print(output.change_text(core.reset(only=only, dry_run=dry_run)))
+    result = core.reset(only=only or None, dry_run=dry_run)
+    _print_json(output.change_json(result)) if as_json else _print(output.change_text(result))
 
 
 @cli.command()
 @click.argument("backup_id", required=False)
-def restore(backup_id: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def restore(backup_id: str | None, as_json: bool) -> None:
     """Put the files back exactly as they were before the latest change (or before BACKUP_ID).
 
     Same bytes, same mode; a file that did not exist is removed again. Run it again to step further back.
@@ -227,7 +281,8 @@ def restore(backup_id: str | None) -> None:
     """
     from mirrorctl import core, output
 
-    _print(output.restore_text(core.restore(snapshot_id=backup_id)))
+    result = core.restore(snapshot_id=backup_id)
+    _print_json(output.restore_json(result)) if as_json else _print(output.restore_text(result))
 
 
 @cli.command()
@@ -243,7 +298,7 @@ def backups(as_json: bool) -> None:
 
     snapshots = core.backups()
     if as_json:
-        _print_json([s.to_json() for s in snapshots])
+        _print_json(output.backups_json(snapshots))
     else:
         _print(output.backups_text(snapshots))
 
@@ -260,9 +315,10 @@ def profile() -> None:
 @click.option("--channel", "channels", multiple=True, metavar="NAME",
               help="A cloud channel BASE/cloud carries (repeatable; default conda-forge, bioconda, pytorch).")
 @click.option("--title", help="A human-readable title.")
+@click.option("--replace", is_flag=True, help="Replace your profile of that name, or shadow a built-in one.")
 def profile_add(name: str, pypi: str | None, anaconda: str | None, channels: tuple[str, ...],
-                title: str | None) -> None:
-    """Create a user profile NAME.
+                title: str | None, replace: bool) -> None:
+    """Create a user profile NAME (backed up like any change; `mirrorctl restore` undoes it).
 
     BASE expands to BASE/pkgs/{main,r,msys2} for default_channels and BASE/cloud for custom_channels.
 
@@ -270,25 +326,24 @@ def profile_add(name: str, pypi: str | None, anaconda: str | None, channels: tup
     Example:
       mirrorctl profile add campus --pypi https://pypi.campus.edu/simple --anaconda https://mirror.campus.edu/anaconda
     """
-    from mirrorctl import output
-    from mirrorctl.profiles import add_user_profile
+    from mirrorctl import core, output
 
-    created = add_user_profile(name, pypi=pypi, anaconda=anaconda, title=title, channels=channels)
-    _print(f"added profile {created.name} ({created.path})\n" + output.profile_text(created))
+    _print(output.profile_change_text(core.add_profile(name=name, pypi=pypi, anaconda=anaconda, title=title,
+                                                       channels=channels, replace=replace)))
 
 
 @profile.command("remove")
 @click.argument("name")
 def profile_remove(name: str) -> None:
-    """Delete the user profile NAME (built-in profiles cannot be removed).
+    """Delete the user profile NAME (built-in profiles cannot be removed; `mirrorctl restore` brings it back).
 
     \b
     Example:
       mirrorctl profile remove campus
     """
-    from mirrorctl.profiles import remove_user_profile
+    from mirrorctl import core, output
 
-    _print(f"removed {remove_user_profile(name)}")
+    _print(output.profile_change_text(core.remove_profile(name=name)))
 
 
 @profile.command("show")
@@ -307,4 +362,5 @@ def profile_show(name: str) -> None:
 
 
 def main() -> None:
-    cli(prog_name="mirrorctl")
+    """The console script."""
+    cli.main(prog_name="mirrorctl")

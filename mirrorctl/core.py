@@ -1,69 +1,33 @@
 """The three paths, free of click: switch (profile -> render -> backup -> atomic write), inspect, restore.
 
-Every function takes keyword arguments, prints nothing and returns a frozen result for ``output`` to render.
+Every function takes keyword arguments, prints nothing and returns a frozen result (:mod:`mirrorctl.results`)
+for ``output`` to render. Tools are reached only through the :class:`~mirrorctl.targets.base.Target` contract.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING
 
-from mirrorctl import targets
-from mirrorctl.errors import MirrorctlError, StoreError, display_path
+from mirrorctl.errors import MirrorctlError, StoreError
 from mirrorctl.profiles import Profile, ProfileSet, load_profiles
-from mirrorctl.targets import FileEdit, TargetState, decode
+from mirrorctl.results import (
+    ChangeResult,
+    FileEdit,
+    Finding,
+    Label,
+    ListResult,
+    ProfileChange,
+    RestoreResult,
+    ToolState,
+)
+from mirrorctl.targets import base
 
 if TYPE_CHECKING:
     from mirrorctl import store
 
-
-class ChangeResult(NamedTuple):
-    """What `use` or `reset` did (or, with dry_run, would do)."""
-
-    action: str
-    profile: str | None
-    edits: tuple[FileEdit, ...]
-    dry_run: bool
-    snapshot_id: str | None
-    #: Per tool: what is in effect afterwards (its warnings say what still overrides the change).
-    after: tuple[TargetState, ...]
-    notes: tuple[str, ...] = ()
-    #: Tools the profile does not cover, so they were left alone.
-    skipped: tuple[str, ...] = ()
-
-    def diffs(self) -> list[str]:
-        return [unified_diff(edit) for edit in self.edits if edit.changed]
-
-
-class RestoreResult(NamedTuple):
-    snapshot: store.Snapshot
-    restored: tuple[Path, ...]
-    safety_snapshot_id: str | None
-
-
-class ListResult(NamedTuple):
-    profiles: tuple[Profile, ...]
-    in_effect: dict[str, str | None]
-    problems: tuple[str, ...] = ()
-
-
-def unified_diff(edit: FileEdit) -> str:
-    import difflib
-
-    shown = display_path(edit.path)
-    old = decode(edit.old).splitlines(keepends=True)
-    new = decode(edit.new).splitlines(keepends=True)
-    lines = difflib.unified_diff(
-        old, new,
-        fromfile=shown if edit.old is not None else "/dev/null",
-        tofile=shown if edit.new is not None else "/dev/null",
-    )
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
-
-
-def _covered(module: ModuleType, profile: Profile) -> bool:
-    return getattr(profile, module.ECOSYSTEM) is not None
+Only = "Sequence[str] | str | None"
 
 
 def _apply(plan: Callable[[], list[FileEdit]], *, reason: str) -> tuple[list[FileEdit], str | None]:
@@ -80,92 +44,118 @@ def _apply(plan: Callable[[], list[FileEdit]], *, reason: str) -> tuple[list[Fil
             return edits, None
         snapshot = store.take_snapshot([e.path for e in changed], reason=reason)
         written: list[FileEdit] = []
-        try:
-            for edit in changed:
+        for edit in changed:
+            try:
                 if edit.new is None:
                     Path(store.real_path(edit.path)).unlink(missing_ok=True)
                 else:
                     store.atomic_write(edit.path, edit.new)
-                written.append(edit)
-        except OSError as exc:
-            _roll_back(snapshot, written)
-            raise StoreError(f"cannot write: {exc.strerror or exc}; nothing was changed", path=edit.path) from None
+            except OSError as exc:
+                _roll_back(snapshot, written)
+                raise StoreError(f"cannot write: {exc.strerror or exc}; nothing was changed",
+                                 path=edit.path) from None
+            written.append(edit)
         store.prune()
         return edits, snapshot.id
 
 
 def _roll_back(snapshot: store.Snapshot, written: list[FileEdit]) -> None:
+    from dataclasses import replace
+
     from mirrorctl import store
 
     done = {str(store.real_path(e.path)) for e in written}
-    partial = store.Snapshot(
-        snapshot.id, snapshot.created, snapshot.reason, snapshot.kind,
-        tuple(f for f in snapshot.files if f.path in done), directory=snapshot.directory,
-    )
-    store.write_back(partial)
+    store.write_back(replace(snapshot, files=tuple(f for f in snapshot.files if f.path in done)))
 
 
-def _change(action: str, profile: Profile | None, modules: list[ModuleType], profiles: ProfileSet,
-            planner: Callable[[ModuleType], list[FileEdit]], *, dry_run: bool, skipped: list[str]) -> ChangeResult:
+def _change(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *, dry_run: bool,
+            skipped: Sequence[Finding] = (), reason: str | None = None) -> ChangeResult:
+    from mirrorctl import cache
+
+    with cache.disabled():  # what is written comes from the real parsers only
+        return _change_uncached(action, plans, profiles, dry_run=dry_run, skipped=skipped, reason=reason)
+
+
+def _change_uncached(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *,
+                     dry_run: bool, skipped: Sequence[Finding], reason: str | None) -> ChangeResult:
     def plan() -> list[FileEdit]:
         edits: list[FileEdit] = []
-        for module in modules:  # every file is read and validated before anything is written
-            edits += planner(module)
+        for target, profile in plans.items():  # every file is read and validated before anything is written
+            edits += target.plan(profile, profiles.profiles)
         return edits
 
-    reason = f"{action} {profile.name}" if profile else action
+    named = {p.name for p in plans.values() if p is not None}
+    label = reason or (f"{action} {named.pop()}" if len(named) == 1 else action)
     if dry_run:
         edits, snapshot_id = plan(), None
     else:
-        edits, snapshot_id = _apply(plan, reason=reason)
+        edits, snapshot_id = _apply(plan, reason=label)
     overrides = {e.path: e.new for e in edits} if dry_run else None
-    after = tuple(m.inspect(profiles.profiles, overrides) for m in modules)
-    changed_tools = {e.target for e in edits if e.changed}
-    hints = [getattr(m, "AFTER_CHANGE", None) for m in modules if m.NAME in changed_tools]
-    notes = [hint for hint in hints if hint]
-    return ChangeResult(action, profile.name if profile else None, tuple(edits), dry_run, snapshot_id, after,
-                        tuple(notes), tuple(skipped))
+    after = tuple(t.read(profiles.profiles, overrides) for t in plans)
+    changed_tools = {e.tool for e in edits if e.changed}
+    hints = tuple(h for t in plans if t.name in changed_tools for h in t.hints())
+    wanted = {t.name: (p.name if p else None) for t, p in plans.items()}
+    profile_names = {p.name for p in plans.values() if p}
+    return ChangeResult(action, profile_names.pop() if len(profile_names) == 1 else None, tuple(edits), dry_run,
+                        snapshot_id, after, wanted, tuple(skipped), hints)
 
 
-def use(*, name: str, only: str | None = None, dry_run: bool = False) -> ChangeResult:
-    profiles = load_profiles()
+def _fresh_profiles() -> ProfileSet:
+    """Profiles for a command that writes: parsed from their files, never from the cache."""
+    from mirrorctl import cache
+
+    with cache.disabled():
+        return load_profiles()
+
+
+def _targets_for(only: Sequence[str] | str | None) -> list[base.Target]:
+    return base.selected(only)
+
+
+def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = False) -> ChangeResult:
+    profiles = _fresh_profiles()
     profile = profiles.get(name)
-    modules = targets.selected(only)
-    chosen = [m for m in modules if _covered(m, profile)]
-    skipped = [f"{m.NAME}: {profile.name} has no {m.ECOSYSTEM} mirror; left unchanged"
-               for m in modules if m not in chosen]
+    targets = _targets_for(only)
+    chosen = [t for t in targets if base.covers(t, profile)]
+    skipped = [Finding("tool-not-covered", "note", t.name, params={"profile": profile.name,
+                                                                   "ecosystems": sorted(t.ecosystems)})
+               for t in targets if t not in chosen]
     if not chosen:
-        raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(m.NAME for m in modules)}")
-    return _change("use", profile, chosen, profiles, lambda m: m.plan_use(profile, profiles.profiles),
-                   dry_run=dry_run, skipped=skipped)
+        raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
+    return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped)
 
 
-def use_many(*, choices: dict[str, str], dry_run: bool = False, reason: str = "use --fastest") -> ChangeResult:
+def use_many(*, choices: Mapping[str, str], dry_run: bool = False, reason: str = "use --fastest") -> ChangeResult:
     """Switch each tool to its own profile (``{"pip": "tuna", "conda": "ustc"}``) in one transaction."""
+    profiles = _fresh_profiles()
+    plans = {t: profiles.get(choices[t.name]) for t in _targets_for(list(choices))}
+    return _change("use", plans, profiles, dry_run=dry_run, reason=reason)
+
+
+def reset(*, only: Sequence[str] | str | None = None, dry_run: bool = False) -> ChangeResult:
+    profiles = _fresh_profiles()
+    plans: dict[base.Target, Profile | None] = dict.fromkeys(_targets_for(only))
+    return _change("reset", plans, profiles, dry_run=dry_run)
+
+
+def _state(target: base.Target, profiles: ProfileSet, *, named: bool) -> ToolState:
+    """A tool named with --only is always read; otherwise only if it is installed or configured."""
+    if not named and not target.present():
+        return ToolState(target.name, Label(None), present=False)
+    return target.read(profiles.profiles)
+
+
+def current(*, only: Sequence[str] | str | None = None) -> tuple[ToolState, ...]:
     profiles = load_profiles()
-    modules = [m for m in targets.all_targets() if m.NAME in choices]
-    chosen = {m.NAME: profiles.get(choices[m.NAME]) for m in modules}
-    return _change(reason, None, modules, profiles,
-                   lambda m: m.plan_use(chosen[m.NAME], profiles.profiles), dry_run=dry_run, skipped=[])
-
-
-def reset(*, only: str | None = None, dry_run: bool = False) -> ChangeResult:
-    profiles = load_profiles()
-    modules = targets.selected(only)
-    return _change("reset", None, modules, profiles, lambda m: m.plan_reset(profiles.profiles),
-                   dry_run=dry_run, skipped=[])
-
-
-def current(*, only: str | None = None) -> tuple[TargetState, ...]:
-    profiles = load_profiles()
-    return tuple(m.inspect(profiles.profiles) for m in targets.selected(only))
+    return tuple(_state(t, profiles, named=only is not None) for t in _targets_for(only))
 
 
 def list_profiles() -> ListResult:
     profiles = load_profiles()
-    states = {m.NAME: m.inspect(profiles.profiles) for m in targets.all_targets()}
-    return ListResult(profiles.profiles, {k: s.profile for k, s in states.items()},
-                      tuple(str(p) for p in profiles.problems))
+    states = tuple(_state(t, profiles, named=False) for t in base.all_targets())
+    findings = tuple(Finding("profile-refused", "error", "mirrorctl", Path(p.path) if p.path else None, p.line,
+                             {"reason": p.message}) for p in profiles.problems)
+    return ListResult(profiles.profiles, states, findings)
 
 
 def backups() -> list[store.Snapshot]:
@@ -181,10 +171,58 @@ def restore(*, snapshot_id: str | None = None) -> RestoreResult:
     with store.locked():
         snapshot = store.find_snapshot(snapshot_id)
         store.verify_snapshot(snapshot)
-        safety = store.take_snapshot([Path(f.path) for f in snapshot.files], reason=f"before restore {snapshot.id}",
+        safety = store.take_snapshot([Path(f.path) for f in snapshot.files], reason=f"restore {snapshot.id}",
                                      kind="restore")
         restored = store.write_back(snapshot)
         if snapshot.kind == "change":
             store.mark_undone(snapshot)
         store.prune()
     return RestoreResult(snapshot, tuple(restored), safety.id)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# User profiles: written like any other change (backed up, atomic, undone by `restore`)
+
+
+def add_profile(*, name: str, pypi: str | None, anaconda: str | None, title: str | None,
+                channels: Sequence[str] = (), replace: bool = False) -> ProfileChange:
+    from mirrorctl.profiles import parse_profile, toml_loads, user_profile_document, user_profile_path
+
+    text, findings = user_profile_document(name, pypi=pypi, anaconda=anaconda, title=title, channels=channels)
+    path = user_profile_path(name)
+    profiles = _fresh_profiles()
+    if path.exists() and not replace:
+        raise MirrorctlError(f"profile {name!r} already exists; remove it first (mirrorctl profile remove {name}) "
+                             "or add --replace", path=path)
+    shadowed = next((p for p in profiles.profiles if p.builtin and (p.name == name or name in p.aliases)), None)
+    if shadowed is not None and not replace:
+        raise MirrorctlError(f"{name!r} is the built-in profile {shadowed.name!r}; add --replace to shadow it "
+                             "with your own")
+    profile = parse_profile(path, toml_loads(text), builtin=False)  # validate before writing
+    old = _read_existing(path)
+    _, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", path, old, text.encode("utf-8"))],
+                            reason=f"profile add {name}")
+    return ProfileChange("add", profile, path, snapshot_id, tuple(findings))
+
+
+def remove_profile(*, name: str) -> ProfileChange:
+    from mirrorctl import paths
+
+    profiles = _fresh_profiles()
+    wanted = name.strip().lower()
+    profile = next((p for p in profiles.profiles if not p.builtin and (p.name == wanted or wanted in p.aliases)),
+                   None)
+    if profile is None:
+        if any(p.builtin and p.name == wanted for p in profiles.profiles):
+            raise MirrorctlError(f"{name!r} is a built-in profile and cannot be removed")
+        raise MirrorctlError(f"no user profile named {name!r} in {paths.user_profiles_dir()}")
+    old = _read_existing(profile.path)
+    _, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", profile.path, old, None)],
+                            reason=f"profile remove {profile.name}")
+    return ProfileChange("remove", profile, profile.path, snapshot_id)
+
+
+def _read_existing(path: Path) -> bytes | None:
+    from mirrorctl.targets import read_bytes
+
+    return read_bytes(path)

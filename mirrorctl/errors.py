@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+EXIT_OK = 0
 EXIT_USER_ERROR = 1
 EXIT_USAGE = 2
+#: A bug in mirrorctl (an exception nobody expected): distinct, so scripts can tell it from a user error.
+EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 
@@ -32,6 +35,13 @@ class MirrorctlError(Exception):
 
 class ConfigParseError(MirrorctlError):
     """A tool's configuration file cannot be read the way the tool itself reads it."""
+
+    def __init__(self, message: str, *, path: Path | str | None = None, line: int | None = None,
+                 scanner: bool = False) -> None:
+        super().__init__(message, path=path, line=line)
+        #: A YAML scanner/reader error: the one kind of broken file conda skips (with a warning) instead of
+        #: crashing on.
+        self.scanner = scanner
 
 
 class ProfileError(MirrorctlError):

@@ -87,6 +87,18 @@ def mirrorctl_state_dir() -> Path:
     return Path(user_state_dir("mirrorctl", appauthor=False))
 
 
+def mirrorctl_cache_dir() -> Path:
+    """Parse results that only save time (safe to delete)."""
+    override = env_path(MIRRORCTL_HOME)
+    if override is not None:
+        return override / "cache"
+    if platform() == "linux":
+        return _xdg("XDG_CACHE_HOME", ".cache") / "mirrorctl"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("mirrorctl", appauthor=False))
+
+
 def _xdg(variable: str, default: str) -> Path:
     value = os.environ.get(variable, "").strip()
     return Path(value) if value else home() / default

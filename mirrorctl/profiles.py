@@ -7,7 +7,6 @@ sends ``defaults`` back upstream instead of inventing URLs.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any, NamedTuple
 
 from mirrorctl import paths
 from mirrorctl.errors import MirrorctlError, ProfileError
+from mirrorctl.results import Finding
 from mirrorctl.urls import check_url, join, normalize
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
@@ -42,6 +42,8 @@ class CondaMirror(NamedTuple):
     custom_channels: Mapping[str, str]
     verified: bool
     source: str = ""
+    #: pkgs/ channels the mirror carries besides those in default_channels (legacy pkgs/free).
+    legacy_pkgs: tuple[str, ...] = ()
 
     @property
     def covers_defaults(self) -> bool:
@@ -72,6 +74,11 @@ class Profile(NamedTuple):
     def kind(self) -> str:
         return "built-in" if self.builtin else "user"
 
+    @property
+    def ecosystems(self) -> frozenset[str]:
+        """The profile tables it has: what a tool needs from it (a pixi target takes either)."""
+        return frozenset(name for name in ("pypi", "conda") if getattr(self, name) is not None)
+
     def covers(self) -> list[str]:
         parts = []
         if self.pypi:
@@ -96,12 +103,12 @@ class ProfileSet(NamedTuple):
 
     def get(self, name: str) -> Profile:
         wanted = name.strip().lower()
+        for problem in self.problems:  # a broken user file of that name never falls back to the built-in
+            if problem.path is not None and Path(problem.path).stem == wanted:
+                raise problem
         for profile in self.profiles:
             if profile.name == wanted or wanted in profile.aliases:
                 return profile
-        for problem in self.problems:
-            if problem.path is not None and Path(problem.path).stem == wanted:
-                raise problem
         known = ", ".join(p.name for p in self.profiles)
         raise MirrorctlError(f"no profile named {name!r} (known: {known})")
 
@@ -109,7 +116,7 @@ class ProfileSet(NamedTuple):
         return [p.name for p in self.profiles]
 
 
-def _toml_loads(text: str, path: Path | None = None) -> dict[str, Any]:
+def toml_loads(text: str, path: Path | None = None) -> dict[str, Any]:
     """Parse TOML with the standard library where it has it (fast), else tomlkit (Python 3.9/3.10)."""
     try:
         import tomllib
@@ -184,6 +191,8 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
     name = root.string("name", path.stem).lower()
     if not NAME_PATTERN.match(name):
         raise root.fail("name", "must be lower-case letters, digits, '.', '_' or '-'")
+    if name != path.stem.lower():
+        raise root.fail("name", f"is {name!r} but the file is {path.name}: the two must agree")
     pypi = conda = pytorch = None
     section = root.table("pypi")
     if section:
@@ -205,6 +214,7 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
             custom_channels=channels,
             verified=section.boolean("verified", False),
             source=section.string("source", ""),
+            legacy_pkgs=section.strings("legacy_pkgs"),
         )
         if not conda.default_channels and not conda.custom_channels:
             raise root.fail("conda", "needs default_channels or custom_channels")
@@ -241,7 +251,8 @@ def load_file(path: Path, *, builtin: bool) -> Profile:
 
     try:
         raw = path.read_bytes()
-        data = cache.parsed("profiles", path, raw, lambda: _toml_loads(raw.decode("utf-8"), path))
+        data = cache.parsed("profiles", path, raw, lambda: toml_loads(raw.decode("utf-8"), path),
+                            valid=lambda value: isinstance(value, dict))
     except OSError as exc:
         raise ProfileError(f"cannot read: {exc.strerror}", path=path) from None
     except UnicodeDecodeError:
@@ -272,8 +283,9 @@ def load_profiles() -> ProfileSet:
     return ProfileSet(tuple(ordered), tuple(problems))
 
 
-def find_pypi_profile(profiles: Iterable[Profile], url: str) -> Profile | None:
-    return next((p for p in profiles if p.pypi and p.pypi.matches(url)), None)
+def pypi_owner(profiles: Iterable[Profile], url: str) -> str | None:
+    """The name of the profile whose PyPI index ``url`` is, or None."""
+    return next((p.name for p in profiles if p.pypi and p.pypi.matches(url)), None)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -282,14 +294,18 @@ def find_pypi_profile(profiles: Iterable[Profile], url: str) -> Profile | None:
 
 def user_profile_document(
     name: str, *, pypi: str | None, anaconda: str | None, title: str | None, channels: Iterable[str] = ()
-) -> str:
-    """The TOML text of a new user profile (pure, so it can be shown before it is written)."""
+) -> tuple[str, list[Finding]]:
+    """The TOML text of a new user profile, and warnings about it (pure, so it can be shown before writing)."""
     import tomlkit
 
+    findings: list[Finding] = []
     if not NAME_PATTERN.match(name):
         raise MirrorctlError(f"profile name {name!r} must be lower-case letters, digits, '.', '_' or '-'")
     if not pypi and not anaconda:
         raise MirrorctlError("give --pypi URL, --anaconda BASE, or both")
+    channels = tuple(channels)
+    if channels and not anaconda:
+        raise MirrorctlError("--channel names a cloud channel of an Anaconda mirror: it needs --anaconda BASE")
     for option, value in (("--pypi", pypi), ("--anaconda", anaconda)):
         if value is not None and check_url(value):
             raise MirrorctlError(f"{option} {check_url(value)}")
@@ -299,8 +315,11 @@ def user_profile_document(
     doc["title"] = title or name
     doc["aliases"] = tomlkit.array()
     if pypi:
+        index = pypi.rstrip("/") if pypi.rstrip("/").endswith("/simple") else pypi
+        if not index.endswith("/simple"):
+            findings.append(Finding("profile.pypi-not-simple", "warning", "mirrorctl", params={"url": pypi}))
         table = tomlkit.table()
-        table["index"] = pypi.rstrip("/") if pypi.rstrip("/").endswith("/simple") else pypi
+        table["index"] = index
         table["verified"] = False
         table["source"] = "added by the user"
         doc["pypi"] = table
@@ -315,32 +334,8 @@ def user_profile_document(
             custom[channel] = join(base, "cloud")
         table["custom_channels"] = custom
         doc["conda"] = table
-    return tomlkit.dumps(doc)
+    return tomlkit.dumps(doc), findings
 
 
-def add_user_profile(
-    name: str, *, pypi: str | None, anaconda: str | None, title: str | None, channels: Iterable[str] = ()
-) -> Profile:
-    from mirrorctl.store import atomic_write
-
-    text = user_profile_document(name, pypi=pypi, anaconda=anaconda, title=title, channels=channels)
-    path = paths.user_profiles_dir() / f"{name}.toml"
-    if path.exists():
-        raise MirrorctlError(f"profile {name!r} already exists; remove it first (mirrorctl profile remove {name})",
-                             path=path)
-    profile = parse_profile(path, _toml_loads(text), builtin=False)  # validate before writing
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, text.encode("utf-8"))
-    return profile
-
-
-def remove_user_profile(name: str) -> Path:
-    path = paths.user_profiles_dir() / f"{name.lower()}.toml"
-    if not path.is_file():
-        builtin = paths.builtin_profiles_dir() / f"{name.lower()}.toml"
-        if builtin.is_file():
-            raise MirrorctlError(f"{name!r} is a built-in profile and cannot be removed")
-        raise MirrorctlError(f"no user profile named {name!r} in {paths.user_profiles_dir()}")
-    os.unlink(path)
-    return path
-
+def user_profile_path(name: str) -> Path:
+    return paths.user_profiles_dir() / f"{name.lower()}.toml"

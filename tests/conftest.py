@@ -158,3 +158,18 @@ def write(path: Path, text: str | bytes, mode: int | None = None) -> Path:
     if mode is not None:
         path.chmod(mode)
     return path
+
+
+def messages(findings, level: str | None = None) -> list[str]:
+    """The sentences the user sees for ``findings`` (optionally of one level)."""
+    from mirrorctl.output import message
+
+    return [message(f) for f in findings if level is None or f.level == level]
+
+
+def setting(state, key: str, value: str | None = None):
+    """The first setting of ``state`` with ``key`` (and ``value``); fails the test when there is none."""
+    for candidate in state.settings:
+        if candidate.key == key and (value is None or candidate.value == value):
+            return candidate
+    raise AssertionError(f"{state.tool} has no setting {key}={value}: {state.settings}")

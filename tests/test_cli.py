@@ -10,15 +10,16 @@ from conftest import write
 TUNA = "https://pypi.tuna.tsinghua.edu.cn/simple"
 
 
-def test_list_marks_what_is_in_effect(run, pip_conf: Path):
+def test_list_marks_what_is_in_effect(run, pip_conf: Path, condarc: Path):
     write(pip_conf, f"[global]\nindex-url = {TUNA}\n")
+    write(condarc, "channels: [defaults]\n")
     result = run("list")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split() == ["NAME", "PIP", "CONDA", "KIND", "COVERS", "TITLE"]
     rows = {line.split()[0]: line for line in lines[1:10]}
     assert rows["tuna"].split()[:3] == ["tuna", "*", "built-in"]
-    assert rows["official"].split()[:3] == ["official", "*", "built-in"]  # conda is unconfigured: upstream
+    assert rows["official"].split()[:3] == ["official", "*", "built-in"]  # conda's defaults are upstream's
     assert "pypi, conda(defaults+8 channels)" in rows["tuna"]
     assert "pypi?" in rows["huawei"]
     assert lines[-1] == "* in effect.  ? some URLs are UNVERIFIED (from third-party usage, not the mirror's own docs)."
@@ -27,15 +28,18 @@ def test_list_marks_what_is_in_effect(run, pip_conf: Path):
 def test_list_json(run):
     result = run("list", "--json")
     assert result.exit_code == 0, result.output
-    data = {p["name"]: p for p in json.loads(result.output)}
-    assert data["official"]["pip_in_effect"] and data["official"]["conda_in_effect"]
+    document = json.loads(result.output)
+    assert (document["schema"], document["kind"]) == (2, "list")
+    data = {p["name"]: p for p in document["profiles"]}
+    assert data["official"]["in_effect"] == ["pip"]  # conda: not installed, not configured here
+    assert document["tools"]["conda"]["present"] is False
     assert data["tuna"]["aliases"] == ["tsinghua", "thu"]
 
 
 def test_use_then_current_then_restore(run, pip_conf: Path, condarc: Path):
     result = run("use", "tuna")
     assert result.exit_code == 0, result.output
-    snapshot = json.loads(run("backups", "--json").output)[0]["id"]
+    snapshot = json.loads(run("backups", "--json").output)["backups"][0]["id"]
     assert result.output.splitlines()[:3] == [
         "pip: created ~/.config/pip/pip.conf",
         f"  [global] index-url: (unset) -> {TUNA}",
@@ -47,9 +51,10 @@ def test_use_then_current_then_restore(run, pip_conf: Path, condarc: Path):
         "conda: now tuna\n"
         "next: run `conda clean -i` so conda forgets the index it cached from the previous mirror\n"
     )
-    current = json.loads(run("current", "--json").output)
+    current = json.loads(run("current", "--json").output)["tools"]
     assert current["pip"]["profile"] == "tuna" and current["conda"]["profile"] == "tuna"
-    assert current["pip"]["source"] == "~/.config/pip/pip.conf [global]"
+    assert current["pip"]["settings"][0]["source"] == {"path": str(pip_conf), "section": "global", "env": None,
+                                                       "line": None}
 
     result = run("restore")
     assert result.exit_code == 0, result.output
@@ -76,7 +81,7 @@ def test_dry_run_prints_a_diff_and_writes_nothing(run, pip_conf: Path):
         " timeout = 5\n"
         "+index-url = https://mirrors.ustc.edu.cn/pypi/simple\n"
         "(dry run: nothing was written)\n"
-        "pip: now ustc (https://mirrors.ustc.edu.cn/pypi/simple)\n"
+        "pip: would be ustc (https://mirrors.ustc.edu.cn/pypi/simple)\n"
     )
     assert pip_conf.read_text() == "# keep me\n[global]\ntimeout = 5\n"
 
@@ -130,9 +135,9 @@ def test_profile_add_use_show_remove(run):
     assert "    defaults -> https://m.campus.example/anaconda/pkgs/main, " in shown
     assert "    conda-forge -> https://m.campus.example/anaconda/cloud/conda-forge" in shown
     assert run("use", "campus").exit_code == 0
-    current = json.loads(run("current", "--json").output)
+    current = json.loads(run("current", "--json").output)["tools"]
     assert current["pip"]["profile"] == "campus"
-    assert current["pip"]["trusted_hosts"] == ["pypi.campus.example:8080"]
+    assert {"key": "trusted-host", "value": "pypi.campus.example:8080"}.items() <= current["pip"]["settings"][1].items()
     assert current["conda"]["profile"] == "campus"
     duplicate = run("profile", "add", "campus", "--pypi", "https://x.example/simple")
     assert duplicate.exit_code == 1 and "already exists" in duplicate.output
@@ -150,7 +155,7 @@ def test_reset_keeps_everything_else(run, pip_conf: Path, condarc: Path):
     assert result.exit_code == 0, result.output
     assert pip_conf.read_text() == "# mine\n[global]\ntimeout = 5\n"
     assert condarc.read_text() == "# mine\nchannels:\n  - defaults\nthreads: 2\nshow_channel_urls: true\n"
-    states = json.loads(run("current", "--json").output)
+    states = json.loads(run("current", "--json").output)["tools"]
     assert states["pip"]["profile"] == "official" and states["conda"]["profile"] == "official"
 
 

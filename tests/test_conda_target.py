@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import write
+from conftest import messages, setting, write
 
 from mirrorctl import core
 from mirrorctl.errors import ConfigParseError
@@ -43,7 +43,7 @@ def profile(name):
 
 
 def test_use_tuna_on_a_realistic_file_keeps_everything_else_byte_for_byte():
-    new, notes = conda.render_use(REALISTIC, profile("tuna"), profiles())
+    new, notes = conda.render(REALISTIC, profile("tuna"), profiles())
     custom = "\n".join(f"  {c}: {TUNA}/cloud" for c in profile("tuna").conda.custom_channels)
     expected = REALISTIC.replace(
         "  private: https://conda.corp.example/channels   # company mirror\n",
@@ -58,8 +58,8 @@ def test_use_tuna_on_a_realistic_file_keeps_everything_else_byte_for_byte():
 
 
 def test_switching_tuna_to_ustc_removes_what_tuna_wrote_and_keeps_private_channels():
-    with_tuna, _ = conda.render_use(REALISTIC, profile("tuna"), profiles())
-    with_ustc, notes = conda.render_use(with_tuna, profile("ustc"), profiles())
+    with_tuna, _ = conda.render(REALISTIC, profile("tuna"), profiles())
+    with_ustc, notes = conda.render(with_tuna, profile("ustc"), profiles())
     data = conda.load(with_ustc, None)
     assert "default_channels" not in data
     assert dict(data["custom_channels"]) == {
@@ -67,15 +67,15 @@ def test_switching_tuna_to_ustc_removes_what_tuna_wrote_and_keeps_private_channe
         "conda-forge": "https://mirrors.ustc.edu.cn/anaconda/cloud",
         "bioconda": "https://mirrors.ustc.edu.cn/anaconda/cloud",
     }
-    assert any("does not mirror pkgs/main" in n for n in notes)
+    assert any("does not mirror pkgs/main" in n for n in messages(notes))
     assert "# company mirror" in with_ustc and "#!final" in with_ustc and "我的配置" in with_ustc
 
 
 def test_reset_returns_a_tuna_switch_to_the_original_text():
-    with_tuna, _ = conda.render_use(REALISTIC, profile("tuna"), profiles())
-    reset, notes = conda.render_reset(with_tuna, profiles())
+    with_tuna, _ = conda.render(REALISTIC, profile("tuna"), profiles())
+    reset, notes = conda.render(with_tuna, None, profiles())
     assert reset == REALISTIC + "show_channel_urls: true\n"
-    assert notes == ["kept custom_channels that no profile writes: private"]
+    assert messages(notes) == ["kept custom_channels that no profile writes: private"]
 
 
 def test_comment_block_after_a_removed_entry_survives():
@@ -83,24 +83,24 @@ def test_comment_block_after_a_removed_entry_survives():
         "custom_channels:\n  conda-forge: https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud\n"
         "  pytorch: https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud\n\n# about the next key\nthreads: 4\n"
     )
-    reset, _ = conda.render_reset(text, profiles())
+    reset, _ = conda.render(text, None, profiles())
     assert reset == "# about the next key\nthreads: 4\n"
     middle = "a: 1\n" + text.replace("  pytorch: https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud\n", "")
-    assert conda.render_reset(middle, profiles())[0] == "a: 1\n\n# about the next key\nthreads: 4\n"
+    assert conda.render(middle, None, profiles())[0] == "a: 1\n\n# about the next key\nthreads: 4\n"
 
 
 def test_empty_and_comment_only_files():
-    new, _ = conda.render_use("", profile("ustc"), profiles())
+    new, _ = conda.render("", profile("ustc"), profiles())
     assert new == ("channels:\n  - defaults\ncustom_channels:\n"
                    "  conda-forge: https://mirrors.ustc.edu.cn/anaconda/cloud\n"
                    "  bioconda: https://mirrors.ustc.edu.cn/anaconda/cloud\nshow_channel_urls: true\n")
-    commented, _ = conda.render_use("# nothing yet\n", profile("ustc"), profiles())
+    commented, _ = conda.render("# nothing yet\n", profile("ustc"), profiles())
     assert commented == "# nothing yet\n" + new
 
 
 def test_dash_under_key_style_and_crlf_are_kept():
     text = "channels:\r\n- defaults\r\n- conda-forge\r\nshow_channel_urls: true\r\n"
-    new, _ = conda.render_use(text, profile("tuna"), profiles())
+    new, _ = conda.render(text, profile("tuna"), profiles())
     assert "\n" not in new.replace("\r\n", "")
     assert new.startswith("channels:\r\n- defaults\r\n- conda-forge\r\nshow_channel_urls: true\r\n")
     assert f"default_channels:\r\n- {TUNA}/pkgs/main\r\n" in new
@@ -108,14 +108,15 @@ def test_dash_under_key_style_and_crlf_are_kept():
 
 def test_channels_without_defaults_are_not_changed_but_explained():
     text = "channels:\n  - conda-forge\n"
-    new, notes = conda.render_use(text, profile("tuna"), profiles())
+    new, notes = conda.render(text, profile("tuna"), profiles())
     assert new.startswith(f"channels:\n  - conda-forge\ndefault_channels:\n  - {TUNA}/pkgs/main\n")
-    assert notes == ["`channels` does not list `defaults`, so default_channels (pkgs/main, pkgs/r) is not used"]
+    assert messages(notes) == [
+        "`channels` does not list `defaults`, so default_channels (pkgs/main, pkgs/r) is not used"]
 
 
 def test_no_change_needed_returns_the_same_text():
-    once, _ = conda.render_use(REALISTIC, profile("tuna"), profiles())
-    twice, _ = conda.render_use(once, profile("tuna"), profiles())
+    once, _ = conda.render(REALISTIC, profile("tuna"), profiles())
+    twice, _ = conda.render(once, profile("tuna"), profiles())
     assert twice == once
 
 
@@ -140,13 +141,15 @@ def test_invalid_files_are_refused_with_their_line(text, line, words, condarc: P
 
 
 def test_current_resolves_defaults_and_named_channels(condarc: Path, tmp_path: Path):
-    write(condarc, conda.render_use(REALISTIC, profile("tuna"), profiles())[0])
+    write(condarc, conda.render(REALISTIC, profile("tuna"), profiles())[0])
     state = core.current(only="conda")[0]
-    assert state.profile == "tuna"
-    rows = {row["name"]: row for row in state.details["channels"]}
-    assert rows["defaults"]["urls"] == [f"{TUNA}/pkgs/main", f"{TUNA}/pkgs/r", f"{TUNA}/pkgs/msys2"]
-    assert rows["conda-forge"]["urls"] == [f"{TUNA}/cloud/conda-forge"]
-    assert rows["https://conda.corp.example/internal"]["via"] == "URL"
+    assert state.profile == "mixed"  # the corp URL is nobody's mirror: not "tuna"
+    assert state.label.parts == (("tuna", 4), ("custom", 1))
+    assert setting(state, "channel", "defaults").resolved == (
+        f"{TUNA}/pkgs/main", f"{TUNA}/pkgs/r", f"{TUNA}/pkgs/msys2")
+    assert setting(state, "channel", "conda-forge").resolved == (f"{TUNA}/cloud/conda-forge",)
+    internal = setting(state, "channel", "https://conda.corp.example/internal")
+    assert (internal.via, internal.owner) == ("URL", "custom")
 
 
 def test_current_warns_when_another_file_or_variable_overrides(condarc: Path, tmp_path: Path, monkeypatch):
@@ -154,21 +157,30 @@ def test_current_warns_when_another_file_or_variable_overrides(condarc: Path, tm
     write(tmp_path / "system" / "etc" / "conda" / ".condarc", "default_channels: [https://old.example/pkgs/main]\n")
     monkeypatch.setenv("CONDA_CHANNEL_ALIAS", "https://alias.example")
     state = core.current(only="conda")[0]
-    text = " | ".join(state.warnings)
+    text = " | ".join(messages(state.findings, "warning"))
     assert "default_channels is set in several files and conda merges them all" in text
     assert "CONDA_CHANNEL_ALIAS is set in your environment" in text
-    assert state.details["default_channels"] == [
-        "https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main", "https://old.example/pkgs/main"]
+    assert setting(state, "channel", "defaults").resolved == (
+        "https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main", "https://old.example/pkgs/main")
 
 
-def test_a_broken_file_elsewhere_is_reported_not_fatal(tmp_path: Path):
+def test_a_broken_file_elsewhere_is_reported_as_conda_treats_it(tmp_path: Path):
+    # Observed with conda 26.7.1: an unclosed flow list is a ruamel ParserError, which conda does not catch
+    # (it crashes, exit 1); a tab is a ScannerError, which conda skips with "Ignoring configuration file".
     write(tmp_path / "home" / ".conda" / "condarc", "channels: [\n")
     state = core.current(only="conda")[0]
-    assert state.problems and "conda ignores this file" in state.problems[0]
+    assert messages(state.findings, "error") == [
+        "conda cannot read ~/.conda/condarc: line 2: expected the node content, but found '<stream end>'"]
+    assert state.profile is None and state.broken
+    write(tmp_path / "home" / ".conda" / "condarc", "channels:\n\t- defaults\n")
+    state = core.current(only="conda")[0]
+    assert messages(state.findings, "warning")[0] == (
+        "conda ignores ~/.conda/condarc (line 2: tab used for indentation (YAML allows spaces only))")
+    assert state.profile is None and not state.broken
 
 
-def test_unset_conda_is_official_and_ustc_is_recognised(condarc: Path):
-    assert core.current(only="conda")[0].profile == "official"
+def test_unset_conda_is_not_labelled_and_ustc_is_recognised(condarc: Path):
+    assert core.current(only="conda")[0].profile is None  # conda >= 26.1 has no channels: nothing to label
     write(condarc, "channels: [defaults, conda-forge]\ncustom_channels:\n  conda-forge: https://mirrors.ustc.edu.cn/anaconda/cloud\n")
     assert core.current(only="conda")[0].profile == "ustc"
 
@@ -180,11 +192,12 @@ def test_condarc_variable_names_the_file_written(monkeypatch, tmp_path: Path):
     assert "default_channels" in target.read_text()
     monkeypatch.setenv("CONDARC", str(tmp_path / "conf" / "wrong.txt"))
     assert conda.write_path() == tmp_path / "home" / ".condarc"
-    assert any("is ignored by conda" in w for w in core.current(only="conda")[0].warnings)
+    assert any("is ignored by conda" in w for w in messages(core.current(only="conda")[0].findings))
 
 
 def test_reading_uses_a_parse_cache_that_any_byte_change_invalidates(condarc: Path, monkeypatch):
-    write(condarc, "channels: [defaults]\ncustom_channels: {conda-forge: https://mirrors.ustc.edu.cn/anaconda/cloud}\n")
+    write(condarc, "channels: [defaults, conda-forge]\n"
+                   "custom_channels: {conda-forge: https://mirrors.ustc.edu.cn/anaconda/cloud}\n")
     assert core.current(only="conda")[0].profile == "ustc"
 
     def must_not_parse(text, path):
@@ -194,8 +207,9 @@ def test_reading_uses_a_parse_cache_that_any_byte_change_invalidates(condarc: Pa
         patched.setattr(conda, "load", must_not_parse)
         assert core.current(only="conda")[0].profile == "ustc"
     # Same size, different bytes: the cache must not answer.
-    write(condarc, "channels: [defaults]\ncustom_channels: {conda-forge: https://mirrors.ustc.edu.cn/anaconda/CLOUD}\n")
-    assert core.current(only="conda")[0].profile == "custom"
+    write(condarc, "channels: [defaults, conda-forge]\n"
+                   "custom_channels: {conda-forge: https://mirrors.ustc.edu.cn/anaconda/CLOUX}\n")
+    assert core.current(only="conda")[0].profile == "mixed"  # upstream defaults + a URL of nobody's
 
 
 def test_a_final_marker_in_a_system_file_is_explained(condarc: Path, tmp_path: Path):
@@ -203,10 +217,10 @@ def test_a_final_marker_in_a_system_file_is_explained(condarc: Path, tmp_path: P
           "default_channels:  #!final\n  - https://repo.corp.example/pkgs/main\n")
     result = core.use(name="tuna", only="conda")
     state = result.after[0]
-    assert state.details["default_channels"] == ["https://repo.corp.example/pkgs/main"]
+    assert setting(state, "channel", "defaults").resolved == ("https://repo.corp.example/pkgs/main",)
     assert state.profile == "custom"
     assert ("~/.condarc sets default_channels, but " + str(tmp_path / "system" / "etc" / "conda" / ".condarc")
-            + " marks it #!final, so conda ignores it here") in state.warnings
+            + " marks it #!final, so conda ignores it here") in messages(state.findings)
 
 
 def test_a_non_utf8_condarc_is_refused_with_its_line(condarc: Path):

@@ -59,7 +59,7 @@ def test_use_fastest_skips_stale_and_broken_mirrors(run, fleet, pip_conf: Path, 
     assert "fastest for conda: quick (median " in result.output
     assert f"index-url = {fleet.base_url('quick')}/simple" in pip_conf.read_text()
     assert f"{fleet.base_url('quick')}/pkgs/main" in condarc.read_text()
-    assert json.loads(run("current", "--json").output)["pip"]["profile"] == "quick"
+    assert json.loads(run("current", "--json").output)["tools"]["pip"]["profile"] == "quick"
     assert run("restore").exit_code == 0 and not pip_conf.exists()
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mirrorctl import ini
 from mirrorctl.errors import ConfigParseError
+from mirrorctl.formats import ini
 
 INDEX = ["index-url", "pypi-url"]
 

@@ -45,7 +45,7 @@ def test_pip_config_file_devnull_means_no_files(monkeypatch):
 
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     files, notes = pip.load_order()
-    assert files == [] and "reads no configuration files" in notes[0]
+    assert files == [] and notes[0].code == "config-env-disables-files"
 
 
 def test_conda_search_path_order(monkeypatch, isolated_home: Path, tmp_path: Path):
@@ -69,7 +69,7 @@ def test_conda_search_path_order(monkeypatch, isolated_home: Path, tmp_path: Pat
 
 
 def test_every_tool_module_is_named_after_its_tool():
-    from mirrorctl import targets
+    from mirrorctl.targets import base
 
-    assert [m.NAME for m in targets.all_targets()] == ["pip", "conda"]
-    assert sorted(targets.tool_names()) == sorted(m.NAME for m in targets.all_targets())
+    assert [t.name for t in base.all_targets()][:2] == ["pip", "conda"]
+    assert sorted(base.tool_names()) == sorted(t.name for t in base.all_targets())

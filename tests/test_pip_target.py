@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import write
+from conftest import messages, setting, write
 
 from mirrorctl import core
 from mirrorctl.errors import ConfigParseError
+from mirrorctl.output import source_text
 from mirrorctl.targets import pip
 
 TUNA = "https://pypi.tuna.tsinghua.edu.cn/simple"
@@ -71,8 +72,9 @@ def test_use_updates_legacy_file_and_writes_xdg_file(legacy_pip_conf: Path, pip_
     assert pip_conf.read_text() == f"[global]\nindex-url = {TUNA}\n"
     assert f"Index_URL = {TUNA}" in legacy_pip_conf.read_text(encoding="utf-8")
     state = result.after[0]
-    assert (state.profile, state.details["index_url"]) == ("tuna", TUNA)
-    assert state.details["source"] == "~/.config/pip/pip.conf [global]"
+    index = setting(state, "index-url")
+    assert (state.profile, index.value, index.owner) == ("tuna", TUNA, "tuna")
+    assert source_text(index.source) == "~/.config/pip/pip.conf [global]"
 
 
 def test_inspect_explains_overrides(monkeypatch, pip_conf: Path, tmp_path: Path):
@@ -81,10 +83,11 @@ def test_inspect_explains_overrides(monkeypatch, pip_conf: Path, tmp_path: Path)
     write(tmp_path / "venv" / "pip.conf", "[global]\nindex-url = https://venv.example/simple\n")
     monkeypatch.setenv("PIP_INDEX_URL", "https://env.example/simple")
     state = core.current(only="pip")[0]
-    assert state.details["index_url"] == "https://env.example/simple"
-    assert state.details["source"] == "environment variable PIP_INDEX_URL"
+    index = setting(state, "index-url")
+    assert index.value == "https://env.example/simple"
+    assert source_text(index.source) == "environment variable PIP_INDEX_URL"
     assert state.profile == "custom"
-    text = " | ".join(state.warnings)
+    text = " | ".join(messages(state.findings, "warning"))
     assert "PIP_INDEX_URL=https://env.example/simple is set in your environment" in text
     assert f"[download] index-url = {USTC} beats every [global] index-url for `pip download`" in text
     assert "venv/pip.conf (the virtualenv's own pip config) sets index-url" in text
@@ -94,8 +97,8 @@ def test_pip_config_file_pointing_at_a_real_file_is_reported(monkeypatch, tmp_pa
     other = write(tmp_path / "ci-pip.conf", "[global]\nindex-url = https://ci.example/simple\n")
     monkeypatch.setenv("PIP_CONFIG_FILE", str(other))
     state = core.current(only="pip")[0]
-    assert state.details["index_url"] == "https://ci.example/simple"
-    assert any("pip skips your user files" in w for w in state.warnings)
+    assert setting(state, "index-url").value == "https://ci.example/simple"
+    assert any("pip skips your user files" in w for w in messages(state.findings))
 
 
 def test_current_matches_profiles_by_any_spelling(pip_conf: Path):
@@ -105,7 +108,8 @@ def test_current_matches_profiles_by_any_spelling(pip_conf: Path):
 
 def test_unconfigured_pip_is_official():
     state = core.current(only="pip")[0]
-    assert (state.profile, state.details["index_url"], state.details["source"]) == (
+    index = setting(state, "index-url")
+    assert (state.profile, index.value, source_text(index.source)) == (
         "official", "https://pypi.org/simple", "built-in default")
 
 
@@ -126,8 +130,28 @@ def test_use_refuses_a_file_pip_would_refuse_and_leaves_everything_untouched(
     assert core.backups() == []
 
 
-def test_non_utf8_bytes_elsewhere_in_pip_conf_survive_byte_for_byte(pip_conf: Path):
+def test_a_gbk_pip_conf_under_a_gbk_locale_survives_byte_for_byte(pip_conf: Path, monkeypatch):
+    import locale
+
+    monkeypatch.setattr(locale, "getpreferredencoding", lambda do_setlocale=True: "gbk")  # pip reads it as GBK
     original = "# 清华源\n[global]\ntimeout = 5\n".encode("gbk")
     write(pip_conf, original)
     core.use(name="tuna", only="pip")
     assert pip_conf.read_bytes() == original + f"index-url = {TUNA}\n".encode()
+
+
+def test_a_gbk_pip_conf_under_a_utf8_locale_is_refused_as_pip_refuses_it(pip_conf: Path, monkeypatch):
+    # Observed with real pip under LANG=C.UTF-8: `pip config list` exits 2 ("contains invalid UTF-8 characters").
+    import locale
+
+    monkeypatch.setattr(locale, "getpreferredencoding", lambda do_setlocale=True: "UTF-8")
+    original = "# 清华源\n[global]\nindex-url = https://pypi.tuna.tsinghua.edu.cn/simple\n".encode("gbk")
+    write(pip_conf, original)
+    with pytest.raises(ConfigParseError) as caught:
+        core.use(name="ustc", only="pip")
+    assert (caught.value.path, caught.value.line) == (pip_conf, 1)
+    assert "byte 0xc7 at position 2 is not valid UTF-8" in caught.value.message
+    assert pip_conf.read_bytes() == original
+    state = core.current(only="pip")[0]
+    assert state.profile is None and state.broken
+    assert messages(state.findings, "error")[0].startswith("pip cannot read ~/.config/pip/pip.conf: line 1: byte")

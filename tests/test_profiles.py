@@ -66,8 +66,9 @@ def test_a_broken_user_profile_is_named_and_the_others_keep_working(text, messag
 
 
 def test_anaconda_base_expands_to_defaults_and_cloud():
-    text = user_profile_document("campus", pypi="https://pypi.campus.example/simple/",
-                                 anaconda="https://m.campus.example/anaconda/", title=None)
+    text, findings = user_profile_document("campus", pypi="https://pypi.campus.example/simple/",
+                                           anaconda="https://m.campus.example/anaconda/", title=None)
+    assert findings == []
     assert 'default_channels = ["https://m.campus.example/anaconda/pkgs/main", ' in text
     assert 'conda-forge = "https://m.campus.example/anaconda/cloud"' in text
     assert 'index = "https://pypi.campus.example/simple"' in text

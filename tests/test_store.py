@@ -11,6 +11,7 @@ from conftest import write
 
 from mirrorctl import core, store
 from mirrorctl.errors import StoreError
+from mirrorctl.output import unified_diff
 
 PIP_BEFORE = b"# mine\r\n[global]\r\ntimeout = 9\r\nindex-url = https://old.example/simple\r\n"
 CONDA_BEFORE = b"# mine\nchannels:\n  - defaults\n"
@@ -106,7 +107,7 @@ def test_nothing_to_change_takes_no_backup(pip_conf: Path):
 def test_dry_run_writes_nothing(pip_conf: Path, condarc: Path):
     result = core.use(name="tuna", dry_run=True)
     assert not pip_conf.exists() and not condarc.exists() and core.backups() == []
-    diff = "".join(result.diffs())
+    diff = "".join(unified_diff(e) for e in result.edits if e.changed)
     assert "+++ ~/.config/pip/pip.conf" in diff and "+index-url = https://pypi.tuna.tsinghua.edu.cn/simple" in diff
 
 

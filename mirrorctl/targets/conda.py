@@ -11,31 +11,51 @@ Anything else (a private channel, a company mirror) is the user's and is never r
 
 from __future__ import annotations
 
-import io
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, MirrorctlError, display_path
-from mirrorctl.profiles import Profile
-from mirrorctl.targets import FileEdit, TargetState, decode, encode, read_bytes
+from mirrorctl.errors import ConfigParseError
+from mirrorctl.formats import yaml
+from mirrorctl.formats.yaml import add_tail, plain, remove_key, replace_list
+from mirrorctl.results import CUSTOM, MIXED, UPSTREAM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.targets import _channels, decode, encode, read_bytes
+from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import join, normalize
 
+if TYPE_CHECKING:
+    from mirrorctl.profiles import Profile
+
 NAME = "conda"
-ECOSYSTEM = "conda"
-ORDER = 20
 
-DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
-UPSTREAM_DEFAULTS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
-BUILTIN_CUSTOM_CHANNELS = {"pkgs/pro": "https://repo.anaconda.com"}
 VALID_CONDARC_NAME = re.compile(r"(^|[\\/])(\.?condarc|[^\\/]*\.ya?ml)$")
-#: What the user should do after mirrorctl changed this tool's configuration (shown as "next: ...").
-AFTER_CHANGE = "run `conda clean -i` so conda forgets the index it cached from the previous mirror"
-
-Overrides = Mapping[Path, "bytes | None"]
+#: English templates of this tool's own finding codes (generic codes are worded in ``output``).
+MESSAGES = {
+    "conda.clean-index": "run `conda clean -i` so conda forgets the index it cached from the previous mirror",
+    "conda.defaults-unlisted": "`channels` does not list `defaults`, so default_channels (pkgs/main, pkgs/r) "
+                               "is not used",
+    "conda.kept-own-defaults": "{profile} does not mirror pkgs/main or pkgs/r; kept your own default_channels",
+    "conda.defaults-upstream": "{profile} does not mirror pkgs/main or pkgs/r: `defaults` uses repo.anaconda.com",
+    "conda.kept-custom": "kept custom_channels that no profile writes: {channels}",
+    "conda.final-shadowed": "{path} sets {key}, but {final_path} marks it #!final, so conda ignores it here",
+    "conda.no-channels": "no channels are configured: conda >= 26.1 refuses to solve (`mirrorctl use` adds "
+                         "defaults)",
+    "conda.merged-defaults": "default_channels is set in several files and conda merges them all: {paths}",
+    "conda.channel-alias": "channel_alias = {alias}: every named channel without a custom_channels entry goes "
+                           "there",
+    "conda.multichannel-defaults": "custom_multichannels.defaults is set and beats default_channels "
+                                   "(conda >= 26.1)",
+    "conda.channel-upstream": "{channel}: {profile} does not carry it; it now comes from upstream ({url})",
+    "conda.channel-legacy": "{channel} is legacy: Anaconda dropped it from `defaults` long ago",
+    "conda.merged-duplicate": "{key}: {value} was listed twice after the switch; kept the first",
+    "conda.alias-removed": "channel_alias pointed at {alias}; removed it, so named channels come from "
+                           "custom_channels or upstream",
+    "conda.condarc-name-ignored": "CONDARC={value} is ignored by conda: the name must be .condarc, condarc, "
+                                  "*.yml or *.yaml",
+}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -89,259 +109,203 @@ def search_path() -> list[Path]:
     return unique
 
 
-# ---------------------------------------------------------------------------------------------------------
-# YAML round trip
-
-
-def _yaml(text: str = ""):
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096  # never fold long URLs
-    mapping, sequence, offset = _detect_indent(text)
-    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
-    yaml.explicit_start = text.lstrip().startswith("---")
-    return yaml
-
-
-def _detect_indent(text: str) -> tuple[int, int, int]:
-    """Keep the file's own list style: ``- item`` under its key, or indented ``  - item`` (the common one)."""
-    lines = text.splitlines()
-    mapping = 2
-    for before, after in zip(lines, lines[1:]):
-        key = re.match(r"^(\s*)[^\s#-][^:]*:\s*(#.*)?$", before)
-        if not key:
-            continue
-        dash = re.match(r"^(\s*)- ", after)
-        nested = re.match(r"^(\s*)[^\s#-]", after)
-        if dash:
-            offset = len(dash.group(1)) - len(key.group(1))
-            return mapping, offset + 2, offset
-        if nested and len(nested.group(1)) > len(key.group(1)):
-            mapping = len(nested.group(1)) - len(key.group(1))
-    return mapping, 4, 2  # what conda's own docs and the mirrors' help pages use
-
-
-def load(text: str, path: Path | None):
-    """The round-trip document (a mapping), or None for an empty file. Raises ConfigParseError with the line."""
-    undecodable = re.search("[\udc80-\udcff]", text)  # bytes that were not UTF-8 (see targets.decode)
-    if undecodable:
-        raise ConfigParseError("is not UTF-8 text, and conda reads .condarc as UTF-8 (it would ignore this file); "
-                               "save it as UTF-8", path=path, line=text.count("\n", 0, undecodable.start()) + 1)
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    try:
-        data = _yaml(text).load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
-        if "\\t" in problem:  # ruamel names the tab character it could not start a token with
-            problem = "tab used for indentation (YAML allows spaces only)"
-        raise ConfigParseError(problem, path=path, line=mark.line + 1 if mark else None) from None
-    except YAMLError as exc:
-        raise ConfigParseError(" ".join(str(exc).split()), path=path) from None
-    if data is None:
-        return None
-    if not isinstance(data, dict):
-        raise ConfigParseError("the top level must be a mapping of settings (key: value)", path=path, line=1)
-    return data
-
-
-def dump(data: Any, original: str) -> str:
-    stream = io.StringIO()
-    _yaml(original).dump(data, stream)
-    return stream.getvalue()
-
-
-def _comment_slot(container: Any) -> int:
-    from ruamel.yaml.comments import CommentedMap
-
-    return 2 if isinstance(container, CommentedMap) else 0
-
-
-def _tail(container: Any, key: Any) -> str:
-    """Comment lines that follow an entry (ruamel stores them with it; they usually describe what comes next)."""
-    entry = container.ca.items.get(key)
-    token = entry[_comment_slot(container)] if entry else None
-    if token is None or "\n" not in token.value:
-        return ""
-    return token.value[token.value.index("\n") + 1 :]
-
-
-def _add_tail(container: Any, key: Any, tail: str) -> None:
-    if not tail:
-        return
-    from ruamel.yaml.error import CommentMark
-    from ruamel.yaml.tokens import CommentToken
-
-    slot = _comment_slot(container)
-    entry = container.ca.items.setdefault(key, [None, None, None, None])
-    token = entry[slot]
-    if token is None:
-        entry[slot] = CommentToken("\n" + tail, CommentMark(0), None)
-    else:
-        own = token.value.split("\n", 1)[0]
-        token.value = own + "\n" + tail
-
-
-def _remove_key(mapping: Any, key: str) -> str:
-    """Delete ``key`` but keep the comment block that followed it; returns it if nothing is left to hold it."""
-    keys = list(mapping.keys())
-    position = keys.index(key)
-    tail = _tail(mapping, key)
-    del mapping[key]
-    mapping.ca.items.pop(key, None)
-    if position > 0:
-        _add_tail(mapping, keys[position - 1], tail)
-        return ""
-    if len(keys) > 1 and tail:
-        lines = [line.strip()[1:].lstrip() if line.strip().startswith("#") else "" for line in tail.splitlines()]
-        mapping.yaml_set_start_comment("\n".join(lines).strip("\n"))
-        return ""
-    return tail
-
-
-def _replace_list(container: Any, key: str, values: list[str]) -> None:
-    from ruamel.yaml.comments import CommentedSeq
-
-    current = container.get(key)
-    if not isinstance(current, CommentedSeq) or not len(current):
-        container[key] = CommentedSeq(values)
-        return
-    tail = _tail(current, len(current) - 1)
-    del current[:]
-    current.ca.items.clear()
-    current.extend(values)
-    _add_tail(current, len(current) - 1, tail)
+def load(text: str, path: Path | None) -> Any:
+    return yaml.load(text, path, encoding_advice="conda reads .condarc as UTF-8 and cannot read this file "
+                                                  "(it crashes); save it as UTF-8")
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Rendering (pure)
 
 
-def _managed_bases(profiles: Iterable[Profile], channel: str) -> set[str]:
-    """URLs a profile would write for ``channel``: entries with these values are mirrorctl's to change."""
-    return {
-        normalize(p.conda.custom_channels[channel]) for p in profiles if p.conda and channel in p.conda.custom_channels
-    }
+# ---------------------------------------------------------------------------------------------------------
+# Validation: what conda itself refuses
 
 
-def _known_default_sets(profiles: Iterable[Profile]) -> set[frozenset[str]]:
-    return {_defaults_key(p.conda.default_channels) for p in profiles if p.conda and p.conda.default_channels}
+#: key -> (type conda requires, words for the error)
+_TYPES: dict[str, tuple[type, str]] = {
+    "channels": (list, "a list of channel names or URLs"),
+    "default_channels": (list, "a list of channel URLs"),
+    "custom_channels": (dict, "a mapping of channel name to base URL"),
+    "custom_multichannels": (dict, "a mapping of name to a list of channels"),
+    "channel_alias": (str, "a URL"),
+}
 
 
-def _defaults_key(urls: Iterable[str]) -> frozenset[str]:
-    """Compare default_channels ignoring pkgs/msys2 (mirrors list it everywhere, conda adds it on Windows)."""
-    return frozenset(normalize(u) for u in urls if not normalize(u).endswith("/pkgs/msys2"))
+def validate(data: Any, path: Path | None, text: str) -> None:
+    """conda refuses (InvalidTypeError) a channel setting of the wrong type: so does mirrorctl, naming the line."""
+    if data is None:
+        return
+    for key, (kind, words) in _TYPES.items():
+        if key not in data:
+            continue
+        value = data[key]
+        bad = not isinstance(value, kind)
+        if not bad and kind is list:
+            bad = not all(isinstance(v, str) for v in value)
+        if not bad and kind is dict:
+            bad = not all(isinstance(v, list if key == "custom_multichannels" else str) for v in value.values())
+        if bad:
+            line = data.lc.key(key)[0] + 1 if hasattr(data, "lc") else None
+            shown = " ".join(str(plain(value)).split())[:60]
+            raise ConfigParseError(f"{key} must be {words}, not {shown!r} (conda refuses this file)",
+                                   path=path, line=line)
 
 
-def render_use(text: str, profile: Profile, profiles: list[Profile], *, path: Path | None = None,
-               channels_configured_elsewhere: bool = False) -> tuple[str, list[str]]:
-    """Write ``profile``'s conda mirror into ``text``. Returns (new text, notes for the user)."""
-    from ruamel.yaml.comments import CommentedMap
-
-    assert profile.conda is not None
-    notes: list[str] = []
+def load_checked(text: str, path: Path | None) -> Any:
     data = load(text, path)
+    validate(data, path, text)
+    return data
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rendering (pure)
+
+
+def _keep_style(old: Any, new: str) -> Any:
+    """A replacement scalar quoted the way the old one was."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+    for kind in (DoubleQuotedScalarString, SingleQuotedScalarString):
+        if isinstance(old, kind):
+            return kind(new)
+    return new
+
+
+def _retarget_list(items: Any, profile: Profile, profiles: Sequence[Profile], key: str, path: Path | None,
+                   findings: list[Finding]) -> None:
+    """Point every known channel URL in ``items`` at ``profile`` (or upstream); merge entries that become equal."""
+    seen: set[str] = set()
+    index = 0
+    while index < len(items):
+        value = str(items[index])
+        moved = _channels.retarget(value, profile, profiles) if "://" in value else None
+        if moved is not None:
+            if moved.url != value:
+                items[index] = _keep_style(items[index], moved.url)
+            _note_place(moved, profile, key, path, findings)
+        identity = normalize(str(items[index])) if "://" in str(items[index]) else str(items[index])
+        if identity in seen:
+            findings.append(Finding("conda.merged-duplicate", "note", NAME, path,
+                                    params={"key": key, "value": str(items[index])}))
+            yaml.remove_item(items, index)
+            continue
+        seen.add(identity)
+        index += 1
+
+
+def _note_place(moved: _channels.Retarget, profile: Profile, key: str, path: Path | None,
+                findings: list[Finding]) -> None:
+    channel = ("pkgs/" if moved.place.kind == "pkgs" else "") + moved.place.channel
+    if not moved.carried:
+        findings.append(Finding("conda.channel-upstream", "note", NAME, path,
+                                params={"channel": channel, "profile": profile.name, "url": moved.url}))
+    if moved.place.kind == "pkgs" and moved.place.channel in _channels.LEGACY_PKGS:
+        findings.append(Finding("conda.channel-legacy", "note", NAME, path, params={"channel": channel}))
+
+
+def render(text: str, profile: Profile | None, profiles: Sequence[Profile], *, path: Path | None = None,
+           channels_configured_elsewhere: bool = False) -> tuple[str, list[Finding]]:
+    """Point every channel setting a mirror or upstream owns at ``profile``; ``None`` (reset): back upstream.
+
+    The user's own channels and URLs are never touched. ``official`` is upstream: like a reset, it removes the
+    mirror keys instead of writing upstream values, and makes sure some channel is configured.
+    """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    upstream = _channels.upstream_profile(profiles)
+    mirror = profile if profile is not None and profile.name != _channels.UPSTREAM_PROFILE else None
+    destination = mirror or upstream
+    findings: list[Finding] = []
+    data = load_checked(text, path)
+    if data is None and profile is None:
+        return text, findings
     document = data if data is not None else CommentedMap()
-    before = _plain(document)
+    before = plain(document)
 
     channels = document.get("channels")
-    if channels is None and not channels_configured_elsewhere:
-        from ruamel.yaml.comments import CommentedSeq
-
-        document["channels"] = CommentedSeq(["defaults"])
-    elif isinstance(channels, list) and "defaults" not in channels and profile.conda.default_channels:
-        notes.append("`channels` does not list `defaults`, so default_channels (pkgs/main, pkgs/r) is not used")
-
-    if profile.conda.default_channels:
-        if [str(v) for v in document.get("default_channels") or []] != list(profile.conda.default_channels):
-            _replace_list(document, "default_channels", list(profile.conda.default_channels))
+    if channels is None:
+        if profile is not None and not channels_configured_elsewhere:
+            document["channels"] = CommentedSeq(["defaults"])
     else:
-        existing = document.get("default_channels")
-        if existing is not None and _defaults_key(existing) in _known_default_sets(profiles):
-            _remove_key(document, "default_channels")
-        if existing is not None and "default_channels" in document:
-            notes.append(f"{profile.name} does not mirror pkgs/main or pkgs/r; kept your own default_channels")
+        _retarget_list(channels, destination, profiles, "channels", path, findings)
+        if mirror and "defaults" not in channels and mirror.conda and mirror.conda.default_channels:
+            findings.append(Finding("conda.defaults-unlisted", "note", NAME, path))
+
+    # default_channels: the mirror's own list, or (reset, official, a mirror without pkgs/) upstream's.
+    existing = document.get("default_channels")
+    wanted_defaults = list(mirror.conda.default_channels) if mirror and mirror.conda else []
+    if existing is not None:
+        own = [str(u) for u in existing if _channels.locate(str(u), profiles) is None]
+        if own:
+            _retarget_list(existing, destination, profiles, "default_channels", path, findings)
+            findings.append(Finding("conda.kept-own-defaults", "note", NAME, path,
+                                    params={"profile": destination.name}))
+        elif wanted_defaults:
+            if [str(v) for v in existing] != wanted_defaults:
+                replace_list(document, "default_channels", wanted_defaults)
         else:
-            notes.append(f"{profile.name} does not mirror pkgs/main or pkgs/r: `defaults` uses repo.anaconda.com")
+            remove_key(document, "default_channels")
+    elif wanted_defaults:
+        document["default_channels"] = CommentedSeq(wanted_defaults)
+    if mirror and not wanted_defaults and "default_channels" not in document:
+        findings.append(Finding("conda.defaults-upstream", "note", NAME, path, params={"profile": mirror.name}))
 
-    _write_custom_channels(document, dict(profile.conda.custom_channels), profiles)
+    kept = _write_custom_channels(document, dict(mirror.conda.custom_channels) if mirror and mirror.conda else {},
+                                  profiles)
+    if kept and profile is None:
+        findings.append(Finding("conda.kept-custom", "note", NAME, path, params={"channels": ", ".join(kept)}))
 
-    if "show_channel_urls" not in document:
+    multichannels = document.get("custom_multichannels")
+    if isinstance(multichannels, dict):
+        for name in list(multichannels.keys()):
+            _retarget_list(multichannels[name], destination, profiles, f"custom_multichannels.{name}", path,
+                           findings)
+
+    alias = document.get("channel_alias")
+    if alias is not None and _channels.is_known_root(str(alias), profiles):
+        remove_key(document, "channel_alias")
+        if _channels.locate(join(str(alias), "x"), profiles) != _channels.Place("cloud", "x", "upstream"):
+            findings.append(Finding("conda.alias-removed", "note", NAME, path, params={"alias": str(alias)}))
+
+    if mirror and "show_channel_urls" not in document:
         document["show_channel_urls"] = True
-    if _plain(document) == before:
-        return text, notes
-    return _dump_keeping(text, data, document), notes
+    if plain(document) == before:
+        return text, findings
+    return yaml.dump_keeping(text, data, document), findings
 
 
-def render_reset(text: str, profiles: list[Profile], *, path: Path | None = None) -> tuple[str, list[str]]:
-    """Remove the mirror settings: default_channels and every custom_channels entry a profile would write."""
-    notes: list[str] = []
-    data = load(text, path)
-    if data is None:
-        return text, notes
-    before = _plain(data)
-    if "default_channels" in data:
-        _remove_key(data, "default_channels")
-    kept = _write_custom_channels(data, {}, profiles)
-    if kept:
-        notes.append(f"kept custom_channels that no profile writes: {', '.join(kept)}")
-    if _plain(data) == before:
-        return text, notes
-    return _dump_keeping(text, data, data), notes
+def _write_custom_channels(document: Any, wanted: dict[str, str], profiles: Sequence[Profile]) -> list[str]:
+    """Set ``wanted`` entries; drop other entries that point at a known mirror or upstream; keep the user's own.
 
-
-def _write_custom_channels(document: Any, wanted: dict[str, str], profiles: list[Profile]) -> list[str]:
-    """Set ``wanted`` entries, drop other entries a profile wrote, keep the user's own; returns those kept."""
+    Returns the names of the entries kept because they are the user's own.
+    """
     from ruamel.yaml.comments import CommentedMap
 
     current = document.get("custom_channels")
     if current is None and not wanted:
         return []
-    if not isinstance(current, dict):
-        if current is not None:
-            raise MirrorctlError("custom_channels must be a mapping of channel name to URL")
+    if current is None:
         current = CommentedMap()
         document["custom_channels"] = current
     kept = []
     for channel in list(current.keys()):
         if channel in wanted:
             continue
-        if normalize(str(current[channel])) in _managed_bases(profiles, channel):
-            tail = _remove_key(current, channel)
+        if _channels.is_known_root(str(current[channel]), profiles):
+            tail = remove_key(current, channel)
             if not current:
-                _add_tail(document, "custom_channels", tail)
+                add_tail(document, "custom_channels", tail)
         else:
-            kept.append(channel)
+            kept.append(str(channel))
     for channel, base in wanted.items():
         if str(current.get(channel, "")) != base:
             current[channel] = base
     if not current:
-        tail = _remove_key(document, "custom_channels")
+        tail = remove_key(document, "custom_channels")
         if tail and len(document):
-            _add_tail(document, list(document.keys())[-1], tail)
+            add_tail(document, list(document.keys())[-1], tail)
     return kept
-
-
-def _plain(value: Any) -> Any:
-    """A comparable copy without ruamel's comment bookkeeping."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _dump_keeping(original: str, loaded: Any, document: Any) -> str:
-    """Dump ``document``; a file that held only comments keeps them above the new settings."""
-    newline = "\r\n" if "\r\n" in original else "\n"
-    body = dump(document, original) if len(document) else ""
-    if loaded is None and original.strip():
-        head = original.replace("\r\n", "\n")
-        body = head + ("" if head.endswith("\n") else "\n") + body
-    return body.replace("\n", newline) if newline != "\n" else body
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -353,54 +317,37 @@ def _read(path: Path, overrides: Overrides | None = None) -> tuple[bytes | None,
     return data, decode(data)
 
 
-def _summary(old_text: str, new_text: str) -> tuple[str, ...]:
-    old = _plain(load(old_text, None) or {}) if old_text.strip() else {}
-    new = _plain(load(new_text, None) or {}) if new_text.strip() else {}
+def _changes(path: Path, old_text: str, new_text: str) -> tuple[Change, ...]:
+    old = plain(load(old_text, None) or {}) if old_text.strip() else {}
+    new = plain(load(new_text, None) or {}) if new_text.strip() else {}
     changes = []
-    for key in ("channels", "default_channels", "show_channel_urls"):
+    for key in ("channels", "default_channels", "channel_alias", "show_channel_urls"):
         if old.get(key) != new.get(key):
-            changes.append(f"{key}: {_short(old.get(key))} -> {_short(new.get(key))}")
+            changes.append(Change(NAME, path, key, _short(old.get(key)), _short(new.get(key))))
     old_custom, new_custom = old.get("custom_channels") or {}, new.get("custom_channels") or {}
-    grouped: dict[tuple[str, str], list[str]] = {}  # one line per (before, after), however many channels
+    grouped: dict[tuple[str | None, str | None], list[str]] = {}  # one change per (before, after)
     for channel in sorted(set(old_custom) | set(new_custom)):
         if old_custom.get(channel) != new_custom.get(channel):
             move = (_short(old_custom.get(channel)), _short(new_custom.get(channel)))
             grouped.setdefault(move, []).append(channel)
     for (before, after), channels in grouped.items():
-        changes.append(f"custom_channels {', '.join(channels)}: {before} -> {after}")
+        changes.append(Change(NAME, path, f"custom_channels {', '.join(channels)}", before, after))
+    old_multi, new_multi = old.get("custom_multichannels") or {}, new.get("custom_multichannels") or {}
+    for name in sorted(set(old_multi) | set(new_multi)):
+        if old_multi.get(name) != new_multi.get(name):
+            changes.append(Change(NAME, path, f"custom_multichannels {name}", _short(old_multi.get(name)),
+                                  _short(new_multi.get(name))))
     return tuple(changes)
 
 
-def _short(value: Any) -> str:
+def _short(value: Any) -> str | None:
     if value is None:
-        return "(unset)"
+        return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
         return "[" + ", ".join(map(str, value)) + "]"
     return str(value)
-
-
-def _channels_elsewhere(target: Path) -> bool:
-    state = _merged([p for p in search_path() if os.path.realpath(p) != os.path.realpath(target)], None, [])
-    return bool(state["channels"]) or bool(os.environ.get("CONDA_CHANNELS"))
-
-
-def plan_use(profile: Profile, profiles: Iterable[Profile]) -> list[FileEdit]:
-    path = write_path()
-    old, text = _read(path)
-    new_text, notes = render_use(text, profile, list(profiles), path=path,
-                                 channels_configured_elsewhere=_channels_elsewhere(path))
-    new = encode(new_text) if old is not None or new_text else None
-    return [FileEdit(NAME, path, old, new, _summary(text, new_text) + tuple(f"note: {n}" for n in notes))]
-
-
-def plan_reset(profiles: Iterable[Profile]) -> list[FileEdit]:
-    path = write_path()
-    old, text = _read(path)
-    new_text, notes = render_reset(text, list(profiles), path=path)
-    return [FileEdit(NAME, path, old, encode(new_text) if old is not None else None,
-                     _summary(text, new_text) + tuple(f"note: {n}" for n in notes))]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -413,26 +360,50 @@ FINAL_MARK = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[^\n]*#!final[ \t]*\r?$", re.
 READ_KEYS = ("channels", "default_channels", "custom_channels", "channel_alias", "custom_multichannels")
 
 
+class Merged(NamedTuple):
+    """conda's merge of every file and variable: lists highest precedence first, maps per key, scalars last."""
+
+    channels: list[tuple[str, Source]]
+    default_channels: list[tuple[str, Source]]
+    custom_channels: dict[str, tuple[str, Source]]
+    multichannels: dict[str, tuple[list[str], Source]]
+    alias: tuple[str, Source] | None
+    read: list[Path]
+    findings: list[Finding]
+
+
 def _settings(data: bytes, text: str, path: Path) -> dict[str, Any] | None:
     """The READ_KEYS of one file, parsed with ruamel.yaml (or remembered from an earlier parse of these bytes)."""
     from mirrorctl import cache
 
     def parse() -> dict[str, Any] | None:
-        loaded = load(text, path)
-        return None if loaded is None else {k: _plain(loaded[k]) for k in READ_KEYS if k in loaded}
+        loaded = load_checked(text, path)
+        return None if loaded is None else {k: plain(loaded[k]) for k in READ_KEYS if k in loaded}
 
-    settings = cache.parsed("condarc", path, data, parse)
+    settings = cache.parsed("condarc", path, data, parse, valid=_valid_settings)
     return dict(settings) if settings is not None else None  # callers may edit their copy
 
 
-def _merged(files: list[Path], overrides: Overrides | None, problems: list[str]) -> dict[str, Any]:
-    """conda's merge: lists concatenated highest precedence first (deduplicated), maps per key, scalars last."""
-    channels: list[tuple[str, str]] = []  # (value, file), highest precedence first
-    default_channels: list[tuple[str, str]] = []
-    custom: dict[str, tuple[str, str]] = {}
-    scalars: dict[str, tuple[Any, str]] = {}
-    final: dict[str, str] = {}  # key -> the file that marked it #!final
-    shadowed: list[str] = []
+def _valid_settings(value: Any) -> bool:
+    """A cached parse is input too: it must have the shape a fresh parse has."""
+    if value is None:
+        return True
+    if not isinstance(value, dict) or set(value) - set(READ_KEYS):
+        return False
+    for key, (kind, _) in _TYPES.items():
+        if key in value and not isinstance(value[key], kind):
+            return False
+    return all(isinstance(v, str) for k in ("channels", "default_channels") for v in value.get(k, []))
+
+
+def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
+    channels: list[tuple[str, Source]] = []
+    default_channels: list[tuple[str, Source]] = []
+    custom: dict[str, tuple[str, Source]] = {}
+    multichannels: dict[str, tuple[list[str], Source]] = {}
+    alias: tuple[str, Source] | None = None
+    final: dict[str, Path] = {}  # key -> the file that marked it #!final
+    findings: list[Finding] = []
     read = []
     for path in files:
         data, text = _read(path, overrides)
@@ -440,146 +411,191 @@ def _merged(files: list[Path], overrides: Overrides | None, problems: list[str])
             continue
         try:
             loaded = _settings(data, text, path)
-        except MirrorctlError as exc:
-            problems.append(f"{exc} (conda ignores this file)")
+        except ConfigParseError as exc:
+            if exc.scanner:  # conda catches only ruamel's ScannerError/ReaderError, and skips the file
+                findings.append(Finding("file-ignored", "warning", NAME, path, exc.line,
+                                        {"reason": exc.message, "tool": NAME}))
+            else:
+                findings.append(Finding("file-refused", "error", NAME, path, exc.line,
+                                        {"reason": exc.message, "tool": NAME}))
             continue
-        read.append(display_path(path))
+        read.append(path)
         if not loaded:
             continue
-        where = display_path(path)
         for key in [k for k in READ_KEYS if k in loaded and k in final]:
-            shadowed.append(f"{where} sets {key}, but {final[key]} marks it #!final, so conda ignores it here")
+            findings.append(Finding("conda.final-shadowed", "warning", NAME, path,
+                                    params={"path": path, "key": key, "final_path": final[key]}))
             del loaded[key]
         for key in FINAL_MARK.findall(text):
-            final.setdefault(key, where)
+            final.setdefault(key, path)
+        source = Source(path=path)
         for key, bucket in (("channels", channels), ("default_channels", default_channels)):
             values = loaded.get(key)
             if isinstance(values, list):
-                bucket[:0] = [(os.path.expandvars(str(v)), where) for v in values]
-        if isinstance(loaded.get("custom_channels"), dict):
-            for name, url in loaded["custom_channels"].items():
-                custom[str(name)] = (os.path.expandvars(str(url)), where)
-        for key in ("channel_alias", "custom_multichannels"):
-            if key in loaded:
-                scalars[key] = (_plain(loaded[key]), where)
+                bucket[:0] = [(os.path.expandvars(str(v)), source) for v in values]
+        for name, url in (loaded.get("custom_channels") or {}).items():
+            custom[str(name)] = (os.path.expandvars(str(url)), source)
+        for name, items in (loaded.get("custom_multichannels") or {}).items():
+            multichannels[str(name)] = ([os.path.expandvars(str(i)) for i in items], source)
+        if "channel_alias" in loaded:
+            alias = (os.path.expandvars(str(loaded["channel_alias"])), source)
     for variable, bucket in (("CONDA_CHANNELS", channels), ("CONDA_DEFAULT_CHANNELS", default_channels)):
         if os.environ.get(variable):
-            bucket[:0] = [(v.strip(), variable) for v in os.environ[variable].split(",") if v.strip()]
+            bucket[:0] = [(v.strip(), Source(env=variable)) for v in os.environ[variable].split(",") if v.strip()]
     if os.environ.get("CONDA_CHANNEL_ALIAS"):
-        scalars["channel_alias"] = (os.environ["CONDA_CHANNEL_ALIAS"], "CONDA_CHANNEL_ALIAS")
+        alias = (os.environ["CONDA_CHANNEL_ALIAS"], Source(env="CONDA_CHANNEL_ALIAS"))
 
-    def dedup(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    def dedup(pairs: list[tuple[str, Source]]) -> list[tuple[str, Source]]:
         seen: set[str] = set()
-        return [p for p in pairs if not (p[0] in seen or seen.add(p[0]))]  # type: ignore[func-returns-value]
+        unique = []
+        for value, where in pairs:
+            if value not in seen:
+                seen.add(value)
+                unique.append((value, where))
+        return unique
 
-    return {"channels": dedup(channels), "default_channels": dedup(default_channels), "custom": custom,
-            "scalars": scalars, "read": read, "shadowed": shadowed}
-
-
-def inspect(profiles: Iterable[Profile], overrides: Overrides | None = None) -> TargetState:
-    profiles = list(profiles)
-    problems: list[str] = []
-    warnings: list[str] = []
-    files = search_path()
-    state = _merged(files, overrides, problems)
-    alias = str(state["scalars"].get("channel_alias", (DEFAULT_CHANNEL_ALIAS,))[0])
-    multichannels = state["scalars"].get("custom_multichannels", ({},))[0] or {}
-    custom = {**{k: (v, "built-in") for k, v in BUILTIN_CUSTOM_CHANNELS.items()}, **state["custom"]}
-
-    if isinstance(multichannels, dict) and multichannels.get("defaults"):
-        defaults = [str(u) for u in multichannels["defaults"]]
-        defaults_from = state["scalars"]["custom_multichannels"][1] + " (custom_multichannels)"
-    elif state["default_channels"]:
-        defaults = [v for v, _ in state["default_channels"]]
-        defaults_from = ", ".join(sorted({w for _, w in state["default_channels"]}))
-    else:
-        defaults = list(UPSTREAM_DEFAULTS) + (["https://repo.anaconda.com/pkgs/msys2"]
-                                              if paths.platform() == "win32" else [])
-        defaults_from = "built-in default"
-
-    def resolve(name: str) -> tuple[list[str], str]:
-        if name == "defaults":
-            return defaults, defaults_from
-        if "://" in name:
-            return [name], "URL"
-        if name in custom:
-            return [join(custom[name][0], name)], f"custom_channels in {custom[name][1]}"
-        return [join(alias, name)], "channel_alias" + ("" if alias == DEFAULT_CHANNEL_ALIAS else
-                                                       f" in {state['scalars']['channel_alias'][1]}")
-
-    channel_rows = []
-    for name, where in state["channels"]:
-        urls, how = resolve(name)
-        channel_rows.append({"name": name, "listed_in": where, "urls": urls, "via": how})
-    named = [c for c in custom if c not in BUILTIN_CUSTOM_CHANNELS]
-    custom_rows = {c: {"url": join(custom[c][0], c), "from": custom[c][1]} for c in named}
-
-    warnings += state["shadowed"]
-    if not state["channels"]:
-        warnings.append("no channels are configured: conda >= 26.1 refuses to solve (`mirrorctl use` adds defaults)")
-    if len({w for _, w in state["default_channels"]}) > 1:
-        warnings.append("default_channels is set in several files and conda merges them all: "
-                        + ", ".join(sorted({w for _, w in state["default_channels"]})))
-    for variable in ("CONDA_CHANNELS", "CONDA_DEFAULT_CHANNELS", "CONDA_CHANNEL_ALIAS"):
-        if os.environ.get(variable):
-            warnings.append(f"{variable} is set in your environment and beats every .condarc")
-    if alias.rstrip("/") != DEFAULT_CHANNEL_ALIAS:
-        warnings.append(f"channel_alias = {alias}: every named channel without a custom_channels entry goes there")
-    if multichannels and isinstance(multichannels, dict) and multichannels.get("defaults"):
-        warnings.append("custom_multichannels.defaults is set and beats default_channels (conda >= 26.1)")
-    target = write_path()
-    condarc = os.environ.get("CONDARC")
-    if condarc and not VALID_CONDARC_NAME.search(condarc):
-        warnings.append(f"CONDARC={condarc} is ignored by conda: the name must be .condarc, condarc, *.yml or *.yaml")
-
-    explicit_defaults = [v for v, _ in state["default_channels"]]
-    profile = _matching_profile(profiles, explicit_defaults, {c: custom[c][0] for c in named},
-                                [n for n, _ in state["channels"]], alias)
-    details = {
-        "channels": channel_rows,
-        "default_channels": defaults,
-        "default_channels_from": defaults_from,
-        "custom_channels": custom_rows,
-        "channel_alias": alias,
-        "write_path": display_path(target),
-    }
-    return TargetState(NAME, profile, details, tuple(state["read"]), tuple(warnings), tuple(problems))
+    return Merged(dedup(channels), dedup(default_channels), custom, multichannels, alias, read, findings)
 
 
-def _matching_profile(profiles: list[Profile], explicit_defaults: list[str], custom: dict[str, str],
-                      channels: list[str], alias: str) -> str:
-    """The profile whose URLs conda would use for `defaults` and for every named channel the profile covers."""
-    effective_defaults = _defaults_key(explicit_defaults or UPSTREAM_DEFAULTS)
-    for profile in profiles:
-        if not profile.conda:
-            continue
-        wanted_defaults = _defaults_key(profile.conda.default_channels or UPSTREAM_DEFAULTS)
-        if effective_defaults != wanted_defaults:
-            continue
-        names = [n for n in set(channels) | set(custom) if n in profile.conda.custom_channels]
-        if not names and not profile.conda.default_channels:
-            continue  # nothing of this profile is in use: it would match any unconfigured conda
-        if all(normalize(custom.get(n, alias)) == normalize(profile.conda.custom_channels[n]) for n in names):
-            return profile.name
-    return "custom"
+def resolve_channels(merged: Merged, profiles: Sequence[Profile]) -> list[Setting]:
+    """Every entry of ``channels`` with the URLs conda fetches it from and who owns them."""
+    alias = merged.alias[0] if merged.alias else _channels.DEFAULT_CHANNEL_ALIAS
+    custom = {k: v for k, (v, _) in merged.custom_channels.items()}
+    multi = {k: v for k, (v, _) in merged.multichannels.items()}
+    defaults = [v for v, _ in merged.default_channels]
+    settings = []
+    for name, where in merged.channels:
+        found = _channels.resolve(name, default_channels=defaults, custom_channels=custom, multichannels=multi,
+                                  alias=alias, windows=paths.platform() == "win32")
+        via_source: Source | None = None
+        if found.via == "custom_channels" and found.entry in merged.custom_channels:
+            via_source = merged.custom_channels[found.entry][1]
+        elif found.via == "custom_multichannels" and found.entry in merged.multichannels:
+            via_source = merged.multichannels[found.entry][1]
+        elif found.via == "defaults" and merged.default_channels:
+            via_source = merged.default_channels[0][1]
+        elif found.via == "channel_alias" and merged.alias:
+            via_source = merged.alias[1]
+        owners = {_channels.owner_of(url, profiles) for url in found.urls}
+        owner = owners.pop() if len(owners) == 1 else MIXED
+        settings.append(Setting(NAME, "channel", name, where, found.urls, owner, found.via, via_source))
+    return settings
 
 
-def describe(details: dict[str, Any]) -> list[str]:
-    """The lines `mirrorctl current` shows for conda: every channel and where it really points."""
-    lines = [] if details["channels"] else ["  channels      (none)"]
-    for channel in details["channels"]:
-        lines.append(f"  channel {channel['name']}  (listed in {channel['listed_in']})")
-        lines += [f"      -> {url}" for url in channel["urls"]]
-        lines.append(f"      via {channel['via']}")
-    listed = {c["name"] for c in details["channels"]}
-    if "defaults" not in listed:
-        lines.append(f"  defaults would be {', '.join(details['default_channels'])} "
-                     f"({details['default_channels_from']})")
-    unlisted: dict[tuple[str, str], list[str]] = {}  # one line per base URL, however many channels use it
-    for name, entry in details["custom_channels"].items():
-        if name not in listed:
-            base = entry["url"][: -len(name)].rstrip("/")
-            unlisted.setdefault((base, entry["from"]), []).append(name)
-    for (base, source), names in unlisted.items():
-        lines.append(f"  when used: {', '.join(names)} -> {base}/<name>  (custom_channels in {source})")
-    return lines
+def label(settings: Sequence[Setting], profiles: Sequence[Profile]) -> Label:
+    """A profile's name only if every URL conda fetches from is that profile's, or upstream's for channels
+    that profile does not carry; otherwise "upstream", "custom" or "mixed" with a count per owner."""
+    counts: dict[str, int] = {}
+    places: list[tuple[str, _channels.Place | None]] = []
+    for setting in settings:
+        for url in setting.resolved:
+            place = _channels.locate(url, profiles)
+            owner = place.owner if place else CUSTOM
+            counts[owner] = counts.get(owner, 0) + 1
+            places.append((owner, place))
+    if not counts:
+        return Label(None)
+    parts = tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    mirrors = [owner for owner in counts if owner not in (UPSTREAM, CUSTOM)]
+    if set(counts) == {UPSTREAM}:
+        return Label(_channels.UPSTREAM_PROFILE, parts)
+    if set(counts) == {CUSTOM}:
+        return Label(CUSTOM, parts)
+    if len(mirrors) == 1 and CUSTOM not in counts:
+        profile = next(p for p in profiles if p.name == mirrors[0])
+        if all(place is not None and not _channels.carries(profile, place) for owner, place in places
+               if owner == UPSTREAM):
+            return Label(profile.name, parts)
+    return Label(MIXED, parts)
+
+
+class Conda:
+    name = NAME
+    ecosystems = frozenset({"conda"})
+    scopes: tuple[str, ...] = ("user",)
+    order = 20
+
+    def locations(self, scope: str) -> list[Path]:
+        return search_path()
+
+    def present(self) -> bool:
+        return on_path("conda", "mamba", "micromamba") or any(p.exists() for p in search_path())
+
+    def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
+        new, findings = render(text, profile, context.profiles, path=context.path,
+                               channels_configured_elsewhere="channels" in context.inherited)
+        return Rendered(new, tuple(findings))
+
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+        path = write_path()
+        old, text = _read(path)
+        others = [p for p in search_path() if os.path.realpath(p) != os.path.realpath(path)]
+        elsewhere = merge(others)
+        inherited = frozenset({"channels"}) if elsewhere.channels else frozenset()
+        rendered = self.render(text, profile, RenderContext(path, tuple(profiles), inherited=inherited))
+        new = encode(rendered.text) if old is not None or rendered.text else None
+        return [FileEdit(NAME, path, old, new, _changes(path, text, rendered.text), rendered.findings)]
+
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
+        merged = merge(search_path(), overrides)
+        findings = list(merged.findings)
+        settings = resolve_channels(merged, profiles)
+        alias = merged.alias[0] if merged.alias else _channels.DEFAULT_CHANNEL_ALIAS
+        if not merged.channels:
+            findings.append(Finding("conda.no-channels", "warning", NAME))
+        if len({where for _, where in merged.default_channels}) > 1:
+            findings.append(Finding("conda.merged-defaults", "warning", NAME, params={
+                "paths": sorted({where.path or where.env for _, where in merged.default_channels}, key=str)}))
+        for variable in ("CONDA_CHANNELS", "CONDA_DEFAULT_CHANNELS", "CONDA_CHANNEL_ALIAS"):
+            if os.environ.get(variable):
+                findings.append(Finding("env-overrides", "warning", NAME,
+                                        params={"variable": variable, "files": ".condarc"}))
+        if alias.rstrip("/") != _channels.DEFAULT_CHANNEL_ALIAS:
+            findings.append(Finding("conda.channel-alias", "warning", NAME, params={"alias": alias}))
+        if merged.multichannels.get("defaults"):
+            findings.append(Finding("conda.multichannel-defaults", "warning", NAME))
+        condarc = os.environ.get("CONDARC")
+        if condarc and not VALID_CONDARC_NAME.search(condarc):
+            findings.append(Finding("conda.condarc-name-ignored", "warning", NAME, params={"value": condarc}))
+        listed = {s.value for s in settings}
+        if "defaults" not in listed:
+            found = _channels.resolve("defaults", default_channels=[v for v, _ in merged.default_channels],
+                                      custom_channels={}, multichannels={k: v for k, (v, _) in
+                                                                         merged.multichannels.items()},
+                                      alias=alias, windows=paths.platform() == "win32")
+            source = merged.default_channels[0][1] if merged.default_channels else Source()
+            settings.append(Setting(NAME, "default_channels", "defaults", source, found.urls,
+                                    _channels.owner_of(found.urls[0], profiles) if found.urls else None))
+        for entry, (base, source) in merged.custom_channels.items():
+            if entry not in listed:
+                url = join(base, entry)
+                settings.append(Setting(NAME, "custom_channel", entry, source, (url,),
+                                        _channels.owner_of(url, profiles)))
+        broken = any(f.level == "error" or f.code == "file-ignored" for f in findings)
+        channel_settings = [s for s in settings if s.key == "channel"]
+        state_label = Label(None) if broken else label(channel_settings, profiles)
+        return ToolState(NAME, state_label, tuple(settings), tuple(merged.read), tuple(findings), write_path())
+
+    def env(self, profile: Profile) -> dict[str, str]:
+        """``CONDA_DEFAULT_CHANNELS`` and, when the mirror's cloud channels share one base, ``CONDA_CHANNEL_ALIAS``.
+
+        Maps (custom_channels) cannot be set through the environment (conda refuses a string there).
+        """
+        if profile.conda is None:
+            return {}
+        variables = {}
+        if profile.conda.default_channels:
+            variables["CONDA_DEFAULT_CHANNELS"] = ",".join(profile.conda.default_channels)
+        bases = set(profile.conda.custom_channels.values())
+        if len(bases) == 1:
+            variables["CONDA_CHANNEL_ALIAS"] = bases.pop()
+        return variables
+
+    def checks(self, state: ToolState) -> list[Finding]:
+        return []
+
+    def hints(self) -> list[Finding]:
+        return [Finding("conda.clean-index", "hint", NAME)]
+
+
+TARGET: Target = Conda()

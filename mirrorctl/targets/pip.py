@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from mirrorctl import ini, paths
-from mirrorctl.errors import MirrorctlError, display_path
-from mirrorctl.profiles import Profile, find_pypi_profile
-from mirrorctl.targets import FileEdit, Source, TargetState, decode, encode, read_bytes
+from mirrorctl import paths
+from mirrorctl.errors import ConfigParseError, MirrorctlError
+from mirrorctl.formats import ini
+from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.targets import decode, encode, read_bytes
+from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import host_port, is_plain_http, normalize
 
+if TYPE_CHECKING:
+    from mirrorctl.profiles import Profile
+
 NAME = "pip"
-ECOSYSTEM = "pypi"
-ORDER = 10
 
 INDEX_KEYS = ("index-url", "pypi-url")  # pip accepts --pypi-url as an alias of --index-url
 TRUSTED_KEYS = ("trusted-host",)
@@ -32,7 +35,13 @@ URL_KEYS = ("index-url", "pypi-url", "extra-index-url", "find-links")
 INDEX_COMMANDS = ("install", "download", "wheel", "index", "list", "lock")
 DEFAULT_INDEX = "https://pypi.org/simple"
 
-Overrides = Mapping[Path, "bytes | None"]
+#: English templates of this tool's own finding codes (generic codes are worded in ``output``).
+MESSAGES = {
+    "pip.section-beats-global": "{path} [{section}] index-url = {value} beats every [global] index-url "
+                                "for `pip {section}`",
+    "pip.site-file-wins": "{path} (the virtualenv's own pip config) sets index-url and beats {written}",
+    "pip.http-untrusted": "{url} is plain http and {host} is not in trusted-host: pip will refuse it",
+}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -75,26 +84,24 @@ def write_path() -> Path:
     return user_files()[-1]
 
 
-def load_order() -> tuple[list[tuple[str, Path]], list[str]]:
-    """(variant, path) pairs pip reads, in order, plus warnings about PIP_CONFIG_FILE."""
-    notes: list[str] = []
+def load_order() -> tuple[list[tuple[str, Path]], list[Finding]]:
+    """(variant, path) pairs pip reads, in order, plus findings about PIP_CONFIG_FILE."""
+    findings: list[Finding] = []
     env_file = os.environ.get("PIP_CONFIG_FILE")
     if env_file and env_file == os.devnull:
-        return [], [f"PIP_CONFIG_FILE={env_file}: pip reads no configuration files at all"]
+        return [], [Finding("config-env-disables-files", "warning", NAME,
+                            params={"variable": "PIP_CONFIG_FILE", "value": env_file})]
     env_exists = bool(env_file) and Path(str(env_file)).is_file()
     files = [("global", p) for p in global_files()]
     if env_exists:
-        notes.append(
-            f"PIP_CONFIG_FILE={env_file} is set: pip skips your user files "
-            f"({', '.join(display_path(p) for p in user_files())}), so what mirrorctl writes there is not used; "
-            "unset PIP_CONFIG_FILE or edit that file"
-        )
+        findings.append(Finding("config-env-skips-user-files", "warning", NAME,
+                                params={"variable": "PIP_CONFIG_FILE", "value": env_file, "paths": user_files()}))
     else:
         files += [("user", p) for p in user_files()]
     files += [("site", p) for p in site_files()]
     if env_exists:
         files.append(("env", Path(str(env_file))))
-    return files, notes
+    return files, findings
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -162,64 +169,63 @@ def render_reset(text: str) -> str:
 # Planning: read, validate, render
 
 
+def _check_encoding(data: bytes | None, path: Path) -> None:
+    """pip reads its files in the locale's preferred encoding and refuses to run when one does not decode."""
+    if not data:
+        return
+    import locale
+
+    encoding = locale.getpreferredencoding(False)
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ConfigParseError(
+            f"byte 0x{data[exc.start]:02x} at position {exc.start} is not valid {encoding}, the encoding pip reads "
+            f"config files in here (pip refuses to run); save the file as {encoding}",
+            path=path, line=data.count(b"\n", 0, exc.start) + 1,
+        ) from None
+    except LookupError:  # an encoding Python does not know: pip would fail the same way; let it decide
+        return
+
+
 def _current_text(path: Path, overrides: Overrides | None = None) -> tuple[bytes | None, str]:
     data = overrides[path] if overrides and path in overrides else read_bytes(path)
+    _check_encoding(data, path)
     text = decode(data)
     ini.parse(text, path)
     return data, text
 
 
-def _summary(old_text: str, new_text: str) -> tuple[str, ...]:
+def _changes(path: Path, old_text: str, new_text: str) -> tuple[Change, ...]:
     changes = []
     for label, keys in (("index-url", INDEX_KEYS), ("trusted-host", TRUSTED_KEYS)):
         sections = set(ini.sections_with(old_text, keys)) | set(ini.sections_with(new_text, keys))
         for section in sorted(sections):
-            before = " ".join(ini.get_values(old_text, section, keys) or ["(unset)"])
-            after = " ".join(ini.get_values(new_text, section, keys) or ["(unset)"])
+            before = " ".join(ini.get_values(old_text, section, keys) or []) or None
+            after = " ".join(ini.get_values(new_text, section, keys) or []) or None
             if before != after:
-                changes.append(f"[{section}] {label}: {before} -> {after}")
+                changes.append(Change(NAME, path, f"[{section}] {label}", before, after))
     return tuple(changes)
-
-
-def _plan(render: Callable[[str, bool], str]) -> list[FileEdit]:
-    primary = write_path()
-    edits = []
-    for path in user_files():
-        old, text = _current_text(path)
-        if old is None and path != primary:
-            continue
-        new_text = render(text, path == primary)
-        ini.parse(new_text, path)  # never write a file pip itself would refuse
-        new: bytes | None = encode(new_text)
-        if not new_text.strip() and (old is None or old.strip()):
-            new = None  # nothing but mirror settings was (or would be) in it: no file rather than an empty one
-        edits.append(FileEdit(NAME, path, old, new, _summary(text, new_text)))
-    return edits
-
-
-def plan_use(profile: Profile, profiles: Iterable[Profile]) -> list[FileEdit]:
-    assert profile.pypi is not None
-    index = profile.pypi.index_url
-    return _plan(lambda text, primary: render_use(text, index, primary=primary))
-
-
-def plan_reset(profiles: Iterable[Profile]) -> list[FileEdit]:
-    return _plan(lambda text, primary: render_reset(text))
 
 
 # ---------------------------------------------------------------------------------------------------------
 # What is in effect
 
 
-def _effective(files: list[tuple[str, Path]], overrides: Overrides | None, problems: list[str]):
+Merged = dict[str, dict[str, tuple[str, Path]]]
+
+
+def _effective(files: list[tuple[str, Path]], overrides: Overrides | None,
+               findings: list[Finding]) -> tuple[Merged, list[Path]]:
     """Merge files the way pip's Configuration does: {section: {key: (value, path)}}, later files win."""
-    merged: dict[str, dict[str, tuple[str, Path]]] = {}
+    merged: Merged = {}
     read = []
     for _variant, path in files:
         try:
             data, text = _current_text(path, overrides)
         except MirrorctlError as exc:  # reported, not fatal, when only reading
-            problems.append(f"{exc} (pip refuses to run with this file)")
+            findings.append(Finding("file-refused", "error", NAME, path, exc.line,
+                                    {"reason": exc.message, "tool": NAME}))
             continue
         if data is None:
             continue
@@ -232,79 +238,123 @@ def _effective(files: list[tuple[str, Path]], overrides: Overrides | None, probl
     return merged, read
 
 
-def _index_for(merged, command: str) -> tuple[str, Source] | None:
+def _index_for(merged: Merged, command: str) -> tuple[str, Source] | None:
     """pip's override order for one command: [global] < [command] < PIP_* environment."""
     found = None
     for section in ("global", command):
         for key in INDEX_KEYS:
             if key in merged.get(section, {}):
                 value, path = merged[section][key]
-                found = (value.strip(), Source(file=display_path(path), section=section))
+                found = (value.strip(), Source(path=path, section=section))
     for variable in ("PIP_INDEX_URL", "PIP_PYPI_URL"):
         if os.environ.get(variable):
             found = (os.environ[variable].strip(), Source(env=variable))
     return found
 
 
-def inspect(profiles: Iterable[Profile], overrides: Overrides | None = None) -> TargetState:
-    profiles = list(profiles)
-    files, warnings = load_order()
-    problems: list[str] = []
-    merged, read = _effective(files, overrides, problems)
-    found = _index_for(merged, "install")
-    index, source = found if found else (DEFAULT_INDEX, Source())
-    profile = find_pypi_profile(profiles, index)
-    trusted = []
-    for section in ("global", "install"):
-        if "trusted-host" in merged.get(section, {}):
-            trusted = merged[section]["trusted-host"][0].split()
-    if os.environ.get("PIP_TRUSTED_HOST"):
-        trusted = os.environ["PIP_TRUSTED_HOST"].split()
-    extra = (merged.get("install", {}).get("extra-index-url") or merged.get("global", {}).get("extra-index-url")
-             or ("", None))[0].split()
-    if os.environ.get("PIP_EXTRA_INDEX_URL"):
-        extra = os.environ["PIP_EXTRA_INDEX_URL"].split()
+def _owner(profiles: Sequence[Profile], url: str) -> str:
+    from mirrorctl.profiles import pypi_owner
 
-    if source.env:
-        warnings.append(f"{source.env}={index} is set in your environment and beats every pip.conf")
-    written = write_path()
-    for command in INDEX_COMMANDS:
-        value = merged.get(command, {}).get("index-url") or merged.get(command, {}).get("pypi-url")
-        if value and normalize(value[0]) != normalize(merged.get("global", {}).get("index-url", (index,))[0]):
-            warnings.append(
-                f"{display_path(value[1])} [{command}] index-url = {value[0]} beats every [global] index-url "
-                f"for `pip {command}`"
-            )
-    for variant, path in files:
-        if variant == "site" and any(k in merged.get("global", {}) and merged["global"][k][1] == path
-                                     for k in INDEX_KEYS):
-            warnings.append(f"{display_path(path)} (the virtualenv's own pip config) sets index-url and beats "
-                            f"{display_path(written)}")
-    if is_plain_http(index) and host_port(index) not in trusted:
-        warnings.append(f"{index} is plain http and {host_port(index)} is not in trusted-host: pip will refuse it")
-
-    details = {
-        "index_url": index,
-        "source": source.describe(),
-        "trusted_hosts": trusted,
-        "extra_index_urls": extra,
-        "write_path": display_path(written),
-    }
-    return TargetState(
-        target=NAME,
-        profile=profile.name if profile else "custom",
-        details=details,
-        files=tuple(display_path(p) for p in read),
-        warnings=tuple(warnings),
-        problems=tuple(problems),
-    )
+    return pypi_owner(profiles, url) or CUSTOM
 
 
-def describe(details: dict[str, Any]) -> list[str]:
-    """The lines `mirrorctl current` shows for pip."""
-    lines = [f"  index-url     {details['index_url']}", f"    from        {details['source']}"]
-    if details.get("extra_index_urls"):
-        lines.append(f"  extra-index   {' '.join(details['extra_index_urls'])}")
-    if details.get("trusted_hosts"):
-        lines.append(f"  trusted-host  {' '.join(details['trusted_hosts'])}")
-    return lines
+class Pip:
+    name = NAME
+    ecosystems = frozenset({"pypi"})
+    scopes: tuple[str, ...] = ("user",)
+    order = 10
+
+    def locations(self, scope: str) -> list[Path]:
+        return user_files()
+
+    def present(self) -> bool:
+        return on_path("pip", "pip3") or any(p.exists() for _, p in load_order()[0])
+
+    def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
+        if profile is None:
+            return Rendered(render_reset(text))
+        assert profile.pypi is not None
+        return Rendered(render_use(text, profile.pypi.index_url, primary=context.primary))
+
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+        primary = write_path()
+        edits = []
+        for path in user_files():
+            old, text = _current_text(path)
+            if old is None and path != primary:
+                continue
+            new_text = self.render(text, profile, RenderContext(path, tuple(profiles), primary=path == primary)).text
+            ini.parse(new_text, path)  # never write a file pip itself would refuse
+            new: bytes | None = encode(new_text)
+            if not new_text.strip() and (old is None or old.strip()):
+                new = None  # nothing but mirror settings was (or would be) in it: no file rather than an empty one
+            edits.append(FileEdit(NAME, path, old, new, _changes(path, text, new_text)))
+        return edits
+
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
+        files, findings = load_order()
+        merged, read = _effective(files, overrides, findings)
+        found = _index_for(merged, "install")
+        index, source = found if found else (DEFAULT_INDEX, Source())
+        trusted: list[str] = []
+        trusted_source = Source()
+        for section in ("global", "install"):
+            if "trusted-host" in merged.get(section, {}):
+                value, path = merged[section]["trusted-host"]
+                trusted, trusted_source = value.split(), Source(path=path, section=section)
+        if os.environ.get("PIP_TRUSTED_HOST"):
+            trusted, trusted_source = os.environ["PIP_TRUSTED_HOST"].split(), Source(env="PIP_TRUSTED_HOST")
+        extra: list[str] = []
+        extra_source = Source()
+        for section in ("global", "install"):
+            if "extra-index-url" in merged.get(section, {}):
+                value, path = merged[section]["extra-index-url"]
+                extra, extra_source = value.split(), Source(path=path, section=section)
+        if os.environ.get("PIP_EXTRA_INDEX_URL"):
+            extra, extra_source = os.environ["PIP_EXTRA_INDEX_URL"].split(), Source(env="PIP_EXTRA_INDEX_URL")
+
+        if source.env:
+            findings.append(Finding("env-overrides", "warning", NAME,
+                                    params={"variable": f"{source.env}={index}", "files": "pip.conf"}))
+        written = write_path()
+        global_index = merged.get("global", {}).get("index-url")
+        for command in INDEX_COMMANDS:
+            entry = merged.get(command, {}).get("index-url") or merged.get(command, {}).get("pypi-url")
+            if entry and normalize(entry[0]) != normalize(global_index[0] if global_index else index):
+                findings.append(Finding("pip.section-beats-global", "warning", NAME, entry[1],
+                                        params={"path": entry[1], "section": command, "value": entry[0]}))
+        for variant, path in files:
+            if variant == "site" and any(k in merged.get("global", {}) and merged["global"][k][1] == path
+                                         for k in INDEX_KEYS):
+                findings.append(Finding("pip.site-file-wins", "warning", NAME, path,
+                                        params={"path": path, "written": written}))
+        if is_plain_http(index) and host_port(index) not in trusted:
+            findings.append(Finding("pip.http-untrusted", "warning", NAME,
+                                    params={"url": index, "host": host_port(index)}))
+
+        owner = _owner(profiles, index)
+        settings = [Setting(NAME, "index-url", index, source, owner=owner)]
+        if extra:
+            settings.append(Setting(NAME, "extra-index-url", " ".join(extra), extra_source))
+        if trusted:
+            settings.append(Setting(NAME, "trusted-host", " ".join(trusted), trusted_source))
+        broken = any(f.level == "error" for f in findings)
+        return ToolState(NAME, Label(None if broken else owner), tuple(settings), tuple(read), tuple(findings),
+                         written)
+
+    def env(self, profile: Profile) -> dict[str, str]:
+        if profile.pypi is None:
+            return {}
+        variables = {"PIP_INDEX_URL": profile.pypi.index_url}
+        if is_plain_http(profile.pypi.index_url):
+            variables["PIP_TRUSTED_HOST"] = host_port(profile.pypi.index_url)
+        return variables
+
+    def checks(self, state: ToolState) -> list[Finding]:
+        return []
+
+    def hints(self) -> list[Finding]:
+        return []
+
+
+TARGET: Target = Pip()

@@ -1,0 +1,1 @@
+"""Format-preserving editors, pure: old text in, new text out."""

@@ -1,0 +1,50 @@
+"""tomlkit round trips for the TOML-configured tools (uv, pdm, pixi, poetry, pipenv): comments, order and
+formatting of everything not touched survive. Pure: text in, text out; each document is parsed once per render.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from mirrorctl.errors import ConfigParseError
+
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+def load(text: str, path: Path | None) -> Any:
+    """The tomlkit document for ``text``. Raises ConfigParseError naming the line, as the tool would refuse it."""
+    undecodable = _UNDECODABLE.search(text)
+    if undecodable:
+        raise ConfigParseError("is not UTF-8 text (TOML files must be UTF-8)", path=path,
+                               line=text.count("\n", 0, undecodable.start()) + 1)
+    import tomlkit
+    from tomlkit.exceptions import ParseError, TOMLKitError
+
+    try:
+        return tomlkit.parse(text)
+    except ParseError as exc:
+        message = re.sub(r"\s*at line \d+ col \d+$", "", str(exc))
+        raise ConfigParseError(f"invalid TOML: {message}", path=path, line=exc.line) from None
+    except TOMLKitError as exc:
+        raise ConfigParseError(f"invalid TOML: {exc}", path=path) from None
+
+
+def dump(document: Any) -> str:
+    import tomlkit
+
+    return str(tomlkit.dumps(document))
+
+
+def plain(value: Any) -> Any:
+    """Plain Python values (dict, list, str ...) from a tomlkit item, for comparisons."""
+    unwrap = getattr(value, "unwrap", None)
+    return unwrap() if callable(unwrap) else value
+
+
+def keep_newlines(original: str, rendered: str) -> str:
+    """tomlkit writes LF for new lines; a CRLF file stays CRLF."""
+    if "\r\n" in original:
+        return rendered.replace("\r\n", "\n").replace("\n", "\r\n")
+    return rendered

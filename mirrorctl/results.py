@@ -1,0 +1,164 @@
+"""Results as data: what the core returns and ``output`` renders, once, for text and for ``--json``.
+
+Nothing here is worded for a user. A target reports a :class:`Finding` (a code and its parameters); the output
+layer turns the code into a sentence, so a translation catalogue can be added without touching a target.
+Paths stay :class:`~pathlib.Path` objects until they are rendered (``~/...`` in text, absolute in JSON).
+
+The types are NamedTuples, not frozen dataclasses: just as immutable, and defining a dozen frozen dataclasses
+costs several milliseconds of start-up (dataclass exec()s each method), which `mirrorctl list` cannot afford.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+#: Version of every ``--json`` document. Bump it when a key changes meaning or disappears.
+JSON_SCHEMA = 2
+
+#: Finding levels, most severe first. "error": the tool cannot use this file or value; "warning": the tool
+#: works, but not as the user probably expects; "note": worth knowing; "hint": a step to take next.
+LEVELS = ("error", "warning", "note", "hint")
+
+UPSTREAM = "upstream"
+CUSTOM = "custom"
+MIXED = "mixed"
+
+
+class Source(NamedTuple):
+    """Where a value comes from: a file (with its INI section), an environment variable, or a built-in default."""
+
+    path: Path | None = None
+    section: str | None = None
+    env: str | None = None
+    line: int | None = None
+
+
+class Setting(NamedTuple):
+    """One value a tool really uses, and what it means.
+
+    ``owner`` is the profile the value belongs to ("upstream" for the tool's own default, "custom" for a URL no
+    profile has). ``resolved`` is what the tool turns the value into (a conda channel name -> its URLs).
+    """
+
+    tool: str
+    key: str
+    value: str
+    source: Source = Source()
+    resolved: tuple[str, ...] = ()
+    owner: str | None = None
+    #: How ``value`` became ``resolved`` ("custom_channels", "channel_alias", "default_channels", "URL" ...).
+    via: str | None = None
+    via_source: Source | None = None
+
+
+class Change(NamedTuple):
+    """One key of one file that a command changes (``before``/``after`` None: unset)."""
+
+    tool: str
+    path: Path
+    key: str
+    before: str | None
+    after: str | None
+
+
+class Finding(NamedTuple):
+    """Something to tell the user, as data: ``output`` words it from ``code`` and ``params``."""
+
+    code: str
+    level: str
+    tool: str
+    path: Path | None = None
+    line: int | None = None
+    params: Mapping[str, Any] = {}
+
+
+class FileEdit(NamedTuple):
+    """One file a command will change: its bytes before and after (None: the file does not exist)."""
+
+    tool: str
+    path: Path
+    old: bytes | None
+    new: bytes | None
+    changes: tuple[Change, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+
+class Label(NamedTuple):
+    """Which profile a tool's configuration belongs to, said only when true.
+
+    ``name`` is a profile name, "upstream", "custom", "mixed", or None when the tool cannot use its files at all
+    (then ``findings`` of the state say why). ``parts`` counts values per owner for a mixed configuration.
+    """
+
+    name: str | None
+    parts: tuple[tuple[str, int], ...] = ()
+
+
+class ToolState(NamedTuple):
+    """What one tool really uses, for `current`, `list` and the end of `use`."""
+
+    tool: str
+    label: Label
+    settings: tuple[Setting, ...] = ()
+    files_read: tuple[Path, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    write_path: Path | None = None
+    #: False when the tool is neither installed nor configured (nothing was read).
+    present: bool = True
+
+    @property
+    def profile(self) -> str | None:
+        return self.label.name
+
+    @property
+    def broken(self) -> bool:
+        return any(f.level == "error" for f in self.findings)
+
+    def setting(self, key: str) -> Setting | None:
+        return next((s for s in self.settings if s.key == key), None)
+
+
+class ChangeResult(NamedTuple):
+    """What `use` or `reset` did (or, with dry_run, would do)."""
+
+    action: str
+    profile: str | None
+    edits: tuple[FileEdit, ...]
+    dry_run: bool
+    snapshot_id: str | None
+    #: Per tool: what is in effect afterwards (its findings say what still overrides the change).
+    after: tuple[ToolState, ...]
+    #: Per tool: the profile it was asked to switch to (None for reset).
+    wanted: Mapping[str, str | None] = {}
+    #: Tools left alone, each with the reason as a finding.
+    skipped: tuple[Finding, ...] = ()
+    #: Steps for the user once a tool's configuration changed.
+    hints: tuple[Finding, ...] = ()
+
+
+class ListResult(NamedTuple):
+    profiles: tuple[Any, ...]
+    states: tuple[ToolState, ...]
+    findings: tuple[Finding, ...] = ()
+
+
+class RestoreResult(NamedTuple):
+    snapshot: Any
+    restored: tuple[Path, ...]
+    safety_snapshot_id: str | None
+
+
+class ProfileChange(NamedTuple):
+    """`profile add` / `profile remove`: the profile and the backup taken before the file changed."""
+
+    action: str
+    profile: Any
+    path: Path
+    snapshot_id: str | None
+    findings: tuple[Finding, ...] = ()

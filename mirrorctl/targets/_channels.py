@@ -1,0 +1,205 @@
+"""conda channels as conda sees them, shared by every tool that reads ``.condarc`` (conda, mamba).
+
+Two jobs, both pure:
+
+- **where a channel URL belongs**: ``https://mirrors.ustc.edu.cn/anaconda/pkgs/main/`` is the ``pkgs/main``
+  channel on USTC's Anaconda mirror; ``https://conda.anaconda.org/conda-forge`` is conda-forge upstream. A URL on
+  no known mirror is the user's own ("custom") and is never touched.
+- **what conda fetches from** (:func:`resolve`): the ``channels`` list expanded the way conda 26 does it
+  (``defaults`` through ``custom_multichannels.defaults`` or ``default_channels``; names through
+  ``custom_channels`` or ``channel_alias``; URLs as they are). Checked against the real conda in the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+from mirrorctl.results import CUSTOM, UPSTREAM
+from mirrorctl.urls import join
+
+if TYPE_CHECKING:
+    from mirrorctl.profiles import Profile
+
+#: The profile that stands for the tools' own defaults.
+UPSTREAM_PROFILE = "official"
+DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
+REPO = "https://repo.anaconda.com"
+UPSTREAM_DEFAULTS_UNIX = (f"{REPO}/pkgs/main", f"{REPO}/pkgs/r")
+UPSTREAM_DEFAULTS_WIN = (*UPSTREAM_DEFAULTS_UNIX, f"{REPO}/pkgs/msys2")
+#: conda's own custom_channels entry (conda/base/constants.py DEFAULT_CUSTOM_CHANNELS).
+BUILTIN_CUSTOM_CHANNELS = {"pkgs/pro": REPO}
+#: pkgs/ channels Anaconda dropped from `defaults` long ago; still synced by some mirrors.
+LEGACY_PKGS = frozenset({"free"})
+
+
+class Place(NamedTuple):
+    """A channel on a known host: ``kind`` "pkgs" (``<root>/pkgs/<channel>``) or "cloud" (``<root>/<channel>``)."""
+
+    kind: str
+    channel: str
+    owner: str
+
+
+def _bare(url: str) -> str:
+    """Scheme-less, lower-case host, no trailing slash: http and https spellings of a mirror are one place."""
+    text = url.strip()
+    if "://" in text:
+        rest = text.split("://", 1)[1]
+        host, _, path = rest.partition("/")
+        text = host.lower() + ("/" + path if path else "")
+    return text.rstrip("/")
+
+
+def pkgs_roots(profile: Profile) -> list[str]:
+    """Anaconda roots whose ``/pkgs/<name>`` this profile serves (from its default_channels)."""
+    roots: list[str] = []
+    if profile.name == UPSTREAM_PROFILE:
+        roots.append(REPO)
+    for url in profile.conda.default_channels if profile.conda else ():
+        head, sep, _name = url.rstrip("/").rpartition("/pkgs/")
+        if sep and head not in roots:
+            roots.append(head)
+    return roots
+
+
+def cloud_roots(profile: Profile) -> list[str]:
+    roots: list[str] = [DEFAULT_CHANNEL_ALIAS] if profile.name == UPSTREAM_PROFILE else []
+    for base in (profile.conda.custom_channels.values() if profile.conda else ()):
+        if base.rstrip("/") not in roots:
+            roots.append(base.rstrip("/"))
+    return roots
+
+
+def pkgs_channels(profile: Profile) -> frozenset[str]:
+    """The pkgs/ channels the profile's mirror carries."""
+    if profile.name == UPSTREAM_PROFILE:
+        return frozenset({"main", "r", "msys2"}) | LEGACY_PKGS
+    names = {url.rstrip("/").rpartition("/pkgs/")[2] for url in (profile.conda.default_channels if profile.conda
+                                                                  else ()) if "/pkgs/" in url}
+    return frozenset(names) | frozenset(profile.conda.legacy_pkgs if profile.conda else ())
+
+
+def locate(url: str, profiles: Iterable[Profile]) -> Place | None:
+    """Which known channel ``url`` is (the longest matching root wins), or None for a URL of the user's own."""
+    bare = _bare(url)
+    best: tuple[int, Place] | None = None
+    for profile in profiles:
+        for kind, roots in (("pkgs", pkgs_roots(profile)), ("cloud", cloud_roots(profile))):
+            for root in roots:
+                prefix = _bare(root) + ("/pkgs/" if kind == "pkgs" else "/")
+                if bare.startswith(prefix) and len(bare) > len(prefix) and (best is None or len(prefix) > best[0]):
+                    owner = UPSTREAM if profile.name == UPSTREAM_PROFILE else profile.name
+                    best = (len(prefix), Place(kind, bare[len(prefix):], owner))
+    return best[1] if best else None
+
+
+def carries(profile: Profile, place: Place) -> bool:
+    if place.kind == "pkgs":
+        return place.channel in pkgs_channels(profile)
+    if profile.name == UPSTREAM_PROFILE:
+        return True  # anaconda.org hosts every channel
+    return bool(profile.conda) and place.channel.split("/")[0] in profile.conda.custom_channels  # type: ignore[union-attr]
+
+
+def url_on(profile: Profile, place: Place) -> str:
+    """The URL of ``place``'s channel on ``profile``'s mirror (which must carry it)."""
+    if place.kind == "pkgs":
+        return join(pkgs_roots(profile)[0], "pkgs", place.channel)
+    if profile.name == UPSTREAM_PROFILE:
+        return join(DEFAULT_CHANNEL_ALIAS, place.channel)
+    assert profile.conda is not None
+    return join(profile.conda.custom_channels[place.channel.split("/")[0]], place.channel)
+
+
+class Retarget(NamedTuple):
+    url: str
+    place: Place
+    #: False when the profile does not carry the channel and upstream serves it instead.
+    carried: bool
+
+
+def retarget(url: str, profile: Profile, profiles: Sequence[Profile]) -> Retarget | None:
+    """Where ``url`` (a known channel) goes when switching to ``profile``; None for the user's own URLs.
+
+    The user's style is kept: a trailing slash stays.
+    """
+    place = locate(url, profiles)
+    if place is None:
+        return None
+    carried = carries(profile, place)
+    target = profile if carried else upstream_profile(profiles)
+    new = url_on(target, place)
+    if url.rstrip() != url.rstrip().rstrip("/"):
+        new += "/"
+    return Retarget(new, place, carried)
+
+
+def upstream_profile(profiles: Sequence[Profile]) -> Profile:
+    for profile in profiles:
+        if profile.name == UPSTREAM_PROFILE:
+            return profile
+    raise LookupError("the built-in profile 'official' is missing")
+
+
+def is_known_root(url: str, profiles: Iterable[Profile]) -> bool:
+    """Whether ``url`` is the cloud root of a known mirror or upstream (a channel_alias or custom_channels base)."""
+    bare = _bare(url)
+    return any(bare == _bare(root) for p in profiles for root in cloud_roots(p))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What conda fetches from
+
+
+class Resolved(NamedTuple):
+    urls: tuple[str, ...]
+    #: "URL", "defaults", "custom_multichannels", "custom_channels", "channel_alias"
+    via: str
+    #: The name of the custom_channels / multichannel entry used, if any.
+    entry: str | None = None
+
+
+def _strip(url: str) -> str:
+    return url.strip().rstrip("/")
+
+
+def resolve(name: str, *, default_channels: Sequence[str], custom_channels: Mapping[str, str],
+            multichannels: Mapping[str, Sequence[str]], alias: str, windows: bool = False) -> Resolved:
+    """The channel URLs conda 26 fetches ``name`` from (without the /<subdir> it appends)."""
+    if name in multichannels:
+        via = "custom_multichannels"
+        return Resolved(tuple(u for item in multichannels[name] for u in _resolve_one(
+            str(item), default_channels, custom_channels, alias).urls), via, name)
+    if name == "defaults":
+        defaults = default_channels or (UPSTREAM_DEFAULTS_WIN if windows else UPSTREAM_DEFAULTS_UNIX)
+        return Resolved(tuple(u for item in defaults for u in _resolve_one(
+            str(item), default_channels, custom_channels, alias).urls), "defaults")
+    return _resolve_one(name, default_channels, custom_channels, alias)
+
+
+def _resolve_one(name: str, default_channels: Sequence[str], custom_channels: Mapping[str, str],
+                 alias: str) -> Resolved:
+    if "://" in name:
+        return Resolved((_strip(name),), "URL")
+    # conda also knows every default channel by its name (pkgs/main -> its default_channels URL).
+    known = {**BUILTIN_CUSTOM_CHANNELS}
+    for url in default_channels or UPSTREAM_DEFAULTS_UNIX:
+        head, sep, tail = _strip(url).rpartition("/pkgs/")
+        if sep:
+            known[f"pkgs/{tail}"] = head
+        else:
+            location, _, last = _strip(url).rpartition("/")
+            known[last] = location
+    known.update({str(k): str(v) for k, v in custom_channels.items()})
+    parts = name.strip("/").split("/")
+    for length in range(len(parts), 0, -1):  # the longest custom channel name that prefixes ``name`` wins
+        candidate = "/".join(parts[:length])
+        if candidate in known:
+            return Resolved((join(known[candidate], name.strip("/")),), "custom_channels", candidate)
+    return Resolved((join(alias, name.strip("/")),), "channel_alias")
+
+
+def owner_of(url: str, profiles: Iterable[Profile]) -> str:
+    place = locate(url, profiles)
+    return place.owner if place else CUSTOM

@@ -1,0 +1,146 @@
+"""The contract every tool module implements, and the registry that finds them.
+
+A tool is one module ``mirrorctl/targets/<name>.py`` that defines ``TARGET: Target = <instance>``; the
+annotation makes mypy check the instance against :class:`Target`. Modules are found by file name (the name is
+what ``--only`` accepts) and imported only when needed: ``--only uv`` imports one module.
+
+Everything a target returns is data (:mod:`mirrorctl.results`); it never words a message for the user.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+from mirrorctl.errors import UsageError
+from mirrorctl.results import FileEdit, Finding, ToolState
+
+if TYPE_CHECKING:
+    from mirrorctl.profiles import Profile
+
+#: Where a change is written. "user" is the default; the others are for virtualenvs, conda environments,
+#: lab servers and projects.
+SCOPES = ("user", "venv", "env", "system", "project")
+
+#: Bytes some files are about to get (a dry run, or the state right after a change), by path; None: absent.
+Overrides = Mapping[Path, "bytes | None"]
+
+
+class RenderContext(NamedTuple):
+    """What a pure render needs besides the old text and the profile."""
+
+    path: Path
+    profiles: tuple[Profile, ...]
+    #: The file the tool's own `config set` would write (pip: the XDG user file, not the legacy one).
+    primary: bool = True
+    #: Keys that another file the tool reads already sets (so this one need not).
+    inherited: frozenset[str] = frozenset()
+
+
+class Rendered(NamedTuple):
+    text: str
+    findings: tuple[Finding, ...] = ()
+
+
+class Target(Protocol):
+    """One tool whose configuration mirrorctl edits."""
+
+    #: What ``--only`` accepts; also the module's file name.
+    name: str
+    #: Profile tables it reads ("pypi", "conda"): pixi serves both.
+    ecosystems: frozenset[str]
+    scopes: tuple[str, ...]
+    #: Position in tables and in the order of edits.
+    order: int
+
+    def locations(self, scope: str) -> Sequence[Path]:
+        """Files this tool reads in ``scope``, lowest precedence first (the last is the one written)."""
+        ...
+
+    def present(self) -> bool:
+        """Whether the tool is installed (on PATH) or configured (a file exists): cheap, no parsing."""
+        ...
+
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
+        """What is really in effect, from every file and variable the tool reads."""
+        ...
+
+    def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
+        """Pure: old text + profile (None: back to upstream) -> new text. Raises ConfigParseError."""
+        ...
+
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+        """Read the files of ``scope``, validate them as the tool does, and render each (profile None: reset)."""
+        ...
+
+    def env(self, profile: Profile) -> dict[str, str]:
+        """Environment variables that point this tool at ``profile`` for one command (``mirrorctl run``)."""
+        ...
+
+    def checks(self, state: ToolState) -> list[Finding]:
+        """Findings for `doctor` beyond those ``read`` already reports."""
+        ...
+
+    def hints(self) -> list[Finding]:
+        """Steps for the user after this tool's configuration changed."""
+        ...
+
+
+def covers(target: Target, profile: Profile) -> bool:
+    return bool(target.ecosystems & profile.ecosystems)
+
+
+def on_path(*executables: str) -> bool:
+    import shutil  # only when a tool's presence is asked for: `--help` does not pay for it
+
+    return any(shutil.which(name) for name in executables)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Registry
+
+
+def _package() -> object:
+    return importlib.import_module("mirrorctl.targets")
+
+
+def tool_names() -> list[str]:
+    """Every tool, from the file names alone, without importing any.
+
+    A directory listing rather than pkgutil, whose import alone costs a few ms on every start-up. Every folder
+    on the package's ``__path__`` counts, so a tool module can also live outside the checkout.
+    """
+    names: set[str] = set()
+    for directory in getattr(_package(), "__path__", []):
+        for entry in os.listdir(directory):
+            stem, _, suffix = entry.partition(".")
+            if suffix in ("py", "pyc") and not stem.startswith("_") and stem != "base":
+                names.add(stem)
+    return sorted(names)
+
+
+def load(name: str) -> Target:
+    module = importlib.import_module(f"mirrorctl.targets.{name}")
+    target: Target = module.TARGET
+    if target.name != name:
+        raise TypeError(f"mirrorctl.targets.{name} declares the tool name {target.name!r}")
+    return target
+
+
+def all_targets() -> list[Target]:
+    return sorted((load(name) for name in tool_names()), key=lambda t: (t.order, t.name))
+
+
+def selected(only: Sequence[str] | str | None) -> list[Target]:
+    """The tools named by ``--only`` (all when None); only those modules are imported."""
+    if only is None:
+        return all_targets()
+    wanted = [only] if isinstance(only, str) else list(only)
+    known = tool_names()
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise UsageError(f"unknown tool {unknown[0]!r} (choose from {', '.join(known)})")
+    return sorted((load(name) for name in dict.fromkeys(wanted)), key=lambda t: (t.order, t.name))

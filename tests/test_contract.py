@@ -1,0 +1,236 @@
+"""The shape: a tool is one module behind a checked contract; errors end as one line; the cache is only a cache."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import write
+
+import mirrorctl.targets
+from mirrorctl.targets import base
+
+#: A whole tool, written the way a real target module is, living outside the checkout. Its config file is
+#: ``~/.faketool.ini`` with one line ``index = URL``; it serves the PyPI ecosystem.
+FAKE_TOOL = '''
+from __future__ import annotations
+
+from pathlib import Path
+
+from mirrorctl import paths
+from mirrorctl.errors import ConfigParseError
+from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.targets import decode, encode, read_bytes
+from mirrorctl.targets.base import RenderContext, Rendered, Target
+
+NAME = "faketool"
+MESSAGES = {"faketool.hello": "faketool says {word}"}
+
+
+def _path():
+    return paths.home() / ".faketool.ini"
+
+
+class Fake:
+    name = NAME
+    ecosystems = frozenset({"pypi"})
+    scopes: tuple[str, ...] = ("user",)
+    order = 99
+
+    def locations(self, scope):
+        return [_path()]
+
+    def present(self):
+        return _path().exists()
+
+    def render(self, text, profile, context):
+        if text and not text.startswith("index = "):
+            raise ConfigParseError("expected 'index = URL'", path=context.path, line=1)
+        return Rendered("" if profile is None else f"index = {profile.pypi.index_url}\\n")
+
+    def plan(self, profile, profiles, scope="user"):
+        path = _path()
+        old = read_bytes(path)
+        new = self.render(decode(old), profile, RenderContext(path, tuple(profiles))).text
+        before = decode(old)[len("index = "):].strip() or None
+        return [FileEdit(NAME, path, old, encode(new) if new else None,
+                         (Change(NAME, path, "index", before, new[len("index = "):].strip() or None),))]
+
+    def read(self, profiles, overrides=None):
+        path = _path()
+        data = overrides[path] if overrides and path in overrides else read_bytes(path)
+        url = decode(data)[len("index = "):].strip() or "https://pypi.org/simple"
+        owner = next((p.name for p in profiles if p.pypi and p.pypi.matches(url)), CUSTOM)
+        return ToolState(NAME, Label(owner), (Setting(NAME, "index", url, Source(path=path), owner=owner),),
+                         (path,) if data else (), (Finding("faketool.hello", "note", NAME, params={"word": "hi"}),),
+                         path)
+
+    def env(self, profile):
+        return {"FAKETOOL_INDEX": profile.pypi.index_url}
+
+    def checks(self, state):
+        return []
+
+    def hints(self):
+        return []
+
+
+TARGET: Target = Fake()
+'''
+
+
+@pytest.fixture
+def fake_tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Register the throw-away tool exactly as a real one is: a module file on the targets package path."""
+    folder = tmp_path / "extra-targets"
+    write(folder / "faketool.py", FAKE_TOOL)
+    monkeypatch.setattr(mirrorctl.targets, "__path__", [*mirrorctl.targets.__path__, str(folder)])
+    yield tmp_path / "home" / ".faketool.ini"
+    sys.modules.pop("mirrorctl.targets.faketool", None)
+
+
+def test_a_new_tool_is_one_module_and_every_command_works_for_it(run, fake_tool: Path):
+    assert "faketool" in base.tool_names()
+    write(fake_tool, "index = https://pypi.org/simple\n")
+
+    listed = run("list")
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.splitlines()[0].split()[:4] == ["NAME", "PIP", "FAKETOOL", "KIND"]
+
+    used = run("use", "tuna", "--only", "faketool")
+    assert used.exit_code == 0, used.output
+    assert fake_tool.read_text() == "index = https://pypi.tuna.tsinghua.edu.cn/simple\n"
+    assert "faketool: updated ~/.faketool.ini" in used.output
+    assert "faketool: now tuna" in used.output
+
+    current = json.loads(run("current", "--only", "faketool", "--json").output)
+    assert current["schema"] == 2 and list(current["tools"]) == ["faketool"]
+    state = current["tools"]["faketool"]
+    assert state["profile"] == "tuna" and state["write_path"] == str(fake_tool)
+    assert state["findings"][0]["message"] == "faketool says hi"
+    assert "faketool: tuna" in run("current").output
+
+    reset = run("reset", "--only", "faketool", "--json")
+    assert reset.exit_code == 0, reset.output
+    assert json.loads(reset.output)["files"][0]["changes"][0]["after"] is None
+    assert not fake_tool.exists()
+
+    assert run("restore").exit_code == 0
+    assert fake_tool.read_text() == "index = https://pypi.tuna.tsinghua.edu.cn/simple\n"
+    assert run("restore").exit_code == 0
+    assert fake_tool.read_text() == "index = https://pypi.org/simple\n"
+
+
+def test_only_imports_the_named_tool():
+    code = textwrap.dedent("""
+        import sys
+        from mirrorctl.targets import base
+        base.selected(["pip"])
+        print(sorted(m.split(".")[-1] for m in sys.modules if m.startswith("mirrorctl.targets.")))
+        print("ruamel.yaml" in sys.modules, "httpx" in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["['base', 'pip']", "False False"]
+
+
+def test_every_target_satisfies_the_contract():
+    for name in base.tool_names():
+        target = base.load(name)
+        assert target.name == name
+        assert target.ecosystems and target.ecosystems <= {"pypi", "conda"}
+        assert set(target.scopes) <= set(base.SCOPES) and "user" in target.scopes
+
+
+def test_an_os_error_outside_the_known_paths_is_one_line(run, tmp_path: Path, monkeypatch):
+    blocker = write(tmp_path / "not-a-dir", "x")
+    monkeypatch.setenv("MIRRORCTL_HOME", str(blocker))
+    for args in (("use", "tuna"), ("profile", "add", "campus", "--pypi", "https://p.example/simple")):
+        result = run(*args)
+        assert result.exit_code == 1, result.output
+        lines = result.output.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("mirrorctl: error: "), result.output
+        assert "Traceback" not in result.output and "not-a-dir" in lines[0]
+    assert not (tmp_path / "home" / ".config" / "pip" / "pip.conf").exists()
+
+
+def test_an_unexpected_exception_is_a_short_report_with_its_own_exit_code(run, monkeypatch):
+    from mirrorctl import core
+
+    def broken(**kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(core, "current", broken)
+    result = run("current")
+    assert result.exit_code == 70
+    assert result.output == ("mirrorctl: internal error: ZeroDivisionError: boom\n"
+                             "this is a bug in mirrorctl; run the same command with --debug for the traceback\n")
+    with pytest.raises(ZeroDivisionError):
+        run("current", "--debug")  # --debug is accepted after the subcommand too
+
+
+def test_usage_errors_have_the_same_one_line_format(run):
+    result = run("use", "tuna", "--only", "npm")
+    assert result.exit_code == 2
+    assert result.output == ("mirrorctl: error: Invalid value for '--only': unknown tool 'npm' (choose from "
+                             f"{', '.join(base.tool_names())}) (see `mirrorctl use --help`)\n")
+    nothing = run("use")
+    assert nothing.exit_code == 2
+    assert nothing.output == "mirrorctl: error: give a profile NAME (see `mirrorctl list`) or --fastest\n"
+    bare = run()
+    assert bare.exit_code == 0 and bare.output.startswith("Usage: mirrorctl")
+
+
+def test_a_tampered_cache_entry_is_parsed_again_and_use_never_reads_the_cache(condarc: Path, pip_conf: Path,
+                                                                              tmp_path: Path):
+    from mirrorctl import cache, core, paths
+
+    write(condarc, "channels: [conda-forge]\ncustom_channels: {conda-forge: https://mirrors.ustc.edu.cn/anaconda/cloud}\n")
+    assert core.current(only="conda")[0].profile == "ustc"
+    cache_file = paths.mirrorctl_cache_dir() / "condarc.txt"
+    assert cache_file.exists()
+    # Edit the cached value but keep its key: the shape check must reject it (a string is not a list).
+    text = cache_file.read_text()
+    tampered = text.replace("'channels': ['conda-forge']", "'channels': 'conda-forge'")
+    assert tampered != text
+    cache_file.write_text(tampered)
+    cache._loaded.clear()
+    assert core.current(only="conda")[0].profile == "ustc"
+    # A cached profile edited to point elsewhere must not change what `use` writes.
+    core.current(only="pip")
+    profiles_cache = paths.mirrorctl_cache_dir() / "profiles.txt"
+    text = profiles_cache.read_text()
+    assert "https://pypi.tuna.tsinghua.edu.cn/simple" in text
+    profiles_cache.write_text(text.replace("https://pypi.tuna.tsinghua.edu.cn/simple", "https://evil.example/simple"))
+    cache._loaded.clear()
+    core.use(name="tuna", only="pip")
+    assert pip_conf.read_text() == "[global]\nindex-url = https://pypi.tuna.tsinghua.edu.cn/simple\n"
+
+
+def test_a_stale_cache_from_another_version_is_ignored(condarc: Path, monkeypatch):
+    from mirrorctl import cache, core
+
+    write(condarc, "channels: [conda-forge]\n")
+    core.current(only="conda")
+    calls = []
+    monkeypatch.setattr(cache, "__version__", "9.9.9")
+    original = cache.parsed
+
+    def counting(kind, path, data, parse, valid=lambda v: True):
+        return original(kind, path, data, lambda: calls.append(kind) or parse(), valid)
+
+    monkeypatch.setattr(cache, "parsed", counting)
+    core.current(only="conda")
+    assert "condarc" in calls
+
+
+def test_a_read_only_command_works_when_its_cache_cannot_be_written(condarc: Path, tmp_path: Path, monkeypatch):
+    from mirrorctl import cache, core
+
+    write(tmp_path / "mirrorctl" / "cache", "a file where the cache directory should be")
+    cache._loaded.clear()
+    write(condarc, "channels: [conda-forge]\n")
+    assert core.current(only="conda")[0].profile == "official"
