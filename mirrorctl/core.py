@@ -112,15 +112,27 @@ def _targets_for(only: Sequence[str] | str | None) -> list[base.Target]:
     return base.selected(only)
 
 
+def _configurable(only: Sequence[str] | str | None) -> tuple[list[base.Target], list[Finding]]:
+    """The tools a change is for: those named with --only, else every tool that is installed or configured."""
+    targets = _targets_for(only)
+    if only is not None:
+        return targets, []
+    present = [t for t in targets if t.present()]
+    return present, [Finding("tool-absent", "note", t.name) for t in targets if t not in present]
+
+
 def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = False) -> ChangeResult:
     profiles = _fresh_profiles()
     profile = profiles.get(name)
-    targets = _targets_for(only)
+    targets, skipped = _configurable(only)
     chosen = [t for t in targets if base.covers(t, profile)]
-    skipped = [Finding("tool-not-covered", "note", t.name, params={"profile": profile.name,
-                                                                   "ecosystems": sorted(t.ecosystems)})
-               for t in targets if t not in chosen]
+    skipped += [Finding("tool-not-covered", "note", t.name, params={"profile": profile.name,
+                                                                    "ecosystems": sorted(t.ecosystems)})
+                for t in targets if t not in chosen]
     if not chosen:
+        if not targets:
+            raise MirrorctlError("no package tool is installed or configured here; name one with --only "
+                                 f"({', '.join(base.tool_names())})")
         raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
     return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped)
 
@@ -134,8 +146,9 @@ def use_many(*, choices: Mapping[str, str], dry_run: bool = False, reason: str =
 
 def reset(*, only: Sequence[str] | str | None = None, dry_run: bool = False) -> ChangeResult:
     profiles = _fresh_profiles()
-    plans: dict[base.Target, Profile | None] = dict.fromkeys(_targets_for(only))
-    return _change("reset", plans, profiles, dry_run=dry_run)
+    targets, skipped = _configurable(only)
+    plans: dict[base.Target, Profile | None] = dict.fromkeys(targets)
+    return _change("reset", plans, profiles, dry_run=dry_run, skipped=skipped)
 
 
 def _state(target: base.Target, profiles: ProfileSet, *, named: bool) -> ToolState:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from mirrorctl.errors import display_path
+from mirrorctl.profiles import UPSTREAM_PROFILE
 from mirrorctl.results import (
     CUSTOM,
     JSON_SCHEMA,
@@ -149,7 +150,7 @@ def label_text(label: Label, findings: Iterable[Finding] = ()) -> str:
             for index, (owner, count) in enumerate(label.parts)
         )
     upstream = dict(label.parts).get("upstream")
-    if upstream and label.name not in ("official", CUSTOM):
+    if upstream and label.name not in (UPSTREAM_PROFILE, CUSTOM):
         return f"{label.name} (upstream for {upstream} channel{'s' if upstream != 1 else ''} {label.name} " \
                "does not carry)"
     return label.name

@@ -17,6 +17,8 @@ from mirrorctl.errors import MirrorctlError, ProfileError
 from mirrorctl.results import Finding
 from mirrorctl.urls import check_url, join, normalize
 
+#: The profile that stands for the tools' own defaults; switching to it removes mirror keys instead of writing.
+UPSTREAM_PROFILE = "official"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 #: Cloud channels a user profile made from ``--anaconda BASE`` mirrors by default.
 DEFAULT_CLOUD_CHANNELS = ("conda-forge", "bioconda", "pytorch")
@@ -279,7 +281,7 @@ def load_profiles() -> ProfileSet:
                 problems.append(exc)
                 continue
             by_name[profile.name] = profile
-    ordered = sorted(by_name.values(), key=lambda p: (p.name != "official", p.name))  # upstream first
+    ordered = sorted(by_name.values(), key=lambda p: (p.name != UPSTREAM_PROFILE, p.name))  # upstream first
     return ProfileSet(tuple(ordered), tuple(problems))
 
 

@@ -173,3 +173,11 @@ def setting(state, key: str, value: str | None = None):
         if candidate.key == key and (value is None or candidate.value == value):
             return candidate
     raise AssertionError(f"{state.tool} has no setting {key}={value}: {state.settings}")
+
+
+@pytest.fixture
+def conda_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `conda` executable on PATH (a stub: only its presence matters), so `use` configures conda."""
+    stub = write(tmp_path / "bin" / "conda", "#!/bin/sh\nexit 0\n", mode=0o755)
+    monkeypatch.setenv("PATH", f"{stub.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    return stub

@@ -36,7 +36,7 @@ def test_list_json(run):
     assert data["tuna"]["aliases"] == ["tsinghua", "thu"]
 
 
-def test_use_then_current_then_restore(run, pip_conf: Path, condarc: Path):
+def test_use_then_current_then_restore(run, pip_conf: Path, condarc: Path, conda_installed: Path):
     result = run("use", "tuna")
     assert result.exit_code == 0, result.output
     snapshot = json.loads(run("backups", "--json").output)["backups"][0]["id"]
@@ -126,7 +126,7 @@ def test_credentials_never_appear_in_any_output(run, pip_conf: Path):
     assert "https://***@pypi.corp.example/simple" in run("current").output
 
 
-def test_profile_add_use_show_remove(run):
+def test_profile_add_use_show_remove(run, conda_installed: Path):
     result = run("profile", "add", "campus", "--pypi", "http://pypi.campus.example:8080/simple",
                  "--anaconda", "https://m.campus.example/anaconda", "--title", "Campus")
     assert result.exit_code == 0, result.output

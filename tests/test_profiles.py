@@ -30,11 +30,31 @@ def test_partial_coverage_is_modelled_honestly():
 
 def test_unverified_sources_stay_visible():
     profiles = load_profiles()
-    for name in ("aliyun", "tencent", "huawei", "nju"):
+    for name in ("aliyun", "tencent", "huawei"):
         assert profiles.get(name).pypi.verified is False
         assert "UNVERIFIED" in profiles.get(name).pypi.source
     text = (paths.builtin_profiles_dir() / "aliyun.toml").read_text()
     assert "UNVERIFIED" in text.splitlines()[0]
+    # MIRROR-FACTS 2026-11: NJU's PyPI and Anaconda are documented by NJU itself; its PyTorch index is not, and
+    # SJTUG's torch_stable.html is frozen upstream at about torch 2.4.
+    assert profiles.get("nju").pypi.verified and profiles.get("nju").conda.verified
+    assert not profiles.get("nju").pytorch.verified
+    assert not profiles.get("sjtu").pytorch.verified and "frozen" in profiles.get("sjtu").pytorch.source
+    assert "nvidia" not in profiles.get("aliyun").conda.custom_channels
+    assert profiles.get("huawei").pypi.index_url.startswith("https://mirrors.huaweicloud.com/")
+
+
+def test_a_user_profile_whose_name_differs_from_its_file_is_refused():
+    write(paths.user_profiles_dir() / "campus.toml", 'name = "other"\n[pypi]\nindex = "https://p.example/simple"\n')
+    profiles = load_profiles()
+    assert "campus" not in profiles.names() and "other" not in profiles.names()
+    assert "is 'other' but the file is campus.toml" in profiles.problems[0].message
+
+
+def test_a_broken_user_profile_never_falls_back_to_the_builtin_of_that_name():
+    write(paths.user_profiles_dir() / "tuna.toml", 'name = "tuna"\n[pypi]\nindex = "ftp://x"\n')
+    with pytest.raises(ProfileError, match="index"):
+        load_profiles().get("tuna")
 
 
 def test_a_user_profile_overrides_a_builtin_of_the_same_name():

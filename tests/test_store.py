@@ -51,7 +51,7 @@ def test_restore_is_byte_exact_with_modes_and_removes_files_that_did_not_exist(
     assert not pip_conf.exists()
 
 
-def test_repeated_restore_steps_back_through_history(pip_conf: Path, condarc: Path):
+def test_repeated_restore_steps_back_through_history(pip_conf: Path, condarc: Path, conda_installed: Path):
     core.use(name="tuna")
     after_tuna = pip_conf.read_bytes(), condarc.read_bytes()
     core.use(name="ustc")

@@ -15,14 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from mirrorctl.profiles import UPSTREAM_PROFILE
 from mirrorctl.results import CUSTOM, UPSTREAM
 from mirrorctl.urls import join
 
 if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
 
-#: The profile that stands for the tools' own defaults.
-UPSTREAM_PROFILE = "official"
 DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
 REPO = "https://repo.anaconda.com"
 UPSTREAM_DEFAULTS_UNIX = (f"{REPO}/pkgs/main", f"{REPO}/pkgs/r")
@@ -52,13 +51,22 @@ def _bare(url: str) -> str:
 
 
 def pkgs_roots(profile: Profile) -> list[str]:
-    """Anaconda roots whose ``/pkgs/<name>`` this profile serves (from its default_channels)."""
+    """Anaconda roots whose ``/pkgs/<name>`` URLs are this profile's mirror (served or not).
+
+    From its default_channels, and from its cloud base (``<root>/cloud``): USTC carries no pkgs/ channel, but a
+    ``mirrors.ustc.edu.cn/anaconda/pkgs/main`` URL in a cheat-sheet file is still USTC's, not the user's own.
+    The first root is where the profile serves pkgs/ channels, when it does.
+    """
     roots: list[str] = []
     if profile.name == UPSTREAM_PROFILE:
         roots.append(REPO)
     for url in profile.conda.default_channels if profile.conda else ():
         head, sep, _name = url.rstrip("/").rpartition("/pkgs/")
         if sep and head not in roots:
+            roots.append(head)
+    for base in (profile.conda.custom_channels.values() if profile.conda else ()):
+        head, sep, _ = base.rstrip("/").rpartition("/cloud")
+        if sep and not _ and head not in roots:
             roots.append(head)
     return roots
 

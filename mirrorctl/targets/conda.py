@@ -270,9 +270,10 @@ def render(text: str, profile: Profile | None, profiles: Sequence[Profile], *, p
 
     if mirror and "show_channel_urls" not in document:
         document["show_channel_urls"] = True
+    unique = list({(f.code, repr(sorted(f.params.items()))): f for f in findings}.values())
     if plain(document) == before:
-        return text, findings
-    return yaml.dump_keeping(text, data, document), findings
+        return text, unique
+    return yaml.dump_keeping(text, data, document), unique
 
 
 def _write_custom_channels(document: Any, wanted: dict[str, str], profiles: Sequence[Profile]) -> list[str]:

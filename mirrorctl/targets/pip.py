@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, MirrorctlError
 from mirrorctl.formats import ini
+from mirrorctl.profiles import UPSTREAM_PROFILE
 from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
@@ -271,7 +272,7 @@ class Pip:
         return on_path("pip", "pip3") or any(p.exists() for _, p in load_order()[0])
 
     def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
-        if profile is None:
+        if profile is None or profile.name == UPSTREAM_PROFILE:  # upstream: no index-url at all, not pypi.org
             return Rendered(render_reset(text))
         assert profile.pypi is not None
         return Rendered(render_use(text, profile.pypi.index_url, primary=context.primary))
