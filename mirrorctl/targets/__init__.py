@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 # Value types here and in profiles/core are NamedTuples, not frozen dataclasses: they are just as immutable, and
 # defining thirteen frozen dataclasses cost ~8 ms of start-up (dataclass exec()s each method), most of the
 # budget `mirrorctl list` has to stay within 6x of a bare Python start.
-from mirrorctl.errors import ConfigParseError, UsageError
+from mirrorctl.errors import UsageError
 
 
 class FileEdit(NamedTuple):
@@ -98,14 +98,10 @@ def selected(only: str | None) -> list[ModuleType]:
 
 
 def read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except IsADirectoryError:
-        raise ConfigParseError("is a directory, not a file", path=path) from None
-    except OSError as exc:
-        raise ConfigParseError(f"cannot read: {exc.strerror}", path=path) from None
+    """A config file's bytes, None if absent; FIFOs, devices, loops and files over 1 MiB are refused."""
+    from mirrorctl.fileio import read_config
+
+    return read_config(path)
 
 
 def decode(data: bytes | None) -> str:
