@@ -136,6 +136,10 @@ KNOWN: dict[str, Callable[[Outcome], bool]] = {
     # output.emit writes surrogate-escaped bytes (a diff of a non-UTF-8 file) to a strict stdout: a traceback
     # under any locale but C/POSIX (CliRunner's stream is strict too). Owned by the output work.
     "output-surrogates": lambda o: isinstance(o.exception, UnicodeEncodeError) and "surrogates" in str(o.exception),
+    # targets/conda.py words "custom_channels must be a mapping ..." without the file and line.
+    "error-without-file": lambda o: o.exception is None and o.exit_code == 1
+    and o.output.startswith("mirrorctl: error: ") and o.output.count("\n") == 1
+    and not any(f in o.output for f in SHOWN),
 }
 
 
@@ -213,6 +217,8 @@ REPRODUCERS: dict[str, tuple[str, str | bytes, list[str]]] = {
     "pip-unclosed-ipv6-current": ("pip", "[global]\nindex-url = http://[::1\n", ["current"]),
     "pip-unclosed-ipv6-use": ("pip", "[global]\nindex-url = http://[::1\n", ["use", "tuna"]),
     "condarc-reused-anchor": ("condarc", "a: &x 1\nb: &x 2\nchannels:\n  - defaults\n", ["current"]),
+    "condarc-custom-channels-list": ("condarc", "custom_channels:\n- conda-forge: https://conda.anaconda.org\n",
+                                     ["use", "tuna"]),
     "pip-non-utf8-diff": ("pip", b"[\xffglobal]\nindex-url = https://pypi.org/simple\n", ["use", "tuna", "--dry-run"]),
 }
 
