@@ -249,10 +249,10 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
 
 
 def load_file(path: Path, *, builtin: bool) -> Profile:
-    from mirrorctl import cache
+    from mirrorctl import cache, fileio
 
     try:
-        raw = path.read_bytes()
+        raw = fileio.read_config(path, error=ProfileError) or b""
         data = cache.parsed("profiles", path, raw, lambda: toml_loads(raw.decode("utf-8"), path),
                             valid=lambda value: isinstance(value, dict))
     except OSError as exc:
@@ -265,7 +265,7 @@ def load_file(path: Path, *, builtin: bool) -> Profile:
 def _toml_files(directory: Path) -> list[Path]:
     try:
         return sorted(p for p in directory.iterdir() if p.suffix == ".toml" and p.is_file())
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # MIRRORCTL_HOME may be a file: the store reports it
         return []
 
 

@@ -8,22 +8,37 @@ restore can put back the exact bytes and mode, or delete a file that did not exi
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import stat
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
-from mirrorctl import paths
-from mirrorctl.errors import StoreError
+from mirrorctl import fileio, paths
+from mirrorctl.errors import MirrorctlError, StoreError, display_path
 
-#: How many snapshots to keep; the oldest beyond this are pruned after each change.
+#: How many changes (`use`, `reset`) stay undoable; the safety snapshots taken before each restore are kept
+#: beside them (at most as many), so restoring never pushes an older change out of reach.
 KEEP_BACKUPS = 30
 #: How long a second mirrorctl waits for the first to finish before giving up.
 LOCK_WAIT_S = 10.0
 MANIFEST = "manifest.json"
+#: The largest file a snapshot copies. Larger than the read limit for config files on purpose: a restore must
+#: work when the current file is broken, over-long included.
+BACKUP_LIMIT = 64 * 1024 * 1024
+TEMP_SUFFIX = ".mirrorctl-tmp"
+#: A temp file whose creator cannot be told (no pid in its name) is stale once it is this old.
+STALE_TEMP_S = 10.0
+_SNAPSHOT_ID = re.compile(r"\d{8}-\d{6}(?:-\d+)?")
+
+
+class NotRegularFile(OSError):
+    """A write would go through to a device, FIFO or directory (an OSError, so transactions roll back)."""
 
 
 def real_path(path: Path) -> Path:
@@ -31,25 +46,31 @@ def real_path(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+def atomic_write(path: Path, data: bytes, *, durable: bool = True, mode: int | None = None) -> None:
     """Replace ``path`` with ``data`` so that readers see the old file or the new one, never half of either.
 
-    The temp file lives in the same directory (os.replace cannot cross file systems), is fsynced before the
-    rename, inherits the original's permission bits, and is removed if anything fails. ``durable=False`` skips
-    the fsyncs, for caches that may be lost in a crash.
+    The temp file lives in the same directory (os.replace cannot cross file systems), carries the writer's pid
+    in its name (so a later run can tell a dead run's leftover), is fsynced before the rename, gets ``mode`` or
+    else the original's permission bits (a new file: what the umask allows) before it is renamed, and is
+    removed if anything fails. Only a regular file or a path that does not exist is ever replaced. Raises
+    OSError, so a caller's transaction can roll back. ``durable=False`` skips the fsyncs, for caches.
     """
     import tempfile
 
-    target = real_path(path)
-    directory = target.parent
-    directory.mkdir(parents=True, exist_ok=True)
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".mirrorctl-tmp")
+        target = fileio.check_writable_target(path)
+    except StoreError as exc:
+        raise NotRegularFile(errno.EINVAL, exc.message, str(path)) from None
+    directory = target.parent
+    _make_directories(directory)
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+    fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.{os.getpid()}.", suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -65,6 +86,29 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
             os.unlink(temp)
 
 
+def _make_directories(directory: Path, *, private: bool = False) -> None:
+    """mkdir -p, with a file in the way named as such (OSError, for transactions)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700 if private else 0o777)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in reversed((directory, *directory.parents)) if p.exists() and not p.is_dir()),
+                       directory)
+        raise NotADirectoryError(errno.ENOTDIR, f"{display_path(blocker)} is a file, not a directory",
+                                 str(blocker)) from None
+    if private and stat.S_IMODE(os.stat(directory).st_mode) != 0o700:
+        os.chmod(directory, 0o700)
+
+
+def _ensure_directory(directory: Path, *, private: bool = False) -> None:
+    """Like _make_directories, for mirrorctl's own state: StoreError naming the path."""
+    try:
+        _make_directories(directory, private=private)
+    except NotADirectoryError as exc:
+        raise StoreError("is a file, not a directory", path=str(exc.filename)) from None
+    except OSError as exc:
+        raise StoreError(f"cannot create the directory: {exc.strerror or exc}", path=directory) from None
+
+
 def _fsync_directory(directory: Path) -> None:
     if os.name != "posix":
         return
@@ -75,44 +119,131 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def remove_stale_temps(files: Iterable[Path]) -> list[Path]:
+    """Delete temp files an interrupted mirrorctl left next to ``files``; only ones that are provably stale.
+
+    A temp file is mirrorctl's if its name is ``.<file name>.[<pid>.]<random>.mirrorctl-tmp`` for one of the
+    files; it is stale if that pid is no longer running, or, without a pid (older versions), if it is older
+    than STALE_TEMP_S. Call under the lock: no other mirrorctl is writing then.
+    """
+    removed = []
+    by_directory: dict[Path, set[str]] = {}
+    for file in files:
+        target = real_path(file)
+        by_directory.setdefault(target.parent, set()).add(target.name)
+    now = time.time()
+    for directory, names in by_directory.items():
+        alternatives = "|".join(map(re.escape, names))
+        pattern = re.compile(rf"\.(?:{alternatives})\.(?:(\d+)\.)?[A-Za-z0-9_]+{re.escape(TEMP_SUFFIX)}")
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            match = pattern.fullmatch(entry.name)
+            if not match:
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+                if not stat.S_ISREG(info.st_mode):
+                    continue
+                pid = match.group(1)
+                stale = not _running(int(pid)) if pid else now - info.st_mtime > STALE_TEMP_S
+                if stale:
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+            except OSError:
+                continue  # not ours to fight over: it stays, as it would have
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # another user's live process (or a pid we cannot ask about): keep its file
+    return True
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The lock
+
+
 @contextlib.contextmanager
 def locked() -> Iterator[None]:
-    """Keep two mirrorctl runs from interleaving their backups and writes."""
+    """Keep two mirrorctl runs from interleaving their backups and writes.
+
+    An flock on ``<state>/lock``: the kernel releases it when its holder dies, however it dies, so a killed
+    run never leaves a stale lock. The holder writes its pid into the file, so a waiting run can name it.
+    """
     lock_path = paths.lock_file()
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+b") as handle:
+    _ensure_directory(lock_path.parent)
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(lock_path, flags | getattr(os, "O_NONBLOCK", 0), 0o600)
+    except OSError as exc:
+        raise StoreError(f"cannot open the lock: {_reason(exc)}", path=lock_path) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise StoreError(f"cannot open the lock: is {fileio.kind(os.fstat(fd).st_mode)}", path=lock_path)
         if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
             import msvcrt
 
-            _retry_lock(lambda: msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1))
+            _retry_lock(fd, lambda: msvcrt.locking(fd, msvcrt.LK_NBLCK, 1))
             try:
                 yield
             finally:
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+                os.lseek(fd, 0, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
         else:
             import fcntl
 
-            _retry_lock(lambda: fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB))
+            _retry_lock(fd, lambda: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB))
             try:
                 yield
             finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
-def _retry_lock(try_lock) -> None:
+def _retry_lock(fd: int, try_lock: Callable[[], object]) -> None:
     wait_s = LOCK_WAIT_S
     deadline = time.monotonic() + wait_s
     while True:
         try:
             try_lock()
-            return
-        except OSError:
+            break
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, errno.EDEADLK):
+                raise StoreError(f"cannot lock: {_reason(exc)}", path=paths.lock_file()) from None
             if time.monotonic() >= deadline:
-                raise StoreError(
-                    f"another mirrorctl is still running (lock held for {wait_s:.0f} s)", path=paths.lock_file()
-                ) from None
+                holder = _lock_holder(fd)
+                who = f"another mirrorctl (pid {holder})" if holder else "another mirrorctl"
+                raise StoreError(f"{who} is still running; gave up after waiting {wait_s:g} s",
+                                 path=paths.lock_file()) from None
             time.sleep(0.05)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    except OSError:
+        pass  # the pid is only there to name the holder; the flock is what excludes
+
+
+def _lock_holder(fd: int) -> int | None:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _reason(exc: OSError) -> str:
+    return str(exc.strerror or exc)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -162,43 +293,57 @@ def _new_snapshot_id(directory: Path) -> str:
     return candidate
 
 
-def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -> Snapshot:
-    """Copy every file in ``files`` (existing or not) into a new snapshot before anything is written."""
-    import hashlib
+def _read_current(path: Path, action: str) -> bytes | None:
+    """What is at ``path`` now (None: absent), for a snapshot; refuses anything a write must not replace."""
+    try:
+        fileio.check_writable_target(path)
+        return fileio.read_config(path, limit=BACKUP_LIMIT, error=StoreError)
+    except StoreError as exc:
+        reason = exc.message.replace("; mirrorctl writes only regular files", "")
+        raise StoreError(f"{action}: {reason}", path=path) from None
 
+
+def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -> Snapshot:
+    """Copy every file in ``files`` (existing or not) into a new snapshot before anything is written.
+
+    Every file is read and checked first; then the snapshot directory is written (blobs 0600, the store 0700),
+    its manifest last, so a snapshot without a manifest is an interrupted one. Any failure removes the partial
+    snapshot and raises StoreError: nothing changed. Call under the lock (it also clears leftover temp files).
+    """
+    import hashlib
+    import shutil
+
+    unique: dict[Path, Path] = {}
+    for original in files:
+        unique.setdefault(real_path(original), original)
+    contents = [(path, original, _read_current(original, "cannot back up")) for path, original in unique.items()]
+    remove_stale_temps(unique)
     root = paths.backups_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    snapshot_id = _new_snapshot_id(root)
-    directory = root / snapshot_id
-    directory.mkdir()
-    saved = []
-    seen: set[Path] = set()
-    for index, original in enumerate(files):
-        path = real_path(original)
-        if path in seen:
-            continue
-        seen.add(path)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            saved.append(SavedFile(path=str(path), existed=False))
-            continue
-        except OSError as exc:
-            raise StoreError(f"cannot back up: {exc.strerror}", path=path) from None
-        blob = f"{index}-{path.name}"
-        atomic_write(directory / blob, data)
-        saved.append(
-            SavedFile(
-                path=str(path),
-                existed=True,
-                mode=stat.S_IMODE(path.stat().st_mode),
-                size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                blob=blob,
-            )
-        )
-    snapshot = Snapshot(snapshot_id, time.time(), reason, kind, tuple(saved), directory=directory)
-    _write_manifest(snapshot)
+    _ensure_directory(root, private=True)
+    directory: Path | None = None
+    current = root
+    try:
+        snapshot_id = _new_snapshot_id(root)
+        directory = root / snapshot_id
+        directory.mkdir(mode=0o700)
+        saved = []
+        for index, (path, original, data) in enumerate(contents):
+            current = original
+            if data is None:
+                saved.append(SavedFile(path=str(path), existed=False))
+                continue
+            blob = f"{index}-{path.name}"
+            atomic_write(directory / blob, data, mode=0o600)
+            saved.append(SavedFile(path=str(path), existed=True, mode=stat.S_IMODE(os.stat(path).st_mode),
+                                   size=len(data), sha256=hashlib.sha256(data).hexdigest(), blob=blob))
+        current = root
+        snapshot = Snapshot(snapshot_id, time.time(), reason, kind, tuple(saved), directory=directory)
+        _write_manifest(snapshot)
+    except OSError as exc:
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
+        what = f" {display_path(current)}" if current != root else ""
+        raise StoreError(f"cannot back up{what}: {_reason(exc)}; nothing was changed", path=root) from None
     return snapshot
 
 
@@ -206,31 +351,45 @@ def _write_manifest(snapshot: Snapshot) -> None:
     import json
 
     text = json.dumps(snapshot.to_json(), indent=2, sort_keys=True) + "\n"
-    atomic_write(snapshot.directory / MANIFEST, text.encode("utf-8"))
+    atomic_write(snapshot.directory / MANIFEST, text.encode("utf-8"), mode=0o600)
 
 
 def _read_snapshot(directory: Path) -> Snapshot | None:
     import json
 
     try:
-        data = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        raw = fileio.read_config(directory / MANIFEST, error=StoreError)
+        if raw is None:
+            return None
+        data = json.loads(raw.decode("utf-8"))
         files = tuple(SavedFile(**entry) for entry in data["files"])
         return Snapshot(
             id=data["id"], created=float(data["created"]), reason=data["reason"], kind=data["kind"],
             files=files, undone=bool(data.get("undone", False)), directory=directory,
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (MirrorctlError, OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # an interrupted or foreign directory: not a snapshot we can trust
 
 
-def list_snapshots() -> list[Snapshot]:
-    """Newest first."""
+def _snapshot_directories() -> list[Path]:
+    """Every directory named like a snapshot id (whether or not it is complete)."""
     root = paths.backups_dir()
     try:
-        directories = [d for d in root.iterdir() if d.is_dir()]
+        entries = list(os.scandir(root))
     except FileNotFoundError:
         return []
-    snapshots = [s for s in map(_read_snapshot, directories) if s is not None]
+    except NotADirectoryError:
+        _ensure_directory(root)  # names the file in the way
+        raise  # pragma: no cover - _ensure_directory raised
+    except OSError as exc:
+        raise StoreError(f"cannot list the backups: {_reason(exc)}", path=root) from None
+    return [Path(e.path) for e in entries
+            if _SNAPSHOT_ID.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
+
+
+def list_snapshots() -> list[Snapshot]:
+    """Newest first; directories without a valid manifest (an interrupted run's) are left out."""
+    snapshots = [s for s in map(_read_snapshot, _snapshot_directories()) if s is not None]
     return sorted(snapshots, key=lambda s: (s.created, s.id), reverse=True)
 
 
@@ -241,7 +400,11 @@ def find_snapshot(snapshot_id: str | None) -> Snapshot:
         for snapshot in snapshots:
             if snapshot.kind == "change" and not snapshot.undone:
                 return snapshot
-        raise StoreError("nothing to restore: mirrorctl has not changed any file yet (see `mirrorctl backups`)")
+        if not snapshots:
+            raise StoreError("nothing to restore: mirrorctl has not changed any file yet (see `mirrorctl backups`)")
+        newest = snapshots[0]
+        raise StoreError(f"nothing to restore: no older change to undo; newest backup {newest.id} ({newest.reason}) "
+                         f"can be put back with `mirrorctl restore {newest.id}`")
     matches = [s for s in snapshots if s.id == snapshot_id] or [s for s in snapshots if s.id.startswith(snapshot_id)]
     if not matches:
         raise StoreError(f"no backup {snapshot_id!r} (see `mirrorctl backups`)")
@@ -250,52 +413,107 @@ def find_snapshot(snapshot_id: str | None) -> Snapshot:
     return matches[0]
 
 
-def verify_snapshot(snapshot: Snapshot) -> None:
-    """Refuse to restore from a blob that was changed or truncated after it was saved."""
+def _blobs(snapshot: Snapshot) -> dict[str, bytes]:
+    """Every blob of ``snapshot``, checked: all missing ones listed at once, a changed one refused."""
     import hashlib
 
+    found: dict[str, bytes] = {}
+    missing = []
     for saved in snapshot.files:
         if not saved.existed:
             continue
         blob = snapshot.directory / str(saved.blob)
         try:
-            data = blob.read_bytes()
-        except OSError:
-            raise StoreError(f"backup {snapshot.id} is incomplete: {blob.name} is missing", path=blob) from None
+            data = fileio.read_config(blob, limit=BACKUP_LIMIT, error=StoreError)
+        except StoreError:
+            data = None
+        if data is None:
+            missing.append(blob.name)
+            continue
         if hashlib.sha256(data).hexdigest() != saved.sha256:
             raise StoreError(f"backup {snapshot.id} is damaged: {blob.name} does not match its checksum", path=blob)
+        found[str(saved.blob)] = data
+    if missing:
+        raise StoreError(f"backup {snapshot.id} is incomplete: missing {', '.join(missing)}",
+                         path=snapshot.directory)
+    return found
+
+
+def verify_snapshot(snapshot: Snapshot) -> None:
+    """Refuse to restore from a blob that is missing, or was changed or truncated after it was saved."""
+    _blobs(snapshot)
 
 
 def write_back(snapshot: Snapshot) -> list[Path]:
-    """Put every file of ``snapshot`` back exactly: bytes and mode, or absence. Returns the paths written."""
-    verify_snapshot(snapshot)
-    written = []
+    """Put every file of ``snapshot`` back exactly: bytes and mode, or absence. Returns the paths written.
+
+    All or nothing: every target is checked and its current bytes kept in memory first; if a write fails,
+    the files already written are put back as they were, and StoreError says nothing was changed.
+    """
+    blobs = _blobs(snapshot)
+    plan = []
     for saved in reversed(snapshot.files):
         path = Path(saved.path)
-        if saved.existed:
-            data = (snapshot.directory / str(saved.blob)).read_bytes()
-            atomic_write(path, data)
-            if saved.mode is not None:
-                os.chmod(path, saved.mode)
+        before = _read_current(path, "cannot restore")
+        before_mode = stat.S_IMODE(os.stat(path).st_mode) if before is not None else None
+        plan.append((saved, path, before, before_mode))
+    written: list[tuple[Path, bytes | None, int | None]] = []
+    for saved, path, before, before_mode in plan:
+        try:
+            if saved.existed:
+                atomic_write(path, blobs[str(saved.blob)], mode=saved.mode)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+        except OSError as exc:
+            for done, data, done_mode in reversed(written):
+                _put_back(done, data, done_mode)
+            raise StoreError(f"cannot restore: {_reason(exc)}; nothing was changed", path=path) from None
+        written.append((path, before, before_mode))
+    return [path for path, _, _ in written]
+
+
+def _put_back(path: Path, data: bytes | None, mode: int | None) -> None:
+    with contextlib.suppress(OSError):  # best effort: the original error is the one to report
+        if data is None:
+            os.unlink(path)
         else:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-        written.append(path)
-    return written
+            atomic_write(path, data, mode=mode)
 
 
 def mark_undone(snapshot: Snapshot) -> Snapshot:
     updated = replace(snapshot, undone=True)
-    _write_manifest(updated)
+    try:
+        _write_manifest(updated)
+    except OSError as exc:
+        raise StoreError(f"files restored, but the backup could not be marked as undone: {_reason(exc)}",
+                         path=snapshot.directory / MANIFEST) from None
     return updated
 
 
 def prune(keep: int = KEEP_BACKUPS) -> list[str]:
-    """Delete all but the newest ``keep`` snapshots; returns the ids removed."""
+    """Keep the newest ``keep`` changes and the restore snapshots taken since; returns the ids removed.
+
+    Retention counts changes, not snapshots: the safety snapshot every restore takes never pushes a change
+    out, so `keep` changes stay undoable. Restore snapshots older than the oldest change kept go (there is
+    nothing before them left to redo), as do directories an interrupted run left without a manifest.
+    """
     import shutil
 
+    snapshots = list_snapshots()
+    changes = [s for s in snapshots if s.kind == "change"]
+    restores = [s for s in snapshots if s.kind != "change"]
+    doomed = changes[keep:] + restores[keep:]
+    if len(changes) > keep:
+        oldest = changes[keep - 1] if keep else None
+        doomed += [s for s in restores[:keep] if oldest is None or (s.created, s.id) < (oldest.created, oldest.id)]
+    complete = {s.directory for s in snapshots}
     removed = []
-    for snapshot in list_snapshots()[keep:]:
+    for snapshot in doomed:
         shutil.rmtree(snapshot.directory, ignore_errors=True)
         removed.append(snapshot.id)
+    for directory in _snapshot_directories():
+        if directory not in complete:  # no valid manifest: interrupted (we hold the lock) or damaged
+            shutil.rmtree(directory, ignore_errors=True)
+            removed.append(directory.name)
     return removed

@@ -41,12 +41,16 @@ def normalize(url: str) -> str:
 
 
 def host_port(url: str) -> str:
-    """The host[:port] form pip expects in ``trusted-host``."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+    """The host[:port] form pip expects in ``trusted-host`` ("" for a URL that does not parse)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:  # a bad port or an unclosed IPv6 bracket: it serves nothing, so it trusts nothing
+        return ""
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
-    return f"{host}:{parts.port}" if parts.port else host
+    return f"{host}:{port}" if port else host
 
 
 def is_plain_http(url: str) -> bool:

@@ -7,18 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mirrorctl.errors import ConfigParseError
-
 
 def read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except IsADirectoryError:
-        raise ConfigParseError("is a directory, not a file", path=path) from None
-    except OSError as exc:
-        raise ConfigParseError(f"cannot read: {exc.strerror}", path=path) from None
+    """A config file's bytes, None if absent; FIFOs, devices, loops and files over 1 MiB are refused."""
+    from mirrorctl.fileio import read_config
+
+    return read_config(path)
 
 
 def decode(data: bytes | None) -> str:

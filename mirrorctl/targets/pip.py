@@ -22,7 +22,7 @@ from mirrorctl.profiles import UPSTREAM_PROFILE
 from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
-from mirrorctl.urls import host_port, is_plain_http, normalize
+from mirrorctl.urls import check_url, host_port, is_plain_http, normalize
 
 if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
@@ -41,6 +41,8 @@ MESSAGES = {
     "pip.section-beats-global": "{path} [{section}] index-url = {value} beats every [global] index-url "
                                 "for `pip {section}`",
     "pip.site-file-wins": "{path} (the virtualenv's own pip config) sets index-url and beats {written}",
+    "pip.bad-index-url": "index-url {url} {problem}: pip reads it, then every install fails (set by {source}; "
+                         "`mirrorctl use NAME` replaces it)",
     "pip.http-untrusted": "{url} is plain http and {host} is not in trusted-host: pip will refuse it",
 }
 
@@ -329,7 +331,11 @@ class Pip:
                                          for k in INDEX_KEYS):
                 findings.append(Finding("pip.site-file-wins", "warning", NAME, path,
                                         params={"path": path, "written": written}))
-        if is_plain_http(index) and host_port(index) not in trusted:
+        problem = check_url(index)
+        if problem:  # observed: pip reads the file, then `pip install` ends in a ValueError traceback
+            findings.append(Finding("pip.bad-index-url", "error", NAME, source.path,
+                                    params={"url": index, "problem": problem, "source": source.env or source.path}))
+        elif is_plain_http(index) and host_port(index) not in trusted:
             findings.append(Finding("pip.http-untrusted", "warning", NAME,
                                     params={"url": index, "host": host_port(index)}))
 
