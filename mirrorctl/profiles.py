@@ -31,6 +31,8 @@ class PypiMirror(NamedTuple):
     source: str = ""
     #: Other spellings of the same index (used to recognise it in existing configuration).
     also: tuple[str, ...] = ()
+    #: Where uv downloads Python builds from (python-build-standalone releases), when the mirror carries them.
+    python_install_mirror: str | None = None
 
     def matches(self, url: str) -> bool:
         wanted = normalize(url)
@@ -203,6 +205,8 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
             verified=section.boolean("verified", False),
             source=section.string("source", ""),
             also=section.urls("also"),
+            python_install_mirror=section.url("python_install_mirror") if "python_install_mirror" in section.data
+            else None,
         )
     section = root.table("conda")
     if section:

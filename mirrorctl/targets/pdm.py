@@ -1,0 +1,211 @@
+"""pdm: ``<user_config_dir>/pdm/config.toml`` ``[pypi] url`` (TOML), edited with tomlkit.
+
+What pdm 2.29 does (``pdm/project/core.py``, ``pdm/project/config.py``): the global file is
+``platformdirs.user_config_path("pdm") / "config.toml"`` (Linux ``${XDG_CONFIG_HOME:-~/.config}/pdm``, macOS
+``~/Library/Application Support/pdm``, Windows ``%LOCALAPPDATA%\\pdm\\pdm``), or ``$PDM_CONFIG_FILE``; the site
+file is ``platformdirs.site_config_path("pdm") / "config.toml"``; a project's ``pdm.toml`` beats both, and
+``PDM_PYPI_URL`` beats every file. mirrorctl writes ``[pypi] url`` and, for a plain-http index only,
+``verify_ssl = false``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mirrorctl import paths
+from mirrorctl.errors import ConfigParseError, MirrorctlError
+from mirrorctl.formats import toml
+from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.targets import decode, encode, read_bytes
+from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
+from mirrorctl.urls import is_plain_http
+
+if TYPE_CHECKING:
+    from mirrorctl.profiles import Profile
+
+NAME = "pdm"
+DEFAULT_INDEX = "https://pypi.org/simple"
+
+#: English templates of this tool's own finding codes (generic codes are worded in ``output``).
+MESSAGES = {
+    "pdm.project-wins": "{path} (this project's pdm.toml) sets pypi.url and beats {written}",
+    "pdm.config-file-env": "PDM_CONFIG_FILE={value}: pdm reads and writes this file instead of {default}",
+    "pdm.lock-refresh": "{path} records the old index URLs: run `pdm lock --update-reuse` (or `pdm lock`) "
+                        "to refresh it",
+}
+
+
+def default_user_file() -> Path:
+    if paths.platform() == "linux":  # what platformdirs answers on Linux, without importing it
+        return paths.xdg_config_home() / "pdm" / "config.toml"
+    import platformdirs
+
+    return Path(platformdirs.user_config_path("pdm")) / "config.toml"
+
+
+def user_file() -> Path:
+    return paths.env_path("PDM_CONFIG_FILE") or default_user_file()
+
+
+def site_file() -> Path:
+    if paths.platform() == "linux":
+        return paths.xdg_config_dirs()[0] / "pdm" / "config.toml"
+    import platformdirs
+
+    return Path(platformdirs.site_config_path("pdm")) / "config.toml"
+
+
+def _line_of(text: str, pattern: str) -> int | None:
+    match = re.search(pattern, text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def load(text: str, path: Path | None) -> Any:
+    document = toml.load(text, path)
+    pypi = document.get("pypi")
+    if pypi is not None and not isinstance(pypi, dict):
+        raise ConfigParseError("`pypi` must be a table ([pypi])", path=path, line=_line_of(text, r"^[ \t]*pypi\s*="))
+    if pypi is not None:
+        if "url" in pypi and not isinstance(toml.plain(pypi["url"]), str):
+            raise ConfigParseError("pypi.url must be a string", path=path, line=_line_of(text, r"^[ \t]*url\s*="))
+        if "verify_ssl" in pypi and not isinstance(toml.plain(pypi["verify_ssl"]), bool):
+            raise ConfigParseError("pypi.verify_ssl must be true or false", path=path,
+                                   line=_line_of(text, r"^[ \t]*verify_ssl\s*="))
+    return document
+
+
+def render_text(text: str, profile: Profile | None) -> str:
+    import tomlkit
+
+    document = load(text, None)
+    new_url = profile.pypi.index_url if profile and profile.pypi else None
+    pypi = document.get("pypi")
+    old_url = str(pypi["url"]) if pypi is not None and "url" in pypi else None
+    if new_url:
+        if pypi is None:
+            pypi = tomlkit.table()
+            if toml.dump(document).strip() and not toml.dump(document).endswith("\n\n"):
+                document.add(tomlkit.nl())
+            document["pypi"] = pypi
+        pypi["url"] = new_url
+    elif pypi is not None and "url" in pypi:
+        del pypi["url"]
+    if pypi is not None:
+        if new_url and is_plain_http(new_url):
+            pypi["verify_ssl"] = False
+        elif pypi.get("verify_ssl") is False and old_url and is_plain_http(old_url):
+            del pypi["verify_ssl"]  # it was there for the old http index only
+        if not len(pypi):
+            del document["pypi"]
+    rendered = toml.dump(document)
+    if not text.startswith(("\n", "\r\n")):
+        rendered = rendered.lstrip("\r\n")
+    return toml.keep_newlines(text, rendered)
+
+
+def _get(document: Any, key: str) -> str | None:
+    pypi = document.get("pypi") if document is not None else None
+    value = pypi.get(key) if pypi is not None else None
+    return None if value is None else str(toml.plain(value))
+
+
+def _owner(profiles: Sequence[Profile], url: str) -> str:
+    from mirrorctl.profiles import pypi_owner
+
+    return pypi_owner(profiles, url) or CUSTOM
+
+
+class Pdm:
+    name = NAME
+    ecosystems = frozenset({"pypi"})
+    scopes: tuple[str, ...] = ("user",)
+    order = 30
+
+    def locations(self, scope: str) -> list[Path]:
+        return [user_file()]
+
+    def present(self) -> bool:
+        return on_path("pdm") or user_file().exists()
+
+    def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
+        load(text, context.path)
+        return Rendered(render_text(text, profile))
+
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+        if scope not in self.scopes:
+            raise MirrorctlError(f"pdm has no {scope} scope here (choose from {', '.join(self.scopes)})")
+        path = user_file()
+        old = read_bytes(path)
+        text = decode(old)
+        new_text = self.render(text, profile, RenderContext(path, tuple(profiles))).text
+        before, after = load(text, path), load(new_text, path)
+        changes = tuple(Change(NAME, path, f"pypi.{key}", _get(before, key), _get(after, key))
+                        for key in ("url", "verify_ssl") if _get(before, key) != _get(after, key))
+        new: bytes | None = encode(new_text)
+        if not new_text.strip() and (old is None or old.strip()):
+            new = None
+        return [FileEdit(NAME, path, old, new, changes)]
+
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
+        findings: list[Finding] = []
+        written = user_file()
+        if os.environ.get("PDM_CONFIG_FILE"):
+            findings.append(Finding("pdm.config-file-env", "note", NAME,
+                                    params={"value": os.environ["PDM_CONFIG_FILE"], "default": default_user_file()}))
+        project = Path.cwd() / "pdm.toml"
+        url, source = DEFAULT_INDEX, Source()
+        verify: str | None = None
+        read: list[Path] = []
+        for path in (site_file(), written, project):  # lowest precedence first
+            try:
+                data = overrides[path] if overrides and path in overrides else read_bytes(path)
+                if data is None:
+                    continue
+                read.append(path)
+                document = load(decode(data), path)
+            except MirrorctlError as exc:
+                findings.append(Finding("file-refused", "error", NAME, path, exc.line,
+                                        {"reason": exc.message, "tool": NAME}))
+                continue
+            if _get(document, "url"):
+                url, source = str(_get(document, "url")), Source(path=path, section="pypi")
+                if path == project:
+                    findings.append(Finding("pdm.project-wins", "warning", NAME, path,
+                                            params={"path": path, "written": written}))
+            if _get(document, "verify_ssl") is not None:
+                verify = _get(document, "verify_ssl")
+        if os.environ.get("PDM_PYPI_URL"):
+            url, source = os.environ["PDM_PYPI_URL"].strip(), Source(env="PDM_PYPI_URL")
+            findings.append(Finding("env-overrides", "warning", NAME,
+                                    params={"variable": f"PDM_PYPI_URL={url}", "files": "config.toml"}))
+        owner = _owner(profiles, url)
+        settings = [Setting(NAME, "pypi.url", url, source, owner=owner)]
+        if verify is not None:
+            settings.append(Setting(NAME, "pypi.verify_ssl", verify.lower(), Source()))
+        broken = any(f.level == "error" for f in findings)
+        return ToolState(NAME, Label(None if broken else owner), tuple(settings), tuple(read), tuple(findings),
+                         written)
+
+    def env(self, profile: Profile) -> dict[str, str]:
+        if profile.pypi is None:
+            return {}
+        variables = {"PDM_PYPI_URL": profile.pypi.index_url}
+        if is_plain_http(profile.pypi.index_url):
+            variables["PDM_PYPI_VERIFY_SSL"] = "false"
+        return variables
+
+    def checks(self, state: ToolState) -> list[Finding]:
+        return []
+
+    def hints(self) -> list[Finding]:
+        lock = Path.cwd() / "pdm.lock"
+        if not lock.is_file():
+            return []
+        return [Finding("pdm.lock-refresh", "hint", NAME, lock, params={"path": lock})]
+
+
+TARGET: Target = Pdm()

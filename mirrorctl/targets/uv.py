@@ -1,0 +1,355 @@
+"""uv: ``uv.toml`` (TOML), edited with tomlkit so comments and every other key survive.
+
+What uv does (0.13, REFERENCE §C, MIRROR-FACTS §5c): it reads the system file, then the user file, then the
+project's ``uv.toml`` (or ``pyproject.toml`` ``[tool.uv]``); the project beats the user file, which beats the
+system file, and environment variables beat all three. ``UV_CONFIG_FILE`` replaces every discovered file and
+``UV_NO_CONFIG`` disables them. The default index is the first ``[[index]]`` entry with ``default = true`` (seen
+here with uv 0.13.9: of two such entries the first wins, and either beats the deprecated top-level ``index-url``).
+
+mirrorctl writes ``[[index]] url = "<index, no trailing slash>" default = true``. A default entry whose URL is a
+known profile's index (or pypi.org's) is mirrorctl's to replace or remove; every other ``[[index]]`` entry is
+the user's and is kept. ``python-install-mirror`` (uv.toml only) is written when the profile has one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mirrorctl import paths
+from mirrorctl.errors import ConfigParseError, MirrorctlError
+from mirrorctl.formats import toml
+from mirrorctl.results import CUSTOM, MIXED, UPSTREAM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.targets import decode, encode, read_bytes
+from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
+from mirrorctl.urls import normalize
+
+if TYPE_CHECKING:
+    from mirrorctl.profiles import Profile
+
+NAME = "uv"
+DEFAULT_INDEX = "https://pypi.org/simple"
+PYTHON_MIRROR_KEY = "python-install-mirror"
+
+#: English templates of this tool's own finding codes (generic codes are worded in ``output``).
+MESSAGES = {
+    "uv.project-wins": "{path} (this project's uv settings) sets {key} and beats {written}",
+    "uv.env-index": "UV_INDEX={value} is set: uv looks in these indexes before the default index",
+    "uv.env-python-mirror": "UV_PYTHON_INSTALL_MIRROR={value} is set and beats python-install-mirror in {written}",
+    "uv.own-default-wins": "{path} has your own default [[index]] {url} before mirrorctl's: uv uses yours",
+    "uv.deprecated-index-url": "{path} sets the deprecated top-level index-url = {url}; uv uses "
+                               "[[index]] default = true instead when both are set",
+    "uv.lock-refresh": "{path} records the old index URL of every package: run `uv lock` to refresh it",
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Locations
+
+
+def user_file() -> Path:
+    if paths.platform() == "win32":
+        return paths.appdata() / "uv" / "uv.toml"
+    return paths.xdg_config_home() / "uv" / "uv.toml"
+
+
+def system_file() -> Path:
+    """The first ``$XDG_CONFIG_DIRS/uv/uv.toml`` that exists, else ``/etc/uv/uv.toml`` (uv writes nothing here)."""
+    if paths.platform() == "win32":
+        return paths.system_path("C:/ProgramData", "uv", "uv.toml")
+    for directory in paths.xdg_config_dirs():
+        candidate = directory / "uv" / "uv.toml"
+        if candidate.is_file():
+            return candidate
+    return paths.system_path("/etc/uv/uv.toml")
+
+
+def project_file(cwd: Path | None = None) -> Path | None:
+    """The project settings uv would use from ``cwd``: uv.toml beats a pyproject.toml with ``[tool.uv]``."""
+    folder = cwd or Path.cwd()
+    if (folder / "uv.toml").is_file():
+        return folder / "uv.toml"
+    pyproject = folder / "pyproject.toml"
+    try:
+        if pyproject.is_file() and re.search(r"^[ \t]*\[\[?tool\.uv[\].]", pyproject.read_text("utf-8", "replace"),
+                                             re.MULTILINE):
+            return pyproject
+    except OSError:
+        return None
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Ownership and validation
+
+
+def _owner(profiles: Sequence[Profile], url: str) -> str:
+    from mirrorctl.profiles import pypi_owner
+
+    owner = pypi_owner(profiles, url)
+    if owner:
+        return owner
+    return UPSTREAM if normalize(url) == normalize(DEFAULT_INDEX) else CUSTOM
+
+
+def _owned(profiles: Sequence[Profile], url: object) -> bool:
+    return isinstance(url, str) and _owner(profiles, url) != CUSTOM
+
+
+def _python_mirror_owner(profiles: Sequence[Profile], url: str) -> str:
+    for profile in profiles:
+        mirror = profile.pypi.python_install_mirror if profile.pypi else None
+        if mirror and normalize(mirror) == normalize(url):
+            return profile.name
+    return CUSTOM
+
+
+def _line_of(text: str, pattern: str) -> int | None:
+    match = re.search(pattern, text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def validate(document: Any, text: str, path: Path | None) -> None:
+    """uv refuses a settings file whose ``index`` is not an array of tables with string URLs."""
+    if "index" in document:
+        indexes = toml.plain(document["index"])
+        if not isinstance(indexes, list) or not all(isinstance(i, dict) for i in indexes):
+            raise ConfigParseError("`index` must be an array of tables ([[index]])", path=path,
+                                   line=_line_of(text, r"^[ \t]*index\s*="))
+        for entry in indexes:
+            if not isinstance(entry.get("url"), str):
+                raise ConfigParseError("every [[index]] needs url = \"...\" (a string)", path=path,
+                                       line=_line_of(text, r"^[ \t]*\[\[\s*index\s*\]\]"))
+            if "default" in entry and not isinstance(entry["default"], bool):
+                raise ConfigParseError("[[index]] default must be true or false", path=path,
+                                       line=_line_of(text, r"^[ \t]*default\s*="))
+    for key in ("index-url", PYTHON_MIRROR_KEY):
+        if key in document and not isinstance(toml.plain(document[key]), str):
+            raise ConfigParseError(f"{key} must be a string", path=path,
+                                   line=_line_of(text, rf"^[ \t]*{re.escape(key)}\s*="))
+
+
+def load(text: str, path: Path | None) -> Any:
+    document = toml.load(text, path)
+    validate(document, text, path)
+    return document
+
+
+def _default_entries(document: Any) -> list[tuple[int, str]]:
+    """(position, url) of every ``[[index]]`` with ``default = true``, in file order."""
+    if "index" not in document:
+        return []
+    return [(i, str(entry["url"])) for i, entry in enumerate(document["index"]) if entry.get("default") is True]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rendering (pure)
+
+
+def render_text(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None) -> str:
+    import tomlkit
+
+    document = load(text, path)
+    new_url = profile.pypi.index_url.rstrip("/") if profile and profile.pypi else None
+    if "index-url" in document and _owned(profiles, document["index-url"]):
+        del document["index-url"]  # deprecated; mirrorctl's [[index]] replaces it
+    wanted = profile.pypi.python_install_mirror if profile and profile.pypi else None
+    current = document.get(PYTHON_MIRROR_KEY)
+    if wanted:
+        if current is None or normalize(str(current)) != normalize(wanted):
+            document[PYTHON_MIRROR_KEY] = wanted  # tomlkit puts a new bare key before the first table
+    elif current is not None and _python_mirror_owner(profiles, str(current)) != CUSTOM:
+        del document[PYTHON_MIRROR_KEY]
+    owned = [(i, url) for i, url in _default_entries(document) if _owned(profiles, url)]
+    if owned:
+        indexes = document["index"]
+        keep = owned[0][0] if new_url else None
+        for position, _url in reversed(owned):
+            if position != keep:
+                del indexes[position]
+        if keep is not None:
+            indexes[keep]["url"] = new_url
+        if not len(indexes):
+            del document["index"]
+    elif new_url:
+        entry = tomlkit.table()
+        entry["url"] = new_url
+        entry["default"] = True
+        if "index" in document:
+            entry.trivia.indent = "\n"  # a blank line before the new [[index]], as before the others
+            document["index"].append(entry)
+        else:
+            array = tomlkit.aot()
+            array.append(entry)
+            if toml.dump(document).strip() and not toml.dump(document).endswith("\n\n"):
+                document.add(tomlkit.nl())
+            document.append("index", array)
+    rendered = toml.dump(document)
+    if not text.startswith(("\n", "\r\n")):  # a removed first key leaves tomlkit's blank line behind
+        rendered = rendered.lstrip("\r\n")
+    return toml.keep_newlines(text, rendered)
+
+
+def _changes(path: Path, old_text: str, new_text: str, profiles: Sequence[Profile]) -> tuple[Change, ...]:
+    old, new = toml.load(old_text, path), toml.load(new_text, path)
+
+    def index(document: Any) -> str | None:
+        defaults = _default_entries(document)
+        return defaults[0][1] if defaults else None
+
+    changes = []
+    for key, before, after in (
+        ("[[index]] default", index(old), index(new)),
+        ("index-url", old.get("index-url"), new.get("index-url")),
+        (PYTHON_MIRROR_KEY, old.get(PYTHON_MIRROR_KEY), new.get(PYTHON_MIRROR_KEY)),
+    ):
+        b = None if before is None else str(before)
+        a = None if after is None else str(after)
+        if b != a:
+            changes.append(Change(NAME, path, key, b, a))
+    return tuple(changes)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What is in effect
+
+
+def _read_file(path: Path, overrides: Overrides | None, findings: list[Finding]) -> tuple[bool, Any]:
+    """(exists, document or None when refused)."""
+    try:
+        data = overrides[path] if overrides and path in overrides else read_bytes(path)
+        if data is None:
+            return False, None
+        text = decode(data)
+        document = load(text, path)
+    except MirrorctlError as exc:
+        findings.append(Finding("file-refused", "error", NAME, path, exc.line, {"reason": exc.message, "tool": NAME}))
+        return True, None
+    if path.name == "pyproject.toml":
+        document = toml.plain(document).get("tool", {}).get("uv", {})
+        document = {"index": document.get("index", [])} if "index" in document else document
+    return True, document
+
+
+def _plain_defaults(document: Any) -> list[str]:
+    indexes = toml.plain(document.get("index", [])) if document else []
+    return [str(i["url"]) for i in indexes if isinstance(i, dict) and i.get("default") is True]
+
+
+class Uv:
+    name = NAME
+    ecosystems = frozenset({"pypi"})
+    scopes: tuple[str, ...] = ("user", "system")
+    order = 20
+
+    def locations(self, scope: str) -> list[Path]:
+        return [system_file()] if scope == "system" else [user_file()]
+
+    def present(self) -> bool:
+        return on_path("uv") or user_file().exists() or system_file().exists()
+
+    def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
+        return Rendered(render_text(text, profile, context.profiles, context.path))
+
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+        if scope not in self.scopes:
+            raise MirrorctlError(f"uv has no {scope} scope here (choose from {', '.join(self.scopes)})")
+        path = self.locations(scope)[-1]
+        old = read_bytes(path)
+        text = decode(old)
+        new_text = self.render(text, profile, RenderContext(path, tuple(profiles))).text
+        load(new_text, path)  # never write a file uv itself would refuse
+        new: bytes | None = encode(new_text)
+        if not new_text.strip() and (old is None or old.strip()):
+            new = None
+        return [FileEdit(NAME, path, old, new, _changes(path, text, new_text, profiles))]
+
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
+        findings: list[Finding] = []
+        written = user_file()
+        files: list[Path] = []
+        if os.environ.get("UV_NO_CONFIG"):
+            findings.append(Finding("config-env-disables-files", "warning", NAME,
+                                    params={"variable": "UV_NO_CONFIG", "value": os.environ["UV_NO_CONFIG"]}))
+        elif os.environ.get("UV_CONFIG_FILE"):
+            findings.append(Finding("config-env-skips-user-files", "warning", NAME,
+                                    params={"variable": "UV_CONFIG_FILE", "value": os.environ["UV_CONFIG_FILE"],
+                                            "paths": [system_file(), written]}))
+            files = [Path(os.environ["UV_CONFIG_FILE"])]
+        else:
+            project = project_file()
+            files = [system_file(), written] + ([project] if project else [])
+        index, index_source = DEFAULT_INDEX, Source()
+        mirror: str | None = None
+        mirror_source = Source()
+        read: list[Path] = []
+        for path in files:  # lowest precedence first: a later file wins
+            exists, document = _read_file(path, overrides, findings)
+            if exists:
+                read.append(path)
+            if not document:
+                continue
+            defaults = _plain_defaults(document)
+            if defaults:
+                index, index_source = defaults[0], Source(path=path, section="[[index]]")
+                if _owner(profiles, defaults[0]) == CUSTOM and any(_owned(profiles, u) for u in defaults[1:]):
+                    findings.append(Finding("uv.own-default-wins", "warning", NAME, path,
+                                            params={"path": path, "url": defaults[0]}))
+            elif isinstance(document.get("index-url"), str):
+                index, index_source = document["index-url"], Source(path=path)
+            if defaults and isinstance(document.get("index-url"), str):
+                findings.append(Finding("uv.deprecated-index-url", "note", NAME, path,
+                                        params={"path": path, "url": document["index-url"]}))
+            if isinstance(document.get(PYTHON_MIRROR_KEY), str) and path.name != "pyproject.toml":
+                mirror, mirror_source = document[PYTHON_MIRROR_KEY], Source(path=path)
+            if path not in (written, system_file()) and (defaults or "index-url" in document):
+                findings.append(Finding("uv.project-wins", "warning", NAME, path,
+                                        params={"path": path, "key": "the default index", "written": written}))
+        for variable in ("UV_INDEX_URL", "UV_DEFAULT_INDEX"):  # UV_DEFAULT_INDEX beats the deprecated one
+            if os.environ.get(variable):
+                index, index_source = os.environ[variable].strip(), Source(env=variable)
+        if index_source.env:
+            findings.append(Finding("env-overrides", "warning", NAME,
+                                    params={"variable": f"{index_source.env}={index}", "files": "uv.toml"}))
+        if os.environ.get("UV_INDEX"):
+            findings.append(Finding("uv.env-index", "warning", NAME, params={"value": os.environ["UV_INDEX"]}))
+        if os.environ.get("UV_PYTHON_INSTALL_MIRROR"):
+            mirror, mirror_source = os.environ["UV_PYTHON_INSTALL_MIRROR"], Source(env="UV_PYTHON_INSTALL_MIRROR")
+            findings.append(Finding("uv.env-python-mirror", "warning", NAME,
+                                    params={"value": mirror, "written": written}))
+
+        owner = _owner(profiles, index)
+        settings = [Setting(NAME, "index", index, index_source, owner=owner)]
+        parts = {owner: 1}
+        if mirror:
+            mirror_owner = _python_mirror_owner(profiles, mirror)
+            settings.append(Setting(NAME, PYTHON_MIRROR_KEY, mirror, mirror_source, owner=mirror_owner))
+            parts[mirror_owner] = parts.get(mirror_owner, 0) + 1
+        label = Label(owner) if len(parts) == 1 else Label(MIXED, tuple(sorted(parts.items())))
+        if any(f.level == "error" for f in findings):
+            label = Label(None)
+        return ToolState(NAME, label, tuple(settings), tuple(read), tuple(findings), written)
+
+    def env(self, profile: Profile) -> dict[str, str]:
+        if profile.pypi is None:
+            return {}
+        variables = {"UV_DEFAULT_INDEX": profile.pypi.index_url.rstrip("/")}
+        if profile.pypi.python_install_mirror:
+            variables["UV_PYTHON_INSTALL_MIRROR"] = profile.pypi.python_install_mirror
+        return variables
+
+    def checks(self, state: ToolState) -> list[Finding]:
+        return []
+
+    def hints(self) -> list[Finding]:
+        """A uv.lock in the current project records the old index URLs: say how to refresh it."""
+        lock = Path.cwd() / "uv.lock"
+        if not lock.is_file():
+            return []
+        return [Finding("uv.lock-refresh", "hint", NAME, lock, params={"path": lock})]
+
+
+TARGET: Target = Uv()
