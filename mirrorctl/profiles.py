@@ -29,6 +29,8 @@ class PypiMirror(NamedTuple):
     source: str = ""
     #: Other spellings of the same index (used to recognise it in existing configuration).
     also: tuple[str, ...] = ()
+    #: Where the mirror serves the files of ``files.pythonhosted.org/packages`` (pixi mirrors both); None: unknown.
+    files: str | None = None
 
     def matches(self, url: str) -> bool:
         wanted = normalize(url)
@@ -201,6 +203,7 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
             verified=section.boolean("verified", False),
             source=section.string("source", ""),
             also=section.urls("also"),
+            files=section.url("files") if "files" in section.data else None,
         )
     section = root.table("conda")
     if section:
