@@ -33,6 +33,8 @@ class PypiMirror(NamedTuple):
     also: tuple[str, ...] = ()
     #: Where uv downloads Python builds from (python-build-standalone releases), when the mirror carries them.
     python_install_mirror: str | None = None
+    #: Where the mirror serves the files of ``files.pythonhosted.org/packages`` (pixi mirrors both); None: unknown.
+    files: str | None = None
 
     def matches(self, url: str) -> bool:
         wanted = normalize(url)
@@ -207,6 +209,7 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
             also=section.urls("also"),
             python_install_mirror=section.url("python_install_mirror") if "python_install_mirror" in section.data
             else None,
+            files=section.url("files") if "files" in section.data else None,
         )
     section = root.table("conda")
     if section:

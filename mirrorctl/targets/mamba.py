@@ -1,0 +1,416 @@
+"""mamba / micromamba 2.x: ``mirrored_channels`` in ``~/.mambarc`` (ruamel.yaml round trip).
+
+mamba reads conda's files and its own ``.mambarc`` files (REFERENCE.md §B, "mamba/micromamba 2.x"):
+
+- order, lowest first: system (``/etc/conda``, ``/var/lib/conda``), the root prefix, conda's user files, mamba's
+  user files (``${XDG_CONFIG_HOME:-~/.config}/mamba``, ``~/.mamba``, ``~/.mambarc``, ``$MAMBARC``), and the
+  target prefix (``$CONDA_PREFIX``), which beats everything;
+- lists are merged (highest precedence first), but **maps are not**: the highest-precedence file's whole map
+  wins (unlike conda, which merges ``custom_channels`` per key);
+- ``mirrored_channels: {name: [urls]}``: every key is loaded as an active channel, before ``channels``
+  (MIRROR-FACTS.md §5 (c), ``libmamba/src/api/channel_loader.cpp``), so mirrorctl writes a key only for a channel
+  that is in use (listed in the ``channels`` mamba sees).
+
+mamba shares ``.condarc`` with conda; the conda target edits it. This target never writes a ``.condarc``: it reads
+them to know which channels are in use, and writes only ``.mambarc``, so the two never plan edits of one file.
+What mirrorctl owns in ``mirrored_channels``: entries whose every URL is a known mirror's or upstream's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from mirrorctl import paths
+from mirrorctl.errors import ConfigParseError
+from mirrorctl.formats import yaml
+from mirrorctl.formats.yaml import plain, remove_key
+from mirrorctl.results import MIXED, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.targets import _channels, decode, encode, read_bytes
+from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
+
+if TYPE_CHECKING:
+    from mirrorctl.profiles import Profile
+
+NAME = "mamba"
+#: mamba/micromamba drop it from `channels` wherever it comes from (MIRROR-FACTS §1 ustc, `channels_hook`).
+NO_DEFAULTS = "nodefaults"
+#: RenderContext.inherited carries the channels other files list as "channel:<name>" (the contract has no slot).
+INHERITED_CHANNEL = "channel:"
+
+MESSAGES = {
+    "mamba.channel-upstream": "{channel}: {profile} does not carry it; mamba fetches it from upstream",
+    "mamba.no-channels": "no channel is listed in `channels`, so mirrorctl wrote no mirrored_channels (mamba "
+                         "activates every key); add e.g. `channels: [conda-forge]` and run `mirrorctl use` again",
+    "mamba.unused-mirrored": "mirrored_channels has {channel}, which is not in `channels`: mamba 2.x adds it to "
+                             "every solve",
+    "mamba.map-ignored": "{path} sets {key}, but mamba does not merge maps: only the one in {winner} is used",
+    "mamba.map-shadowed": "{path} sets {key} too and beats {write_path}: mamba uses only the highest file's map",
+    "mamba.kept-custom": "kept mirrored_channels entries that no profile writes: {channels}",
+    "mamba.clean-index": "run `mamba clean -i` (or `micromamba clean -i`) so mamba forgets the index it cached "
+                         "from the previous mirror",
+}
+
+#: Keys `current` reads; the maps among them are taken whole from the highest-precedence file.
+LIST_KEYS = ("channels", "default_channels")
+MAP_KEYS = ("custom_channels", "custom_multichannels", "mirrored_channels")
+READ_KEYS = (*LIST_KEYS, *MAP_KEYS, "channel_alias")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Locations
+
+
+def write_path() -> Path:
+    """``$MAMBARC`` when set (mamba's highest user file), else ``~/.mambarc``."""
+    return Path(os.environ["MAMBARC"]) if os.environ.get("MAMBARC") else paths.home() / ".mambarc"
+
+
+def _expand(location: Path, *, condarc: bool = True, mambarc: bool = True) -> list[Path]:
+    found: list[Path] = []
+    if condarc:
+        found += [location / ".condarc", location / "condarc", *_dir(location / "condarc.d")]
+    if mambarc:
+        found += [location / ".mambarc"]
+    return found
+
+
+def _dir(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yml", ".yaml"))
+
+
+def search_path() -> list[Path]:
+    """Every file mamba 2.x reads, lowest precedence first, each once (REFERENCE §B)."""
+    home = paths.home()
+    if paths.platform() == "win32":
+        found = _expand(paths.system_path("C:/ProgramData/conda"))
+    else:
+        found = _expand(paths.system_path("/etc/conda")) + _expand(paths.system_path("/var/lib/conda"))
+    root = os.environ.get("MAMBA_ROOT_PREFIX") or os.environ.get("CONDA_ROOT")
+    if root:
+        found += _expand(Path(root))
+    if os.environ.get("XDG_CONFIG_HOME"):
+        found += _expand(Path(os.environ["XDG_CONFIG_HOME"]) / "conda", mambarc=False)
+    found += _expand(home / ".config" / "conda", mambarc=False) + _expand(home / ".conda", mambarc=False)
+    found.append(home / ".condarc")
+    if os.environ.get("CONDARC"):
+        found.append(Path(os.environ["CONDARC"]))
+    for folder in (paths.xdg_config_home() / "mamba", home / ".mamba"):
+        found += [folder / ".mambarc", folder / "mambarc", *_dir(folder / "mambarc.d")]
+    found.append(home / ".mambarc")
+    if os.environ.get("MAMBARC"):
+        found.append(Path(os.environ["MAMBARC"]))
+    if os.environ.get("CONDA_PREFIX"):
+        found += _expand(Path(os.environ["CONDA_PREFIX"]))
+    unique: list[Path] = []
+    seen: set[str] = set()
+    for path in found:
+        key = os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
+
+
+def is_condarc(path: Path) -> bool:
+    """A file conda reads too (the conda target's to edit, never this one's)."""
+    name = path.name
+    return name in (".condarc", "condarc") or path.parent.name == "condarc.d"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Parsing and validation
+
+
+def load(text: str, path: Path | None) -> Any:
+    data = yaml.load(text, path, encoding_advice="mamba reads its files as UTF-8; save it as UTF-8")
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ConfigParseError("must be a mapping of settings", path=path, line=1)
+
+    def line(key: str) -> int | None:
+        return data.lc.key(key)[0] + 1 if hasattr(data, "lc") else None
+
+    channels = data.get("channels")
+    if channels is not None and (not isinstance(channels, list) or not all(isinstance(c, str) for c in channels)):
+        raise ConfigParseError("channels must be a list of channel names or URLs (mamba refuses this file)",
+                               path=path, line=line("channels"))
+    mirrored = data.get("mirrored_channels")
+    if mirrored is not None:
+        good = isinstance(mirrored, dict) and all(
+            isinstance(v, list) and all(isinstance(u, str) for u in v) for v in mirrored.values())
+        if not good:
+            raise ConfigParseError("mirrored_channels must map each channel name to a list of URLs (mamba refuses "
+                                   "this file)", path=path, line=line("mirrored_channels"))
+    return data
+
+
+def in_use(names: Sequence[str]) -> list[str]:
+    """Named channels a mirrored_channels key can stand for (not URLs, not the defaults multichannel)."""
+    seen: list[str] = []
+    for name in names:
+        name = str(name).strip()
+        if name and "://" not in name and name not in (NO_DEFAULTS, "defaults") and name not in seen:
+            seen.append(name)
+    return seen
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rendering (pure)
+
+
+def owned(urls: Sequence[str], profiles: Sequence[Profile]) -> bool:
+    return bool(urls) and all(_channels.locate(str(u), profiles) is not None for u in urls)
+
+
+def wanted(profile: Profile | None, channels: Sequence[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """mirrored_channels entries for the channels in use that ``profile`` carries, and those it does not."""
+    if profile is None or profile.name == _channels.UPSTREAM_PROFILE or profile.conda is None:
+        return {}, []
+    entries: dict[str, list[str]] = {}
+    missing: list[str] = []
+    for channel in channels:
+        place = _channels.Place("cloud", channel, profile.name)
+        if _channels.carries(profile, place):
+            entries[channel] = [_channels.url_on(profile, place)]
+        else:
+            missing.append(channel)
+    return entries, missing
+
+
+def render(text: str, profile: Profile | None, profiles: Sequence[Profile], *, path: Path | None = None,
+           channels_elsewhere: Sequence[str] = ()) -> tuple[str, list[Finding]]:
+    """Point mirrored_channels at ``profile`` for the channels in use; ``None`` or official: remove mirrorctl's."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    findings: list[Finding] = []
+    data = load(text, path)
+    document = data if data is not None else CommentedMap()
+    listed = [str(c) for c in document.get("channels") or []]
+    channels = in_use([*listed, *channels_elsewhere])
+    entries, missing = wanted(profile, channels)
+    mirror = profile is not None and profile.name != _channels.UPSTREAM_PROFILE and profile.conda is not None
+    if mirror and not channels:
+        findings.append(Finding("mamba.no-channels", "note", NAME, path))
+    for channel in missing:
+        findings.append(Finding("mamba.channel-upstream", "note", NAME, path,
+                                params={"channel": channel, "profile": profile.name if profile else ""}))
+    current = document.get("mirrored_channels")
+    before = plain(current) if current is not None else None
+    if current is None and not entries:
+        return text, findings
+    if current is None:
+        current = CommentedMap()
+        document["mirrored_channels"] = current
+    kept: list[str] = []
+    for channel in list(current.keys()):
+        urls = [str(u) for u in current[channel]]
+        if not owned(urls, profiles):
+            kept.append(str(channel))
+            entries.pop(str(channel), None)
+            continue
+        if str(channel) in entries:
+            if urls != entries[str(channel)]:
+                current[channel] = CommentedSeq(entries[str(channel)])
+            del entries[str(channel)]
+        else:
+            remove_key(current, channel)
+    for channel, urls in entries.items():
+        current[channel] = CommentedSeq(urls)
+    if kept and profile is None:
+        findings.append(Finding("mamba.kept-custom", "note", NAME, path, params={"channels": ", ".join(kept)}))
+    if not len(current):
+        remove_key(document, "mirrored_channels")
+    after = plain(document.get("mirrored_channels")) if "mirrored_channels" in document else None
+    if after == before:
+        return text, findings
+    return yaml.dump_keeping(text, data, document), findings
+
+
+def _mirrored(text: str) -> dict[str, list[str]]:
+    data = load(text, None) if text.strip() else None
+    return plain(data.get("mirrored_channels") or {}) if data is not None else {}
+
+
+def _changes(path: Path, old_text: str, new_text: str) -> tuple[Change, ...]:
+    old, new = _mirrored(old_text), _mirrored(new_text)
+    changes = []
+    for channel in [*old, *(c for c in new if c not in old)]:
+        if old.get(channel) != new.get(channel):
+            changes.append(Change(NAME, path, f"mirrored_channels {channel}", _short(old.get(channel)),
+                                  _short(new.get(channel))))
+    return tuple(changes)
+
+
+def _short(values: list[str] | None) -> str | None:
+    return None if values is None else "[" + ", ".join(map(str, values)) + "]"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What is in effect
+
+
+class Merged(NamedTuple):
+    channels: list[tuple[str, Source]]
+    default_channels: list[tuple[str, Source]]
+    #: key -> (the whole map, the one file it comes from)
+    maps: dict[str, tuple[dict[str, Any], Source]]
+    alias: tuple[str, Source] | None
+    read: list[Path]
+    findings: list[Finding]
+    #: key -> every file that sets that map, lowest first
+    map_files: dict[str, list[Path]]
+
+
+def _read(path: Path, overrides: Overrides | None) -> bytes | None:
+    return overrides[path] if overrides and path in overrides else read_bytes(path)
+
+
+def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
+    channels: list[tuple[str, Source]] = []
+    default_channels: list[tuple[str, Source]] = []
+    maps: dict[str, tuple[dict[str, Any], Source]] = {}
+    map_files: dict[str, list[Path]] = {}
+    alias: tuple[str, Source] | None = None
+    read: list[Path] = []
+    findings: list[Finding] = []
+    for path in files:
+        try:
+            data = _read(path, overrides)
+            if data is None:
+                continue
+            loaded = load(decode(data), path)
+        except ConfigParseError as exc:
+            findings.append(Finding("file-refused", "error", NAME, path, exc.line,
+                                    {"reason": exc.message, "tool": NAME}))
+            continue
+        read.append(path)
+        if not loaded:
+            continue
+        source = Source(path=path)
+        for key, bucket in (("channels", channels), ("default_channels", default_channels)):
+            values = loaded.get(key)
+            if isinstance(values, list):
+                bucket[:0] = [(os.path.expandvars(str(v)), source) for v in values]
+        for key in MAP_KEYS:
+            value = loaded.get(key)
+            if isinstance(value, dict):
+                maps[key] = (plain(value), source)  # not merged: this file's whole map replaces the earlier one
+                map_files.setdefault(key, []).append(path)
+        if isinstance(loaded.get("channel_alias"), str):
+            alias = (os.path.expandvars(loaded["channel_alias"]), source)
+
+    def dedup(pairs: list[tuple[str, Source]]) -> list[tuple[str, Source]]:
+        seen: set[str] = set()
+        unique = []
+        for value, where in pairs:
+            if value not in seen:
+                seen.add(value)
+                unique.append((value, where))
+        return unique
+
+    return Merged(dedup(channels), dedup(default_channels), maps, alias, read, findings, map_files)
+
+
+def resolve(merged: Merged, profiles: Sequence[Profile]) -> list[Setting]:
+    """Every channel mamba loads: the mirrored_channels keys first, then ``channels`` (same name skipped)."""
+    alias = merged.alias[0] if merged.alias else _channels.DEFAULT_CHANNEL_ALIAS
+    custom = {str(k): str(v) for k, v in merged.maps.get("custom_channels", ({}, Source()))[0].items()}
+    multi = {str(k): [str(i) for i in v] for k, v in merged.maps.get("custom_multichannels", ({}, Source()))[0].items()}
+    mirrored, mirrored_source = merged.maps.get("mirrored_channels", ({}, Source()))
+    defaults = [v for v, _ in merged.default_channels]
+    settings = []
+    for name, urls in mirrored.items():
+        resolved = tuple(str(u).rstrip("/") for u in urls)
+        owners = {_channels.owner_of(u, profiles) for u in resolved}
+        settings.append(Setting(NAME, "channel", str(name), mirrored_source, resolved,
+                                owners.pop() if len(owners) == 1 else MIXED, "mirrored_channels", mirrored_source))
+    for name, where in merged.channels:
+        if name in mirrored or name == NO_DEFAULTS:
+            continue
+        found = _channels.resolve(name, default_channels=defaults, custom_channels=custom, multichannels=multi,
+                                  alias=alias, windows=paths.platform() == "win32")
+        owners = {_channels.owner_of(url, profiles) for url in found.urls}
+        via = merged.maps.get(found.via, (None, None))[1] if found.via in MAP_KEYS else None
+        settings.append(Setting(NAME, "channel", name, where, found.urls, owners.pop() if len(owners) == 1 else
+                                MIXED, found.via, via))
+    return settings
+
+
+class Mamba:
+    name = NAME
+    ecosystems = frozenset({"conda"})
+    scopes: tuple[str, ...] = ("user",)
+    order = 25
+
+    def locations(self, scope: str) -> list[Path]:
+        return search_path()
+
+    def present(self) -> bool:
+        return on_path("mamba", "micromamba") or any(p.name in (".mambarc", "mambarc") and p.exists()
+                                                      for p in search_path())
+
+    def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
+        elsewhere = [k[len(INHERITED_CHANNEL):] for k in sorted(context.inherited) if k.startswith(INHERITED_CHANNEL)]
+        new, findings = render(text, profile, context.profiles, path=context.path, channels_elsewhere=elsewhere)
+        return Rendered(new, tuple(findings))
+
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+        path = write_path()
+        if is_condarc(path):
+            raise ConfigParseError("MAMBARC names a .condarc: conda reads it too, so mirrorctl edits it only "
+                                   "for conda (point MAMBARC at a .mambarc)", path=path)
+        old = read_bytes(path)
+        text = decode(old)
+        written = os.path.realpath(path)
+        others = merge([p for p in search_path() if os.path.realpath(p) != written])
+        inherited = frozenset(INHERITED_CHANNEL + name for name, _ in others.channels)
+        rendered = self.render(text, profile, RenderContext(path, tuple(profiles), inherited=inherited))
+        new = encode(rendered.text) if old is not None or rendered.text else None
+        return [FileEdit(NAME, path, old, new, _changes(path, text, rendered.text), rendered.findings)]
+
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
+        from mirrorctl.targets import conda
+
+        files = search_path()
+        merged = merge(files, overrides)
+        findings = list(merged.findings)
+        target = write_path()
+        for key, setters in merged.map_files.items():
+            winner = setters[-1]
+            for path in setters[:-1]:
+                if os.path.realpath(path) == os.path.realpath(target):
+                    findings.append(Finding("mamba.map-shadowed", "warning", NAME, winner,
+                                            params={"path": winner, "key": key, "write_path": target}))
+                else:
+                    findings.append(Finding("mamba.map-ignored", "note", NAME, path,
+                                            params={"path": path, "key": key, "winner": winner}))
+        settings = resolve(merged, profiles)
+        listed = {name for name, _ in merged.channels}
+        for name in merged.maps.get("mirrored_channels", ({}, Source()))[0]:
+            if name not in listed:
+                findings.append(Finding("mamba.unused-mirrored", "warning", NAME,
+                                        merged.maps["mirrored_channels"][1].path, params={"channel": name}))
+        broken = any(f.level == "error" for f in findings)
+        state_label = Label(None) if broken else conda.label(settings, profiles)
+        if not broken and not settings:
+            state_label = Label(_channels.UPSTREAM_PROFILE)
+        return ToolState(NAME, state_label, tuple(settings), tuple(merged.read), tuple(findings), target)
+
+    def env(self, profile: Profile) -> dict[str, str]:
+        """Maps (mirrored_channels) cannot be set through the environment: nothing for one command."""
+        return {}
+
+    def checks(self, state: ToolState) -> list[Finding]:
+        return []
+
+    def hints(self) -> list[Finding]:
+        return [Finding("mamba.clean-index", "hint", NAME)]
+
+
+TARGET: Target = Mamba()
