@@ -1,0 +1,290 @@
+"""poetry 2.x: one ``[[tool.poetry.source]]`` in the ``pyproject.toml`` of the project in the current directory.
+
+poetry has no user-wide or global source (poetry#1632, REFERENCE §E, MIRROR-FACTS §5): its sources live in each
+project's ``pyproject.toml``. So this tool has the "project" scope only, and the project is deliberately simple to
+find: ``pyproject.toml`` in the current directory, when it has a ``[tool.poetry...]`` table (no search upward, and
+a PEP 621 ``[project]`` without any ``[tool.poetry]`` table is not taken for a poetry project).
+
+mirrorctl owns exactly one source, the one named ``mirrorctl``: ``use`` writes ``name = "mirrorctl"``, the profile's
+index as ``url`` and ``priority = "primary"`` (what ``poetry source add --priority=primary`` writes; any primary
+source turns the implicit PyPI off); ``reset`` removes it, so the implicit PyPI returns. A fixed name rather than
+the profile's: switching tuna -> ustc finds and replaces the same source, and a source the user added under the
+name ``tuna`` is never taken for ours. Every other source is kept as it is, comments included. ``use official``
+(pypi.org itself) is a reset: poetry reaches PyPI through its implicit source, not through a source whose URL is
+pypi.org.
+
+Contract gaps worked around here: core calls ``plan`` with the default scope "user", which poetry does not have;
+it is taken as "the project in the current directory, if any", and the edit carries a note saying so. With no
+project there is nothing to edit: ``plan`` returns one unchanged edit whose note says why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mirrorctl.errors import ConfigParseError, MirrorctlError
+from mirrorctl.formats import toml
+from mirrorctl.results import CUSTOM, MIXED, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.targets import decode, encode, read_bytes
+from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target
+from mirrorctl.urls import normalize
+
+if TYPE_CHECKING:
+    from mirrorctl.profiles import Profile
+
+NAME = "poetry"
+SOURCE_NAME = "mirrorctl"
+PYPI = "https://pypi.org/simple"
+PRIORITIES = ("primary", "supplemental", "explicit")
+#: The table header or dotted key that makes a pyproject.toml a poetry project (checked on bytes: cheap).
+_MARKER = re.compile(rb"^\s*\[{1,2}\s*tool\s*\.\s*poetry\b", re.MULTILINE)
+
+MESSAGES = {
+    "poetry.no-project": "no pyproject.toml with [tool.poetry] in {cwd}: poetry has no user-wide source, so "
+                         "there is nothing to change (run mirrorctl in the project's directory)",
+    "poetry.project-scope": "poetry has no user-wide source: changed the project in the current directory, "
+                            "{path}",
+    "poetry.lock-records-source": "poetry.lock records the sources: run `poetry lock` in {project} to refresh it",
+    "poetry.source-kept": "[[tool.poetry.source]] {name} ({priority}) = {url} is yours and stays in use",
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Locations
+
+
+def project_file() -> Path:
+    return Path.cwd() / "pyproject.toml"
+
+
+def is_poetry_project(data: bytes | None) -> bool:
+    return bool(data) and _MARKER.search(data or b"") is not None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rendering (pure)
+
+
+def _line_of(text: str, pattern: str, nth: int = 0) -> int | None:
+    found = list(re.finditer(pattern, text, re.MULTILINE))
+    if len(found) <= nth:
+        return None
+    return text.count("\n", 0, found[nth].start()) + 1
+
+
+def _sources(document: Any, text: str, path: Path | None) -> list[Any]:
+    """The ``[[tool.poetry.source]]`` tables, validated the way poetry's schema does (what we rely on)."""
+    tool = document.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if not isinstance(poetry, dict) or "source" not in poetry:
+        return []
+    sources = poetry["source"]
+    header = r"^[ \t]*\[\[\s*tool\.poetry\.source\s*\]\]"
+    if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
+        line = _line_of(text, r"^[ \t]*source\s*=|^[ \t]*\[\s*tool\.poetry\.source\s*\]")
+        raise ConfigParseError("tool.poetry.source must be an array of tables ([[tool.poetry.source]])",
+                               path=path, line=line)
+    for number, source in enumerate(sources):
+        line = _line_of(text, header, number)
+        name = source.get("name")
+        if not isinstance(name, str) or not name:
+            raise ConfigParseError("[[tool.poetry.source]] needs a name", path=path, line=line)
+        if "url" in source and not isinstance(source["url"], str):
+            raise ConfigParseError(f"[[tool.poetry.source]] {name}: url must be a string", path=path, line=line)
+        priority = source.get("priority", "primary")
+        if priority not in PRIORITIES:
+            raise ConfigParseError(f"[[tool.poetry.source]] {name}: priority must be one of {', '.join(PRIORITIES)}",
+                                   path=path, line=line)
+    return list(sources)
+
+
+def _ours(source: Any) -> bool:
+    return str(source.get("name", "")).lower() == SOURCE_NAME
+
+
+def _replaceable(source: Any, text: str, profiles: Sequence[Profile]) -> bool:
+    """Ours, or a primary source the user pointed at a known mirror that no dependency names.
+
+    Such a source is a mirror of PyPI: left in place next to ours, poetry would keep searching it (a primary
+    source is searched in file order). One that a dependency names (``source = "tuna"``) is kept: removing it
+    would make poetry refuse the file.
+    """
+    if _ours(source):
+        return True
+    from mirrorctl.profiles import pypi_owner
+
+    name, url = str(source.get("name", "")), source.get("url")
+    if source.get("priority", "primary") != "primary" or not isinstance(url, str):
+        return False
+    owner = pypi_owner(profiles, url)
+    if owner is None or normalize(url) == normalize(PYPI):
+        return False
+    return re.search(r"\bsource\s*=\s*[\"']" + re.escape(name) + r"[\"']", text) is None
+
+
+def _dump(text: str, document: Any) -> str:
+    rendered = toml.dump(document).replace("\r\n", "\n")
+    if rendered.endswith("\n\n") and not text.replace("\r\n", "\n").endswith("\n\n"):
+        rendered = rendered.rstrip("\n") + "\n"  # the blank line `use` put before a table now removed
+    elif not rendered.endswith("\n"):
+        rendered += "\n"
+    return toml.keep_newlines(text, rendered)
+
+
+def render_text(text: str, index_url: str | None, path: Path | None = None,
+                profiles: Sequence[Profile] = ()) -> str:
+    """Point the ``mirrorctl`` source at ``index_url`` (None: remove it). Raises ConfigParseError."""
+    import tomlkit
+
+    if index_url is not None and normalize(index_url) == normalize(PYPI):
+        index_url = None  # PyPI is poetry's implicit source: no source at all is how poetry spells it
+    document = toml.load(text, path)
+    sources = _sources(document, text, path)
+    owned = [i for i, s in enumerate(sources) if _replaceable(s, text, profiles)]
+    if not owned and index_url is None:
+        return text
+    if owned:
+        poetry = document["tool"]["poetry"]
+        array = poetry["source"]
+        first = array[owned[0]]
+        if index_url is not None and _ours(first):  # ours already: update it in place, drop the others
+            owned = owned[1:]
+            if first.get("url") != index_url:
+                first["url"] = index_url
+            if first.get("priority") != "primary":
+                first["priority"] = "primary"
+            index_url = None
+        for number in reversed(owned):
+            del array[number]
+        if not len(array):
+            del poetry["source"]
+    if index_url is not None:
+        table = tomlkit.table()
+        table.add("name", SOURCE_NAME)
+        table.add("url", index_url)
+        table.add("priority", "primary")
+        table.trivia.indent = "\n"  # a blank line before the header, as `poetry source add` writes it
+        if "tool" not in document:
+            document.add("tool", tomlkit.table(is_super_table=True))
+        if "poetry" not in document["tool"]:
+            document["tool"].add("poetry", tomlkit.table())
+        poetry = document["tool"]["poetry"]
+        if "source" not in poetry:
+            poetry.add("source", tomlkit.aot())
+        poetry["source"].append(table)
+    return _dump(text, document)
+
+
+def _our_url(text: str, path: Path | None) -> str | None:
+    document = toml.load(text, path)
+    return next((str(s["url"]) for s in _sources(document, text, path) if _ours(s) and "url" in s), None)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The target
+
+
+def _owner(profiles: Sequence[Profile], url: str) -> str:
+    from mirrorctl.profiles import pypi_owner
+
+    return pypi_owner(profiles, url) or CUSTOM
+
+
+def _label(owners: list[str]) -> Label:
+    counts: dict[str, int] = {}
+    for owner in owners:
+        counts[owner] = counts.get(owner, 0) + 1
+    parts = tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    return Label(owners[0] if len(counts) == 1 else MIXED, parts if len(counts) > 1 else ())
+
+
+class Poetry:
+    name = NAME
+    ecosystems = frozenset({"pypi"})
+    scopes: tuple[str, ...] = ("project",)
+    order = 50
+
+    def locations(self, scope: str) -> list[Path]:
+        return [project_file()]
+
+    def present(self) -> bool:
+        """A poetry project in the current directory: poetry on PATH alone gives mirrorctl no file to write."""
+        try:
+            return is_poetry_project(read_bytes(project_file()))
+        except MirrorctlError:
+            return True  # there is a file, and `read` will say what is wrong with it
+
+    def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
+        url = profile.pypi.index_url if profile is not None and profile.pypi is not None else None
+        return Rendered(render_text(text, url, context.path, context.profiles))
+
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+        path = project_file()
+        old = read_bytes(path)
+        if not is_poetry_project(old):
+            return [FileEdit(NAME, path, old, old, findings=(
+                Finding("poetry.no-project", "note", NAME, params={"cwd": Path.cwd()}),))]
+        text = decode(old)
+        new_text = self.render(text, profile, RenderContext(path, tuple(profiles))).text
+        toml.load(new_text, path)  # never write a file poetry would refuse
+        before, after = _our_url(text, path), _our_url(new_text, path)
+        changes = (Change(NAME, path, f"[[tool.poetry.source]] {SOURCE_NAME}", before, after),) if before != after \
+            else ()
+        findings: tuple[Finding, ...] = ()
+        if scope != "project" and new_text != text:
+            findings = (Finding("poetry.project-scope", "note", NAME, path, params={"path": path}),)
+        return [FileEdit(NAME, path, old, encode(new_text), changes, findings)]
+
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
+        path = project_file()
+        try:
+            data = overrides[path] if overrides and path in overrides else read_bytes(path)
+        except MirrorctlError as exc:
+            return ToolState(NAME, Label(None), (), (), (Finding("file-refused", "error", NAME, path, exc.line,
+                                                                 {"reason": exc.message, "tool": NAME}),), path)
+        if not is_poetry_project(data):
+            return ToolState(NAME, Label(None), findings=(
+                Finding("poetry.no-project", "note", NAME, params={"cwd": Path.cwd()}),), present=False)
+        text = decode(data)
+        try:
+            sources = _sources(toml.load(text, path), text, path)
+        except MirrorctlError as exc:
+            return ToolState(NAME, Label(None), (), (path,), (Finding("file-refused", "error", NAME, path, exc.line,
+                                                                      {"reason": exc.message, "tool": NAME}),), path)
+        settings: list[Setting] = []
+        findings: list[Finding] = []
+        fetched: list[str] = []  # owners of every URL poetry looks in for a package that names no source
+        primary = [s for s in sources if s.get("priority", "primary") == "primary"]
+        header = r"^[ \t]*\[\[\s*tool\.poetry\.source\s*\]\]"
+        for number, source in enumerate(sources):
+            name, priority = str(source["name"]), str(source.get("priority", "primary"))
+            url = str(source["url"]) if "url" in source else PYPI  # a source without url is PyPI by name
+            owner = _owner(profiles, url)
+            where = Source(path=path, section=f"tool.poetry.source {name}", line=_line_of(text, header, number))
+            settings.append(Setting(NAME, f"source {name}", url, where, owner=owner, via=priority))
+            if priority != "explicit":
+                fetched.append(owner)
+            if not _ours(source) and priority != "explicit":
+                findings.append(Finding("poetry.source-kept", "note", NAME, path, where.line,
+                                        {"name": name, "priority": priority, "url": url}))
+        if not primary:  # no primary source: the implicit PyPI is the primary one
+            settings.insert(0, Setting(NAME, "source PyPI (implicit)", PYPI, Source(), owner=_owner(profiles, PYPI),
+                                       via="primary"))
+            fetched.insert(0, _owner(profiles, PYPI))
+        return ToolState(NAME, _label(fetched), tuple(settings), (path,), tuple(findings), path)
+
+    def env(self, profile: Profile) -> dict[str, str]:
+        return {}  # poetry reads no variable that sets a package source
+
+    def checks(self, state: ToolState) -> list[Finding]:
+        return []
+
+    def hints(self) -> list[Finding]:
+        return [Finding("poetry.lock-records-source", "hint", NAME, Path.cwd() / "poetry.lock",
+                        params={"project": Path.cwd()})]
+
+
+TARGET: Target = Poetry()
