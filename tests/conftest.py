@@ -113,6 +113,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pyte
     }
     for name, value in settings.items():
         monkeypatch.setenv(name, str(value))
+    # Which package tools are "installed" decides what `use` configures: the machine's own (uv, pdm ... in the
+    # test venv) must not leak in. Tests that want a tool present put a stub in tmp_path/bin (conda_installed).
+    monkeypatch.setenv("PATH", os.pathsep.join([str(tmp_path / "bin"), "/usr/bin", "/bin"]))
     for name in ("NO_COLOR", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     yield home

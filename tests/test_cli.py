@@ -10,7 +10,8 @@ from conftest import write
 TUNA = "https://pypi.tuna.tsinghua.edu.cn/simple"
 
 
-def test_list_marks_what_is_in_effect(run, pip_conf: Path, condarc: Path):
+def test_list_marks_what_is_in_effect(run, pip_conf: Path, condarc: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # only the tools configured here count
     write(pip_conf, f"[global]\nindex-url = {TUNA}\n")
     write(condarc, "channels: [defaults]\n")
     result = run("list")
