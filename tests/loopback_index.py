@@ -186,3 +186,59 @@ def closed_port() -> int:
 def dead_index_url() -> str:
     """An index URL nothing listens on (connection refused): the default for clients that must not go out."""
     return f"http://127.0.0.1:{closed_port()}/simple"
+
+
+@dataclass
+class TrapProxy:
+    """An HTTP(S) proxy on 127.0.0.1 that forwards nothing: it records each request and answers 403.
+
+    Give it to a client as ``HTTP_PROXY``/``HTTPS_PROXY`` (with ``NO_PROXY`` for the loopback index): any try to
+    reach the internet (pypi.org, files.pythonhosted.org, an update check) ends here, is logged, and fails.
+    """
+
+    server: ThreadingHTTPServer
+    attempts: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def log(self) -> list[str]:
+        with self.lock:
+            return list(self.attempts)
+
+
+class _TrapHandler(BaseHTTPRequestHandler):
+    server: ThreadingHTTPServer
+    timeout = 30
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet; attempts are recorded in TrapProxy.attempts."""
+
+    def _refuse(self) -> None:
+        trap: TrapProxy = self.server.trap  # type: ignore[attr-defined]
+        with trap.lock:
+            trap.attempts.append(f"{self.command} {self.path}")
+        self.send_response(403, "no internet in the tests")
+        self.send_header("Content-Length", "0")
+        self.send_header("Connection", "close")
+        self.end_headers()
+
+    do_CONNECT = do_GET = do_HEAD = do_POST = _refuse
+
+
+@contextlib.contextmanager
+def trap_proxy() -> Iterator[TrapProxy]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TrapHandler)
+    server.daemon_threads = True
+    trap = TrapProxy(server=server)
+    server.trap = trap  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, name="trap-proxy", daemon=True)
+    thread.start()
+    try:
+        yield trap
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
