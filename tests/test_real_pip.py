@@ -1,7 +1,7 @@
 """Real pip as the client: what mirrorctl writes is what pip obeys, and `restore` gives pip its old view back.
 
-A loopback PEP 503 index (a ``ThreadingHTTPServer`` on 127.0.0.1, port 0) serves one small wheel this module
-builds with ``zipfile``. mirrorctl points pip at it through a user profile, then a real
+A loopback PEP 503 index (``tests/loopback_index.py``: a ``ThreadingHTTPServer`` on 127.0.0.1, port 0) serves
+one small wheel built with ``zipfile``. mirrorctl points pip at it through a user profile, then a real
 ``pip download --no-deps`` runs in a subprocess with the isolated environment the conftest set up (fake HOME,
 XDG_*, a PIP_CONFIG_FILE that does not exist). Nothing here leaves the loopback interface.
 
@@ -17,169 +17,36 @@ the end shows pip refusing it otherwise.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import importlib.util
-import io
 import os
-import socket
 import subprocess
 import sys
-import threading
-import zipfile
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import write
+from loopback_index import PROJECT, WHEEL_NAME, Index, dead_index_url, serve_index
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("pip") is None, reason="pip is not installed")
 
-PROJECT = "mirrorctl-demo"
-VERSION = "1.0"
-WHEEL_NAME = f"mirrorctl_demo-{VERSION}-py3-none-any.whl"
 PIP_TIMEOUT_S = 120
-#: 127.0.0.1 spelled so that pip does not recognise it as loopback (so it does not trust it unless told to).
-HOST = "127.1"
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The wheel
-
-
-def _record_hash(data: bytes) -> str:
-    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode("ascii")
-
-
-def build_wheel() -> bytes:
-    """A minimal valid pure-Python wheel (PEP 427): a module, METADATA, WHEEL and a RECORD with hashes."""
-    dist_info = f"mirrorctl_demo-{VERSION}.dist-info"
-    files = {
-        "mirrorctl_demo/__init__.py": b'"""Served by a loopback index in the tests."""\nVALUE = 42\n',
-        f"{dist_info}/METADATA": (
-            f"Metadata-Version: 2.1\nName: {PROJECT}\nVersion: {VERSION}\n"
-            "Summary: A wheel that only exists on 127.0.0.1\n"
-        ).encode(),
-        f"{dist_info}/WHEEL": (
-            b"Wheel-Version: 1.0\nGenerator: mirrorctl-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-        ),
-    }
-    record = "".join(f"{name},{_record_hash(data)},{len(data)}\n" for name, data in files.items())
-    files[f"{dist_info}/RECORD"] = (record + f"{dist_info}/RECORD,,\n").encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data)
-    return buffer.getvalue()
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The index
-
-
-@dataclass
-class Index:
-    server: ThreadingHTTPServer
-    wheel: bytes
-    seen: list[tuple[str, str]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def port(self) -> int:
-        return self.server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        """The index as pip is told to use it (see the module docstring for why 127.1)."""
-        return f"http://{HOST}:{self.port}/simple"
-
-    @property
-    def host(self) -> str:
-        """What ``trusted-host`` must say for pip to use :attr:`url`."""
-        return f"{HOST}:{self.port}"
-
-    def paths(self, method: str = "GET") -> list[str]:
-        with self.lock:
-            return [p for m, p in self.seen if m == method]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: ThreadingHTTPServer
-    timeout = 30
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Keep test output quiet."""
-
-    def do_GET(self) -> None:
-        self._answer(head=False)
-
-    def do_HEAD(self) -> None:
-        self._answer(head=True)
-
-    def _answer(self, *, head: bool) -> None:
-        index: Index = self.server.index  # type: ignore[attr-defined]
-        path = self.path.split("?", 1)[0]
-        with index.lock:
-            index.seen.append((self.command, path))
-        if path in ("/simple", f"/simple/{PROJECT}"):
-            self.send_response(301)
-            self.send_header("Location", path + "/")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        if path == "/simple/":
-            body = f'<!DOCTYPE html><html><body><a href="/simple/{PROJECT}/">{PROJECT}</a></body></html>\n'
-            self._send(200, body.encode(), "text/html; charset=utf-8", head=head)
-        elif path == f"/simple/{PROJECT}/":
-            digest = hashlib.sha256(index.wheel).hexdigest()
-            body = (
-                f"<!DOCTYPE html><html><head><title>Links for {PROJECT}</title></head><body>"
-                f"<h1>Links for {PROJECT}</h1>"
-                f'<a href="/packages/{WHEEL_NAME}#sha256={digest}">{WHEEL_NAME}</a><br/>'
-                "</body></html>\n"
-            )
-            self._send(200, body.encode(), "text/html; charset=utf-8", head=head)
-        elif path == f"/packages/{WHEEL_NAME}":
-            self._send(200, index.wheel, "application/octet-stream", head=head)
-        else:
-            self._send(404, b"Not Found\n", "text/plain", head=head)
-
-    def _send(self, status: int, body: bytes, content_type: str, *, head: bool) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if not head:
-            self.wfile.write(body)
+# The index (tests/loopback_index.py)
 
 
 @pytest.fixture
-def index():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    served = Index(server=server, wheel=build_wheel())
-    server.index = served  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, name="loopback-pep503", daemon=True)
-    thread.start()
-    try:
+def index() -> Iterator[Index]:
+    with serve_index() as served:
         yield served
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture
 def dead_url() -> str:
     """An index URL on a 127.0.0.1 port that was bound, then closed: connecting is refused."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/simple"
+    return dead_index_url()
 
 
 # ---------------------------------------------------------------------------------------------------------
