@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from conftest import write
-from loopback_index import PROJECT, WHEEL_NAME, Index, dead_index_url, serve_index
+from loopback_index import PROJECT, VERSION, WHEEL_NAME, Index, dead_index_url, serve_index  # noqa: F401 - re-exported for the tool tests
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("pip") is None, reason="pip is not installed")
 
