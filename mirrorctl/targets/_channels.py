@@ -12,8 +12,10 @@ Two jobs, both pure:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from mirrorctl.profiles import UPSTREAM_PROFILE
 from mirrorctl.results import CUSTOM, UPSTREAM
@@ -21,6 +23,8 @@ from mirrorctl.urls import join
 
 if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
+
+_T = TypeVar("_T")
 
 DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
 REPO = "https://repo.anaconda.com"
@@ -206,6 +210,29 @@ def _resolve_one(name: str, default_channels: Sequence[str], custom_channels: Ma
         if candidate in known:
             return Resolved((join(known[candidate], name.strip("/")),), "custom_channels", candidate)
     return Resolved((join(alias, name.strip("/")),), "channel_alias")
+
+
+def first_of_each(pairs: Iterable[tuple[str, _T]]) -> list[tuple[str, _T]]:
+    """conda's list merge: keep the first (highest-precedence) occurrence of each value."""
+    seen: set[str] = set()
+    unique = []
+    for value, where in pairs:
+        if value not in seen:
+            seen.add(value)
+            unique.append((value, where))
+    return unique
+
+
+def unique_paths(paths: Iterable[Path]) -> list[Path]:
+    """A file on the search path is read once, at its first position (symlinks resolved)."""
+    seen: set[str] = set()
+    unique: list[Path] = []
+    for path in paths:
+        key = os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
 
 
 def owner_of(url: str, profiles: Iterable[Profile]) -> str:

@@ -99,14 +99,7 @@ def search_path() -> list[Path]:
     condarc = os.environ.get("CONDARC")
     if condarc and VALID_CONDARC_NAME.search(condarc):
         locations.append(Path(condarc))
-    unique: list[Path] = []
-    seen: set[str] = set()
-    for path in locations:
-        key = os.path.realpath(path)
-        if key not in seen:
-            seen.add(key)
-            unique.append(path)
-    return unique
+    return _channels.unique_paths(locations)
 
 
 def load(text: str, path: Path | None) -> Any:
@@ -446,16 +439,8 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
     if os.environ.get("CONDA_CHANNEL_ALIAS"):
         alias = (os.environ["CONDA_CHANNEL_ALIAS"], Source(env="CONDA_CHANNEL_ALIAS"))
 
-    def dedup(pairs: list[tuple[str, Source]]) -> list[tuple[str, Source]]:
-        seen: set[str] = set()
-        unique = []
-        for value, where in pairs:
-            if value not in seen:
-                seen.add(value)
-                unique.append((value, where))
-        return unique
-
-    return Merged(dedup(channels), dedup(default_channels), custom, multichannels, alias, read, findings)
+    unique = _channels.first_of_each
+    return Merged(unique(channels), unique(default_channels), custom, multichannels, alias, read, findings)
 
 
 def resolve_channels(merged: Merged, profiles: Sequence[Profile]) -> list[Setting]:

@@ -106,14 +106,7 @@ def search_path() -> list[Path]:
         found.append(Path(os.environ["MAMBARC"]))
     if os.environ.get("CONDA_PREFIX"):
         found += _expand(Path(os.environ["CONDA_PREFIX"]))
-    unique: list[Path] = []
-    seen: set[str] = set()
-    for path in found:
-        key = os.path.realpath(path)
-        if key not in seen:
-            seen.add(key)
-            unique.append(path)
-    return unique
+    return _channels.unique_paths(found)
 
 
 def is_condarc(path: Path) -> bool:
@@ -305,16 +298,8 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
         if isinstance(loaded.get("channel_alias"), str):
             alias = (os.path.expandvars(loaded["channel_alias"]), source)
 
-    def dedup(pairs: list[tuple[str, Source]]) -> list[tuple[str, Source]]:
-        seen: set[str] = set()
-        unique = []
-        for value, where in pairs:
-            if value not in seen:
-                seen.add(value)
-                unique.append((value, where))
-        return unique
-
-    return Merged(dedup(channels), dedup(default_channels), maps, alias, read, findings, map_files)
+    unique = _channels.first_of_each
+    return Merged(unique(channels), unique(default_channels), maps, alias, read, findings, map_files)
 
 
 def resolve(merged: Merged, profiles: Sequence[Profile]) -> list[Setting]:
