@@ -1,7 +1,8 @@
 """`mirrorctl bench` and `use --fastest`, free of click: pick profiles, probe them, judge the results.
 
-The probing itself lives in ``probe`` (httpx, asyncio) and the judging in ``rank`` (pure); this module decides
-what to probe and turns the results into a choice per tool.
+The probing lives in ``mirrorctl.probe`` (httpx and asyncio in ``probe.fanout`` / ``probe.sampling``, judged
+by the pure ``probe.rank``, worded by ``probe.report``); this module decides what to probe and turns the
+results into a choice per tool.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from mirrorctl.errors import MirrorctlError
 from mirrorctl.profiles import Profile, load_profiles
 
 if TYPE_CHECKING:
-    from mirrorctl.probe import ProbeResult
+    from mirrorctl.probe.model import ProbeResult
 
 UPSTREAM = "official"
 
@@ -22,6 +23,7 @@ class BenchResult(NamedTuple):
     results: list[ProbeResult]
     #: (profile, "pypi"|"conda") pairs currently configured, marked in the table.
     in_effect: set[tuple[str, str]]
+    by: str = "latency"
 
 
 class FastestChoice(NamedTuple):
@@ -32,6 +34,7 @@ class FastestChoice(NamedTuple):
     #: tools with no healthy, fresh mirror: left unchanged.
     skipped: tuple[str, ...]
     results: list[ProbeResult]
+    by: str = "install"
 
 
 def _select(names: tuple[str, ...]) -> tuple[list[Profile], list[Profile]]:
@@ -44,18 +47,24 @@ def _select(names: tuple[str, ...]) -> tuple[list[Profile], list[Profile]]:
 
 
 def bench(*, names: tuple[str, ...] = (), only: str | None = None, samples: int = 3, timeout: float = 5.0,
-          throughput: bool = False, upstream: bool = True, progress: TextIO | None = None) -> BenchResult:
-    """Probe the named profiles (all when none are named) for ``only`` ("pypi" or "conda", or both)."""
-    from mirrorctl.probe import run_bench
-    from mirrorctl.probe_report import progress_reporter
+          by: str = "latency", throughput: bool = False, upstream: bool = True, progress: TextIO | None = None,
+          settle_only: bool = False) -> BenchResult:
+    """Probe the named profiles (all when none are named) for ``only`` ("pypi" or "conda", or both).
 
+    ``by="install"`` (or the older ``throughput=True``) also downloads a bounded part of a real package file
+    from the leading contenders, to rank by estimated install time.
+    """
+    from mirrorctl.probe.fanout import run_bench
+    from mirrorctl.probe.report import progress_reporter
+
+    by = "install" if throughput else by
     profiles, reference = _select(names)
     results = run_bench(profiles, only=only, upstream=reference if upstream else (), samples=samples,
-                        timeout=timeout, throughput=throughput,
+                        timeout=timeout, by=by, settle_only=settle_only,
                         on_result=progress_reporter(progress) if progress is not None else None)
     if not results:
         raise MirrorctlError("the named profiles have no mirror for " + (only or "pypi or conda"))
-    return BenchResult(results, _in_effect(profiles))
+    return BenchResult(results, _in_effect(profiles), by)
 
 
 def _in_effect(profiles: list[Profile]) -> set[tuple[str, str]]:
@@ -68,35 +77,33 @@ def _in_effect(profiles: list[Profile]) -> set[tuple[str, str]]:
 
 
 def choose_fastest(*, names: tuple[str, ...] = (), only: str | None = None, samples: int = 3,
-                   timeout: float = 5.0, upstream: bool = True, progress: TextIO | None = None) -> FastestChoice:
-    """Benchmark, then pick for each tool its fastest healthy mirror that is not stale."""
-    from mirrorctl.rank import fastest
+                   timeout: float = 5.0, by: str = "install", upstream: bool = True,
+                   progress: TextIO | None = None) -> FastestChoice:
+    """Benchmark, then pick for each tool its best healthy mirror that is not stale (``by`` install or latency).
+
+    The race ends as soon as the pick is settled: mirrors out of the race are not waited for.
+    """
+    from mirrorctl.probe.rank import fastest
 
     modules = targets.selected(only)
     ecosystems = {m.ECOSYSTEM for m in modules}
     measured = bench(names=names, only=ecosystems.pop() if len(ecosystems) == 1 else None, samples=samples,
-                     timeout=timeout, upstream=upstream, progress=progress)
+                     timeout=timeout, by=by, upstream=upstream, progress=progress, settle_only=True)
     chosen: dict[str, str] = {}
     winners: dict[str, ProbeResult] = {}
     skipped = []
     for module in modules:
-        winner = fastest(measured.results, module.ECOSYSTEM)
+        winner = fastest(measured.results, module.ECOSYSTEM, by=by)
         if winner is None:
             skipped.append(module.NAME)
             continue
         chosen[module.NAME], winners[module.NAME] = winner.profile, winner
     if not chosen:
         raise MirrorctlError("no mirror answered correctly and in time; nothing was changed (see `mirrorctl bench`)")
-    return FastestChoice(chosen, winners, tuple(skipped), measured.results)
+    return FastestChoice(chosen, winners, tuple(skipped), measured.results, by)
 
 
 def choice_text(choice: FastestChoice) -> str:
-    lines = []
-    for tool, result in choice.winners.items():
-        figures = f"median {result.latency_ms:.0f} ms over {len(result.samples_ms)} samples"
-        if result.connect_ms is not None:
-            figures += f", connect {result.connect_ms:.0f} ms"
-        lines.append(f"fastest for {tool}: {result.profile} ({figures}, {result.host})")
-    for tool in choice.skipped:
-        lines.append(f"{tool}: no healthy, up-to-date mirror answered; left unchanged")
-    return "\n".join(lines) + "\n"
+    from mirrorctl.probe.report import choice_text as words
+
+    return words(choice.winners, choice.skipped, by=choice.by)
