@@ -145,7 +145,7 @@ def test_a_mirror_that_cannot_win_leaves_the_race() -> None:
         full = by_name(probe_targets(targets, samples=3, max_samples=20), "pypi")
         full_s = time.perf_counter() - started
         started = time.perf_counter()
-        settled = by_name(probe_targets(targets, samples=3, max_samples=20, settle_only=True), "pypi")
+        settled = by_name(probe_targets(targets, samples=3, max_samples=20, settle_only=True), "pypi")  # by latency
         settled_s = time.perf_counter() - started
 
     assert full["slow"].ok and full["slow"].eliminated and 1 <= len(full["slow"].samples_ms) <= fanout.LANES

@@ -13,8 +13,11 @@ so a contender gathers samples several times faster than its latency alone allow
   with ``Z`` = :data:`Z` (3). ``var`` is the pooled variance of every mirror's samples, shrunk towards
   :data:`PRIOR_SD_MS` with :data:`PRIOR_DOF` pseudo-samples (a handful of early samples can look
   deceptively calm), never below :data:`FLOOR_SD_MS`; a mirror's own variance, once it has five samples,
-  replaces the pooled one when larger. A mirror whose first answer is still out counts as one sample as
-  slow as the time already waited: a dead or very slow mirror is out of the race without waiting for it.
+  replaces the pooled one when larger.
+* only when ranking by latency for ``use --fastest`` (``settle_only``), a mirror whose first answer is still
+  out counts as one sample as slow as the time already waited, once that is more than twice the leader's
+  latency plus :data:`CENSOR_MARGIN_MS`: a dead or very slow mirror is then out without waiting for it. (By
+  install time a far mirror may still win on bandwidth, and ``bench`` reports every mirror, so both wait.)
 * the pick is **settled** when every other mirror is out or failed and the leader has ``samples`` samples
   (or when every remaining contender has ``max_samples``). Sampling stops then.
 
@@ -69,6 +72,9 @@ FLOOR_SD_MS = 2.0
 DOWNLOAD_BUDGET = 2 * 1024 * 1024
 DOWNLOAD_CAP_S = 1.0
 MAX_DOWNLOADS = 4
+#: A first answer still out counts against a mirror only once it is this much more than twice the leader's
+#: latency late (the wait includes opening the connection, which samples do not).
+CENSOR_MARGIN_MS = 100.0
 #: How often the race re-judges mirrors whose first answer is still out.
 TICK_S = 0.01
 
@@ -199,7 +205,10 @@ class Race:
                 gap = estimate(runner.samples) - best
                 spread = math.sqrt(leader_var + self._var(runner, pooled) / len(runner.samples))
             elif waiting_ms and index in waiting_ms:
-                gap, spread = waiting_ms[index] - best, math.sqrt(leader_var + pooled)
+                waited = waiting_ms[index]
+                if waited <= 2 * best + CENSOR_MARGIN_MS:
+                    continue
+                gap, spread = waited - best, math.sqrt(leader_var + pooled)
             else:
                 continue
             if gap > self.z * spread:
@@ -295,7 +304,8 @@ async def probe_all(
     for kind in TARGETS:
         group = [m for m in mirrors if m.target.target == kind]
         if group:
-            races.append(_run_race(client, group, samples, max_samples, deadline, settle_only, find_files, report))
+            races.append(_run_race(client, group, samples, max_samples, deadline, settle_only,
+                                   settle_only and by == "latency", find_files, report))
     try:
         await asyncio.gather(*races)
         if by == "install":
@@ -333,7 +343,7 @@ async def _until(task: asyncio.Future[dict[str, dict[str, SyncStatus]]], deadlin
 
 async def _run_race(
     client: httpx.AsyncClient, mirrors: list[_Mirror], samples: int, max_samples: int, deadline: float,
-    settle_only: bool, find_files: bool, report: Callable[[_Mirror], None],
+    settle_only: bool, censor: bool, find_files: bool, report: Callable[[_Mirror], None],
 ) -> None:
     loop = asyncio.get_running_loop()
     race = Race(len(mirrors), min_samples=samples, max_samples=max_samples)
@@ -346,7 +356,7 @@ async def _run_race(
             now = loop.time()
             waiting = {
                 i: (now - min(m.in_flight.values())) * 1000
-                for i, m in enumerate(mirrors) if m.in_flight and not m.samples
+                for i, m in enumerate(mirrors) if censor and m.in_flight and not m.samples
             }
             for index in race.judge(waiting):
                 mirror = mirrors[index]
