@@ -7,8 +7,7 @@ The path is profiles -> :func:`targets_for` -> :func:`probe_all` (the only I/O, 
 mirror keeps up to :data:`LANES` requests in flight, one after another on each of its kept-alive connections,
 so a contender gathers samples several times faster than its latency alone allows. After every answer:
 
-* the *leader* is the mirror with the lowest estimate (the mean of its samples, the slowest fifth trimmed
-  against network spikes);
+* the *leader* is the mirror with the lowest estimate (the mean of its samples);
 * **the elimination rule**: mirror M leaves the race when ``est(M) - est(L) > Z * sqrt(var_L/n_L + var_M/n_M)``
   with ``Z`` = :data:`Z` (3). ``var`` is the pooled variance of every mirror's samples, shrunk towards
   :data:`PRIOR_SD_MS` with :data:`PRIOR_DOF` pseudo-samples (a handful of early samples can look
@@ -133,14 +132,13 @@ def feeds_for(profiles: Iterable[Profile]) -> dict[str, StatusFeed]:
 
 
 def estimate(samples: Sequence[float]) -> float:
-    """The mean with the slowest fifth trimmed (a spike on one sample should not decide a race)."""
-    kept = sorted(samples)[: len(samples) - len(samples) // 5]
-    return statistics.fmean(kept)
+    """The mean of the samples (with the +/-30 ms jitter of the targets, a trimmed mean or the median lost
+    races the mean wins; a spike widens the variance, which only slows elimination down)."""
+    return statistics.fmean(samples)
 
 
 def _variance(samples: Sequence[float]) -> float:
-    kept = sorted(samples)[: len(samples) - len(samples) // 5]
-    return statistics.variance(kept) if len(kept) >= 2 else 0.0
+    return statistics.variance(samples) if len(samples) >= 2 else 0.0
 
 
 @dataclass

@@ -179,7 +179,7 @@ class ProbeResult:
     url: str
     resource: str
     ok: bool
-    latency_ms: float | None  # the race's estimate of time to first byte (trimmed mean); None when failed
+    latency_ms: float | None  # the race's estimate of time to first byte (mean of samples); None when failed
     samples_ms: tuple[float, ...]
     connect_ms: float | None  # DNS + TCP + TLS of the first new connection; None if not observed
     status: int | None
