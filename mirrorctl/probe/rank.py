@@ -67,7 +67,8 @@ def mark_stale(
             lag = newest_modified[key] - result.last_modified
             if lag > conda_tolerance_s:
                 reason = Note.of("stale_repodata", lag_s=round(lag))
-        elif result.ok and result.sync is not None and "old" in result.sync.flags:
+        elif (result.ok and result.serial is None and result.last_modified is None and result.sync is not None
+              and "old" in result.sync.flags):
             reason = Note.of("stale_feed", last_success=result.sync.last_success)
         if reason:
             result = replace(result, stale=True, notes=(reason, *result.notes))

@@ -40,8 +40,9 @@ USER_AGENT = f"mirrorctl/{__version__} (+bench)"
 PYPI_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01"
 )
-#: A simple page is far smaller than this; more means something other than a project page is being served.
-MAX_PAGE_BYTES = 8 * 1024 * 1024
+#: pip's simple page is about 100 KB (gzip: 15 KB); more than this is not a project page. It bounds what a
+#: mirror that sends gigabytes costs: at most this per request in flight.
+MAX_PAGE_BYTES = 2 * 1024 * 1024
 #: Enough of repodata.json to see that it starts like JSON.
 CONDA_RANGE_BYTES = 16
 #: Enough of repodata.json to hold a few complete package entries (the file to fetch is chosen among them).
