@@ -555,13 +555,15 @@ def run_bench(
     by: str = "latency",
     budget: int = DOWNLOAD_BUDGET,
     settle_only: bool = False,
+    find_files: bool = True,
     client_factory: Callable[[], httpx.AsyncClient] = sampling.make_client,
     on_result: OnResult | None = None,
 ) -> list[ProbeResult]:
     """Probe ``profiles``, flag stale mirrors and return the results ranked ``by`` latency or install time.
 
     ``upstream`` profiles (say, the official index when it is not among ``profiles``) are probed alongside,
-    once each, as freshness evidence only; their results are not returned. ``client_factory`` builds the
+    once each, as freshness evidence only; their results are not returned. ``find_files=False`` skips the
+    file-host requests (the one-sample baseline of benchmarks/probe.py). ``client_factory`` builds the
     client inside the event loop this function runs, and the client is closed at the end.
     """
     profiles = list(profiles)
@@ -573,7 +575,8 @@ def run_bench(
         async with client_factory() as client:
             measured = probe_all(
                 targets, client=client, samples=samples, max_samples=max_samples, timeout=timeout,
-                settle_only=settle_only, by=by, budget=budget, feeds=feeds_for(profiles), on_result=on_result,
+                settle_only=settle_only, by=by, budget=budget, find_files=find_files, feeds=feeds_for(profiles),
+                on_result=on_result,
             )
             # One sample is enough to read a serial, and the references' speed is not reported.
             evidence = probe_all(references, client=client, samples=1, max_samples=1, timeout=timeout,
