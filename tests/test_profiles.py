@@ -99,9 +99,9 @@ def test_status_feed_field_is_optional_and_checked() -> None:
     assert parse_profile(path, base, builtin=False).status is None
     feed = {"url": "https://x.example/static/tunasync.json", "format": "tunasync"}
     assert parse_profile(path, {**base, "status": feed}, builtin=False).status == StatusFeed(**feed)
-    with pytest.raises(ProfileError, match="status.format"):
+    with pytest.raises(ProfileError, match=r"status\.format"):
         parse_profile(path, {**base, "status": {**feed, "format": "rss"}}, builtin=False)
-    with pytest.raises(ProfileError, match="status.url"):
+    with pytest.raises(ProfileError, match=r"status\.url"):
         parse_profile(path, {**base, "status": {"url": "ftp://x", "format": "mirrorz"}}, builtin=False)
     builtin = {p.name: p.status for p in load_profiles().profiles}
     assert {name: feed.format for name, feed in builtin.items() if feed} == {

@@ -381,13 +381,13 @@ async def _run_race(
                 break
             done, _ = await asyncio.wait(pending, timeout=min(remaining, TICK_S),
                                          return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                index = owner.pop(task)
+            for finished in done:
+                index = owner.pop(finished)
                 mirror = mirrors[index]
-                mirror.in_flight.pop(task, None)
-                if task.cancelled() or mirror.error:
+                mirror.in_flight.pop(finished, None)
+                if finished.cancelled() or mirror.error:
                     continue
-                failure = task.exception()
+                failure = finished.exception()
                 if isinstance(failure, sampling.Failure):
                     mirror.error, mirror.reason = failure.error, failure.note
                     race.fail(index)
@@ -396,7 +396,7 @@ async def _run_race(
                     continue
                 if failure is not None:
                     raise failure
-                sample = task.result()
+                sample = finished.result()
                 mirror.samples.append(sample)
                 if mirror.file_url is None and sample.file_url:
                     mirror.file_url = sample.file_url

@@ -48,8 +48,10 @@ _TEXT: Mapping[str, Callable[[Note], str]] = {
     "partial_samples": lambda n: f"{n.get('got')} of {n.get('wanted')} samples within {n.get('timeout'):g} s",
     "not_a_project_page": lambda n: (
         f"no files of {n.get('project')} in the answer ({_looks(n.get('looks'))}: a portal or soft-404?)"),
-    "not_repodata": lambda n: f"repodata.json does not start like JSON ({_looks(n.get('looks'))}: a portal or soft-404?)",
-    "too_large": lambda n: f"answer larger than {int(n.get('limit') or 0) // (1024 * 1024)} MiB: not what was asked for",
+    "not_repodata": lambda n: (
+        f"repodata.json does not start like JSON ({_looks(n.get('looks'))}: a portal or soft-404?)"),
+    "too_large": lambda n: (
+        f"answer larger than {int(n.get('limit') or 0) // (1024 * 1024)} MiB: not what was asked for"),
     "too_many_redirects": lambda n: "too many redirects",
     "bad_redirect": lambda n: f"redirected to a {n.get('scheme')}: URL (only http and https are followed)",
     "bad_encoding": lambda n: "answer cannot be decoded (bad compression)",
