@@ -1,7 +1,8 @@
 """`mirrorctl bench` and `use --fastest`, free of click: pick profiles, probe them, judge the results.
 
-The probing itself lives in ``probe`` (httpx, asyncio) and the judging in ``rank`` (pure); this module decides
-what to probe and turns the results into a choice per tool.
+The probing lives in ``mirrorctl.probe`` (httpx and asyncio in ``probe.fanout`` / ``probe.sampling``, judged
+by the pure ``probe.rank``, worded by ``probe.report``); this module decides what to probe and turns the
+results into a choice per tool.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from mirrorctl.profiles import Profile, load_profiles
 from mirrorctl.targets import base
 
 if TYPE_CHECKING:
-    from mirrorctl.probe import ProbeResult
+    from mirrorctl.probe.model import ProbeResult
 
 UPSTREAM = "official"
 
@@ -23,6 +24,7 @@ class BenchResult(NamedTuple):
     results: list[ProbeResult]
     #: (profile, "pypi"|"conda") pairs currently configured, marked in the table.
     in_effect: set[tuple[str, str]]
+    by: str = "latency"
 
 
 class FastestChoice(NamedTuple):
@@ -33,6 +35,7 @@ class FastestChoice(NamedTuple):
     #: tools with no healthy, fresh mirror: left unchanged.
     skipped: tuple[str, ...]
     results: list[ProbeResult]
+    by: str = "install"
 
 
 def _select(names: tuple[str, ...]) -> tuple[list[Profile], list[Profile]]:
@@ -45,18 +48,24 @@ def _select(names: tuple[str, ...]) -> tuple[list[Profile], list[Profile]]:
 
 
 def bench(*, names: tuple[str, ...] = (), only: str | None = None, samples: int = 3, timeout: float = 5.0,
-          throughput: bool = False, upstream: bool = True, progress: TextIO | None = None) -> BenchResult:
-    """Probe the named profiles (all when none are named) for ``only`` ("pypi" or "conda", or both)."""
-    from mirrorctl.probe import run_bench
-    from mirrorctl.probe_report import progress_reporter
+          by: str = "latency", throughput: bool = False, upstream: bool = True, progress: TextIO | None = None,
+          settle_only: bool = False) -> BenchResult:
+    """Probe the named profiles (all when none are named) for ``only`` ("pypi" or "conda", or both).
 
+    ``by="install"`` (or the older ``throughput=True``) also downloads a bounded part of a real package file
+    from the leading contenders, to rank by estimated install time.
+    """
+    from mirrorctl.probe.fanout import run_bench
+    from mirrorctl.probe.report import progress_reporter
+
+    by = "install" if throughput else by
     profiles, reference = _select(names)
     results = run_bench(profiles, only=only, upstream=reference if upstream else (), samples=samples,
-                        timeout=timeout, throughput=throughput,
+                        timeout=timeout, by=by, settle_only=settle_only,
                         on_result=progress_reporter(progress) if progress is not None else None)
     if not results:
         raise MirrorctlError("the named profiles have no mirror for " + (only or "pypi or conda"))
-    return BenchResult(results, _in_effect(profiles))
+    return BenchResult(results, _in_effect(profiles), by)
 
 
 def _in_effect(profiles: list[Profile]) -> set[tuple[str, str]]:
@@ -71,14 +80,18 @@ def _in_effect(profiles: list[Profile]) -> set[tuple[str, str]]:
 
 
 def choose_fastest(*, names: tuple[str, ...] = (), only: Sequence[str] | str | None = None, samples: int = 3,
-                   timeout: float = 5.0, upstream: bool = True, progress: TextIO | None = None) -> FastestChoice:
-    """Benchmark, then pick for each tool its fastest healthy mirror that is not stale."""
-    from mirrorctl.rank import fastest
+                   timeout: float = 5.0, by: str = "install", upstream: bool = True,
+                   progress: TextIO | None = None) -> FastestChoice:
+    """Benchmark, then pick for each tool its best healthy mirror that is not stale (``by`` install or latency).
+
+    The race ends as soon as the pick is settled: mirrors out of the race are not waited for.
+    """
+    from mirrorctl.probe.rank import fastest
 
     modules = base.selected(only)
     ecosystems = {e for m in modules for e in m.ecosystems}
     measured = bench(names=names, only=ecosystems.pop() if len(ecosystems) == 1 else None, samples=samples,
-                     timeout=timeout, upstream=upstream, progress=progress)
+                     timeout=timeout, by=by, upstream=upstream, progress=progress, settle_only=True)
     chosen: dict[str, str] = {}
     winners: dict[str, ProbeResult] = {}
     skipped = []
@@ -86,23 +99,17 @@ def choose_fastest(*, names: tuple[str, ...] = (), only: Sequence[str] | str | N
         if len(module.ecosystems) != 1:  # a tool serving several ecosystems needs one profile for all of them
             skipped.append(module.name)
             continue
-        winner = fastest(measured.results, next(iter(module.ecosystems)))
+        winner = fastest(measured.results, next(iter(module.ecosystems)), by=by)
         if winner is None:
             skipped.append(module.name)
             continue
         chosen[module.name], winners[module.name] = winner.profile, winner
     if not chosen:
         raise MirrorctlError("no mirror answered correctly and in time; nothing was changed (see `mirrorctl bench`)")
-    return FastestChoice(chosen, winners, tuple(skipped), measured.results)
+    return FastestChoice(chosen, winners, tuple(skipped), measured.results, by)
 
 
 def choice_text(choice: FastestChoice) -> str:
-    lines = []
-    for tool, result in choice.winners.items():
-        figures = f"median {result.latency_ms:.0f} ms over {len(result.samples_ms)} samples"
-        if result.connect_ms is not None:
-            figures += f", connect {result.connect_ms:.0f} ms"
-        lines.append(f"fastest for {tool}: {result.profile} ({figures}, {result.host})")
-    for tool in choice.skipped:
-        lines.append(f"{tool}: no healthy, up-to-date mirror answered; left unchanged")
-    return "\n".join(lines) + "\n"
+    from mirrorctl.probe.report import choice_text as words
+
+    return words(choice.winners, choice.skipped, by=choice.by)

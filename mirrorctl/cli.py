@@ -150,9 +150,12 @@ def list_command(as_json: bool) -> None:
               help="With --fastest: requests per mirror (at least).")
 @click.option("--from", "candidates", multiple=True, metavar="NAME",
               help="With --fastest: consider only these profiles (repeatable).")
+@click.option("--by", type=click.Choice(["install", "latency"]), default="install", show_default=True,
+              help="With --fastest: rank by estimated install time (pages x latency + bytes / bandwidth; "
+                   "downloads up to 2 MB from the leading mirrors) or by latency alone.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, timeout: float, samples: int,
-        candidates: tuple[str, ...], as_json: bool) -> None:
+        candidates: tuple[str, ...], by: str, as_json: bool) -> None:
     """Switch pip and conda to the profile NAME (or, with --fastest, to the fastest healthy mirror).
 
     Every file is backed up before it is written; `mirrorctl restore` undoes the change.
@@ -175,7 +178,7 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
     if fastest:
         from mirrorctl import bench
 
-        choice = bench.choose_fastest(names=candidates, only=only or None, samples=samples, timeout=timeout,
+        choice = bench.choose_fastest(names=candidates, only=only or None, samples=samples, timeout=timeout, by=by,
                                       progress=sys.stderr)
         if not as_json:
             _print(bench.choice_text(choice))
@@ -195,13 +198,15 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
               help="Requests per mirror (at least; fast mirrors take more while slow ones finish).")
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
               help="Seconds allowed per mirror; the whole bench ends soon after.")
-@click.option("--throughput", is_flag=True,
-              help="Also download a few MB (a Range request) from each healthy mirror and report MB/s.")
+@click.option("--by", type=click.Choice(["latency", "install"]), default="latency", show_default=True,
+              help="install: also download up to 2 MB of a real package file from the leading mirrors and "
+                   "rank by estimated install time.")
+@click.option("--throughput", is_flag=True, help="Same as --by install.")
 @click.option("--no-upstream", is_flag=True,
               help="Do not ask pypi.org / Anaconda for the freshness reference (private networks).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def bench_command(names: tuple[str, ...], only: str | None, samples: int, timeout: float, throughput: bool,
-                  no_upstream: bool, as_json: bool) -> None:
+def bench_command(names: tuple[str, ...], only: str | None, samples: int, timeout: float, by: str,
+                  throughput: bool, no_upstream: bool, as_json: bool) -> None:
     """Measure mirrors concurrently and rank them, fastest first (all profiles unless NAMES are given).
 
     Each mirror gets several requests on a kept-alive connection for a small real file (the simple page of
@@ -214,14 +219,15 @@ def bench_command(names: tuple[str, ...], only: str | None, samples: int, timeou
       mirrorctl bench tuna ustc bfsu --only pypi --samples 5
     """
     from mirrorctl import bench
-    from mirrorctl.probe_report import format_table, to_json
+    from mirrorctl.probe.report import format_table, to_json, traffic_text
 
-    measured = bench.bench(names=names, only=only, samples=samples, timeout=timeout, throughput=throughput,
+    measured = bench.bench(names=names, only=only, samples=samples, timeout=timeout, by=by, throughput=throughput,
                            upstream=not no_upstream, progress=None if as_json else sys.stderr)
     if as_json:
-        _print_json(to_json(measured.results))
+        _print_json(to_json(measured.results, by=measured.by))
     else:
-        _print(format_table(measured.results, measured.in_effect))
+        _print(format_table(measured.results, measured.in_effect, by=measured.by) + "\n"
+               + traffic_text(measured.results))
     if not any(r.ok for r in measured.results):
         raise MirrorctlError("no mirror answered correctly; check the network (or a proxy setting)")
 

@@ -64,6 +64,16 @@ class PytorchIndex(NamedTuple):
     source: str = ""
 
 
+class StatusFeed(NamedTuple):
+    """Where the mirror publishes its own sync status (``[status]``): a tunasync or a mirrorz JSON file."""
+
+    url: str
+    format: str  # "tunasync" or "mirrorz"
+
+
+STATUS_FORMATS = ("tunasync", "mirrorz")
+
+
 class Profile(NamedTuple):
     name: str
     title: str
@@ -75,6 +85,7 @@ class Profile(NamedTuple):
     conda: CondaMirror | None = None
     pytorch: PytorchIndex | None = None
     notes: str = ""
+    status: StatusFeed | None = None
 
     @property
     def kind(self) -> str:
@@ -236,6 +247,13 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
             url=section.url("url"), kind=kind, verified=section.boolean("verified", False),
             source=section.string("source", ""),
         )
+    status = None
+    section = root.table("status")
+    if section:
+        feed_format = section.string("format")
+        if feed_format not in STATUS_FORMATS:
+            raise section.fail("format", "must be 'tunasync' or 'mirrorz'")
+        status = StatusFeed(url=section.url("url"), format=feed_format)
     if not (pypi or conda):
         raise ProfileError("a profile needs a [pypi] or a [conda] table", path=path)
     homepage = root.string("homepage", "")
@@ -252,6 +270,7 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
         conda=conda,
         pytorch=pytorch,
         notes=root.string("notes", ""),
+        status=status,
     )
 
 

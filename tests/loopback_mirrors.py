@@ -34,8 +34,16 @@ STALE_LAST_MODIFIED = LAST_MODIFIED - 3 * 86_400
 #: Longest a hanging handler waits before giving up on its own, should the fleet never be closed.
 MAX_HANG_S = 60.0
 
-BEHAVIOURS = ("ok", "hang", "500", "portal", "stale", "redirect", "closed")
+BEHAVIOURS = (
+    "ok", "hang", "500", "portal", "stale", "redirect", "closed", "huge", "trickle", "badheaders", "ftp-redirect",
+)
 WHEEL = "pip-24.0-py3-none-any.whl"
+#: The packages listed at the start of every fake repodata.json (name, size); the largest is fetched.
+CONDA_PACKAGES = (("tiny-1.0-0.tar.bz2", 4_096), ("numpy-base-1.0-py_0.conda", 3 * 1024 * 1024),
+                  ("zlib-1.0-0.tar.bz2", 100_000))
+#: What a "huge" mirror claims to send (and would, forever): 10 GB.
+HUGE_BYTES = 10 * 10**9
+FEED_PATH = "/status/feed.json"
 PORTAL_PAGE = (
     b"<!DOCTYPE html><html><head><title>Welcome to Hotel WiFi</title></head>"
     b"<body><h1>Please log in</h1><a href='/login'>Accept the terms</a></body></html>"
@@ -50,7 +58,13 @@ class MirrorSpec:
     ``500``; ``portal`` (200 with an unrelated login page on every path, like a captive portal or a soft-404);
     ``stale`` (fine, but with an older serial and Last-Modified); ``redirect`` (302 to the same path on the
     mirror named ``redirect_to``); ``closed`` (no server at all: a port that was bound, then closed, so
-    connecting is refused).
+    connecting is refused); ``huge`` (200 claiming 10 GB and streaming zeros as fast as it can); ``trickle``
+    (headers, then one byte a second); ``badheaders`` (a malformed status line and header); ``ftp-redirect``
+    (302 to an ftp:// URL).
+
+    ``rate`` (bytes/s) throttles package files; ``files_to`` sends package-file requests (302) to the same
+    path on another mirror of the fleet, as mirrors that serve files from another host do; ``feed`` is served
+    at :data:`FEED_PATH` (a status feed).
     """
 
     name: str
@@ -62,6 +76,9 @@ class MirrorSpec:
     pep691: bool = False
     wheel_bytes: int = 256 * 1024
     repodata_bytes: int = 64 * 1024
+    rate: float | None = None
+    files_to: str | None = None
+    feed: bytes | None = None
 
     def __post_init__(self) -> None:
         if self.behaviour not in BEHAVIOURS:
@@ -143,6 +160,9 @@ class _Handler(BaseHTTPRequestHandler):
         with server.lock:
             server.seen.append(SeenRequest(self.command, self.path, dict(self.headers.items())))
         stop = server.fleet.stopping
+        if self.path.split("?", 1)[0] == FEED_PATH and spec.feed is not None:
+            self._send(200, spec.feed, "application/json", head=head)
+            return
         if spec.behaviour == "hang":
             stop.wait(MAX_HANG_S)
             self.close_connection = True
@@ -154,6 +174,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(500, b"Internal Server Error\n", "text/plain", head=head)
         elif spec.behaviour == "portal":
             self._send(200, PORTAL_PAGE, "text/html; charset=utf-8", head=head)
+        elif spec.behaviour in ("huge", "trickle", "badheaders", "ftp-redirect"):
+            self._misbehave(spec.behaviour, stop)
         elif spec.behaviour == "redirect":
             assert spec.redirect_to is not None
             self.send_response(302)
@@ -163,9 +185,55 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._serve_content(head=head)
 
+    def _misbehave(self, behaviour: str, stop: threading.Event) -> None:
+        self.close_connection = True
+        if behaviour == "ftp-redirect":
+            self.send_response(302)
+            self.send_header("Location", "ftp://127.0.0.1/pub/pip/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif behaviour == "badheaders":
+            self.wfile.write(b"HTTP/1.1 2OO OK\r\nContent-Length: banana\r\n\x00\x01 broken\r\n\r\n")
+        elif behaviour == "huge":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(HUGE_BYTES))
+            self.end_headers()
+            chunk = b"\0" * 65536
+            with contextlib.suppress(OSError):
+                for _ in range(HUGE_BYTES // len(chunk)):
+                    if stop.is_set():
+                        return
+                    self.wfile.write(chunk)
+        else:  # trickle
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                for _ in range(int(MAX_HANG_S)):
+                    self.wfile.write(b"<")
+                    self.wfile.flush()
+                    if stop.wait(1.0):
+                        return
+
+    def _is_file(self, path: str) -> bool:
+        names = [WHEEL, *(name for name, _ in CONDA_PACKAGES)]
+        return path == f"/packages/{WHEEL}" or (path.rsplit("/", 1)[-1] in names and "/noarch/" in path)
+
     def _serve_content(self, *, head: bool) -> None:
         spec = self.server.spec
         path = self.path.split("?", 1)[0]
+        if self._is_file(path) and spec.files_to is not None:
+            self.send_response(302)
+            self.send_header("Location", self.server.fleet.base_url(spec.files_to) + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self._is_file(path):
+            size = spec.wheel_bytes if path.endswith(".whl") else dict(CONDA_PACKAGES).get(path.rsplit("/", 1)[-1], 0)
+            self._send(200, b"\0" * size, "application/octet-stream", head=head, ranged=True, rate=spec.rate)
+            return
         if path == "/simple/pip/":
             if spec.pep691 and "application/vnd.pypi.simple.v1+json" in self.headers.get("Accept", ""):
                 self._send(200, _pypi_json(spec), "application/vnd.pypi.simple.v1+json", head=head)
@@ -175,14 +243,12 @@ class _Handler(BaseHTTPRequestHandler):
             body = _repodata(spec.repodata_bytes)
             modified = spec.last_modified
             self._send(200, body, "application/json", head=head, last_modified=modified, ranged=True)
-        elif path == f"/packages/{WHEEL}":
-            self._send(200, b"\0" * spec.wheel_bytes, "application/octet-stream", head=head, ranged=True)
         else:
             self._send(404, b"Not Found\n", "text/plain", head=head)
 
     def _send(
         self, status: int, body: bytes, content_type: str, *, head: bool, last_modified: float | None = None,
-        ranged: bool = False,
+        ranged: bool = False, rate: float | None = None,
     ) -> None:
         byte_range = _parse_range(self.headers.get("Range")) if ranged and status == 200 else None
         if byte_range is not None:
@@ -198,8 +264,19 @@ class _Handler(BaseHTTPRequestHandler):
         if last_modified is not None:
             self.send_header("Last-Modified", formatdate(last_modified, usegmt=True))
         self.end_headers()
-        if not head:
+        if head:
+            return
+        if rate is None:
             self.wfile.write(body)
+            return
+        # Throttled: 10 ms slices of ``rate``; a client that hangs up early is normal (bounded downloads).
+        step = max(1, int(rate / 100))
+        stop = self.server.fleet.stopping
+        with contextlib.suppress(OSError):
+            for start in range(0, len(body), step):
+                self.wfile.write(body[start : start + step])
+                if stop.wait(0.01):
+                    return
 
 
 def _parse_range(header: str | None) -> tuple[int, int] | None:
@@ -234,7 +311,11 @@ def _pypi_json(spec: MirrorSpec) -> bytes:
 
 
 def _repodata(size: int) -> bytes:
-    head = b'{"info": {"subdir": "noarch"}, "packages": {}, "padding": "'
+    entries = ", ".join(
+        f'"{name}": {{"build": "0", "depends": ["python"], "name": "{name.split("-")[0]}", "size": {nbytes}}}'
+        for name, nbytes in CONDA_PACKAGES
+    )
+    head = ('{"info": {"subdir": "noarch"}, "packages": {' + entries + '}, "padding": "').encode()
     tail = b'"}\n'
     return head + b"x" * max(0, size - len(head) - len(tail)) + tail
 
@@ -303,15 +384,20 @@ class Fleet:
             return f"http://127.0.0.1:{self._closed_ports[name]}"
         return f"http://127.0.0.1:{self._servers[name].server_port}"
 
-    def profile(self, name: str, *, conda_layout: str = "defaults") -> Profile:
-        """A user profile for mirror ``name``: its ``/simple`` index and a ``pkgs/main`` or cloud channel."""
+    def profile(self, name: str, *, conda_layout: str = "defaults", feed_format: str | None = None) -> Profile:
+        """A user profile for mirror ``name``: its ``/simple`` index and a ``pkgs/main`` or cloud channel.
+
+        ``feed_format``: declare the mirror's :data:`FEED_PATH` as its status feed in that format.
+        """
         base = self.base_url(name)
         conda: dict[str, object]
         if conda_layout == "defaults":
             conda = {"default_channels": [f"{base}/pkgs/main", f"{base}/pkgs/r"]}
         else:
             conda = {"custom_channels": {"conda-forge": f"{base}/cloud"}}
-        data = {"name": name, "pypi": {"index": f"{base}/simple"}, "conda": conda}
+        data: dict[str, object] = {"name": name, "pypi": {"index": f"{base}/simple"}, "conda": conda}
+        if feed_format is not None:
+            data["status"] = {"url": base + FEED_PATH, "format": feed_format}
         return parse_profile(Path(f"/nonexistent/{name}.toml"), data, builtin=False)
 
     def profiles(self) -> list[Profile]:

@@ -55,8 +55,8 @@ def test_bench_ranks_classifies_and_flags_stale(run, fleet):
 def test_use_fastest_skips_stale_and_broken_mirrors(run, fleet, pip_conf: Path, condarc: Path):
     result = run("use", "--fastest", *[f"--from={n}" for n in NAMES], "--timeout", "1.5")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("fastest for pip: quick (median ")
-    assert "fastest for conda: quick (median " in result.output
+    assert result.output.startswith("fastest for pip: quick (latency ")
+    assert "fastest for conda: quick (latency " in result.output
     assert f"index-url = {fleet.base_url('quick')}/simple" in pip_conf.read_text()
     assert f"{fleet.base_url('quick')}/pkgs/main" in condarc.read_text()
     assert json.loads(run("current", "--json").output)["tools"]["pip"]["profile"] == "quick"

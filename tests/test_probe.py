@@ -12,15 +12,18 @@ import httpx
 import pytest
 from loopback_mirrors import SERIAL, STALE_LAST_MODIFIED, STALE_SERIAL, WHEEL, Fleet, MirrorSpec
 
-from mirrorctl import __version__, probe
-from mirrorctl.probe import ProbeResult, ProbeTarget, run_bench, targets_for
+from mirrorctl import __version__
+from mirrorctl.probe import fanout, sampling
+from mirrorctl.probe.fanout import run_bench, targets_for
+from mirrorctl.probe.model import ERRORS, Note, ProbeResult, ProbeTarget
+from mirrorctl.probe.rank import fastest
+from mirrorctl.probe.report import detail
 from mirrorctl.profiles import Profile, parse_profile
-from mirrorctl.rank import fastest
 
 
 def loopback_client() -> httpx.AsyncClient:
     """Proxy variables in the environment must never send loopback traffic elsewhere."""
-    return probe.make_client(trust_env=False)
+    return sampling.make_client(trust_env=False)
 
 
 def bench(profiles: list[Profile], **options: Any) -> list[ProbeResult]:
@@ -47,7 +50,7 @@ def profile(name: str, *, pypi: str | None = None, conda: dict[str, Any] | None 
 def probe_targets(targets: list[ProbeTarget], **options: Any) -> list[ProbeResult]:
     async def run() -> list[ProbeResult]:
         async with loopback_client() as client:
-            return await probe.probe_all(targets, client=client, **options)
+            return await fanout.probe_all(targets, client=client, **options)
 
     return asyncio.run(run())
 
@@ -86,17 +89,27 @@ def test_requests_are_small_polite_and_never_the_root_index() -> None:
         seen = fleet.requests("m")
 
     assert all(r.ok for r in results), results
-    assert {(r.method, r.path) for r in seen} == {
-        ("GET", "/simple/pip/"), ("GET", "/pkgs/main/noarch/repodata.json"),
-    }
-    assert len(seen) == 4  # two samples per target, on kept-alive connections
+    package = "/pkgs/main/noarch/numpy-base-1.0-py_0.conda"  # the largest package in the repodata prefix
+    assert sorted((r.path, r.headers.get("Range")) for r in seen) == [
+        ("/packages/" + WHEEL, "bytes=0-0"),  # who serves the files: one byte of the real wheel
+        ("/pkgs/main/noarch/numpy-base-1.0-py_0.conda", "bytes=0-0"),
+        ("/pkgs/main/noarch/repodata.json", "bytes=0-15"),  # two samples
+        ("/pkgs/main/noarch/repodata.json", "bytes=0-15"),
+        ("/pkgs/main/noarch/repodata.json", f"bytes=0-{sampling.REPODATA_PREFIX_BYTES - 1}"),  # finds a package
+        ("/simple/pip/", None),
+        ("/simple/pip/", None),
+    ]
+    assert {r.method for r in seen} == {"GET"}
     for request in seen:
         assert request.headers["User-Agent"] == f"mirrorctl/{__version__} (+bench)"
         if request.path == "/simple/pip/":
             assert request.headers["Accept-Encoding"] == "gzip"
             assert request.headers["Accept"].startswith("application/vnd.pypi.simple.v1+json")
-        else:
-            assert request.headers["Range"] == "bytes=0-15"
+    found = by_name(results, "pypi")["m"], by_name(results, "conda")["m"]
+    assert [r.file_host for r in found] == [r.host for r in found]
+    assert found[1].file is not None and found[1].file.url.endswith(package)
+    # A plain bench costs a mirror a few KB: two pages, two 16-byte ranges, a 16 KB prefix, two single bytes.
+    assert all(0 < r.bytes_received < 24 * 1024 for r in found), [r.bytes_received for r in found]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -124,24 +137,33 @@ def test_ranks_fastest_first_with_jitter() -> None:
     assert by_name(results, "conda")["fast"].last_modified is not None
 
 
-def test_done_mirrors_keep_sampling_while_slower_ones_finish() -> None:
-    with Fleet([MirrorSpec("fast", delay=0.005), MirrorSpec("slow", delay=0.3)]) as fleet:
+def test_a_mirror_that_cannot_win_leaves_the_race() -> None:
+    """bench waits for every mirror's first answers (its table reports them); use --fastest does not."""
+    with Fleet([MirrorSpec("fast", delay=0.005), MirrorSpec("slow", delay=0.5)]) as fleet:
         targets = targets_for(fleet.profiles(), only="pypi")
-        spare = by_name(probe_targets(targets, samples=3, max_samples=8), "pypi")
-        fixed = by_name(probe_targets(targets, samples=3, max_samples=3), "pypi")
+        started = time.perf_counter()
+        full = by_name(probe_targets(targets, samples=3, max_samples=20), "pypi")
+        full_s = time.perf_counter() - started
+        started = time.perf_counter()
+        settled = by_name(probe_targets(targets, samples=3, max_samples=20, settle_only=True), "pypi")  # by latency
+        settled_s = time.perf_counter() - started
 
-    assert len(spare["fast"].samples_ms) == 8
-    assert len(spare["slow"].samples_ms) == 3
-    assert len(fixed["fast"].samples_ms) == len(fixed["slow"].samples_ms) == 3
+    assert full["slow"].ok and full["slow"].eliminated and 1 <= len(full["slow"].samples_ms) <= fanout.LANES
+    assert full["fast"].ok and not full["fast"].eliminated and len(full["fast"].samples_ms) >= 3
+    assert 0.5 <= full_s < 1.0
+    # Settled without the slow mirror's answer: it is out, reported as a timeout of the race, not as healthy.
+    assert settled["fast"].ok and not settled["slow"].ok and settled["slow"].error == "timeout"
+    assert detail(settled["slow"]).endswith("far slower than the fastest: left the race")
+    assert settled_s < 0.4
 
 
 def test_a_mirror_cut_off_after_a_good_sample_still_counts() -> None:
     with Fleet([MirrorSpec("sluggish", delay=0.4)]) as fleet:
-        [result] = bench([fleet.profile("sluggish")], only="pypi", samples=3, timeout=1.0)
+        [result] = bench([fleet.profile("sluggish")], only="pypi", samples=6, timeout=0.7)
 
     assert result.ok, result
-    assert 1 <= len(result.samples_ms) < 3
-    assert result.detail == f"{len(result.samples_ms)} of 3 samples within 1 s"
+    assert len(result.samples_ms) == fanout.LANES  # the first round of parallel samples, not the second
+    assert detail(result) == f"{fanout.LANES} of 6 samples within 0.7 s"
 
 
 def test_pep691_json_page_is_read() -> None:
@@ -181,7 +203,7 @@ def test_failures_are_classified() -> None:
     with Fleet(specs) as fleet:
         results = bench(fleet.profiles(), timeout=1.0)
 
-    assert {r.error for r in results if r.error} <= set(probe.ERRORS)
+    assert {r.error for r in results if r.error} <= set(ERRORS)
     for target in ("pypi", "conda"):
         found = by_name(results, target)
         assert order(results, target)[0] == "good"
@@ -190,14 +212,14 @@ def test_failures_are_classified() -> None:
         assert {name: found[name].error for name in expected} == expected
         for name in expected:
             assert not found[name].ok and found[name].latency_ms is None
-        assert found["hang"].detail == "connected, no answer within 1 s"
-        assert found["closed"].detail == "connection refused"
-        assert found["broken"].detail == "HTTP 500 Internal Server Error"
+        assert detail(found["hang"]) == "connected, no answer within 1 s"
+        assert detail(found["closed"]) == "connection refused"
+        assert detail(found["broken"]) == "HTTP 500 Internal Server Error"
         assert found["broken"].status == 500
-    assert by_name(results, "pypi")["portal"].detail == (
+    assert detail(by_name(results, "pypi")["portal"]) == (
         "no files of pip in the answer (an HTML page titled 'Welcome to Hotel WiFi': a portal or soft-404?)"
     )
-    assert by_name(results, "conda")["portal"].detail.startswith("repodata.json does not start like JSON")
+    assert detail(by_name(results, "conda")["portal"]).startswith("repodata.json does not start like JSON")
 
 
 def test_tls_failure_is_classified() -> None:
@@ -207,7 +229,7 @@ def test_tls_failure_is_classified() -> None:
         [result] = probe_targets([ProbeTarget("plain", "pypi", f"{https}/simple/pip/", "pip")], timeout=2.0)
 
     assert (result.ok, result.error) == (False, "tls")
-    assert result.detail.startswith("TLS handshake failed")
+    assert detail(result).startswith("TLS handshake failed")
 
 
 def test_dns_failure_is_classified_through_an_injected_transport() -> None:
@@ -220,13 +242,13 @@ def test_dns_failure_is_classified_through_an_injected_transport() -> None:
             raise httpx.ConnectError(str(exc), request=request) from exc
 
     async def run() -> list[ProbeResult]:
-        async with probe.make_client(transport=httpx.MockTransport(handler)) as client:
+        async with sampling.make_client(transport=httpx.MockTransport(handler)) as client:
             targets = [ProbeTarget("gone", "pypi", "https://mirror.invalid/simple/pip/", "pip")]
-            return await probe.probe_all(targets, client=client)
+            return await fanout.probe_all(targets, client=client)
 
     [result] = asyncio.run(run())
     assert (result.ok, result.error) == (False, "dns")
-    assert result.detail == "cannot resolve the host (Name or service not known)"
+    assert detail(result) == "cannot resolve the host (Name or service not known)"
 
 
 def test_a_transport_without_trace_events_still_gives_latency() -> None:
@@ -234,9 +256,9 @@ def test_a_transport_without_trace_events_still_gives_latency() -> None:
 
     async def run() -> list[ProbeResult]:
         transport = httpx.MockTransport(lambda request: httpx.Response(200, html=page))
-        async with probe.make_client(transport=transport) as client:
+        async with sampling.make_client(transport=transport) as client:
             targets = [ProbeTarget("mock", "pypi", "https://mock.example/simple/pip/", "pip")]
-            return await probe.probe_all(targets, client=client, samples=2, max_samples=2)
+            return await fanout.probe_all(targets, client=client, samples=2, max_samples=2)
 
     [result] = asyncio.run(run())
     assert result.ok and result.serial == 7
@@ -283,9 +305,9 @@ def test_stale_mirrors_are_flagged_and_never_chosen() -> None:
         choice = fastest(results, target)
         assert choice is not None and choice.profile == "good"
     assert by_name(results, "pypi")["stale"].serial == STALE_SERIAL
-    assert by_name(results, "pypi")["stale"].detail == f"stale: serial {STALE_SERIAL}, newest seen {SERIAL}"
+    assert detail(by_name(results, "pypi")["stale"]) == f"stale: serial {STALE_SERIAL}, newest seen {SERIAL}"
     assert by_name(results, "conda")["stale"].last_modified == STALE_LAST_MODIFIED
-    assert by_name(results, "conda")["stale"].detail == "stale: repodata 3.0 days older than the newest seen"
+    assert detail(by_name(results, "conda")["stale"]) == "stale: repodata 3.0 days older than the newest seen"
 
 
 def test_upstream_is_freshness_evidence_but_not_listed() -> None:
@@ -318,7 +340,7 @@ def test_pip_and_conda_can_get_different_fastest_mirrors() -> None:
 
 def test_throughput_downloads_a_bounded_range_of_a_real_file() -> None:
     with Fleet([MirrorSpec("m", wheel_bytes=512 * 1024), MirrorSpec("broken", behaviour="500")]) as fleet:
-        results = bench(fleet.profiles(), throughput=True, samples=1, max_samples=1)
+        results = bench(fleet.profiles(), by="install", samples=1, max_samples=1)
         wheel_requests = [r for r in fleet.requests("m") if r.path == f"/packages/{WHEEL}"]
 
     found = {(r.profile, r.target): r for r in results}
@@ -326,8 +348,11 @@ def test_throughput_downloads_a_bounded_range_of_a_real_file() -> None:
         measured = found[("m", target)].throughput_mbps
         assert measured is not None and measured > 0
         assert found[("broken", target)].throughput_mbps is None
-    assert len(wheel_requests) == 1
-    assert wheel_requests[0].headers["Range"] == f"bytes=0-{probe.THROUGHPUT_BYTES - 1}"
+    # One byte to find the host alongside the race, then the bounded download (the wheel is smaller).
+    assert [r.headers["Range"] for r in wheel_requests] == ["bytes=0-0", f"bytes=0-{fanout.DOWNLOAD_BUDGET - 1}"]
+    wheel = found[("m", "pypi")].file
+    assert wheel is not None and wheel.bytes == 512 * 1024 and wheel.size == 512 * 1024
+    assert found[("m", "pypi")].estimate("typical") is not None
 
 
 def test_json_objects_have_the_documented_keys() -> None:
@@ -347,9 +372,10 @@ def test_json_masks_credentials() -> None:
         profile="private", target="pypi", url="https://user:s3cret@pkgs.example/simple/pip/", resource="pip",
         ok=False, latency_ms=None, samples_ms=(), connect_ms=None, status=None, final_url=None,
         final_host=None, redirects=(), error="error",
-        detail="failed https://user:s3cret@pkgs.example/simple/pip/",
+        reason=Note.of("other", text="failed https://user:s3cret@pkgs.example/simple/pip/"),
     )
     assert "s3cret" not in str(result.to_json())
+    assert "s3cret" not in detail(result)
     assert result.to_json()["url"] == "https://***@pkgs.example/simple/pip/"
 
 

@@ -6,8 +6,9 @@ import io
 from dataclasses import replace
 from typing import Any
 
-from mirrorctl.probe import ProbeResult
-from mirrorctl.probe_report import format_table, progress_reporter, to_json
+from mirrorctl.probe.model import FileProbe, Note, ProbeResult
+from mirrorctl.probe.rank import with_estimates
+from mirrorctl.probe.report import format_table, progress_reporter, to_json, traffic_text
 
 
 def result(profile: str, target: str, latency: float | None, **fields: Any) -> ProbeResult:
@@ -16,7 +17,8 @@ def result(profile: str, target: str, latency: float | None, **fields: Any) -> P
         profile=profile, target=target, url=f"https://{profile}.example/simple/pip/", resource="pip", ok=ok,
         latency_ms=latency, samples_ms=(latency,) * 3 if ok else (), connect_ms=12.4 if ok else None,
         status=200 if ok else None, final_url=None, final_host=f"{profile}.example" if ok else None,
-        redirects=(), error=None if ok else "timeout", detail="" if ok else "connected, no answer within 5 s",
+        redirects=(), error=None if ok else "timeout",
+        reason=None if ok else Note.of("timeout", phase="request", timeout=5.0),
     )
     return replace(base, **fields)
 
@@ -26,9 +28,9 @@ RESULTS = [
     result("ustc", "pypi", 63.2, redirects=("https://ustc.example/simple/pip/",), final_host="tuna.example",
            samples_ms=(63.2,) * 20),
     result("tuna", "pypi", 41.0),
-    result("old", "pypi", 8.44, stale=True, detail="stale: serial 99, newest seen 100"),
+    result("old", "pypi", 8.44, stale=True, notes=(Note.of("stale_serial", serial=99, newest=100),)),
     result("tuna", "conda", 35.0, status=206),
-    result("portal", "conda", None, error="invalid", detail="repodata.json does not start like JSON"),
+    result("portal", "conda", None, error="invalid", reason=Note.of("not_repodata", looks="empty")),
 ]
 
 
@@ -43,21 +45,31 @@ def test_table_is_ranked_marks_what_is_in_effect_and_lists_failures_last() -> No
         " 5 s",
         "   conda   tuna       35 ms    12 ms        3  tuna.example    206",
         "   conda   portal         -        -        -  portal.example  invalid: repodata.json does not start"
-        " like JSON",
+        " like JSON (empty: a portal or soft-404?)",
     ])
 
 
-def test_throughput_column_appears_only_when_measured() -> None:
-    table = format_table([result("tuna", "pypi", 41.0, throughput_mbps=12.345), result("b", "pypi", 50.0)])
+def test_bandwidth_install_and_file_host_columns_appear_only_when_measured() -> None:
+    wheel = FileProbe("https://tuna.example/packages/pip.whl", ok=True, final_url="https://cdn.example/pip.whl",
+                      bytes=2 * 10**6, transfer_s=2 / 12.345)
+    table = format_table(with_estimates([result("tuna", "pypi", 41.0, file=wheel), result("b", "pypi", 50.0)]),
+                         by="install")
     assert table.splitlines() == [
-        "  TARGET  PROFILE  LATENCY  CONNECT  SAMPLES  MB/S  HOST          STATUS",
-        "  pypi    tuna       41 ms    12 ms        3  12.3  tuna.example  200",
-        "  pypi    b          50 ms    12 ms        3     -  b.example     200",
+        "  TARGET  PROFILE  LATENCY  CONNECT  SAMPLES  MB/S  INSTALL  HOST          FILES        STATUS",
+        "  pypi    tuna       41 ms    12 ms        3  12.3    3.3 s  tuna.example  cdn.example  200",
+        "  pypi    b          50 ms    12 ms        3     -        -  b.example     -            200",
     ]
     assert format_table([]) == "no mirrors probed"
 
 
-def test_json_is_ranked_like_the_table() -> None:
+def test_traffic_is_reported() -> None:
+    results = [result("a", "pypi", 10.0, bytes_received=3_000), result("b", "pypi", 20.0, bytes_received=2_120)]
+    assert traffic_text(results) == "downloaded 5.0 KB from 2 mirrors"
+
+
+def test_json_is_ranked_like_the_table_and_carries_the_worded_detail() -> None:
+    assert to_json(RESULTS)[2]["detail"] == "stale: serial 99, newest seen 100"
+    assert to_json(RESULTS)[2]["notes"] == [{"code": "stale_serial", "serial": 99, "newest": 100}]
     assert [(o["profile"], o["target"]) for o in to_json(RESULTS)] == [
         ("tuna", "pypi"), ("ustc", "pypi"), ("old", "pypi"), ("dead", "pypi"),
         ("tuna", "conda"), ("portal", "conda"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import write
 
@@ -108,3 +110,20 @@ def test_profiles_are_reparsed_when_their_bytes_change():
     assert load_profiles().get("mine").pypi.index_url == "https://a.example/simple"
     write(path, 'name = "mine"\n[pypi]\nindex = "https://b.example/simple"\n')  # same size, other bytes
     assert load_profiles().get("mine").pypi.index_url == "https://b.example/simple"
+
+
+def test_status_feed_field_is_optional_and_checked() -> None:
+    from mirrorctl.profiles import StatusFeed, parse_profile
+
+    path = Path("/nonexistent/x.toml")
+    base = {"name": "x", "pypi": {"index": "https://x.example/simple"}}
+    assert parse_profile(path, base, builtin=False).status is None
+    feed = {"url": "https://x.example/static/tunasync.json", "format": "tunasync"}
+    assert parse_profile(path, {**base, "status": feed}, builtin=False).status == StatusFeed(**feed)
+    with pytest.raises(ProfileError, match=r"status\.format"):
+        parse_profile(path, {**base, "status": {**feed, "format": "rss"}}, builtin=False)
+    with pytest.raises(ProfileError, match=r"status\.url"):
+        parse_profile(path, {**base, "status": {"url": "ftp://x", "format": "mirrorz"}}, builtin=False)
+    builtin = {p.name: p.status for p in load_profiles().profiles}
+    assert {name: feed.format for name, feed in builtin.items() if feed} == {
+        "tuna": "tunasync", "bfsu": "tunasync", "nju": "tunasync", "ustc": "mirrorz", "sjtu": "mirrorz"}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from mirrorctl.probe import ProbeResult
-from mirrorctl.rank import CONDA_TOLERANCE_S, fastest, mark_stale, rank
+from mirrorctl.probe.model import FileProbe, Note, ProbeResult
+from mirrorctl.probe.rank import CONDA_TOLERANCE_S, TORCH, TYPICAL, fastest, mark_stale, rank, with_estimates
+from mirrorctl.probe.report import detail
 
 DAY = 86_400.0
 
@@ -18,7 +19,8 @@ def result(profile: str, target: str = "pypi", latency: float | None = 50.0, **f
         profile=profile, target=target, url=f"https://{profile}.example/x", resource=resource, ok=ok,
         latency_ms=latency if ok else None, samples_ms=(latency,) * 3 if ok and latency is not None else (),
         connect_ms=10.0 if ok else None, status=200 if ok else None, final_url=None, final_host=None,
-        redirects=(), error=None if ok else "timeout", detail="" if ok else "no answer within 5 s",
+        redirects=(), error=None if ok else "timeout",
+        reason=None if ok else Note.of("timeout", phase=None, timeout=5.0),
     )
     return replace(base, **fields)
 
@@ -30,7 +32,7 @@ def stale_names(results: list[ProbeResult]) -> list[str]:
 def test_pypi_serial_lower_than_the_newest_is_stale() -> None:
     marked = mark_stale([result("a", serial=100), result("b", serial=99), result("c", serial=None)])
     assert stale_names(marked) == ["b/pypi"]
-    assert marked[1].detail == "stale: serial 99, newest seen 100"
+    assert detail(marked[1]) == "stale: serial 99, newest seen 100"
     assert marked[2].stale is False  # no serial: unknown, not old
 
 
@@ -43,7 +45,7 @@ def test_conda_last_modified_has_a_tolerance_of_a_day() -> None:
         result("just-inside", "conda", last_modified=now - CONDA_TOLERANCE_S),
     ])
     assert stale_names(marked) == ["days-behind/conda"]
-    assert marked[2].detail == "stale: repodata 3.0 days older than the newest seen"
+    assert detail(marked[2]) == "stale: repodata 3.0 days older than the newest seen"
     strict = mark_stale(marked, conda_tolerance_s=3600)
     assert stale_names(strict) == ["synced-hours-ago/conda", "days-behind/conda", "just-inside/conda"]
 
@@ -102,3 +104,29 @@ def test_fastest_skips_stale_and_broken() -> None:
     assert choice is not None and choice.profile == "better"
     assert fastest([result("stale", stale=True), result("broken", latency=None)], "pypi") is None
     assert fastest(results, "conda") is not None
+
+
+def fetched(mbps: float) -> FileProbe:
+    """A file probe that moved 1 MB at ``mbps``."""
+    return FileProbe("https://files.example/f.whl", ok=True, bytes=10**6, transfer_s=1 / mbps)
+
+
+def test_install_estimate_is_pages_times_latency_plus_bytes_over_bandwidth() -> None:
+    [estimated] = with_estimates([result("m", latency=50.0, file=fetched(10.0))])
+    typical, torch = estimated.estimate("typical"), estimated.estimate("torch")
+    assert typical is not None and torch is not None
+    assert typical.seconds == TYPICAL.pages * 0.050 + TYPICAL.bytes / 10e6
+    assert torch.seconds == TORCH.pages * 0.050 + TORCH.bytes / 10e6
+    assert with_estimates([result("no-file")])[0].estimates == ()
+
+
+def test_install_ranking_disagrees_with_latency_when_bandwidth_differs() -> None:
+    results = with_estimates([
+        result("near-but-thin", latency=10.0, file=fetched(1.0)),
+        result("far-but-wide", latency=60.0, file=fetched(50.0)),
+        result("unmeasured", latency=5.0),
+    ])
+    assert [r.profile for r in rank(results)] == ["unmeasured", "near-but-thin", "far-but-wide"]
+    assert [r.profile for r in rank(results, by="install")] == ["far-but-wide", "near-but-thin", "unmeasured"]
+    choice = fastest(results, "pypi", by="install")
+    assert choice is not None and choice.profile == "far-but-wide"

@@ -1,0 +1,14 @@
+"""Probe mirrors: how fast they answer, how fast they serve files, whether they are real and fresh.
+
+One concern per module, imported one way only (no module imports one that imports it back):
+
+* :mod:`.model` - frozen, JSON-ready result types (stdlib only);
+* :mod:`.checks` - per-ecosystem answer validation (PyPI simple page, conda repodata), pure;
+* :mod:`.status` - the mirrors' own sync status feeds (tunasync, mirrorz), pure;
+* :mod:`.rank` - staleness, install-time estimates, ordering and the pick, pure (imports only ``model``);
+* :mod:`.sampling` - HTTP requests: timing, bounded reads, redirects checked hop by hop (httpx, lazily);
+* :mod:`.fanout` - concurrency, the deadline and sequential elimination; :func:`.fanout.run_bench`;
+* :mod:`.report` - the text table, JSON and every message a user reads.
+
+This file imports nothing, so ``from mirrorctl.probe.model import ProbeResult`` stays cheap.
+"""

@@ -1,0 +1,222 @@
+"""Render bench results: the ranked text table, the same results as JSON, progress, and every message.
+
+The only module of the prober that words anything: results carry :class:`~.model.Note` codes and figures,
+and :func:`describe` turns them into text, so a translation would touch this file alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any, Callable, TextIO
+
+from mirrorctl.probe.model import Note, ProbeResult, iso
+from mirrorctl.probe.rank import TYPICAL, rank
+from mirrorctl.urls import host_port, mask_credentials
+
+#: Columns whose values line up on the right (numbers).
+_NUMERIC = {"LATENCY", "CONNECT", "SAMPLES", "MB/S", "INSTALL"}
+
+
+def _looks(value: object) -> str:
+    text = str(value or "")
+    if text.startswith("title:"):
+        return "an HTML page titled " + repr(text[len("title:"):])
+    if text.startswith("start:"):
+        return "starts with " + repr(text[len("start:"):])
+    return text or "empty"
+
+
+def _timeout(phase: object, timeout: object) -> str:
+    limit = f"{timeout:g} s" if isinstance(timeout, (int, float)) else "the time allowed"
+    return {
+        "connect": f"no connection within {limit}",
+        "request": f"connected, no answer within {limit}",
+        "body": f"answer not complete within {limit}",
+    }.get(str(phase), f"no answer within {limit}")
+
+
+def _duration(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.0f} h"
+
+
+_TEXT: Mapping[str, Callable[[Note], str]] = {
+    "http_status": lambda n: f"HTTP {n.get('status')} {n.get('phrase') or ''}".rstrip(),
+    "timeout": lambda n: _timeout(n.get("phase"), n.get("timeout")),
+    "timed_out": lambda n: "connect timed out" if n.get("connect") else "timed out",
+    "outrun": lambda n: f"no answer after {n.get('waited_ms')} ms, far slower than the fastest: left the race",
+    "partial_samples": lambda n: f"{n.get('got')} of {n.get('wanted')} samples within {n.get('timeout'):g} s",
+    "not_a_project_page": lambda n: (
+        f"no files of {n.get('project')} in the answer ({_looks(n.get('looks'))}: a portal or soft-404?)"),
+    "not_repodata": lambda n: (
+        f"repodata.json does not start like JSON ({_looks(n.get('looks'))}: a portal or soft-404?)"),
+    "too_large": lambda n: (
+        f"answer larger than {int(n.get('limit') or 0) // (1024 * 1024)} MiB: not what was asked for"),
+    "too_many_redirects": lambda n: "too many redirects",
+    "bad_redirect": lambda n: f"redirected to a {n.get('scheme')}: URL (only http and https are followed)",
+    "bad_encoding": lambda n: "answer cannot be decoded (bad compression)",
+    "bad_scheme": lambda n: "unsupported URL scheme",
+    "dns": lambda n: f"cannot resolve the host ({n.get('why')})",
+    "refused": lambda n: "connection refused",
+    "tls_cert": lambda n: f"TLS certificate rejected ({n.get('why')})",
+    "tls": lambda n: f"TLS handshake failed ({n.get('why')})",
+    "bad_answer": lambda n: "server closed the connection without a valid answer",
+    "reset": lambda n: "connection reset",
+    "other": lambda n: str(n.get("text")),
+    "stale_serial": lambda n: f"stale: serial {n.get('serial')}, newest seen {n.get('newest')}",
+    "stale_repodata": lambda n: f"stale: repodata {_duration(float(n.get('lag_s') or 0))} older than the newest seen",
+    "stale_feed": lambda n: f"stale: its status feed's last successful sync is {_when(n.get('last_success'))}",
+    "sync_failed": lambda n: "status feed: last sync failed",
+    "sync_paused": lambda n: "status feed: sync paused",
+    "sync_old": lambda n: f"status feed: last success {_when(n.get('last_success'))}, later than its usual cycle",
+    "download_cut": lambda n: f"download cut off at {n.get('timeout'):g} s",
+    "feed_unreadable": lambda n: "status feed unreadable" + (f" ({n.get('why')})" if n.get("why") else ""),
+    "feed_not_json": lambda n: "status feed is not JSON",
+    "feed_no_repo": lambda n: f"status feed lists no {n.get('target')} repo",
+}
+
+
+def _when(epoch: object) -> str:
+    return iso(float(epoch)) or "unknown" if isinstance(epoch, (int, float)) else "unknown"
+
+
+def describe(note: Note) -> str:
+    """The sentence for ``note``; unknown codes fall back to the code and its figures."""
+    wording = _TEXT.get(note.code)
+    if wording is None:
+        return note.code + "".join(f" {key}={value}" for key, value in note.params)
+    return mask_credentials(wording(note))
+
+
+def detail(result: ProbeResult) -> str:
+    """What the old single ``detail`` string said: the failure reason, or the notes, joined by "; "."""
+    notes = ([result.reason] if result.reason else []) + list(result.notes)
+    return "; ".join(describe(note) for note in notes)
+
+
+def format_table(results: Iterable[ProbeResult], in_effect: Collection[tuple[str, str]] = (), *,
+                 by: str = "latency") -> str:
+    """The ranked table: PyPI then conda, best first, failures last with their reason.
+
+    ``in_effect`` holds (profile, target) pairs for the mirrors currently configured; their rows get a ``*``.
+    LATENCY is the race's estimate of time to first byte, CONNECT the time to open the first connection,
+    SAMPLES how many samples it is over. MB/S and INSTALL (the typical install estimate) appear when a file
+    was downloaded, FILES (the host that really serves package files) when one was found.
+    """
+    ranked = rank(results, by=by)
+    if not ranked:
+        return "no mirrors probed"
+    with_throughput = any(r.throughput_mbps is not None for r in ranked)
+    with_files = any(r.file_host is not None for r in ranked)
+    header = ["", "TARGET", "PROFILE", "LATENCY", "CONNECT", "SAMPLES"]
+    header += ["MB/S", "INSTALL"] if with_throughput else []
+    header += ["HOST"] + (["FILES"] if with_files else []) + ["STATUS"]
+    rows = [header]
+    for result in ranked:
+        row = [
+            "*" if (result.profile, result.target) in in_effect else "",
+            result.target,
+            result.profile,
+            _ms(result.latency_ms),
+            _ms(result.connect_ms),
+            str(len(result.samples_ms)) if result.ok else "-",
+        ]
+        if with_throughput:
+            mbps = result.throughput_mbps
+            found = result.estimate(TYPICAL.name)
+            row += [f"{mbps:.1f}" if mbps is not None else "-", f"{found.seconds:.1f} s" if found else "-"]
+        row.append(result.host)
+        if with_files:
+            row.append(result.file_host or "-")
+        row.append(_status(result))
+        rows.append(row)
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    lines = []
+    for row in rows:
+        cells = [
+            cell.rjust(width) if header[column] in _NUMERIC else cell.ljust(width)
+            for column, (cell, width) in enumerate(zip(row, widths))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def traffic(results: Iterable[ProbeResult]) -> tuple[int, int]:
+    """(body bytes downloaded in all, mirrors probed); a status feed shared by two targets counts once."""
+    results = list(results)
+    feeds = {r.sync.url: r.sync.bytes for r in results if r.sync is not None}
+    return sum(r.bytes_received for r in results) + sum(feeds.values()), len({r.profile for r in results})
+
+
+def traffic_text(results: Iterable[ProbeResult]) -> str:
+    total, mirrors = traffic(results)
+    return f"downloaded {_size(total)} from {mirrors} mirror{'s' if mirrors != 1 else ''}"
+
+
+def to_json(results: Iterable[ProbeResult], *, by: str = "latency") -> list[dict[str, Any]]:
+    """The ``--json`` list, in the same order as the table, each object with its worded ``detail``."""
+    return [{**result.to_json(), "detail": detail(result)} for result in rank(results, by=by)]
+
+
+def progress_reporter(stream: TextIO) -> Callable[[ProbeResult, int, int], None] | None:
+    """An ``on_result`` callback writing "probing 7/18..." over itself on ``stream``; None if not a terminal.
+
+    Progress goes only to a terminal so that redirected or piped output (and ``--json``) stays clean.
+    """
+    isatty = getattr(stream, "isatty", None)
+    if not (callable(isatty) and isatty()):
+        return None
+
+    def report(result: ProbeResult, done: int, total: int) -> None:
+        line = f"probing {done}/{total}..."
+        stream.write("\r" + line if done < total else "\r" + " " * len(line) + "\r")
+        stream.flush()
+
+    return report
+
+
+def choice_text(winners: Mapping[str, ProbeResult], skipped: Iterable[str], *, by: str = "latency") -> str:
+    """What ``use --fastest`` picked for each tool, with the figures it picked on."""
+    lines = []
+    for tool, result in winners.items():
+        figures = f"latency {result.latency_ms:.0f} ms over {len(result.samples_ms)} samples"
+        if result.connect_ms is not None:
+            figures += f", connect {result.connect_ms:.0f} ms"
+        found = result.estimate(TYPICAL.name)
+        if by == "install" and found is not None and result.throughput_mbps is not None:
+            figures += f", {result.throughput_mbps:.1f} MB/s, typical install {found.seconds:.1f} s"
+        host = result.host
+        if result.file_host and result.file_host != host:
+            host += f", files from {result.file_host}"
+        lines.append(f"fastest for {tool}: {result.profile} ({figures}, {host})")
+    for tool in skipped:
+        lines.append(f"{tool}: no healthy, up-to-date mirror answered; left unchanged")
+    return "\n".join(lines) + "\n"
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} B"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f} KB"
+    return f"{count / 1024 / 1024:.1f} MB"
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
+
+
+def _status(result: ProbeResult) -> str:
+    """HTTP status and notes for a healthy mirror; the failure class and reason otherwise."""
+    if not result.ok:
+        return mask_credentials(f"{result.error}: {detail(result)}")
+    notes = [str(result.status)] if result.status is not None else []
+    if result.redirects:
+        notes.append(f"redirected from {host_port(result.redirects[0])}")
+    if result.notes:
+        notes.append(detail(result))
+    if result.sync is not None and result.sync.last_success is not None:
+        notes.append(f"last sync {iso(result.sync.last_success)}")
+    return mask_credentials(", ".join(notes))

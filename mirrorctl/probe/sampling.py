@@ -1,0 +1,391 @@
+"""HTTP for the prober: one timed, validated sample; a ranged file download; a status feed. httpx, lazily.
+
+What is measured, and why:
+
+* **Small real targets.** PyPI: ``<index>/pip/``, the page pip itself fetches, never the root index that lists
+  every project. conda: ``<channel>/noarch/repodata.json`` with ``Range: bytes=0-15``, never the whole file.
+* **Latency** is time to first byte: from sending a request to receiving the final response's headers,
+  redirects included, minus time spent opening connections (DNS, TCP, TLS), which is reported once as
+  ``connect_ms``. Both come from httpcore's ``trace`` extension; a transport that emits no trace events (a
+  mock) gets plain time to headers and no connect time.
+* **Bandwidth** is bytes over the time from the final answer's headers to the last byte of a ranged download
+  of a real package file (:func:`download`), so latency stays out of it.
+
+Network input is untrusted (issue 8): every body is read through :func:`read_bounded` (at most ``limit``
+bytes, decoded bytes counted, so a compression bomb stops too), redirects are followed here hop by hop and a
+hop to anything but http(s) is refused, and a malformed answer is a failure. Trickling and hanging are
+bounded by the caller's deadline (:mod:`.fanout`), never by the server.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from mirrorctl import __version__
+from mirrorctl.probe import checks
+from mirrorctl.probe.model import FileProbe, Note, ProbeTarget, StatusFeed
+from mirrorctl.urls import mask_credentials
+
+if TYPE_CHECKING:
+    import httpx
+
+USER_AGENT = f"mirrorctl/{__version__} (+bench)"
+#: pip's own Accept header, so that mirrors answer the bench as they answer pip (PEP 691 JSON or HTML).
+PYPI_ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01"
+)
+#: pip's simple page is about 100 KB (gzip: 15 KB); more than this is not a project page. It bounds what a
+#: mirror that sends gigabytes costs: at most this per request in flight.
+MAX_PAGE_BYTES = 2 * 1024 * 1024
+#: Enough of repodata.json to see that it starts like JSON.
+CONDA_RANGE_BYTES = 16
+#: Enough of repodata.json to hold a few complete package entries (the file to fetch is chosen among them).
+REPODATA_PREFIX_BYTES = 16 * 1024
+#: A status feed larger than this is not a status feed (TUNA's, listing every repo, is about 100 KB).
+MAX_FEED_BYTES = 1024 * 1024
+#: The body of a redirect is never needed; a few KB of it is read so the connection can be reused.
+MAX_HOP_BYTES = 64 * 1024
+MAX_REDIRECTS = 5
+
+
+class Failure(Exception):
+    """A failed request: ``error`` is one of model.ERRORS, ``note`` the reason as data."""
+
+    def __init__(self, error: str, note: Note) -> None:
+        super().__init__(note.code)
+        self.error = error
+        self.note = note
+
+
+def make_client(
+    *, trust_env: bool = True, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The client the bench uses unless given another.
+
+    One client is shared by all mirrors: httpx keeps a pool per origin, and the CA bundle is loaded once
+    instead of once per mirror (tens of milliseconds of CPU each, which would land inside other mirrors'
+    timings). The pool is unlimited so that no request waits for another's connection. Redirects are followed
+    by :func:`fetch`, not by httpx, so that each hop's scheme is checked. ``trust_env`` honours proxy
+    variables as pip and conda do (tests turn it off).
+    """
+    import httpx
+
+    return httpx.AsyncClient(
+        transport=transport,
+        trust_env=trust_env,
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=None),
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,
+    )
+
+
+@dataclass
+class Progress:
+    """Where one mirror's request in flight is, for saying what a timeout means; outlives cancellation."""
+
+    #: "connect", "request" or "body" (None before anything happened).
+    phase: str | None = None
+    bytes: int = 0
+    #: perf_counter() when the last final answer's headers arrived (bandwidth is counted from there).
+    answered_at: float | None = None
+    #: The URL being fetched and the hops that redirected to it, as far as the request got.
+    url: str | None = None
+    redirects: tuple[str, ...] = ()  # body bytes received by every request of this mirror and target
+
+
+class _Trace:
+    """httpcore trace callback for one request: time spent opening connections, and where the request is."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.connect_s = 0.0
+        self._opened_at: dict[str, float] = {}
+
+    async def __call__(self, event: str, info: dict[str, Any]) -> None:
+        now = time.perf_counter()
+        step, _, stage = event.rpartition(".")
+        if step.endswith((".connect_tcp", ".start_tls")):
+            if stage == "started":
+                self._opened_at[step] = now
+                self.progress.phase = "connect"
+            elif step in self._opened_at:
+                self.connect_s += now - self._opened_at.pop(step)
+        elif step.endswith(".send_request_headers") and stage == "started":
+            self.progress.phase = "request"
+        elif step.endswith(".receive_response_headers") and stage == "complete":
+            self.progress.phase = "body"
+
+
+@dataclass
+class Answer:
+    """The final (non-redirect) answer to :func:`fetch`, its body read up to the limit."""
+
+    status: int
+    reason_phrase: str
+    url: str
+    redirects: tuple[str, ...]
+    headers: Mapping[str, str]
+    content_type: str
+    encoding: str | None
+    body: bytes
+    #: Seconds from sending the first request to the final headers, connection set-up excluded.
+    ttfb_s: float
+    connect_s: float
+    #: Seconds from the final headers to the last byte read.
+    transfer_s: float
+    #: The whole body was not read (limit reached, not strict).
+    truncated: bool = False
+    size: int | None = None  # from Content-Range or Content-Length
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def fetch(
+    client: httpx.AsyncClient, url: str, headers: Mapping[str, str], progress: Progress, *, limit: int,
+    strict: bool, timeout: float, raw: bool = False,
+) -> Answer:
+    """GET ``url`` following redirects hop by hop (http/https only), reading at most ``limit`` body bytes.
+
+    ``strict``: a body over ``limit`` fails (``too_large``) instead of being cut. ``raw``: count the bytes as
+    sent (a download), not decoded. Raises :class:`Failure`.
+    """
+    import httpx
+
+    trace = _Trace(progress)
+    redirects: list[str] = []
+    started = time.perf_counter()
+    current = url
+    try:
+        for _ in range(MAX_REDIRECTS + 1):
+            progress.url, progress.redirects = current, tuple(redirects)
+            async with client.stream(
+                "GET", current, headers=dict(headers), timeout=timeout, extensions={"trace": trace},
+            ) as response:
+                answered = time.perf_counter()
+                progress.phase = "body"
+                location = response.headers.get("Location")
+                if response.is_redirect and location:
+                    await _drain(response, progress)
+                    redirects.append(current)
+                    current = _next_hop(current, location)
+                    continue
+                progress.answered_at = answered
+                body, truncated = await read_bounded(response, limit, progress, strict=strict, raw=raw)
+                finished = time.perf_counter()
+                return Answer(
+                    status=response.status_code, reason_phrase=response.reason_phrase, url=current,
+                    redirects=tuple(redirects), headers=response.headers,
+                    content_type=response.headers.get("Content-Type", ""), encoding=response.encoding,
+                    body=body, ttfb_s=max(0.0, answered - started - trace.connect_s), connect_s=trace.connect_s,
+                    transfer_s=finished - answered, truncated=truncated, size=_size(response.headers),
+                )
+    except (httpx.HTTPError, OSError) as exc:  # OSError: a custom transport may let socket errors through
+        raise Failure(*classify(exc)) from exc
+    raise Failure("http", Note.of("too_many_redirects", limit=MAX_REDIRECTS))
+
+
+def _next_hop(current: str, location: str) -> str:
+    target = urljoin(current, location)
+    scheme = urlsplit(target).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise Failure("invalid", Note.of("bad_redirect", scheme=scheme or "(none)"))
+    return target
+
+
+async def _drain(response: httpx.Response, progress: Progress) -> None:
+    read = 0
+    async for chunk in response.aiter_raw():
+        read += len(chunk)
+        progress.bytes += len(chunk)
+        if read >= MAX_HOP_BYTES:
+            break
+
+
+async def read_bounded(
+    response: httpx.Response, limit: int, progress: Progress, *, strict: bool, raw: bool = False
+) -> tuple[bytes, bool]:
+    """Up to ``limit`` bytes of the body, and whether there was more. ``strict``: more is a failure."""
+    body = bytearray()
+    chunks = response.aiter_raw() if raw else response.aiter_bytes()
+    before = response.num_bytes_downloaded
+    try:
+        async for chunk in chunks:
+            body += chunk
+            if len(body) > limit:
+                if strict:
+                    raise Failure("invalid", Note.of("too_large", limit=limit))
+                return bytes(body[:limit]), True
+            if len(body) == limit and not strict:
+                return bytes(body), True
+    finally:
+        progress.bytes += response.num_bytes_downloaded - before
+    return bytes(body), False
+
+
+def _size(headers: Mapping[str, str]) -> int | None:
+    total = headers.get("Content-Range", "").rpartition("/")[2]
+    if total.isdigit():
+        return int(total)
+    length = headers.get("Content-Length", "")
+    return int(length) if length.isdigit() else None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# One latency sample
+
+
+@dataclass(frozen=True)
+class Sample:
+    latency_ms: float
+    connect_ms: float | None
+    status: int
+    final_url: str
+    redirects: tuple[str, ...]
+    serial: int | None = None
+    last_modified: float | None = None
+    file_url: str | None = None  # PyPI: the newest wheel on the page
+
+
+def sample_headers(target: ProbeTarget) -> dict[str, str]:
+    headers = {"User-Agent": USER_AGENT}
+    if target.target == "pypi":
+        # max-age=0, as pip sends: a CDN in front of the mirror revalidates, so the serial is the mirror's.
+        headers.update({"Accept": PYPI_ACCEPT, "Accept-Encoding": "gzip", "Cache-Control": "max-age=0"})
+    else:
+        # identity: a byte range of a gzip-encoded body would be a fragment of compressed data.
+        headers.update({"Range": f"bytes=0-{CONDA_RANGE_BYTES - 1}", "Accept-Encoding": "identity"})
+    return headers
+
+
+async def sample(client: httpx.AsyncClient, target: ProbeTarget, progress: Progress, timeout: float) -> Sample:
+    """One validated request for ``target``; raises :class:`Failure`."""
+    pypi = target.target == "pypi"
+    answer = await fetch(
+        client, target.url, sample_headers(target), progress, timeout=timeout,
+        limit=MAX_PAGE_BYTES if pypi else CONDA_RANGE_BYTES, strict=pypi,
+    )
+    if not 200 <= answer.status < 300:
+        raise Failure("http", Note.of("http_status", status=answer.status, phrase=answer.reason_phrase))
+    connect = answer.connect_s * 1000 if answer.connect_s else None
+    common = dict(latency_ms=answer.ttfb_s * 1000, connect_ms=connect, status=answer.status, final_url=answer.url,
+                  redirects=answer.redirects)
+    try:
+        if pypi:
+            facts = checks.check_pypi_page(answer.body, content_type=answer.content_type, encoding=answer.encoding,
+                                           url=answer.url, headers=answer.headers)
+            return Sample(**common, serial=facts.serial, file_url=facts.file_url)  # type: ignore[arg-type]
+        modified = checks.check_repodata(answer.body, answer.headers)
+        return Sample(**common, last_modified=modified)  # type: ignore[arg-type]
+    except checks.Invalid as invalid:
+        raise Failure("invalid", invalid.note) from None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Files and feeds
+
+
+async def find_conda_package(
+    client: httpx.AsyncClient, repodata_url: str, progress: Progress, timeout: float
+) -> tuple[str, int | None] | None:
+    """A real package of the channel (URL, size) from a bounded prefix of its repodata, or None."""
+    headers = {"User-Agent": USER_AGENT, "Range": f"bytes=0-{REPODATA_PREFIX_BYTES - 1}",
+               "Accept-Encoding": "identity"}
+    answer = await fetch(client, repodata_url, headers, progress, limit=REPODATA_PREFIX_BYTES, strict=False,
+                         timeout=timeout)
+    if not 200 <= answer.status < 300:
+        return None
+    return checks.repodata_package(answer.body, answer.url)
+
+
+async def download(
+    client: httpx.AsyncClient, url: str, progress: Progress, *, budget: int, timeout: float,
+    size: int | None = None,
+) -> FileProbe:
+    """A ranged GET of at most ``budget`` bytes of ``url`` within ``timeout`` s; bytes received by then count.
+
+    ``budget=1`` only finds the host that serves the file and its time to first byte (a few hundred bytes of
+    traffic with headers).
+    """
+    import asyncio
+
+    headers = {"User-Agent": USER_AGENT, "Range": f"bytes=0-{budget - 1}", "Accept-Encoding": "identity"}
+    async def run() -> Answer:
+        return await fetch(client, url, headers, progress, limit=budget, strict=False, timeout=timeout, raw=True)
+
+    before = progress.bytes
+    progress.answered_at = None
+    try:
+        answer = await asyncio.wait_for(run(), timeout)
+    except asyncio.TimeoutError:
+        # Cut off mid-body: the bytes that did arrive still measure bandwidth (a slow host stays honest).
+        received = progress.bytes - before
+        if received and progress.answered_at is not None:
+            transfer = time.perf_counter() - progress.answered_at
+            return FileProbe(url, ok=True, final_url=progress.url, redirects=progress.redirects, bytes=received,
+                             transfer_s=transfer, size=size,
+                             reason=Note.of("download_cut", timeout=timeout))
+        return FileProbe(url, ok=False, reason=Note.of("timeout", phase=progress.phase, timeout=timeout))
+    except Failure as failure:
+        return FileProbe(url, ok=False, reason=failure.note)
+    if not 200 <= answer.status < 300:
+        return FileProbe(url, ok=False, final_url=answer.url, redirects=answer.redirects, status=answer.status,
+                         reason=Note.of("http_status", status=answer.status, phrase=answer.reason_phrase))
+    return FileProbe(
+        url, ok=True, final_url=answer.url, redirects=answer.redirects, status=answer.status,
+        ttfb_ms=answer.ttfb_s * 1000, bytes=len(answer.body), transfer_s=answer.transfer_s,
+        size=answer.size or size,
+    )
+
+
+async def fetch_feed(client: httpx.AsyncClient, feed: StatusFeed, progress: Progress, timeout: float) -> bytes:
+    """The feed's body (at most :data:`MAX_FEED_BYTES`); raises :class:`Failure`."""
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "gzip"}
+    answer = await fetch(client, feed.url, headers, progress, limit=MAX_FEED_BYTES, strict=True, timeout=timeout)
+    if not 200 <= answer.status < 300:
+        raise Failure("http", Note.of("http_status", status=answer.status, phrase=answer.reason_phrase))
+    return answer.body
+
+
+def classify(exc: BaseException) -> tuple[str, Note]:
+    """Map a transport error to one of model.ERRORS and a reason.
+
+    httpx wraps the socket error; the cause chain says what really happened (refused, DNS, TLS).
+    """
+    import httpx
+
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout", Note.of("timed_out", connect=isinstance(exc, httpx.ConnectTimeout))
+    if isinstance(exc, httpx.DecodingError):
+        return "invalid", Note.of("bad_encoding")
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return "invalid", Note.of("bad_scheme")
+    for cause in _causes(exc):
+        if isinstance(cause, socket.gaierror):
+            return "dns", Note.of("dns", why=str(cause.strerror or cause))
+        if isinstance(cause, ConnectionRefusedError):
+            return "refused", Note.of("refused")
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return "tls", Note.of("tls_cert", why=str(cause.verify_message or cause.reason))
+        if isinstance(cause, ssl.SSLError):
+            return "tls", Note.of("tls", why=str(cause.reason or cause))
+        if isinstance(cause, (TimeoutError, socket.timeout)):
+            return "timeout", Note.of("timed_out", connect=False)
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "error", Note.of("bad_answer")
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError)):
+        return "error", Note.of("reset")
+    return "error", Note.of("other", text=mask_credentials(str(exc)) or type(exc).__name__)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
