@@ -33,6 +33,10 @@ class _ToolName(click.ParamType):
 
 TOOLS = _ToolName()
 ONLY_HELP = "Only this tool (repeatable)."
+SCOPE_CHOICE = click.Choice(["user", "venv", "env", "system", "project"])
+SCOPE_HELP = ("Which files: user (default; your own), venv (the active virtualenv), env (the active conda "
+              "environment), system (for every user, /etc ...), project (the project in the current directory). "
+              "Tools without that scope are skipped.")
 
 
 def _print(text: str, *, err: bool = False) -> None:
@@ -153,9 +157,10 @@ def list_command(as_json: bool) -> None:
 @click.option("--by", type=click.Choice(["install", "latency"]), default="install", show_default=True,
               help="With --fastest: rank by estimated install time (pages x latency + bytes / bandwidth; "
                    "downloads up to 2 MB from the leading mirrors) or by latency alone.")
+@click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, timeout: float, samples: int,
-        candidates: tuple[str, ...], by: str, as_json: bool) -> None:
+        candidates: tuple[str, ...], by: str, scope: str | None, as_json: bool) -> None:
     """Switch pip and conda to the profile NAME (or, with --fastest, to the fastest healthy mirror).
 
     Every file is backed up before it is written; `mirrorctl restore` undoes the change.
@@ -164,6 +169,7 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
     Examples:
       mirrorctl use tuna --dry-run
       mirrorctl use ustc --only pip
+      mirrorctl use tuna --scope venv
       mirrorctl use --fastest
     """
     from mirrorctl import core, output
@@ -182,9 +188,9 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
                                       progress=sys.stderr)
         if not as_json:
             _print(bench.choice_text(choice))
-        result = core.use_many(choices=choice.profiles, dry_run=dry_run)
+        result = core.use_many(choices=choice.profiles, dry_run=dry_run, scope=scope)
     else:
-        result = core.use(name=str(name), only=only or None, dry_run=dry_run)
+        result = core.use(name=str(name), only=only or None, dry_run=dry_run, scope=scope)
     if as_json:
         _print_json(output.change_json(result))
     else:
@@ -234,17 +240,21 @@ def bench_command(names: tuple[str, ...], only: str | None, samples: int, timeou
 
 @cli.command()
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
+@click.option("--scope", type=SCOPE_CHOICE,
+              help="Show the tools that have this scope, as `use --scope` would write it: its file, and what "
+                   "beats it.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def current(only: tuple[str, ...], as_json: bool) -> None:
-    """Show what pip and conda really use, which file each value comes from, and what overrides it.
+def current(only: tuple[str, ...], scope: str | None, as_json: bool) -> None:
+    """Show what each tool really uses, which file (and scope) each value comes from, and what overrides it.
 
     \b
-    Example:
+    Examples:
       mirrorctl current --json
+      mirrorctl current --scope venv
     """
     from mirrorctl import core, output
 
-    states = core.current(only=only or None)
+    states = core.current(only=only or None, scope=scope)
     if as_json:
         _print_json(output.current_json(states))
     else:
@@ -256,8 +266,9 @@ def current(only: tuple[str, ...], as_json: bool) -> None:
 @cli.command()
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--dry-run", is_flag=True, help="Print a unified diff per file and write nothing.")
+@click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def reset(only: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, as_json: bool) -> None:
     """Take the mirror settings out so pip and conda use their upstream defaults.
 
     Every other setting and comment stays. Backed up first, like `use`.
@@ -268,7 +279,7 @@ def reset(only: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
     """
     from mirrorctl import core, output
 
-    result = core.reset(only=only or None, dry_run=dry_run)
+    result = core.reset(only=only or None, dry_run=dry_run, scope=scope)
     _print_json(output.change_json(result)) if as_json else _print(output.change_text(result))
 
 

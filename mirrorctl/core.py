@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mirrorctl.errors import MirrorctlError, StoreError
+from mirrorctl.errors import MirrorctlError, ScopeUnavailable, StoreError, UsageError
 from mirrorctl.profiles import Profile, ProfileSet, load_profiles
 from mirrorctl.results import (
     ChangeResult,
@@ -69,29 +69,42 @@ def _roll_back(snapshot: store.Snapshot, written: list[FileEdit]) -> None:
 
 
 def _change(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *, dry_run: bool,
-            skipped: Sequence[Finding] = (), reason: str | None = None) -> ChangeResult:
+            skipped: Sequence[Finding] = (), reason: str | None = None, scope: str | None = None) -> ChangeResult:
     from mirrorctl import cache
 
     with cache.disabled():  # what is written comes from the real parsers only
-        return _change_uncached(action, plans, profiles, dry_run=dry_run, skipped=skipped, reason=reason)
+        return _change_uncached(action, plans, profiles, dry_run=dry_run, skipped=skipped, reason=reason,
+                                scope=scope)
+
+
+def _read(target: base.Target, profiles: ProfileSet, overrides: Mapping[Path, bytes | None] | None = None,
+          scope: str | None = None) -> ToolState:
+    """``target.read``; the scope is passed only when one was asked for (a tool module written before scopes
+    existed keeps working for the default)."""
+    if scope is None:
+        return target.read(profiles.profiles, overrides)
+    return target.read(profiles.profiles, overrides, scope=scope)
 
 
 def _change_uncached(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *,
-                     dry_run: bool, skipped: Sequence[Finding], reason: str | None) -> ChangeResult:
+                     dry_run: bool, skipped: Sequence[Finding], reason: str | None,
+                     scope: str | None = None) -> ChangeResult:
     def plan() -> list[FileEdit]:
         edits: list[FileEdit] = []
         for target, profile in plans.items():  # every file is read and validated before anything is written
-            edits += target.plan(profile, profiles.profiles)
+            edits += target.plan(profile, profiles.profiles, scope or "user")
         return edits
 
     named = {p.name for p in plans.values() if p is not None}
     label = reason or (f"{action} {named.pop()}" if len(named) == 1 else action)
+    if scope is not None and scope != "user":
+        label += f" --scope {scope}"
     if dry_run:
         edits, snapshot_id = plan(), None
     else:
         edits, snapshot_id = _apply(plan, reason=label)
     overrides = {e.path: e.new for e in edits} if dry_run else None
-    after = tuple(t.read(profiles.profiles, overrides) for t in plans)
+    after = tuple(_read(t, profiles, overrides, scope) for t in plans)
     changed_tools = {e.tool for e in edits if e.changed}
     hints = tuple(h for t in plans if t.name in changed_tools for h in t.hints())
     wanted = {t.name: (p.name if p else None) for t, p in plans.items()}
@@ -121,10 +134,58 @@ def _configurable(only: Sequence[str] | str | None) -> tuple[list[base.Target], 
     return present, [Finding("tool-absent", "note", t.name) for t in targets if t not in present]
 
 
-def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = False) -> ChangeResult:
+def _check_scope(scope: str | None) -> None:
+    if scope is not None and scope not in base.SCOPES:
+        raise UsageError(f"unknown scope {scope!r} (choose from {', '.join(base.SCOPES)})")
+
+
+def _scoped(targets: list[base.Target], scope: str | None,
+            only: Sequence[str] | str | None) -> tuple[list[base.Target], list[Finding]]:
+    """The tools that have ``scope`` here. A tool named with --only that lacks it is a usage error, one that
+    lacks it here (no active virtualenv ...) an error; any other such tool is skipped with the reason."""
+    _check_scope(scope)
+    if scope is None:
+        return targets, []
+    kept: list[base.Target] = []
+    skipped: list[Finding] = []
+    for target in targets:
+        if scope not in target.scopes:
+            if only is not None:
+                raise UsageError(f"{target.name} has no {scope} scope (it has {', '.join(target.scopes)})")
+            skipped.append(Finding("scope-unsupported", "note", target.name,
+                                   params={"scope": scope, "scopes": list(target.scopes)}))
+            continue
+        try:
+            target.locations(scope)
+        except ScopeUnavailable as exc:
+            if only is not None:
+                raise
+            skipped.append(Finding("scope-unavailable", "note", target.name,
+                                   params={"scope": scope, "reason": str(exc)}))
+            continue
+        kept.append(target)
+    return kept, skipped
+
+
+def _nothing_in_scope(scope: str, skipped: Sequence[Finding]) -> MirrorctlError:
+    from mirrorctl.output import message
+
+    reasons = "; ".join(f"{f.tool}: {message(f)}" for f in skipped if f.code.startswith("scope-"))
+    return MirrorctlError(f"--scope {scope}: no tool to configure ({reasons})" if reasons else
+                          f"--scope {scope}: no tool to configure")
+
+
+def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = False,
+        scope: str | None = None) -> ChangeResult:
+    """Switch the tools to profile ``name``; ``scope`` None is each tool's default (user, else its own)."""
     profiles = _fresh_profiles()
     profile = profiles.get(name)
     targets, skipped = _configurable(only)
+    had_targets = bool(targets)
+    targets, out_of_scope = _scoped(targets, scope, only)
+    skipped += out_of_scope
+    if had_targets and not targets and scope is not None:
+        raise _nothing_in_scope(scope, skipped)
     chosen = [t for t in targets if base.covers(t, profile)]
     skipped += [Finding("tool-not-covered", "note", t.name, params={"profile": profile.name,
                                                                     "ecosystems": sorted(t.ecosystems)})
@@ -134,33 +195,46 @@ def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = F
             raise MirrorctlError("no package tool is installed or configured here; name one with --only "
                                  f"({', '.join(base.tool_names())})")
         raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
-    return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped)
+    return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped, scope=scope)
 
 
-def use_many(*, choices: Mapping[str, str], dry_run: bool = False, reason: str = "use --fastest") -> ChangeResult:
+def use_many(*, choices: Mapping[str, str], dry_run: bool = False, reason: str = "use --fastest",
+             scope: str | None = None) -> ChangeResult:
     """Switch each tool to its own profile (``{"pip": "tuna", "conda": "ustc"}``) in one transaction."""
     profiles = _fresh_profiles()
-    plans = {t: profiles.get(choices[t.name]) for t in _targets_for(list(choices))}
-    return _change("use", plans, profiles, dry_run=dry_run, reason=reason)
+    targets, skipped = _scoped(_targets_for(list(choices)), scope, None)
+    if not targets and scope is not None:
+        raise _nothing_in_scope(scope, skipped)
+    plans = {t: profiles.get(choices[t.name]) for t in targets}
+    return _change("use", plans, profiles, dry_run=dry_run, reason=reason, skipped=skipped, scope=scope)
 
 
-def reset(*, only: Sequence[str] | str | None = None, dry_run: bool = False) -> ChangeResult:
+def reset(*, only: Sequence[str] | str | None = None, dry_run: bool = False,
+          scope: str | None = None) -> ChangeResult:
     profiles = _fresh_profiles()
     targets, skipped = _configurable(only)
+    had_targets = bool(targets)
+    targets, out_of_scope = _scoped(targets, scope, only)
+    skipped += out_of_scope
+    if had_targets and not targets and scope is not None:
+        raise _nothing_in_scope(scope, skipped)
     plans: dict[base.Target, Profile | None] = dict.fromkeys(targets)
-    return _change("reset", plans, profiles, dry_run=dry_run, skipped=skipped)
+    return _change("reset", plans, profiles, dry_run=dry_run, skipped=skipped, scope=scope)
 
 
-def _state(target: base.Target, profiles: ProfileSet, *, named: bool) -> ToolState:
+def _state(target: base.Target, profiles: ProfileSet, *, named: bool, scope: str | None = None) -> ToolState:
     """A tool named with --only is always read; otherwise only if it is installed or configured."""
     if not named and not target.present():
         return ToolState(target.name, Label(None), present=False)
-    return target.read(profiles.profiles)
+    return _read(target, profiles, None, scope)
 
 
-def current(*, only: Sequence[str] | str | None = None) -> tuple[ToolState, ...]:
+def current(*, only: Sequence[str] | str | None = None, scope: str | None = None) -> tuple[ToolState, ...]:
+    """What every tool uses; with ``scope``, only the tools that have it here, each read as if that scope were
+    the one being written (its file as ``write_path``, findings for what beats it)."""
     profiles = load_profiles()
-    return tuple(_state(t, profiles, named=only is not None) for t in _targets_for(only))
+    targets, _ = _scoped(_targets_for(only), scope, only)
+    return tuple(_state(t, profiles, named=only is not None, scope=scope) for t in targets)
 
 
 def list_profiles() -> ListResult:

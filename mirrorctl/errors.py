@@ -56,6 +56,10 @@ class UsageError(MirrorctlError):
     exit_code = EXIT_USAGE
 
 
+class ScopeUnavailable(MirrorctlError):
+    """A tool has the scope asked for, but not here: no virtualenv or conda environment is active, no project."""
+
+
 def display_path(path: Path | str) -> str:
     """Show paths under the home directory as ~/..., the way users write them."""
     import os

@@ -44,6 +44,10 @@ MESSAGES = {
     "env-overrides": "{variable} is set in your environment and beats every {files}",
     "tool-not-covered": "{profile} has no {ecosystems} mirror; left unchanged",
     "tool-absent": "neither installed nor configured; skipped (name it with --only to configure it anyway)",
+    "scope-unsupported": "has no {scope} scope (it has {scopes}); skipped",
+    "scope-unavailable": "{reason}; skipped",
+    "scope-shadowed": "{path} ({higher} scope) sets {key} = {value} and beats {written} ({scope} scope), so "
+                      "{tool} uses that value",
     "profile-refused": "{where_path}{reason}",
     "profile.pypi-not-simple": "{url} does not end in /simple: pip and uv expect a PEP 503 simple index there",
 }
@@ -181,24 +185,32 @@ def source_json(source: Source | None) -> dict[str, Any] | None:
             "line": source.line}
 
 
-def _setting_lines(settings: Iterable[Setting]) -> list[str]:
+def _in_scope(source: Source | None, state: ToolState | None) -> str:
+    """`` (user scope)`` after a source that is one of the state's scope files."""
+    scope = state.scope_of(source.path) if state is not None and source is not None else None
+    return f" ({scope} scope)" if scope else ""
+
+
+def _setting_lines(settings: Iterable[Setting], state: ToolState | None = None) -> list[str]:
     lines: list[str] = []
     settings = list(settings)
     channels = [s for s in settings if s.key == "channel"]
     unlisted: dict[tuple[str, str], list[str]] = {}
     for setting in settings:
         if setting.key == "index-url":
-            lines += [f"  index-url     {setting.value}", f"    from        {source_text(setting.source)}"]
+            lines += [f"  index-url     {setting.value}",
+                      f"    from        {source_text(setting.source)}{_in_scope(setting.source, state)}"]
         elif setting.key == "extra-index-url":
             lines.append(f"  extra-index   {setting.value}")
         elif setting.key == "trusted-host":
             lines.append(f"  trusted-host  {setting.value}")
         elif setting.key == "channel":
-            lines.append(f"  channel {setting.value}  (listed in {source_text(setting.source)})")
+            lines.append(f"  channel {setting.value}  (listed in {source_text(setting.source)}"
+                         f"{_in_scope(setting.source, state)})")
             lines += [f"      -> {url}" for url in setting.resolved]
             via = setting.via or ""
             if setting.via_source is not None and via != "URL":
-                via += f" in {source_text(setting.via_source)}"
+                via += f" in {source_text(setting.via_source)}{_in_scope(setting.via_source, state)}"
             lines.append(f"      via {via}" + (f"  [{setting.owner}]" if setting.owner else ""))
         elif setting.key == "default_channels":
             lines.append(f"  defaults would be {', '.join(setting.resolved)} ({source_text(setting.source)})")
@@ -206,7 +218,10 @@ def _setting_lines(settings: Iterable[Setting]) -> list[str]:
             base = setting.resolved[0][: -len(setting.value)].rstrip("/") if setting.resolved else ""
             unlisted.setdefault((base, source_text(setting.source)), []).append(setting.value)
         else:
-            lines.append(f"  {setting.key:<13} {setting.value}")
+            where = _in_scope(setting.source, state)
+            if where and setting.source.path is not None:
+                where = f"  ({display_path(setting.source.path)}{where[1:]}"
+            lines.append(f"  {setting.key:<13} {setting.value}{where}")
     if not channels and any(s.key == "default_channels" for s in settings):
         lines.insert(0, "  channels      (none)")
     for (base, where), names in unlisted.items():
@@ -226,6 +241,8 @@ def state_json(state: ToolState) -> dict[str, Any]:
             for s in state.settings
         ],
         "write_path": str(state.write_path) if state.write_path else None,
+        "scope": state.scope,
+        "scopes": [{"scope": s.scope, "paths": [str(p) for p in s.paths]} for s in state.scopes],
         "files_read": [str(p) for p in state.files_read],
         "findings": [finding_json(f) for f in state.findings],
     }
@@ -235,13 +252,27 @@ def state_text(state: ToolState) -> str:
     if not state.present:
         return f"{state.tool}: not installed, no configuration file\n"
     lines = [f"{state.tool}: {label_text(state.label, state.findings)}"]
-    lines += _setting_lines(state.settings)
+    lines += _setting_lines(state.settings, state)
     if state.write_path:
-        lines.append(f"  writes to     {display_path(state.write_path)}")
+        lines.append(f"  writes to     {display_path(state.write_path)}"
+                     + (f" ({state.scope} scope)" if state.scope else ""))
+    lines += _scope_lines(state)
     lines.append(f"  files read    {', '.join(map(display_path, state.files_read)) if state.files_read else '(none)'}")
     for finding in state.findings:
         lines.append(f"  {finding.level}: {message(finding)}")
     return "\n".join(lines) + "\n"
+
+
+def _scope_lines(state: ToolState) -> list[str]:
+    """Every scope the tool reads, lowest precedence first: a later scope's value beats an earlier one's."""
+    if not state.scopes:
+        return []
+    read = set(state.files_read)
+    lines = ["  scopes        lowest precedence first; * = read"]
+    for entry in state.scopes:
+        shown = ", ".join(display_path(p) + (" *" if p in read else "") for p in entry.paths) or "(none here)"
+        lines.append(f"    {entry.scope:<11} {shown}")
+    return lines
 
 
 def current_text(states: Iterable[ToolState]) -> str:

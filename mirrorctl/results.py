@@ -100,6 +100,14 @@ class Label(NamedTuple):
     parts: tuple[tuple[str, int], ...] = ()
 
 
+class ScopeFiles(NamedTuple):
+    """The files of one scope of a tool ("system", "user", "venv", "env", "project", or a variable such as
+    "PIP_CONFIG_FILE"), lowest precedence first. A tool's scopes are listed lowest precedence first too."""
+
+    scope: str
+    paths: tuple[Path, ...]
+
+
 class ToolState(NamedTuple):
     """What one tool really uses, for `current`, `list` and the end of `use`."""
 
@@ -111,6 +119,10 @@ class ToolState(NamedTuple):
     write_path: Path | None = None
     #: False when the tool is neither installed nor configured (nothing was read).
     present: bool = True
+    #: Every scope the tool reads here, lowest precedence first: which scope a value's file belongs to.
+    scopes: tuple[ScopeFiles, ...] = ()
+    #: The scope ``write_path`` belongs to (what `use --scope` would write).
+    scope: str | None = None
 
     @property
     def profile(self) -> str | None:
@@ -122,6 +134,12 @@ class ToolState(NamedTuple):
 
     def setting(self, key: str) -> Setting | None:
         return next((s for s in self.settings if s.key == key), None)
+
+    def scope_of(self, path: Path | None) -> str | None:
+        """The scope whose files include ``path`` (None: not one of the tool's scope files)."""
+        if path is None:
+            return None
+        return next((s.scope for s in self.scopes if path in s.paths), None)
 
 
 class ChangeResult(NamedTuple):

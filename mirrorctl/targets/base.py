@@ -24,6 +24,14 @@ if TYPE_CHECKING:
 #: Where a change is written. "user" is the default; the others are for virtualenvs, conda environments,
 #: lab servers and projects.
 SCOPES = ("user", "venv", "env", "system", "project")
+#: What each scope is, for `--help` and messages.
+SCOPE_HELP = {
+    "user": "your own files (the default)",
+    "venv": "the active virtualenv ($VIRTUAL_ENV)",
+    "env": "the active conda environment ($CONDA_PREFIX)",
+    "system": "system-wide files for every user (/etc ...)",
+    "project": "the project in the current directory",
+}
 
 #: Bytes some files are about to get (a dry run, or the state right after a change), by path; None: absent.
 Overrides = Mapping[Path, "bytes | None"]
@@ -52,20 +60,30 @@ class Target(Protocol):
     name: str
     #: Profile tables it reads ("pypi", "conda"): pixi serves both.
     ecosystems: frozenset[str]
+    #: The scopes ``plan`` can write, in the tool's precedence order (lowest first). A tool without "user"
+    #: plans its first scope when no scope is asked for.
     scopes: tuple[str, ...]
     #: Position in tables and in the order of edits.
     order: int
 
     def locations(self, scope: str) -> Sequence[Path]:
-        """Files this tool reads in ``scope``, lowest precedence first (the last is the one written)."""
+        """Files this tool reads in ``scope``, lowest precedence first (the last is the one written).
+
+        Raises ScopeUnavailable when the scope does not exist here (no active virtualenv, no project).
+        """
         ...
 
     def present(self) -> bool:
         """Whether the tool is installed (on PATH) or configured (a file exists): cheap, no parsing."""
         ...
 
-    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
-        """What is really in effect, from every file and variable the tool reads."""
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
+             scope: str | None = None) -> ToolState:
+        """What is really in effect, from every file and variable the tool reads.
+
+        ``scope`` (None: the default) is the one being written: ``write_path`` is its file, and findings say what
+        beats it (a higher-precedence scope, a variable).
+        """
         ...
 
     def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:

@@ -18,10 +18,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError
+from mirrorctl.errors import ConfigParseError, ScopeUnavailable, UsageError
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import add_tail, plain, remove_key, replace_list
-from mirrorctl.results import CUSTOM, MIXED, UPSTREAM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.results import (
+    CUSTOM,
+    MIXED,
+    UPSTREAM,
+    Change,
+    FileEdit,
+    Finding,
+    Label,
+    ScopeFiles,
+    Setting,
+    Source,
+    ToolState,
+)
 from mirrorctl.targets import _channels, decode, encode, read_bytes
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import join, normalize
@@ -78,28 +90,71 @@ def _expand(location: Path) -> list[Path]:
     return found
 
 
-def search_path() -> list[Path]:
-    """Every file conda 26 reads, lowest precedence first, each path once."""
-    locations: list[Path] = []
+def system_dirs() -> list[Path]:
     if paths.platform() == "win32":
-        locations += _expand(paths.system_path("C:/ProgramData/conda"))
-    else:
-        locations += _expand(paths.system_path("/etc/conda")) + _expand(paths.system_path("/var/lib/conda"))
+        return [paths.system_path("C:/ProgramData/conda")]
+    return [paths.system_path("/etc/conda"), paths.system_path("/var/lib/conda")]
+
+
+def env_prefix() -> Path:
+    """The active conda environment (``$CONDA_PREFIX``), whose ``.condarc`` beats every user file."""
+    value = os.environ.get("CONDA_PREFIX")
+    if not value:
+        raise ScopeUnavailable("no conda environment is active (CONDA_PREFIX is not set): `conda activate` one "
+                               "first")
+    prefix = Path(value)
+    if not (prefix / "conda-meta").is_dir():
+        raise ScopeUnavailable(f"CONDA_PREFIX={value} is not a conda environment (it has no conda-meta folder)")
+    return prefix
+
+
+def scoped_locations() -> list[tuple[str, list[Path]]]:
+    """conda's search path (conda/base/constants.py SEARCH_PATH) grouped by scope, lowest precedence first."""
+    groups: list[tuple[str, list[Path]]] = [("system", [p for d in system_dirs() for p in _expand(d)])]
     root = os.environ.get("CONDA_ROOT")
     if not root and os.environ.get("CONDA_EXE"):  # conda sets CONDA_ROOT itself; derive it from its executable
         root = str(Path(os.environ["CONDA_EXE"]).parent.parent)
     if root:
-        locations += _expand(Path(root))
+        groups.append(("installation", _expand(Path(root))))
+    user: list[Path] = []
     if os.environ.get("XDG_CONFIG_HOME"):
-        locations += _expand(Path(os.environ["XDG_CONFIG_HOME"]) / "conda")
+        user += _expand(Path(os.environ["XDG_CONFIG_HOME"]) / "conda")
     home = paths.home()
-    locations += _expand(home / ".config" / "conda") + _expand(home / ".conda") + [home / ".condarc"]
+    user += _expand(home / ".config" / "conda") + _expand(home / ".conda") + [home / ".condarc"]
+    groups.append(("user", user))
     if os.environ.get("CONDA_PREFIX"):
-        locations += _expand(Path(os.environ["CONDA_PREFIX"]))
+        groups.append(("env", _expand(Path(os.environ["CONDA_PREFIX"]))))
     condarc = os.environ.get("CONDARC")
     if condarc and VALID_CONDARC_NAME.search(condarc):
-        locations.append(Path(condarc))
-    return _channels.unique_paths(locations)
+        groups.append(("CONDARC", [Path(condarc)]))
+    return groups
+
+
+def search_path() -> list[Path]:
+    """Every file conda 26 reads, lowest precedence first, each path once."""
+    return _channels.unique_paths(p for _, group in scoped_locations() for p in group)
+
+
+def scope_write_path(scope: str) -> Path:
+    """The file `use --scope` writes: what `conda config` writes (``--env``: ``$CONDA_PREFIX/.condarc``); for
+    system, the first file of conda's search path, ``/etc/conda/.condarc`` (what `micromamba config --system`
+    writes: `conda config --system` writes the installation's ``sys.prefix/.condarc`` instead)."""
+    if scope == "user":
+        return write_path()
+    if scope == "env":
+        return env_prefix() / ".condarc"
+    if scope == "system":
+        return system_dirs()[0] / ".condarc"
+    raise UsageError(f"conda has no {scope} scope (it has {', '.join(Conda.scopes)})")
+
+
+def scope_files(scope: str) -> list[Path]:
+    if scope == "env":
+        return _expand(env_prefix())
+    if scope == "system":
+        return [p for d in system_dirs() for p in _expand(d)]
+    written = scope_write_path(scope)
+    return [*(p for name, group in scoped_locations() if name == "user" for p in group if p != written), written]
 
 
 def load(text: str, path: Path | None) -> Any:
@@ -364,6 +419,8 @@ class Merged(NamedTuple):
     alias: tuple[str, Source] | None
     read: list[Path]
     findings: list[Finding]
+    #: "custom_channels.<name>" / "channel_alias" -> every (value, file) that sets it, lowest precedence first
+    setters: dict[str, list[tuple[str, Path]]]
 
 
 def _settings(data: bytes, text: str, path: Path) -> dict[str, Any] | None:
@@ -397,6 +454,7 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
     multichannels: dict[str, tuple[list[str], Source]] = {}
     alias: tuple[str, Source] | None = None
     final: dict[str, Path] = {}  # key -> the file that marked it #!final
+    setters: dict[str, list[tuple[str, Path]]] = {}
     findings: list[Finding] = []
     read = []
     for path in files:
@@ -429,10 +487,12 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
                 bucket[:0] = [(os.path.expandvars(str(v)), source) for v in values]
         for name, url in (loaded.get("custom_channels") or {}).items():
             custom[str(name)] = (os.path.expandvars(str(url)), source)
+            setters.setdefault(f"custom_channels.{name}", []).append((custom[str(name)][0], path))
         for name, items in (loaded.get("custom_multichannels") or {}).items():
             multichannels[str(name)] = ([os.path.expandvars(str(i)) for i in items], source)
         if "channel_alias" in loaded:
             alias = (os.path.expandvars(str(loaded["channel_alias"])), source)
+            setters.setdefault("channel_alias", []).append((alias[0], path))
     for variable, bucket in (("CONDA_CHANNELS", channels), ("CONDA_DEFAULT_CHANNELS", default_channels)):
         if os.environ.get(variable):
             bucket[:0] = [(v.strip(), Source(env=variable)) for v in os.environ[variable].split(",") if v.strip()]
@@ -440,7 +500,29 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
         alias = (os.environ["CONDA_CHANNEL_ALIAS"], Source(env="CONDA_CHANNEL_ALIAS"))
 
     unique = _channels.first_of_each
-    return Merged(unique(channels), unique(default_channels), custom, multichannels, alias, read, findings)
+    return Merged(unique(channels), unique(default_channels), custom, multichannels, alias, read, findings,
+                  setters)
+
+
+def shadowing(merged: Merged, files: Sequence[Path], written: Path, scope: str,
+              scope_of: dict[str, str]) -> list[Finding]:
+    """Maps merge per key and scalars take the last file: a key of the written file that a file conda reads
+    later sets to another value is shadowed. (Lists such as ``channels`` merge: nothing is shadowed there.)"""
+    order = {os.path.realpath(p): number for number, p in enumerate(files)}
+    mine = order.get(os.path.realpath(written))
+    if mine is None:
+        return []
+    findings = []
+    for key, entries in merged.setters.items():
+        ours = [value for value, path in entries if os.path.realpath(path) == os.path.realpath(written)]
+        if not ours:
+            continue
+        value, path = entries[-1]
+        if order.get(os.path.realpath(path), -1) > mine and value != ours[-1]:
+            findings.append(Finding("scope-shadowed", "warning", NAME, path, params={
+                "path": path, "higher": scope_of.get(os.path.realpath(path), "?"), "key": key, "value": value,
+                "written": written, "scope": scope}))
+    return findings
 
 
 def resolve_channels(merged: Merged, profiles: Sequence[Profile]) -> list[Setting]:
@@ -498,11 +580,11 @@ def label(settings: Sequence[Setting], profiles: Sequence[Profile]) -> Label:
 class Conda:
     name = NAME
     ecosystems = frozenset({"conda"})
-    scopes: tuple[str, ...] = ("user",)
+    scopes: tuple[str, ...] = ("system", "user", "env")
     order = 20
 
     def locations(self, scope: str) -> list[Path]:
-        return search_path()
+        return scope_files(scope)
 
     def present(self) -> bool:
         return on_path("conda", "mamba", "micromamba") or any(p.exists() for p in search_path())
@@ -513,7 +595,7 @@ class Conda:
         return Rendered(new, tuple(findings))
 
     def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
-        path = write_path()
+        path = scope_write_path(scope)
         old, text = _read(path)
         others = [p for p in search_path() if os.path.realpath(p) != os.path.realpath(path)]
         elsewhere = merge(others)
@@ -522,9 +604,22 @@ class Conda:
         new = encode(rendered.text) if old is not None or rendered.text else None
         return [FileEdit(NAME, path, old, new, _changes(path, text, rendered.text), rendered.findings)]
 
-    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
-        merged = merge(search_path(), overrides)
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
+             scope: str | None = None) -> ToolState:
+        files = search_path()
+        merged = merge(files, overrides)
         findings = list(merged.findings)
+        groups = scoped_locations()
+        scope_of: dict[str, str] = {}
+        for name, group in groups:
+            for p in group:
+                scope_of.setdefault(os.path.realpath(p), name)  # a file counts at its first place, as conda reads it
+        try:
+            written = scope_write_path(scope or "user")
+            findings += shadowing(merged, files, written, scope or "user", scope_of)
+        except ScopeUnavailable as exc:
+            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
+            written = write_path()
         settings = resolve_channels(merged, profiles)
         alias = merged.alias[0] if merged.alias else _channels.DEFAULT_CHANNEL_ALIAS
         if not merged.channels:
@@ -560,7 +655,11 @@ class Conda:
         broken = any(f.level == "error" or f.code == "file-ignored" for f in findings)
         channel_settings = [s for s in settings if s.key == "channel"]
         state_label = Label(None) if broken else label(channel_settings, profiles)
-        return ToolState(NAME, state_label, tuple(settings), tuple(merged.read), tuple(findings), write_path())
+        grouped = [ScopeFiles(name, tuple(p for p in group if scope_of[os.path.realpath(p)] == name))
+                   for name, group in groups]
+        scopes = tuple(entry for entry in grouped if entry.paths)
+        return ToolState(NAME, state_label, tuple(settings), tuple(merged.read), tuple(findings), written,
+                         scopes=scopes, scope=scope or "user")
 
     def env(self, profile: Profile) -> dict[str, str]:
         """``CONDA_DEFAULT_CHANNELS`` and, when the mirror's cloud channels share one base, ``CONDA_CHANNEL_ALIAS``.

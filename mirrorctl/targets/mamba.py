@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError
+from mirrorctl.errors import ConfigParseError, UsageError
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import plain, remove_key
-from mirrorctl.results import MIXED, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.results import MIXED, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
 from mirrorctl.targets import _channels, decode, encode, read_bytes
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 
@@ -66,6 +66,20 @@ READ_KEYS = (*LIST_KEYS, *MAP_KEYS, "channel_alias")
 def write_path() -> Path:
     """``$MAMBARC`` when set (mamba's highest user file), else ``~/.mambarc``."""
     return Path(os.environ["MAMBARC"]) if os.environ.get("MAMBARC") else paths.home() / ".mambarc"
+
+
+def scope_write_path(scope: str) -> Path:
+    """The ``.mambarc`` of a scope: the user's, the active environment's (the target prefix, which beats every
+    other file), or the system one in ``/etc/conda`` (REFERENCE §B). Never a ``.condarc``: that is conda's."""
+    from mirrorctl.targets import conda
+
+    if scope == "user":
+        return write_path()
+    if scope == "env":
+        return conda.env_prefix() / ".mambarc"
+    if scope == "system":
+        return conda.system_dirs()[0] / ".mambarc"
+    raise UsageError(f"mamba has no {scope} scope (it has {', '.join(Mamba.scopes)})")
 
 
 def _expand(location: Path, *, condarc: bool = True, mambarc: bool = True) -> list[Path]:
@@ -327,14 +341,32 @@ def resolve(merged: Merged, profiles: Sequence[Profile]) -> list[Setting]:
     return settings
 
 
+def _scopes(files: Sequence[Path]) -> tuple[ScopeFiles, ...]:
+    """mamba's files grouped by scope, in its order: system, the root prefix, the user's, the target prefix."""
+    from mirrorctl.targets import conda
+
+    system = {os.path.realpath(p) for d in conda.system_dirs() for p in _expand(d)}
+    prefix = os.environ.get("CONDA_PREFIX")
+    env = {os.path.realpath(p) for p in _expand(Path(prefix))} if prefix else set()
+    root = os.environ.get("MAMBA_ROOT_PREFIX") or os.environ.get("CONDA_ROOT")
+    installation = {os.path.realpath(p) for p in _expand(Path(root))} if root else set()
+    groups: dict[str, list[Path]] = {"system": [], "installation": [], "user": [], "env": []}
+    for path in files:
+        real = os.path.realpath(path)
+        name = "system" if real in system else "installation" if real in installation else "env" if real in env \
+            else "user"
+        groups[name].append(path)
+    return tuple(ScopeFiles(name, tuple(group)) for name, group in groups.items() if group)
+
+
 class Mamba:
     name = NAME
     ecosystems = frozenset({"conda"})
-    scopes: tuple[str, ...] = ("user",)
+    scopes: tuple[str, ...] = ("system", "user", "env")
     order = 25
 
     def locations(self, scope: str) -> list[Path]:
-        return search_path()
+        return [scope_write_path(scope)]
 
     def present(self) -> bool:
         return on_path("mamba", "micromamba") or any(p.name in (".mambarc", "mambarc") and p.exists()
@@ -346,7 +378,7 @@ class Mamba:
         return Rendered(new, tuple(findings))
 
     def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
-        path = write_path()
+        path = scope_write_path(scope)
         if is_condarc(path):
             raise ConfigParseError("MAMBARC names a .condarc: conda reads it too, so mirrorctl edits it only "
                                    "for conda (point MAMBARC at a .mambarc)", path=path)
@@ -359,13 +391,19 @@ class Mamba:
         new = encode(rendered.text) if old is not None or rendered.text else None
         return [FileEdit(NAME, path, old, new, _changes(path, text, rendered.text), rendered.findings)]
 
-    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
+             scope: str | None = None) -> ToolState:
+        from mirrorctl.errors import ScopeUnavailable
         from mirrorctl.targets import conda
 
         files = search_path()
         merged = merge(files, overrides)
         findings = list(merged.findings)
-        target = write_path()
+        try:
+            target = scope_write_path(scope or "user")
+        except ScopeUnavailable as exc:
+            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
+            target = write_path()
         for key, setters in merged.map_files.items():
             winner = setters[-1]
             for path in setters[:-1]:
@@ -385,7 +423,8 @@ class Mamba:
         state_label = Label(None) if broken else conda.label(settings, profiles)
         if not broken and not settings:
             state_label = Label(_channels.UPSTREAM_PROFILE)
-        return ToolState(NAME, state_label, tuple(settings), tuple(merged.read), tuple(findings), target)
+        return ToolState(NAME, state_label, tuple(settings), tuple(merged.read), tuple(findings), target,
+                         scopes=_scopes(files), scope=scope or "user")
 
     def env(self, profile: Profile) -> dict[str, str]:
         """Maps (mirrored_channels) cannot be set through the environment: nothing for one command."""

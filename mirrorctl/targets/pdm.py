@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, MirrorctlError
+from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
-from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import is_plain_http
@@ -57,6 +57,25 @@ def site_file() -> Path:
     import platformdirs
 
     return Path(platformdirs.site_config_path("pdm")) / "config.toml"
+
+
+def project_file() -> Path:
+    """``pdm.toml`` at the project root (what `pdm config --local` writes); here: the current directory."""
+    return Path.cwd() / "pdm.toml"
+
+
+def scope_file(scope: str) -> Path:
+    if scope == "user":
+        return user_file()
+    if scope == "system":
+        return site_file()
+    if scope == "project":
+        path = project_file()
+        if not path.is_file() and not (path.parent / "pyproject.toml").is_file():
+            raise ScopeUnavailable(f"no pyproject.toml or pdm.toml in {path.parent}: run mirrorctl in the pdm "
+                                   "project's directory")
+        return path
+    raise UsageError(f"pdm has no {scope} scope (it has {', '.join(Pdm.scopes)})")
 
 
 def _line_of(text: str, pattern: str) -> int | None:
@@ -122,11 +141,12 @@ def _owner(profiles: Sequence[Profile], url: str) -> str:
 class Pdm:
     name = NAME
     ecosystems = frozenset({"pypi"})
-    scopes: tuple[str, ...] = ("user",)
+    #: pdm's site file, its global (user) file, the project's pdm.toml, lowest precedence first.
+    scopes: tuple[str, ...] = ("system", "user", "project")
     order = 30
 
     def locations(self, scope: str) -> list[Path]:
-        return [user_file()]
+        return [scope_file(scope)]
 
     def present(self) -> bool:
         return on_path("pdm") or user_file().exists()
@@ -136,9 +156,7 @@ class Pdm:
         return Rendered(render_text(text, profile))
 
     def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
-        if scope not in self.scopes:
-            raise MirrorctlError(f"pdm has no {scope} scope here (choose from {', '.join(self.scopes)})")
-        path = user_file()
+        path = scope_file(scope)
         old = read_bytes(path)
         text = decode(old)
         new_text = self.render(text, profile, RenderContext(path, tuple(profiles))).text
@@ -150,17 +168,24 @@ class Pdm:
             new = None
         return [FileEdit(NAME, path, old, new, changes)]
 
-    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
+             scope: str | None = None) -> ToolState:
         findings: list[Finding] = []
-        written = user_file()
+        try:
+            written = scope_file(scope or "user")
+        except ScopeUnavailable as exc:
+            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
+            written = user_file()
         if os.environ.get("PDM_CONFIG_FILE"):
             findings.append(Finding("pdm.config-file-env", "note", NAME,
                                     params={"value": os.environ["PDM_CONFIG_FILE"], "default": default_user_file()}))
-        project = Path.cwd() / "pdm.toml"
+        project = project_file()
         url, source = DEFAULT_INDEX, Source()
         verify: str | None = None
         read: list[Path] = []
-        for path in (site_file(), written, project):  # lowest precedence first
+        files = [site_file(), user_file(), project]  # lowest precedence first
+        rank = files.index(written) if written in files else len(files)
+        for path in files:
             try:
                 data = overrides[path] if overrides and path in overrides else read_bytes(path)
                 if data is None:
@@ -173,9 +198,13 @@ class Pdm:
                 continue
             if _get(document, "url"):
                 url, source = str(_get(document, "url")), Source(path=path, section="pypi")
-                if path == project:
+                if files.index(path) > rank and path == project:
                     findings.append(Finding("pdm.project-wins", "warning", NAME, path,
                                             params={"path": path, "written": written}))
+                elif files.index(path) > rank:
+                    findings.append(Finding("scope-shadowed", "warning", NAME, path, params={
+                        "path": path, "higher": "user", "key": "pypi.url", "value": url, "written": written,
+                        "scope": scope or "user"}))
             if _get(document, "verify_ssl") is not None:
                 verify = _get(document, "verify_ssl")
         if os.environ.get("PDM_PYPI_URL"):
@@ -187,8 +216,10 @@ class Pdm:
         if verify is not None:
             settings.append(Setting(NAME, "pypi.verify_ssl", verify.lower(), Source()))
         broken = any(f.level == "error" for f in findings)
+        scopes = (ScopeFiles("system", (site_file(),)), ScopeFiles("user", (user_file(),)),
+                  ScopeFiles("project", (project,)))
         return ToolState(NAME, Label(None if broken else owner), tuple(settings), tuple(read), tuple(findings),
-                         written)
+                         written, scopes=scopes, scope=scope or "user")
 
     def env(self, profile: Profile) -> dict[str, str]:
         if profile.pypi is None:

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, MirrorctlError
+from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import ini
 from mirrorctl.profiles import UPSTREAM_PROFILE
-from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import check_url, host_port, is_plain_http, normalize
@@ -85,6 +85,39 @@ def site_files() -> list[Path]:
 
 def write_path() -> Path:
     return user_files()[-1]
+
+
+def venv_dir() -> Path:
+    """The active virtualenv (``$VIRTUAL_ENV``): pip inside it reads ``<venv>/pip.conf`` as its site file."""
+    value = os.environ.get("VIRTUAL_ENV")
+    if not value:
+        raise ScopeUnavailable("no virtualenv is active (VIRTUAL_ENV is not set): activate one first")
+    folder = Path(value)
+    if not (folder / "pyvenv.cfg").is_file():
+        raise ScopeUnavailable(f"VIRTUAL_ENV={value} is not a virtualenv (it has no pyvenv.cfg)")
+    return folder
+
+
+def scope_files(scope: str) -> list[Path]:
+    """The files of one scope, in pip's load order; the last is the one `pip config --<variant>` writes."""
+    if scope == "user":
+        return user_files()
+    if scope == "system":
+        return global_files()
+    if scope == "venv":
+        return [venv_dir() / _file_name()]
+    raise UsageError(f"pip has no {scope} scope (it has {', '.join(Pip.scopes)})")
+
+
+#: pip's variants, as scopes: a later one beats an earlier one.
+VARIANT_SCOPE = {"global": "system", "user": "user", "site": "venv", "env": "PIP_CONFIG_FILE"}
+
+
+def _site_scope() -> str:
+    """What the site file is: the active virtualenv's, a conda environment's, or mirrorctl's own Python's."""
+    if os.environ.get("VIRTUAL_ENV"):
+        return "venv"
+    return "env" if os.environ.get("CONDA_PREFIX") else "site"
 
 
 def load_order() -> tuple[list[tuple[str, Path]], list[Finding]]:
@@ -255,6 +288,31 @@ def _index_for(merged: Merged, command: str) -> tuple[str, Source] | None:
     return found
 
 
+def _shadowing(files: list[tuple[str, Path]], merged: Merged, written_files: list[Path], written: Path,
+               scope: str) -> list[Finding]:
+    """A [global] index-url from a file pip loads after the scope being written beats what is written there."""
+    order = {path: number for number, (_, path) in enumerate(files)}
+    if not any(p in order for p in written_files):
+        return []  # pip does not read that scope at all (PIP_CONFIG_FILE): another finding says so
+    top = max((order.get(p, -1) for p in written_files), default=-1)
+    variants = {path: variant for variant, path in files}
+    findings = []
+    for key in INDEX_KEYS:
+        entry = merged.get("global", {}).get(key)
+        if entry is None or entry[1] in written_files or order.get(entry[1], -1) <= top:
+            continue
+        path = entry[1]
+        if variants[path] == "site" and scope != "venv":
+            findings.append(Finding("pip.site-file-wins", "warning", NAME, path,
+                                    params={"path": path, "written": written}))
+        else:
+            higher = _site_scope() if variants[path] == "site" else VARIANT_SCOPE[variants[path]]
+            findings.append(Finding("scope-shadowed", "warning", NAME, path,
+                                    params={"path": path, "higher": higher, "key": f"[global] {key}",
+                                            "value": entry[0], "written": written, "scope": scope}))
+    return findings
+
+
 def _owner(profiles: Sequence[Profile], url: str) -> str:
     from mirrorctl.profiles import pypi_owner
 
@@ -264,11 +322,11 @@ def _owner(profiles: Sequence[Profile], url: str) -> str:
 class Pip:
     name = NAME
     ecosystems = frozenset({"pypi"})
-    scopes: tuple[str, ...] = ("user",)
+    scopes: tuple[str, ...] = ("system", "user", "venv")
     order = 10
 
     def locations(self, scope: str) -> list[Path]:
-        return user_files()
+        return scope_files(scope)
 
     def present(self) -> bool:
         return on_path("pip", "pip3") or any(p.exists() for _, p in load_order()[0])
@@ -280,9 +338,10 @@ class Pip:
         return Rendered(render_use(text, profile.pypi.index_url, primary=context.primary))
 
     def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
-        primary = write_path()
+        files = scope_files(scope)
+        primary = files[-1]
         edits = []
-        for path in user_files():
+        for path in files:
             old, text = _current_text(path)
             if old is None and path != primary:
                 continue
@@ -294,7 +353,8 @@ class Pip:
             edits.append(FileEdit(NAME, path, old, new, _changes(path, text, new_text)))
         return edits
 
-    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
+             scope: str | None = None) -> ToolState:
         files, findings = load_order()
         merged, read = _effective(files, overrides, findings)
         found = _index_for(merged, "install")
@@ -319,18 +379,19 @@ class Pip:
         if source.env:
             findings.append(Finding("env-overrides", "warning", NAME,
                                     params={"variable": f"{source.env}={index}", "files": "pip.conf"}))
-        written = write_path()
+        try:
+            written_files = scope_files(scope or "user")
+        except ScopeUnavailable as exc:  # `current --scope venv` with none active: say so, read the rest
+            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
+            written_files = []
+        written = written_files[-1] if written_files else write_path()
         global_index = merged.get("global", {}).get("index-url")
         for command in INDEX_COMMANDS:
             entry = merged.get(command, {}).get("index-url") or merged.get(command, {}).get("pypi-url")
             if entry and normalize(entry[0]) != normalize(global_index[0] if global_index else index):
                 findings.append(Finding("pip.section-beats-global", "warning", NAME, entry[1],
                                         params={"path": entry[1], "section": command, "value": entry[0]}))
-        for variant, path in files:
-            if variant == "site" and any(k in merged.get("global", {}) and merged["global"][k][1] == path
-                                         for k in INDEX_KEYS):
-                findings.append(Finding("pip.site-file-wins", "warning", NAME, path,
-                                        params={"path": path, "written": written}))
+        findings += _shadowing(files, merged, written_files, written, scope or "user")
         problem = check_url(index)
         if problem:  # observed: pip reads the file, then `pip install` ends in a ValueError traceback
             findings.append(Finding("pip.bad-index-url", "error", NAME, source.path,
@@ -346,8 +407,11 @@ class Pip:
         if trusted:
             settings.append(Setting(NAME, "trusted-host", " ".join(trusted), trusted_source))
         broken = any(f.level == "error" for f in findings)
+        scopes = [ScopeFiles("system", tuple(global_files())), ScopeFiles("user", tuple(user_files())),
+                  ScopeFiles(_site_scope(), tuple(site_files()))]
+        scopes += [ScopeFiles("PIP_CONFIG_FILE", (path,)) for variant, path in files if variant == "env"]
         return ToolState(NAME, Label(None if broken else owner), tuple(settings), tuple(read), tuple(findings),
-                         written)
+                         written, scopes=tuple(scopes), scope=scope or "user")
 
     def env(self, profile: Profile) -> dict[str, str]:
         if profile.pypi is None:

@@ -151,7 +151,8 @@ class Pipenv:
             findings = (Finding("pipenv.project-scope", "note", NAME, path, params={"path": path}),)
         return [FileEdit(NAME, path, old, encode(new_text), changes, findings)]
 
-    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
+             scope: str | None = None) -> ToolState:
         from mirrorctl.profiles import pypi_owner
 
         path = pipfile()

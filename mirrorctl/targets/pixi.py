@@ -18,9 +18,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError
+from mirrorctl.errors import ConfigParseError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
-from mirrorctl.results import CUSTOM, MIXED, UPSTREAM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.results import (
+    CUSTOM,
+    MIXED,
+    UPSTREAM,
+    Change,
+    FileEdit,
+    Finding,
+    Label,
+    ScopeFiles,
+    Setting,
+    Source,
+    ToolState,
+)
 from mirrorctl.targets import _channels, decode, encode, read_bytes
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import join, normalize
@@ -58,8 +70,48 @@ def write_path() -> Path:
     return paths.xdg_config_home() / "pixi" / "config.toml"
 
 
+def system_file() -> Path:
+    """The first file pixi reads: ``/etc/pixi/config.toml`` (``C:\\ProgramData\\pixi`` on Windows)."""
+    if paths.platform() == "win32":
+        return paths.system_path("C:/ProgramData/pixi/config.toml")
+    return paths.system_path("/etc/pixi/config.toml")
+
+
+def project_file(cwd: Path | None = None) -> Path | None:
+    """The workspace's own config, ``<workspace>/.pixi/config.toml``, when the current directory is a pixi
+    workspace (``pixi.toml``, or ``pyproject.toml`` with ``[tool.pixi]``). [mirrors] is a config key: the
+    manifest itself has no place for it."""
+    import re
+
+    folder = cwd or Path.cwd()
+    if (folder / "pixi.toml").is_file():
+        return folder / ".pixi" / "config.toml"
+    pyproject = folder / "pyproject.toml"
+    try:
+        if pyproject.is_file() and re.search(r"^[ \t]*\[\[?tool\.pixi[\].]",
+                                             pyproject.read_text("utf-8", "replace"), re.MULTILINE):
+            return folder / ".pixi" / "config.toml"
+    except OSError:
+        return None
+    return None
+
+
+def scope_file(scope: str) -> Path:
+    if scope == "user":
+        return write_path()
+    if scope == "system":
+        return system_file()
+    if scope == "project":
+        found = project_file()
+        if found is None:
+            raise ScopeUnavailable(f"no pixi.toml (or pyproject.toml with [tool.pixi]) in {Path.cwd()}: run "
+                                   "mirrorctl in the pixi workspace's directory")
+        return found
+    raise UsageError(f"pixi has no {scope} scope (it has {', '.join(Pixi.scopes)})")
+
+
 def search_path() -> list[Path]:
-    """Every config file pixi reads, lowest priority first, each once (the project's .pixi/config.toml aside)."""
+    """Every config file pixi reads, lowest priority first, each once (the workspace's own last)."""
     system = paths.platform()
     home = paths.home()
     found: list[Path] = []
@@ -77,6 +129,9 @@ def search_path() -> list[Path]:
     found.append(home / ".pixi" / "config.toml")
     if os.environ.get("PIXI_HOME"):
         found.append(Path(os.environ["PIXI_HOME"]) / "config.toml")
+    project = project_file()
+    if project is not None:
+        found.append(project)
     if os.environ.get("PIXI_CONFIG_FILE"):
         found.append(Path(os.environ["PIXI_CONFIG_FILE"]))
     unique: list[Path] = []
@@ -298,11 +353,11 @@ def label(entries: Sequence[Entry], profiles: Sequence[Profile]) -> Label:
 class Pixi:
     name = NAME
     ecosystems = frozenset({"pypi", "conda"})
-    scopes: tuple[str, ...] = ("user",)
+    scopes: tuple[str, ...] = ("system", "user", "project")
     order = 40
 
     def locations(self, scope: str) -> list[Path]:
-        return search_path()
+        return [scope_file(scope)]
 
     def present(self) -> bool:
         return on_path("pixi") or any(p.exists() for p in search_path())
@@ -312,17 +367,22 @@ class Pixi:
         return Rendered(new, tuple(findings))
 
     def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
-        path = write_path()
+        path = scope_file(scope)
         old = read_bytes(path)
         text = decode(old)
         rendered = self.render(text, profile, RenderContext(path, tuple(profiles)))
         new = encode(rendered.text) if old is not None or rendered.text else None
         return [FileEdit(NAME, path, old, new, _changes(path, text, rendered.text), rendered.findings)]
 
-    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
+             scope: str | None = None) -> ToolState:
         files = search_path()
         merged, read, findings, setters = merge(files, overrides)
-        target = write_path()
+        try:
+            target = scope_file(scope or "user")
+        except ScopeUnavailable as exc:
+            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
+            target = write_path()
         if os.environ.get("PIXI_NO_CONFIG"):
             findings.append(Finding("pixi.no-config", "warning", NAME, params={}))
             merged = {}
@@ -340,7 +400,14 @@ class Pixi:
                          for e in merged.values())
         broken = any(f.level == "error" for f in findings)
         state_label = Label(None) if broken else label(list(merged.values()), profiles)
-        return ToolState(NAME, state_label, settings, tuple(read), tuple(findings), target)
+        project = project_file()
+        system = system_file()
+        scopes = [ScopeFiles("system", (system,)),
+                  ScopeFiles("user", tuple(p for p in files if p not in (system, project)))]
+        if project is not None:
+            scopes.append(ScopeFiles("project", (project,)))
+        return ToolState(NAME, state_label, settings, tuple(read), tuple(findings), target, scopes=tuple(scopes),
+                         scope=scope or "user")
 
     def env(self, profile: Profile) -> dict[str, str]:
         """pixi has no environment variable for [mirrors]: nothing to set for one command."""

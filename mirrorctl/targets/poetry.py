@@ -238,7 +238,8 @@ class Poetry:
             findings = (Finding("poetry.project-scope", "note", NAME, path, params={"path": path}),)
         return [FileEdit(NAME, path, old, encode(new_text), changes, findings)]
 
-    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
+             scope: str | None = None) -> ToolState:
         path = project_file()
         try:
             data = overrides[path] if overrides and path in overrides else read_bytes(path)

@@ -20,9 +20,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, MirrorctlError
+from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
-from mirrorctl.results import CUSTOM, MIXED, UPSTREAM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.results import (
+    CUSTOM,
+    MIXED,
+    UPSTREAM,
+    Change,
+    FileEdit,
+    Finding,
+    Label,
+    ScopeFiles,
+    Setting,
+    Source,
+    ToolState,
+)
 from mirrorctl.targets import decode, encode, read_bytes
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import normalize
@@ -43,6 +55,8 @@ MESSAGES = {
     "uv.deprecated-index-url": "{path} sets the deprecated top-level index-url = {url}; uv uses "
                                "[[index]] default = true instead when both are set",
     "uv.lock-refresh": "{path} records the old index URL of every package: run `uv lock` to refresh it",
+    "uv.python-mirror-uv-toml-only": "python-install-mirror can be set in uv.toml only, not in {path}: left as it "
+                                     "is",
 }
 
 
@@ -80,6 +94,29 @@ def project_file(cwd: Path | None = None) -> Path | None:
     except OSError:
         return None
     return None
+
+
+def project_write_file(cwd: Path | None = None) -> Path:
+    """Where `use --scope project` writes: the project's uv.toml, else its pyproject.toml (``[tool.uv]``).
+
+    uv has no virtualenv scope (it reads no settings file inside a venv). ScopeUnavailable without a project.
+    """
+    folder = cwd or Path.cwd()
+    if (folder / "uv.toml").is_file():
+        return folder / "uv.toml"
+    if (folder / "pyproject.toml").is_file():
+        return folder / "pyproject.toml"
+    raise ScopeUnavailable(f"no uv.toml or pyproject.toml in {folder}: run mirrorctl in the project's directory")
+
+
+def scope_file(scope: str) -> Path:
+    if scope == "user":
+        return user_file()
+    if scope == "system":
+        return system_file()
+    if scope == "project":
+        return project_write_file()
+    raise UsageError(f"uv has no {scope} scope (it has {', '.join(Uv.scopes)})")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -149,13 +186,49 @@ def _default_entries(document: Any) -> list[tuple[int, str]]:
 # Rendering (pure)
 
 
-def render_text(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None) -> str:
+def _uv_table(document: Any, create: bool) -> Any:
+    """pyproject.toml's ``[tool.uv]`` table (created as needed, as a super table: no empty headers)."""
     import tomlkit
 
+    if "tool" not in document:
+        if not create:
+            return None
+        document.add(tomlkit.nl()) if toml.dump(document).strip() and not toml.dump(document).endswith("\n\n") \
+            else None
+        document["tool"] = tomlkit.table(is_super_table=True)
+    tool = document["tool"]
+    if "uv" not in tool:
+        if not create:
+            return None
+        tool["uv"] = tomlkit.table(is_super_table=True)
+    return tool["uv"]
+
+
+def render_pyproject(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None) -> str:
+    """``[[tool.uv.index]]`` in a pyproject.toml: the same rules as uv.toml's ``[[index]]`` (no Python mirror)."""
+    document = toml.load(text, path)
+    wanted = bool(profile and profile.pypi)
+    table = _uv_table(document, create=wanted)
+    if table is None:
+        return text
+    validate(table, text, path)
+    _render_index(table, profile, profiles)
+    if not len(table):
+        del document["tool"]["uv"]
+        if not len(document["tool"]):
+            del document["tool"]
+    rendered = toml.dump(document)
+    if not text.startswith(("\n", "\r\n")):
+        rendered = rendered.lstrip("\r\n")
+    if rendered.endswith("\n\n") and not text.endswith("\n\n"):  # the blank line before a removed table
+        rendered = rendered.rstrip("\n") + "\n"
+    return toml.keep_newlines(text, rendered)
+
+
+def render_text(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None) -> str:
+    if path is not None and path.name == "pyproject.toml":
+        return render_pyproject(text, profile, profiles, path)
     document = load(text, path)
-    new_url = profile.pypi.index_url.rstrip("/") if profile and profile.pypi else None
-    if "index-url" in document and _owned(profiles, document["index-url"]):
-        del document["index-url"]  # deprecated; mirrorctl's [[index]] replaces it
     wanted = profile.pypi.python_install_mirror if profile and profile.pypi else None
     current = document.get(PYTHON_MIRROR_KEY)
     if wanted:
@@ -163,6 +236,20 @@ def render_text(text: str, profile: Profile | None, profiles: Sequence[Profile],
             document[PYTHON_MIRROR_KEY] = wanted  # tomlkit puts a new bare key before the first table
     elif current is not None and _python_mirror_owner(profiles, str(current)) != CUSTOM:
         del document[PYTHON_MIRROR_KEY]
+    _render_index(document, profile, profiles)
+    rendered = toml.dump(document)
+    if not text.startswith(("\n", "\r\n")):  # a removed first key leaves tomlkit's blank line behind
+        rendered = rendered.lstrip("\r\n")
+    return toml.keep_newlines(text, rendered)
+
+
+def _render_index(document: Any, profile: Profile | None, profiles: Sequence[Profile]) -> None:
+    """The default ``[[index]]`` of a uv.toml document or a ``[tool.uv]`` table, pointed at ``profile``."""
+    import tomlkit
+
+    new_url = profile.pypi.index_url.rstrip("/") if profile and profile.pypi else None
+    if "index-url" in document and _owned(profiles, document["index-url"]):
+        del document["index-url"]  # deprecated; mirrorctl's [[index]] replaces it
     owned = [(i, url) for i, url in _default_entries(document) if _owned(profiles, url)]
     if owned:
         indexes = document["index"]
@@ -187,14 +274,18 @@ def render_text(text: str, profile: Profile | None, profiles: Sequence[Profile],
             if toml.dump(document).strip() and not toml.dump(document).endswith("\n\n"):
                 document.add(tomlkit.nl())
             document.append("index", array)
-    rendered = toml.dump(document)
-    if not text.startswith(("\n", "\r\n")):  # a removed first key leaves tomlkit's blank line behind
-        rendered = rendered.lstrip("\r\n")
-    return toml.keep_newlines(text, rendered)
+
+
+def _settings_of(text: str, path: Path) -> Any:
+    """The uv settings in a file's text: the whole uv.toml, or pyproject.toml's ``[tool.uv]``."""
+    document = toml.load(text, path)
+    if path.name == "pyproject.toml":
+        return toml.plain(document).get("tool", {}).get("uv", {})
+    return document
 
 
 def _changes(path: Path, old_text: str, new_text: str, profiles: Sequence[Profile]) -> tuple[Change, ...]:
-    old, new = toml.load(old_text, path), toml.load(new_text, path)
+    old, new = _settings_of(old_text, path), _settings_of(new_text, path)
 
     def index(document: Any) -> str | None:
         defaults = _default_entries(document)
@@ -231,6 +322,7 @@ def _read_file(path: Path, overrides: Overrides | None, findings: list[Finding])
     if path.name == "pyproject.toml":
         document = toml.plain(document).get("tool", {}).get("uv", {})
         document = {"index": document.get("index", [])} if "index" in document else document
+        validate(document, decode(data), path)
     return True, document
 
 
@@ -242,11 +334,12 @@ def _plain_defaults(document: Any) -> list[str]:
 class Uv:
     name = NAME
     ecosystems = frozenset({"pypi"})
-    scopes: tuple[str, ...] = ("user", "system")
+    #: No "venv": uv reads no settings file inside a virtualenv (REFERENCE §C).
+    scopes: tuple[str, ...] = ("system", "user", "project")
     order = 20
 
     def locations(self, scope: str) -> list[Path]:
-        return [system_file()] if scope == "system" else [user_file()]
+        return [scope_file(scope)]
 
     def present(self) -> bool:
         return on_path("uv") or user_file().exists() or system_file().exists()
@@ -255,21 +348,31 @@ class Uv:
         return Rendered(render_text(text, profile, context.profiles, context.path))
 
     def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
-        if scope not in self.scopes:
-            raise MirrorctlError(f"uv has no {scope} scope here (choose from {', '.join(self.scopes)})")
-        path = self.locations(scope)[-1]
+        path = scope_file(scope)
         old = read_bytes(path)
         text = decode(old)
         new_text = self.render(text, profile, RenderContext(path, tuple(profiles))).text
-        load(new_text, path)  # never write a file uv itself would refuse
+        _settings_of(new_text, path)  # never write a file uv itself would refuse
+        if path.name == "pyproject.toml":
+            validate(_settings_of(new_text, path), new_text, path)
+        else:
+            load(new_text, path)
         new: bytes | None = encode(new_text)
         if not new_text.strip() and (old is None or old.strip()):
             new = None
-        return [FileEdit(NAME, path, old, new, _changes(path, text, new_text, profiles))]
+        findings: tuple[Finding, ...] = ()
+        if path.name == "pyproject.toml" and profile and profile.pypi and profile.pypi.python_install_mirror:
+            findings = (Finding("uv.python-mirror-uv-toml-only", "note", NAME, path, params={"path": path}),)
+        return [FileEdit(NAME, path, old, new, _changes(path, text, new_text, profiles), findings)]
 
-    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None) -> ToolState:
+    def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
+             scope: str | None = None) -> ToolState:
         findings: list[Finding] = []
-        written = user_file()
+        try:
+            written = scope_file(scope or "user")
+        except ScopeUnavailable as exc:
+            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
+            written = user_file()
         files: list[Path] = []
         if os.environ.get("UV_NO_CONFIG"):
             findings.append(Finding("config-env-disables-files", "warning", NAME,
@@ -281,11 +384,12 @@ class Uv:
             files = [Path(os.environ["UV_CONFIG_FILE"])]
         else:
             project = project_file()
-            files = [system_file(), written] + ([project] if project else [])
+            files = [system_file(), user_file()] + ([project] if project else [])
         index, index_source = DEFAULT_INDEX, Source()
         mirror: str | None = None
         mirror_source = Source()
         read: list[Path] = []
+        rank = files.index(written) if written in files else len(files)  # files after it beat it
         for path in files:  # lowest precedence first: a later file wins
             exists, document = _read_file(path, overrides, findings)
             if exists:
@@ -305,9 +409,15 @@ class Uv:
                                         params={"path": path, "url": document["index-url"]}))
             if isinstance(document.get(PYTHON_MIRROR_KEY), str) and path.name != "pyproject.toml":
                 mirror, mirror_source = document[PYTHON_MIRROR_KEY], Source(path=path)
-            if path not in (written, system_file()) and (defaults or "index-url" in document):
-                findings.append(Finding("uv.project-wins", "warning", NAME, path,
-                                        params={"path": path, "key": "the default index", "written": written}))
+            if files.index(path) > rank and (defaults or "index-url" in document):
+                if path not in (user_file(), system_file()):
+                    findings.append(Finding("uv.project-wins", "warning", NAME, path,
+                                            params={"path": path, "key": "the default index", "written": written}))
+                else:
+                    findings.append(Finding("scope-shadowed", "warning", NAME, path, params={
+                        "path": path, "higher": "user", "key": "the default index",
+                        "value": defaults[0] if defaults else document["index-url"], "written": written,
+                        "scope": scope or "user"}))
         for variable in ("UV_INDEX_URL", "UV_DEFAULT_INDEX"):  # UV_DEFAULT_INDEX beats the deprecated one
             if os.environ.get(variable):
                 index, index_source = os.environ[variable].strip(), Source(env=variable)
@@ -331,7 +441,14 @@ class Uv:
         label = Label(owner) if len(parts) == 1 else Label(MIXED, tuple(sorted(parts.items())))
         if any(f.level == "error" for f in findings):
             label = Label(None)
-        return ToolState(NAME, label, tuple(settings), tuple(read), tuple(findings), written)
+        scopes = [ScopeFiles("system", (system_file(),)), ScopeFiles("user", (user_file(),))]
+        project = project_file()
+        if project is not None:
+            scopes.append(ScopeFiles("project", (project,)))
+        if os.environ.get("UV_CONFIG_FILE"):
+            scopes = [ScopeFiles("UV_CONFIG_FILE", (Path(os.environ["UV_CONFIG_FILE"]),))]
+        return ToolState(NAME, label, tuple(settings), tuple(read), tuple(findings), written,
+                         scopes=tuple(scopes), scope=scope or "user")
 
     def env(self, profile: Profile) -> dict[str, str]:
         if profile.pypi is None:
