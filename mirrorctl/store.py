@@ -63,10 +63,14 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True, mode: int | N
         raise NotRegularFile(errno.EINVAL, exc.message, str(path)) from None
     directory = target.parent
     _make_directories(directory)
+    try:
+        existing: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        existing = None
     if mode is None:
-        try:
-            mode = stat.S_IMODE(os.stat(target).st_mode)
-        except FileNotFoundError:
+        if existing is not None:
+            mode = stat.S_IMODE(existing.st_mode)
+        else:
             umask = os.umask(0)
             os.umask(umask)
             mode = 0o666 & ~umask
@@ -77,6 +81,7 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True, mode: int | N
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
+            _keep_owner(handle.fileno(), existing, target)
         os.chmod(temp, mode)
         os.replace(temp, target)
         if durable:
@@ -84,6 +89,21 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True, mode: int | N
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
+
+
+def _keep_owner(fd: int, existing: os.stat_result | None, target: Path) -> None:
+    """The replacement keeps the replaced file's owner and group (a system file edited by root stays the lab
+    admin's); if they cannot be given to it, nothing is replaced (PermissionError naming the file)."""
+    if existing is None or not hasattr(os, "fchown"):
+        return
+    current = os.fstat(fd)
+    if (current.st_uid, current.st_gid) == (existing.st_uid, existing.st_gid):
+        return
+    try:
+        os.fchown(fd, existing.st_uid, existing.st_gid)
+    except PermissionError:
+        raise PermissionError(errno.EPERM, f"cannot keep its owner ({existing.st_uid}:{existing.st_gid}) in a "
+                              "rewrite", str(target)) from None
 
 
 def _make_directories(directory: Path, *, private: bool = False) -> None:

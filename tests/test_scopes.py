@@ -1,0 +1,383 @@
+"""--scope user|venv|env|system|project: the right file per tool and scope, comments kept, byte-exact restore,
+what shadows what, and one-line errors (no active virtualenv or conda env, no permission, a tool without it).
+
+System files live under MIRRORCTL_SYSTEM_ROOT (tmp_path/system, set by the conftest): nothing here touches /etc.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import messages, write
+
+from mirrorctl import core
+from mirrorctl.errors import ScopeUnavailable, UsageError
+
+TUNA = "https://pypi.tuna.tsinghua.edu.cn/simple"
+TUNA_CLOUD = "https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud"
+PIP_TEXT = "# lab settings, by hand\n[global]\n# keep it slow and steady\ntimeout = 60\n\n[install]\nno-compile = yes\n"
+CONDA_TEXT = "# this env's own settings\nchannels:\n  - conda-forge   # the one we need\nshow_channel_urls: false\n"
+
+
+@pytest.fixture
+def venv(tmp_path: Path) -> Path:
+    """An active virtualenv: the conftest already points VIRTUAL_ENV at tmp_path/venv; make it one."""
+    folder = tmp_path / "venv"
+    write(folder / "pyvenv.cfg", "home = /usr/bin\ninclude-system-site-packages = false\n")
+    return folder
+
+
+@pytest.fixture
+def conda_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    prefix = tmp_path / "envs" / "lab"
+    (prefix / "conda-meta").mkdir(parents=True)
+    monkeypatch.setenv("CONDA_PREFIX", str(prefix))
+    return prefix
+
+
+@pytest.fixture
+def system(tmp_path: Path) -> Path:
+    return tmp_path / "system"
+
+
+def snapshot(*paths: Path) -> dict[Path, bytes | None]:
+    return {p: p.read_bytes() if p.exists() else None for p in paths}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# pip
+
+
+def test_pip_venv_scope_writes_the_venvs_pip_conf_keeps_comments_and_restores(run, venv: Path, pip_conf: Path):
+    conf = write(venv / "pip.conf", PIP_TEXT)
+    before = snapshot(conf, pip_conf)
+    used = run("use", "tuna", "--only", "pip", "--scope", "venv")
+    assert used.exit_code == 0, used.output
+    assert f"pip: updated {conf}" in used.output
+    assert "pip: now tuna" in used.output
+    assert conf.read_text() == PIP_TEXT.replace("timeout = 60\n", f"timeout = 60\nindex-url = {TUNA}\n")
+    assert not pip_conf.exists(), "the user file was written too"
+
+    shown = run("current", "--only", "pip")
+    assert f"from        {conf} [global] (venv scope)" in shown.output, shown.output
+    state = json.loads(run("current", "--only", "pip", "--scope", "venv", "--json").output)["tools"]["pip"]
+    assert (state["scope"], state["write_path"]) == ("venv", str(conf))
+    assert [s["scope"] for s in state["scopes"]] == ["system", "user", "venv"]
+
+    restored = run("restore")
+    assert restored.exit_code == 0, restored.output
+    assert snapshot(conf, pip_conf) == before
+
+
+def test_pip_venv_scope_creates_the_file_and_restore_removes_it(venv: Path):
+    core.use(name="tuna", only="pip", scope="venv")
+    assert (venv / "pip.conf").read_text() == f"[global]\nindex-url = {TUNA}\n"
+    core.restore()
+    assert not (venv / "pip.conf").exists()
+
+
+def test_no_active_virtualenv_is_a_one_line_error(run, monkeypatch: pytest.MonkeyPatch, pip_conf: Path):
+    write(pip_conf, PIP_TEXT)
+    monkeypatch.delenv("VIRTUAL_ENV")
+    named = run("use", "tuna", "--only", "pip", "--scope", "venv")
+    assert (named.exit_code, named.output) == (
+        1, "mirrorctl: error: no virtualenv is active (VIRTUAL_ENV is not set): activate one first\n")
+    unnamed = run("use", "tuna", "--scope", "venv")  # pip is configured (it has a file), so it is a candidate
+    assert unnamed.exit_code == 1
+    assert unnamed.output == ("mirrorctl: error: --scope venv: no tool to configure (pip: no virtualenv is active "
+                              "(VIRTUAL_ENV is not set): activate one first; skipped)\n")
+    assert pip_conf.read_text() == PIP_TEXT
+    assert core.backups() == []
+
+
+def test_a_folder_that_is_not_a_virtualenv_is_refused(tmp_path: Path):
+    with pytest.raises(ScopeUnavailable, match=r"venv is not a virtualenv \(it has no pyvenv.cfg\)"):
+        core.use(name="tuna", only="pip", scope="venv")
+    assert not (tmp_path / "venv").exists()
+
+
+def test_user_scope_warns_that_the_venvs_pip_conf_shadows_it(venv: Path, pip_conf: Path):
+    write(venv / "pip.conf", "[global]\nindex-url = https://venv.example/simple\n")
+    result = core.use(name="tuna", only="pip")
+    assert TUNA in pip_conf.read_text()
+    state = result.after[0]
+    assert state.label.name == "custom"
+    assert any("venv/pip.conf (the virtualenv's own pip config) sets index-url and beats ~/.config/pip/pip.conf"
+               in m for m in messages(state.findings, "warning"))
+
+
+def test_pip_system_scope_writes_etc_pip_conf_keeps_mode_and_restores(run, system: Path, pip_conf: Path):
+    conf = write(system / "etc" / "pip.conf", PIP_TEXT, mode=0o640)
+    before = snapshot(conf, pip_conf)
+    used = run("use", "tuna", "--only", "pip", "--scope", "system")
+    assert used.exit_code == 0, used.output
+    assert conf.read_text() == PIP_TEXT.replace("timeout = 60\n", f"timeout = 60\nindex-url = {TUNA}\n")
+    assert stat.S_IMODE(conf.stat().st_mode) == 0o640
+    assert not pip_conf.exists()
+    assert "system scope" in run("current", "--only", "pip").output
+    assert run("restore").exit_code == 0
+    assert snapshot(conf, pip_conf) == before and stat.S_IMODE(conf.stat().st_mode) == 0o640
+
+
+def test_pip_system_scope_keeps_per_command_index_urls_of_the_xdg_system_file_in_step(system: Path):
+    xdg = write(system / "etc" / "xdg" / "pip" / "pip.conf", "[install]\nindex-url = https://pypi.org/simple\n")
+    core.use(name="tuna", only="pip", scope="system")
+    assert xdg.read_text() == f"[install]\nindex-url = {TUNA}\n"
+    assert (system / "etc" / "pip.conf").read_text() == f"[global]\nindex-url = {TUNA}\n"
+
+
+def test_system_scope_warns_that_the_user_file_shadows_it(system: Path, pip_conf: Path):
+    write(pip_conf, "[global]\nindex-url = https://user.example/simple\n")
+    state = core.use(name="tuna", only="pip", scope="system").after[0]
+    assert state.label.name == "custom"
+    assert messages(state.findings, "warning") == [
+        "~/.config/pip/pip.conf (user scope) sets [global] index-url = https://user.example/simple and beats "
+        f"{system}/etc/pip.conf (system scope), so pip uses that value"]
+
+
+def test_pip_config_file_shadows_the_venv_scope(venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    env_file = write(tmp_path / "ci.conf", "[global]\nindex-url = https://ci.example/simple\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(env_file))
+    state = core.use(name="tuna", only="pip", scope="venv").after[0]
+    assert any(m.startswith(f"{env_file} (PIP_CONFIG_FILE scope) sets [global] index-url") for m in
+               messages(state.findings, "warning")), state.findings
+
+
+# ---------------------------------------------------------------------------------------------------------
+# conda and mamba
+
+
+def test_conda_env_scope_writes_the_envs_condarc_and_restores(run, conda_env: Path, condarc: Path):
+    rc = write(conda_env / ".condarc", CONDA_TEXT)
+    before = snapshot(rc, condarc)
+    used = run("use", "tuna", "--only", "conda", "--scope", "env")
+    assert used.exit_code == 0, used.output
+    text = rc.read_text()
+    assert text.startswith("# this env's own settings\nchannels:\n  - conda-forge   # the one we need\n"), text
+    assert f"conda-forge: {TUNA_CLOUD}" in text and "show_channel_urls: false" in text
+    assert not condarc.exists()
+    shown = run("current", "--only", "conda").output
+    assert f"channel conda-forge  (listed in {rc} (env scope))" in shown, shown
+    assert f"via custom_channels in {rc} (env scope)" in shown, shown
+    assert run("restore").exit_code == 0
+    assert snapshot(rc, condarc) == before
+
+
+def test_no_active_conda_env_is_a_one_line_error(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    result = run("use", "tuna", "--only", "conda", "--scope", "env")
+    assert result.exit_code == 1
+    assert result.output == ("mirrorctl: error: no conda environment is active (CONDA_PREFIX is not set): "
+                             "`conda activate` one first\n")
+    monkeypatch.setenv("CONDA_PREFIX", str(tmp_path))
+    result = run("use", "tuna", "--only", "conda", "--scope", "env")
+    assert result.output == f"mirrorctl: error: CONDA_PREFIX={tmp_path} is not a conda environment (it has no " \
+                            "conda-meta folder)\n"
+    assert not (tmp_path / ".condarc").exists()
+
+
+def test_conda_user_scope_is_shadowed_per_key_by_the_env_but_lists_merge(conda_env: Path, condarc: Path):
+    write(conda_env / ".condarc", "channels:\n  - bioconda\ncustom_channels:\n  conda-forge: https://own.example\n")
+    write(condarc, "channels:\n  - conda-forge\n")
+    state = core.use(name="tuna", only="conda").after[0]
+    warnings = messages(state.findings, "warning")
+    assert f"{conda_env}/.condarc (env scope) sets custom_channels.conda-forge = https://own.example and beats " \
+           "~/.condarc (user scope), so conda uses that value" in warnings
+    by_name = {s.value: s for s in state.settings if s.key == "channel"}
+    assert by_name["conda-forge"].resolved == ("https://own.example/conda-forge",)
+    # channels merge: the env's bioconda comes first, the user's conda-forge is still used
+    assert list(by_name) == ["bioconda", "conda-forge"]
+    assert by_name["bioconda"].resolved == (f"{TUNA_CLOUD}/bioconda",)
+    assert state.label.name == "mixed"
+
+
+def test_conda_system_scope_writes_etc_conda_condarc(run, system: Path, condarc: Path):
+    used = run("use", "tuna", "--only", "conda", "--scope", "system")
+    assert used.exit_code == 0, used.output
+    rc = system / "etc" / "conda" / ".condarc"
+    assert f"conda-forge: {TUNA_CLOUD}" in rc.read_text()
+    assert not condarc.exists()
+    assert run("restore").exit_code == 0
+    assert not rc.exists()
+
+
+def test_mamba_env_and_system_scopes_write_mambarc_never_condarc(conda_env: Path, system: Path):
+    write(conda_env / ".condarc", "channels:\n  - conda-forge\n")
+    edits = core.use(name="tuna", only="mamba", scope="env").edits
+    assert [e.path for e in edits] == [conda_env / ".mambarc"]
+    assert (conda_env / ".mambarc").read_text() == (
+        f"mirrored_channels:\n  conda-forge:\n    - {TUNA_CLOUD}/conda-forge\n")
+    assert (conda_env / ".condarc").read_text() == "channels:\n  - conda-forge\n"
+    edits = core.use(name="tuna", only="mamba", scope="system").edits
+    assert [e.path for e in edits] == [system / "etc" / "conda" / ".mambarc"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# uv, pdm, pixi
+
+
+def test_uv_project_scope_prefers_uv_toml_over_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    project = tmp_path / "proj"
+    pyproject = write(project / "pyproject.toml", '[project]\nname = "demo"  # the name\nversion = "1"\n')
+    monkeypatch.chdir(project)
+    core.use(name="tuna", only="uv", scope="project")
+    assert pyproject.read_text() == ('[project]\nname = "demo"  # the name\nversion = "1"\n\n'
+                                     f'[[tool.uv.index]]\nurl = "{TUNA}"\ndefault = true\n')
+    core.reset(only="uv", scope="project")
+    assert pyproject.read_text() == '[project]\nname = "demo"  # the name\nversion = "1"\n'
+
+    uv_toml = write(project / "uv.toml", "# project uv settings\nnative-tls = true\n")
+    result = core.use(name="tuna", only="uv", scope="project")
+    assert [e.path for e in result.edits] == [uv_toml]
+    assert uv_toml.read_text().startswith("# project uv settings\nnative-tls = true\n")
+    assert f'url = "{TUNA}"' in uv_toml.read_text()
+    assert "tool.uv" not in pyproject.read_text()
+    assert result.after[0].scope == "project" and result.after[0].findings == ()
+    core.restore()
+    assert uv_toml.read_text() == "# project uv settings\nnative-tls = true\n"
+
+
+def test_uv_user_scope_is_shadowed_by_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    write(tmp_path / "proj" / "uv.toml", '[[index]]\nurl = "https://proj.example/simple"\ndefault = true\n')
+    monkeypatch.chdir(tmp_path / "proj")
+    state = core.use(name="tuna", only="uv").after[0]
+    assert state.label.name == "custom"
+    assert any("uv.toml (this project's uv settings) sets the default index" in m for m in messages(state.findings))
+
+
+def test_uv_has_no_venv_scope_and_naming_it_is_a_usage_error(run):
+    result = run("use", "tuna", "--only", "uv", "--scope", "venv")
+    assert (result.exit_code, result.output) == (
+        2, "mirrorctl: error: uv has no venv scope (it has system, user, project)\n")
+
+
+def test_uv_system_scope_from_the_cli(run, system: Path):
+    assert run("use", "tuna", "--only", "uv", "--scope", "system").exit_code == 0
+    assert f'url = "{TUNA}"' in (system / "etc" / "uv" / "uv.toml").read_text()
+
+
+def test_no_project_is_a_one_line_error(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("use", "tuna", "--only", "uv", "--scope", "project")
+    assert result.output == (f"mirrorctl: error: no uv.toml or pyproject.toml in {tmp_path}: run mirrorctl in the "
+                             "project's directory\n")
+
+
+def test_pdm_project_scope_writes_pdm_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_home: Path):
+    write(tmp_path / "proj" / "pyproject.toml", '[project]\nname = "demo"\n')
+    monkeypatch.chdir(tmp_path / "proj")
+    result = core.use(name="tuna", only="pdm", scope="project")
+    assert (tmp_path / "proj" / "pdm.toml").read_text() == f'[pypi]\nurl = "{TUNA}"\n'
+    assert not (isolated_home / ".config" / "pdm" / "config.toml").exists()
+    assert result.after[0].label.name == "tuna" and result.after[0].findings == ()
+    core.restore()
+    assert not (tmp_path / "proj" / "pdm.toml").exists()
+
+
+def test_pixi_project_scope_writes_the_workspace_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    write(tmp_path / "ws" / "pixi.toml", '[workspace]\nname = "ws"\nchannels = ["conda-forge"]\n')
+    monkeypatch.chdir(tmp_path / "ws")
+    result = core.use(name="tuna", only="pixi", scope="project")
+    config = tmp_path / "ws" / ".pixi" / "config.toml"
+    assert [e.path for e in result.edits] == [config]
+    assert "[mirrors]" in config.read_text()
+    assert (tmp_path / "ws" / "pixi.toml").read_text() == '[workspace]\nname = "ws"\nchannels = ["conda-forge"]\n'
+    assert result.after[0].label.name == "tuna"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Tools without the scope; the default is unchanged
+
+
+def test_tools_without_the_scope_are_skipped_with_a_note(run, venv: Path, pip_conf: Path, condarc: Path):
+    write(pip_conf, PIP_TEXT)
+    write(condarc, CONDA_TEXT)
+    result = run("use", "tuna", "--scope", "venv")
+    assert result.exit_code == 0, result.output
+    assert "conda: has no venv scope (it has system, user, env); skipped" in result.output
+    assert condarc.read_text() == CONDA_TEXT and pip_conf.read_text() == PIP_TEXT
+    assert TUNA in (venv / "pip.conf").read_text()
+
+
+def test_project_only_tools_named_with_a_scope_they_lack(run):
+    result = run("use", "tuna", "--only", "poetry", "--scope", "user")
+    assert (result.exit_code, result.output) == (
+        2, "mirrorctl: error: poetry has no user scope (it has project)\n")
+    with pytest.raises(UsageError):
+        core.current(only="pipenv", scope="system")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# System files: owner, mode, permission
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a file to another user "
+                    "needs root")
+def test_system_write_keeps_the_files_owner(system: Path):
+    conf = write(system / "etc" / "pip.conf", PIP_TEXT, mode=0o644)
+    os.chown(conf, 65534, 65534)
+    core.use(name="tuna", only="pip", scope="system")
+    info = conf.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (65534, 65534, 0o644)
+    assert TUNA in conf.read_text()
+    core.restore()
+    info = conf.stat()
+    assert (info.st_uid, info.st_gid, conf.read_text()) == (65534, 65534, PIP_TEXT)
+
+
+def _as_unprivileged(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """mirrorctl as a user without write access to the system folder: nobody when we are root (root may write
+    anywhere), with a system Python nobody can run and our dependencies on PYTHONPATH; else ourselves."""
+    import click
+
+    root = hasattr(os, "geteuid") and os.geteuid() == 0
+    python = sys.executable
+    if root:
+        python = next((p for p in (f"/usr/bin/python{sys.version_info[0]}.{sys.version_info[1]}",)
+                       if os.access(p, os.X_OK)), "")
+        if not python:
+            pytest.skip("no system Python of this version for an unprivileged user")
+        env = {**env, "PYTHONPATH": os.pathsep.join([env["PYTHONPATH"], str(Path(click.__file__).parent.parent)])}
+    return subprocess.run([python, "-m", "mirrorctl", *args], env=env, cwd=str(cwd), capture_output=True,
+                          text=True, timeout=120, check=False, user=65534 if root else None,
+                          group=65534 if root else None, extra_groups=[] if root else None)
+
+
+@pytest.fixture
+def reachable_dir():
+    """A folder an unprivileged user can reach (pytest's own tmp folders are root-only when we run as root)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="mirrorctl-scopes-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_permission_denied_on_a_system_file_is_one_line_and_changes_nothing(reachable_dir: Path):
+    base = reachable_dir
+    root = base / "system"
+    conf = write(root / "etc" / "pip.conf", PIP_TEXT, mode=0o644)
+    (root / "etc").chmod(0o555)
+    home = base / "home"
+    home.mkdir()
+    home.chmod(0o777)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+           "XDG_CONFIG_DIRS": str(root / "etc" / "xdg"), "MIRRORCTL_HOME": str(home / "mirrorctl"),
+           "MIRRORCTL_SYSTEM_ROOT": str(root), "PIP_CONFIG_FILE": str(base / "none.conf"),
+           "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        result = _as_unprivileged(["use", "tuna", "--only", "pip", "--scope", "system"], env, base)
+    finally:
+        (root / "etc").chmod(0o755)
+    assert result.returncode == 1, result
+    assert result.stdout == ""
+    assert result.stderr == f"mirrorctl: error: {conf}: cannot write: Permission denied; nothing was changed\n"
+    assert conf.read_text() == PIP_TEXT
+    assert sorted(p.name for p in (root / "etc").iterdir()) == ["pip.conf"]  # no temp file left behind
