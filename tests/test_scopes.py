@@ -381,3 +381,86 @@ def test_permission_denied_on_a_system_file_is_one_line_and_changes_nothing(reac
     assert result.stderr == f"mirrorctl: error: {conf}: cannot write: Permission denied; nothing was changed\n"
     assert conf.read_text() == PIP_TEXT
     assert sorted(p.name for p in (root / "etc").iterdir()) == ["pip.conf"]  # no temp file left behind
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Real pip in a real virtualenv, through a loopback index (tests/test_real_pip.py)
+
+
+def _pip_in(python: str, pip_path: Path, dest: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m pip download`` with the isolated environment; pip is imported from ``pip_path``."""
+    from loopback_index import PROJECT
+
+    env = dict(os.environ)
+    env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1", PYTHONPATH=str(pip_path))
+    return subprocess.run([python, "-m", "pip", "download", "--no-deps", "--no-cache-dir", "--retries", "0",
+                           "--timeout", "30", "-d", str(dest), PROJECT], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_real_pip_in_a_virtualenv_uses_the_mirror_after_use_scope_venv(run, tmp_path: Path, pip_conf: Path):
+    pip_module = pytest.importorskip("pip")
+    from loopback_index import PROJECT, WHEEL_NAME, dead_index_url, serve_index
+
+    folder = tmp_path / "venv"  # where the conftest's VIRTUAL_ENV points
+    made = subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert made.returncode == 0, made.stderr
+    venv_python = str(folder / "bin" / "python")
+    pip_path = tmp_path / "pip-only"  # the test interpreter's pip, and nothing else of its site-packages
+    pip_path.mkdir()
+    (pip_path / "pip").symlink_to(Path(pip_module.__file__).parent)
+    dead = dead_index_url()
+    write(pip_conf, f"# the user's own, broken on purpose\n[global]\nindex-url = {dead}\n")
+    with serve_index() as index:
+        assert run("profile", "add", "loop", "--pypi", index.url).exit_code == 0
+        before = _pip_in(venv_python, pip_path, tmp_path / "d0")
+        assert before.returncode != 0 and f"Looking in indexes: {dead}" in before.stdout, before
+
+        used = run("use", "loop", "--only", "pip", "--scope", "venv")
+        assert used.exit_code == 0, used.output
+        assert "pip: now loop" in used.output
+        fetched = _pip_in(venv_python, pip_path, tmp_path / "d1")
+        assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+        assert (tmp_path / "d1" / WHEEL_NAME).read_bytes() == index.wheel
+        assert f"/simple/{PROJECT}/" in index.paths()
+        # only the venv: a pip outside it still has the user's (dead) index
+        outside = _pip_in(sys.executable, pip_path, tmp_path / "d2")
+        assert outside.returncode != 0 and f"Looking in indexes: {dead}" in outside.stdout, outside
+        assert pip_conf.read_text() == f"# the user's own, broken on purpose\n[global]\nindex-url = {dead}\n"
+
+        assert run("restore").exit_code == 0
+        assert not (folder / "pip.conf").exists()
+        seen = len(index.paths())
+        after = _pip_in(venv_python, pip_path, tmp_path / "d3")
+        assert after.returncode != 0 and f"Looking in indexes: {dead}" in after.stdout, after
+        assert len(index.paths()) == seen
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The real conda (26.7.1, ../shared/clients) with an active environment
+
+
+def test_real_conda_reads_what_use_scope_env_wrote_only_in_that_env(conda_env: Path, condarc: Path,
+                                                                   isolated_home: Path):
+    from real_conda import conda_client
+
+    conda = conda_client()
+    write(condarc, "channels:\n  - conda-forge\n")
+    rc = write(conda_env / ".condarc", "# the lab env\nshow_channel_urls: false\n")
+    before = rc.read_bytes()
+    core.use(name="tuna", only="conda", scope="env")
+    assert condarc.read_text() == "channels:\n  - conda-forge\n"
+    active, inactive = conda.resolve_many([(isolated_home, {"CONDARC": str(condarc), "CONDA_PREFIX": str(conda_env)}),
+                                           (isolated_home, {"CONDARC": str(condarc)})])
+    assert active.error is None and active.channels, active
+    assert {u.rsplit("/", 1)[0] for u in active.channels} == {f"{TUNA_CLOUD}/conda-forge"}, active
+    assert {u.rsplit("/", 1)[0] for u in inactive.channels or ()} == {"https://conda.anaconda.org/conda-forge"}
+    state = core.current(only="conda")[0]
+    assert {u for s in state.settings if s.key == "channel" for u in s.resolved} == {f"{TUNA_CLOUD}/conda-forge"}
+    assert state.label.name == "tuna"
+
+    core.restore()
+    assert rc.read_bytes() == before
+    again = conda.resolve(isolated_home, {"CONDARC": str(condarc), "CONDA_PREFIX": str(conda_env)})
+    assert {u.rsplit("/", 1)[0] for u in again.channels or ()} == {"https://conda.anaconda.org/conda-forge"}, again
