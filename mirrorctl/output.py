@@ -216,7 +216,8 @@ def _setting_lines(settings: Iterable[Setting], state: ToolState | None = None) 
             lines.append(f"  defaults would be {', '.join(setting.resolved)} ({source_text(setting.source)})")
         elif setting.key == "custom_channel":
             base = setting.resolved[0][: -len(setting.value)].rstrip("/") if setting.resolved else ""
-            unlisted.setdefault((base, source_text(setting.source)), []).append(setting.value)
+            where = source_text(setting.source) + _in_scope(setting.source, state)
+            unlisted.setdefault((base, where), []).append(setting.value)
         else:
             where = _in_scope(setting.source, state)
             if where and setting.source.path is not None:
