@@ -101,8 +101,7 @@ def _report(error: Exception) -> int:
               "command).")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
-    """Point pip, conda and the other Python package tools at a fast mirror, see what is really in effect,
-    and undo it.
+    """Point every Python package tool you have at a fast mirror, see what each really uses, and undo it.
 
     \b
       mirrorctl list                 profiles, and which one each tool uses
@@ -122,7 +121,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_command(as_json: bool) -> None:
-    """List every profile and mark the one pip and conda use.
+    """List every profile and mark the one each tool uses.
 
     \b
     Example:
@@ -156,14 +155,16 @@ def list_command(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, timeout: float, samples: int,
         candidates: tuple[str, ...], by: str, as_json: bool) -> None:
-    """Switch pip and conda to the profile NAME (or, with --fastest, to the fastest healthy mirror).
+    """Switch every tool to the profile NAME (or, with --fastest, to the fastest healthy mirror).
+
+    A tool is switched when its configuration file exists or it is on PATH, and always when named with --only.
 
     Every file is backed up before it is written; `mirrorctl restore` undoes the change.
 
     \b
     Examples:
       mirrorctl use tuna --dry-run
-      mirrorctl use ustc --only pip
+      mirrorctl use ustc --json
       mirrorctl use --fastest
     """
     from mirrorctl import core, output
@@ -193,7 +194,7 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
 
 @cli.command("bench")
 @click.argument("names", nargs=-1)
-@click.option("--only", type=click.Choice(["pypi", "conda"]), help="Probe one kind of index only.")
+@click.option("--only", type=TOOLS, multiple=True, help="Probe only the indexes this tool uses (repeatable).")
 @click.option("--samples", type=click.IntRange(1, 20), default=3, show_default=True,
               help="Requests per mirror (at least; fast mirrors take more while slow ones finish).")
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
@@ -205,24 +206,24 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
 @click.option("--no-upstream", is_flag=True,
               help="Do not ask pypi.org / Anaconda for the freshness reference (private networks).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def bench_command(names: tuple[str, ...], only: str | None, samples: int, timeout: float, by: str,
+def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, timeout: float, by: str,
                   throughput: bool, no_upstream: bool, as_json: bool) -> None:
     """Measure mirrors concurrently and rank them, fastest first (all profiles unless NAMES are given).
 
-    Each mirror gets several requests on a kept-alive connection for a small real file (the simple page of
-    `pip`, a Range of `noarch/repodata.json`); answers are validated, so a portal page that says 200 is a
+    Each mirror gets several requests on a kept-alive connection for a small real file (one project's simple
+    page, a Range of `noarch/repodata.json`); answers are validated, so a portal page that says 200 is a
     failure, and a mirror whose index lags the others is flagged stale. * marks what is in effect.
 
     \b
     Examples:
       mirrorctl bench
-      mirrorctl bench tuna ustc bfsu --only pypi --samples 5
+      mirrorctl bench tuna ustc bfsu --samples 5
     """
     from mirrorctl import bench
     from mirrorctl.probe.report import format_table, to_json, traffic_text
 
-    measured = bench.bench(names=names, only=only, samples=samples, timeout=timeout, by=by, throughput=throughput,
-                           upstream=not no_upstream, progress=None if as_json else sys.stderr)
+    measured = bench.bench(names=names, only=only or None, samples=samples, timeout=timeout, by=by,
+                           throughput=throughput, upstream=not no_upstream, progress=None if as_json else sys.stderr)
     if as_json:
         _print_json(to_json(measured.results, by=measured.by))
     else:
@@ -236,7 +237,7 @@ def bench_command(names: tuple[str, ...], only: str | None, samples: int, timeou
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def current(only: tuple[str, ...], as_json: bool) -> None:
-    """Show what pip and conda really use, which file each value comes from, and what overrides it.
+    """Show what each tool really uses, which file each value comes from, and what overrides it.
 
     \b
     Example:
@@ -258,7 +259,7 @@ def current(only: tuple[str, ...], as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Print a unified diff per file and write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def reset(only: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
-    """Take the mirror settings out so pip and conda use their upstream defaults.
+    """Take the mirror settings out so every tool uses its upstream default.
 
     Every other setting and comment stays. Backed up first, like `use`.
 

@@ -45,7 +45,7 @@ MESSAGES = {
     "tool-not-covered": "{profile} has no {ecosystems} mirror; left unchanged",
     "tool-absent": "neither installed nor configured; skipped (name it with --only to configure it anyway)",
     "profile-refused": "{where_path}{reason}",
-    "profile.pypi-not-simple": "{url} does not end in /simple: pip and uv expect a PEP 503 simple index there",
+    "profile.pypi-not-simple": "{url} does not end in /simple: installers expect a PEP 503 simple index there",
 }
 
 

@@ -234,3 +234,90 @@ def test_a_read_only_command_works_when_its_cache_cannot_be_written(condarc: Pat
     cache._loaded.clear()
     write(condarc, "channels: [conda-forge]\n")
     assert core.current(only="conda")[0].profile == "official"
+
+
+@pytest.mark.parametrize("data", [b"", b"abc", bytes(range(256)) * 300])
+def test_the_cache_key_hash_is_sha256(data: bytes):
+    import hashlib
+
+    from mirrorctl import cache
+
+    assert cache._sha256(data) == hashlib.sha256(data).hexdigest()
+
+
+def test_on_path_finds_executables_only(tmp_path: Path, monkeypatch):
+    import os
+
+    bin_dir = tmp_path / "somebin"
+    (bin_dir / "adir").mkdir(parents=True)
+    write(bin_dir / "plain", "not executable")
+    write(bin_dir / "tool", "#!/bin/sh\n")
+    os.chmod(bin_dir / "tool", 0o755)
+    os.chmod(bin_dir / "adir", 0o755)
+    monkeypatch.setenv("PATH", f"/nonexistent{os.pathsep}{bin_dir}")
+    assert base.on_path("missing", "tool")
+    assert not base.on_path("plain")
+    assert not base.on_path("adir")
+    assert not base.on_path("missing")
+
+
+#: Words that name a tool. "conda" is left out: outside targets/ it names the ecosystem (a profile's [conda]
+#: table, Anaconda channels, repodata), which the profile model and the probe must name.
+TOOL_WORDS = {"pip", "pip3", "uv", "pdm", "pixi", "mamba", "micromamba", "poetry", "pipenv"}
+#: (module, text) pairs that use such a word for something that is not the tool.
+NOT_A_TOOL = {
+    ("probe/checks.py", "pip"),  # the PyPI *project* whose simple page the probe samples
+}
+
+
+def _code_words(path: Path) -> list[tuple[int, str]]:
+    """Identifiers and string literals (docstrings excluded: prose may cite a tool's behaviour)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value) for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body
+        and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        text = None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            text = node.value
+        elif isinstance(node, ast.Name):
+            text = node.id
+        elif isinstance(node, ast.Attribute):
+            text = node.attr
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            text = node.name
+        elif isinstance(node, ast.arg):
+            text = node.arg
+        elif isinstance(node, ast.alias):
+            text = node.name
+        if text is not None:
+            found.append((getattr(node, "lineno", 0), text))
+    return found
+
+
+def test_no_module_outside_targets_names_a_tool():
+    import re
+
+    package = Path(mirrorctl.targets.__file__).parent.parent
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package).as_posix()
+        if relative.startswith("targets/"):
+            continue
+        for line, text in _code_words(path):
+            words = {w for w in re.split(r"[^a-z0-9]+", text.lower()) if w in TOOL_WORDS}
+            if words and (relative, text) not in NOT_A_TOOL:
+                offenders.append(f"{relative}:{line}: {text!r}")
+    assert offenders == []
+
+
+def test_the_tool_name_check_catches_a_tool_name(tmp_path: Path):
+    sample = tmp_path / "sample.py"
+    sample.write_text('"""pip is fine in prose."""\nCOLUMNS = ("pip", "conda")\ndef uv_in_effect(): pass\n')
+    assert {text for _, text in _code_words(sample)} >= {"pip", "uv_in_effect"}
+    assert "pip is fine in prose." not in {text for _, text in _code_words(sample)}
