@@ -9,7 +9,8 @@ The cache is an optimisation that must never change an answer:
   or it is parsed again; values are literals read with ast.literal_eval, so a damaged cache can never run code;
 - commands that write configuration do not use it at all (:func:`disabled`): what `use` writes always comes from
   the real parser;
-- it lives in the user cache directory, and failing to write it has no effect but speed.
+- it lives in the user cache directory, and failing to write it has no effect but speed;
+- a value holding credentials (``https://user:token@...``) is never cached: such a file is parsed every time.
 """
 
 from __future__ import annotations
@@ -83,9 +84,19 @@ def parsed(kind: str, path: Path, data: bytes, parse: Callable[[], Any],
     if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key and valid(entry[1]):
         return entry[1]
     value = parse()
+    if _has_credentials(value):  # mirrorctl keeps no copy of a token outside the backups of the user's own file
+        entries.pop(str(path), None)
+        return value
     entries[str(path)] = (key, value)
     _save(cache_file, entries)
     return value
+
+
+def _has_credentials(value: Any) -> bool:
+    from mirrorctl.urls import mask_credentials
+
+    text = repr(value)
+    return mask_credentials(text) != text
 
 
 def _save(cache_file: Path, entries: dict[str, Any]) -> None:

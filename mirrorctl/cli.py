@@ -59,14 +59,21 @@ class _Group(click.Group):
             code = super().main(argv, "mirrorctl", complete_var, standalone_mode=False, **extra)
         except Exception as error:
             if debug:
-                raise
+                _print_traceback()
             code = _report(error)
         except KeyboardInterrupt:
             if debug:
-                raise
+                _print_traceback()
             _print("mirrorctl: interrupted", err=True)
             code = EXIT_INTERRUPTED
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _print_traceback() -> None:
+    """--debug: the whole traceback, through the same masking as every other output (URLs carry tokens)."""
+    import traceback
+
+    _print(traceback.format_exc().rstrip("\n"), err=True)
 
 
 def _report(error: Exception) -> int:
