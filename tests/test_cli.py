@@ -61,13 +61,15 @@ def test_use_then_current_then_restore(run, pip_conf: Path, condarc: Path):
     result = run("restore")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[:3] == [
+    assert lines[:5] == [
         f"restored backup {snapshot} (taken before `use tuna`):",
         "  ~/.config/pip/pip.conf: removed (it did not exist)",
         "  ~/.condarc: removed (it did not exist)",
+        "  ~/.config/pip/: removed (empty; mirrorctl had created it)",
+        "  ~/.config/: removed (empty; mirrorctl had created it)",  # this fake home had no ~/.config either
     ]
-    assert lines[3].startswith("the replaced files are in backup ") and len(lines) == 4
-    assert not pip_conf.exists() and not condarc.exists()
+    assert lines[5].startswith("the replaced files are in backup ") and len(lines) == 6
+    assert not pip_conf.exists() and not condarc.exists() and not pip_conf.parent.exists()
 
 
 def test_dry_run_prints_a_diff_and_writes_nothing(run, pip_conf: Path):
