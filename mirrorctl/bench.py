@@ -47,10 +47,10 @@ def _select(names: tuple[str, ...]) -> tuple[list[Profile], list[Profile]]:
     return unique, upstream
 
 
-def bench(*, names: tuple[str, ...] = (), only: str | None = None, samples: int = 3, timeout: float = 5.0,
-          by: str = "latency", throughput: bool = False, upstream: bool = True, progress: TextIO | None = None,
-          settle_only: bool = False) -> BenchResult:
-    """Probe the named profiles (all when none are named) for ``only`` ("pypi" or "conda", or both).
+def bench(*, names: tuple[str, ...] = (), only: Sequence[str] | str | None = None, samples: int = 3,
+          timeout: float = 5.0, by: str = "latency", throughput: bool = False, upstream: bool = True,
+          progress: TextIO | None = None, settle_only: bool = False) -> BenchResult:
+    """Probe the named profiles (all when none are named) for the ecosystems of the tools in ``only`` (all).
 
     ``by="install"`` (or the older ``throughput=True``) also downloads a bounded part of a real package file
     from the leading contenders, to rank by estimated install time.
@@ -59,13 +59,27 @@ def bench(*, names: tuple[str, ...] = (), only: str | None = None, samples: int 
     from mirrorctl.probe.report import progress_reporter
 
     by = "install" if throughput else by
+    ecosystem = _one_ecosystem(only)
     profiles, reference = _select(names)
-    results = run_bench(profiles, only=only, upstream=reference if upstream else (), samples=samples,
+    results = run_bench(profiles, only=ecosystem, upstream=reference if upstream else (), samples=samples,
                         timeout=timeout, by=by, settle_only=settle_only,
                         on_result=progress_reporter(progress) if progress is not None else None)
     if not results:
-        raise MirrorctlError("the named profiles have no mirror for " + (only or "pypi or conda"))
+        raise MirrorctlError("the named profiles have no mirror for " + ", ".join(base.tool_names() if only is None
+                                                                                    else _names(only)))
     return BenchResult(results, _in_effect(profiles), by)
+
+
+def _names(only: Sequence[str] | str) -> list[str]:
+    return [only] if isinstance(only, str) else list(only)
+
+
+def _one_ecosystem(only: Sequence[str] | str | None) -> str | None:
+    """The profile table to probe for these tools: one of them, or None for every table."""
+    if only is None:
+        return None
+    ecosystems = {e for target in base.selected(_names(only)) for e in target.ecosystems}
+    return ecosystems.pop() if len(ecosystems) == 1 else None
 
 
 def _in_effect(profiles: list[Profile]) -> set[tuple[str, str]]:
@@ -89,8 +103,7 @@ def choose_fastest(*, names: tuple[str, ...] = (), only: Sequence[str] | str | N
     from mirrorctl.probe.rank import fastest
 
     modules = base.selected(only)
-    ecosystems = {e for m in modules for e in m.ecosystems}
-    measured = bench(names=names, only=ecosystems.pop() if len(ecosystems) == 1 else None, samples=samples,
+    measured = bench(names=names, only=only, samples=samples,
                      timeout=timeout, by=by, upstream=upstream, progress=progress, settle_only=True)
     chosen: dict[str, str] = {}
     winners: dict[str, ProbeResult] = {}

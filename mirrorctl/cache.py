@@ -9,7 +9,8 @@ The cache is an optimisation that must never change an answer:
   or it is parsed again; values are literals read with ast.literal_eval, so a damaged cache can never run code;
 - commands that write configuration do not use it at all (:func:`disabled`): what `use` writes always comes from
   the real parser;
-- it lives in the user cache directory, and failing to write it has no effect but speed.
+- it lives in the user cache directory, and failing to write it has no effect but speed;
+- a value holding credentials (``https://user:token@...``) is never cached: such a file is parsed every time.
 """
 
 from __future__ import annotations
@@ -50,14 +51,25 @@ def _entries(cache_file: Path) -> dict[str, Any]:
     return _loaded[cache_file]
 
 
-def key_for(path: Path, data: bytes) -> str:
-    import hashlib
+def _sha256(data: bytes) -> str:
+    # hashlib loads OpenSSL (_hashlib), a few ms on every `list`; CPython's built-in SHA-256 gives the same
+    # digest at a fraction of the import cost. Its module name changed in 3.12, and some builds lack it.
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found]  # CPython <= 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found]  # CPython >= 3.12
+        except ImportError:
+            from hashlib import sha256
+    return str(sha256(data).hexdigest())
 
+
+def key_for(path: Path, data: bytes) -> str:
     try:
         mtime = path.stat().st_mtime_ns
     except OSError:
         mtime = 0
-    return f"{__version__}:{SCHEMA}:{len(data)}:{mtime}:{hashlib.sha256(data).hexdigest()}"
+    return f"{__version__}:{SCHEMA}:{len(data)}:{mtime}:{_sha256(data)}"
 
 
 def parsed(kind: str, path: Path, data: bytes, parse: Callable[[], Any],
@@ -72,9 +84,19 @@ def parsed(kind: str, path: Path, data: bytes, parse: Callable[[], Any],
     if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key and valid(entry[1]):
         return entry[1]
     value = parse()
+    if _has_credentials(value):  # mirrorctl keeps no copy of a token outside the backups of the user's own file
+        entries.pop(str(path), None)
+        return value
     entries[str(path)] = (key, value)
     _save(cache_file, entries)
     return value
+
+
+def _has_credentials(value: Any) -> bool:
+    from mirrorctl.urls import mask_credentials
+
+    text = repr(value)
+    return mask_credentials(text) != text
 
 
 def _save(cache_file: Path, entries: dict[str, Any]) -> None:

@@ -63,14 +63,21 @@ class _Group(click.Group):
             code = super().main(argv, "mirrorctl", complete_var, standalone_mode=False, **extra)
         except Exception as error:
             if debug:
-                raise
+                _print_traceback()
             code = _report(error)
         except KeyboardInterrupt:
             if debug:
-                raise
+                _print_traceback()
             _print("mirrorctl: interrupted", err=True)
             code = EXIT_INTERRUPTED
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _print_traceback() -> None:
+    """--debug: the whole traceback, through the same masking as every other output (URLs carry tokens)."""
+    import traceback
+
+    _print(traceback.format_exc().rstrip("\n"), err=True)
 
 
 def _report(error: Exception) -> int:
@@ -105,8 +112,7 @@ def _report(error: Exception) -> int:
               "command).")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
-    """Point pip, conda and the other Python package tools at a fast mirror, see what is really in effect,
-    and undo it.
+    """Point every Python package tool you have at a fast mirror, see what each really uses, and undo it.
 
     \b
       mirrorctl list                 profiles, and which one each tool uses
@@ -126,7 +132,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_command(as_json: bool) -> None:
-    """List every profile and mark the one pip and conda use.
+    """List every profile and mark the one each tool uses.
 
     \b
     Example:
@@ -161,14 +167,16 @@ def list_command(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, timeout: float, samples: int,
         candidates: tuple[str, ...], by: str, scope: str | None, as_json: bool) -> None:
-    """Switch pip and conda to the profile NAME (or, with --fastest, to the fastest healthy mirror).
+    """Switch every tool to the profile NAME (or, with --fastest, to the fastest healthy mirror).
+
+    A tool is switched when its configuration file exists or it is on PATH, and always when named with --only.
 
     Every file is backed up before it is written; `mirrorctl restore` undoes the change.
 
     \b
     Examples:
       mirrorctl use tuna --dry-run
-      mirrorctl use ustc --only pip
+      mirrorctl use ustc --json
       mirrorctl use tuna --scope venv
       mirrorctl use --fastest
     """
@@ -199,7 +207,7 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
 
 @cli.command("bench")
 @click.argument("names", nargs=-1)
-@click.option("--only", type=click.Choice(["pypi", "conda"]), help="Probe one kind of index only.")
+@click.option("--only", type=TOOLS, multiple=True, help="Probe only the indexes this tool uses (repeatable).")
 @click.option("--samples", type=click.IntRange(1, 20), default=3, show_default=True,
               help="Requests per mirror (at least; fast mirrors take more while slow ones finish).")
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
@@ -211,24 +219,24 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
 @click.option("--no-upstream", is_flag=True,
               help="Do not ask pypi.org / Anaconda for the freshness reference (private networks).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def bench_command(names: tuple[str, ...], only: str | None, samples: int, timeout: float, by: str,
+def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, timeout: float, by: str,
                   throughput: bool, no_upstream: bool, as_json: bool) -> None:
     """Measure mirrors concurrently and rank them, fastest first (all profiles unless NAMES are given).
 
-    Each mirror gets several requests on a kept-alive connection for a small real file (the simple page of
-    `pip`, a Range of `noarch/repodata.json`); answers are validated, so a portal page that says 200 is a
+    Each mirror gets several requests on a kept-alive connection for a small real file (one project's simple
+    page, a Range of `noarch/repodata.json`); answers are validated, so a portal page that says 200 is a
     failure, and a mirror whose index lags the others is flagged stale. * marks what is in effect.
 
     \b
     Examples:
       mirrorctl bench
-      mirrorctl bench tuna ustc bfsu --only pypi --samples 5
+      mirrorctl bench tuna ustc bfsu --samples 5
     """
     from mirrorctl import bench
     from mirrorctl.probe.report import format_table, to_json, traffic_text
 
-    measured = bench.bench(names=names, only=only, samples=samples, timeout=timeout, by=by, throughput=throughput,
-                           upstream=not no_upstream, progress=None if as_json else sys.stderr)
+    measured = bench.bench(names=names, only=only or None, samples=samples, timeout=timeout, by=by,
+                           throughput=throughput, upstream=not no_upstream, progress=None if as_json else sys.stderr)
     if as_json:
         _print_json(to_json(measured.results, by=measured.by))
     else:
@@ -269,7 +277,7 @@ def current(only: tuple[str, ...], scope: str | None, as_json: bool) -> None:
 @click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, as_json: bool) -> None:
-    """Take the mirror settings out so pip and conda use their upstream defaults.
+    """Take the mirror settings out so every tool uses its upstream default.
 
     Every other setting and comment stays. Backed up first, like `use`.
 

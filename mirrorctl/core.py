@@ -65,7 +65,9 @@ def _roll_back(snapshot: store.Snapshot, written: list[FileEdit]) -> None:
     from mirrorctl import store
 
     done = {str(store.real_path(e.path)) for e in written}
-    store.write_back(replace(snapshot, files=tuple(f for f in snapshot.files if f.path in done)))
+    partial = replace(snapshot, files=tuple(f for f in snapshot.files if f.path in done))
+    store.write_back(partial)
+    store.remove_created_dirs(partial)
 
 
 def _change(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *, dry_run: bool,
@@ -261,10 +263,11 @@ def restore(*, snapshot_id: str | None = None) -> RestoreResult:
         safety = store.take_snapshot([Path(f.path) for f in snapshot.files], reason=f"restore {snapshot.id}",
                                      kind="restore")
         restored = store.write_back(snapshot)
+        removed_dirs = store.remove_created_dirs(snapshot)
         if snapshot.kind == "change":
             store.mark_undone(snapshot)
         store.prune()
-    return RestoreResult(snapshot, tuple(restored), safety.id)
+    return RestoreResult(snapshot, tuple(restored), safety.id, tuple(removed_dirs))
 
 
 # ---------------------------------------------------------------------------------------------------------

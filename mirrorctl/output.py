@@ -49,7 +49,7 @@ MESSAGES = {
     "scope-shadowed": "{path} ({higher} scope) sets {key} = {value} and beats {written} ({scope} scope), so "
                       "{tool} uses that value",
     "profile-refused": "{where_path}{reason}",
-    "profile.pypi-not-simple": "{url} does not end in /simple: pip and uv expect a PEP 503 simple index there",
+    "profile.pypi-not-simple": "{url} does not end in /simple: installers expect a PEP 503 simple index there",
 }
 
 
@@ -450,6 +450,8 @@ def restore_text(result: RestoreResult) -> str:
     for saved in result.snapshot.files:
         what = "put back" if saved.existed else "removed (it did not exist)"
         lines.append(f"  {display_path(saved.path)}: {what}")
+    for directory in result.removed_dirs:
+        lines.append(f"  {display_path(directory)}/: removed (empty; mirrorctl had created it)")
     if result.safety_snapshot_id:
         lines.append(f"the replaced files are in backup {result.safety_snapshot_id} "
                      f"(`mirrorctl restore {result.safety_snapshot_id}` to go forward again)")
@@ -457,7 +459,9 @@ def restore_text(result: RestoreResult) -> str:
 
 
 def restore_json(result: RestoreResult) -> dict[str, Any]:
-    return document("restore", backup=result.snapshot.to_json(), restored=[str(p) for p in result.restored],
+    return document("restore", backup={**result.snapshot.to_json(), "taken": _iso(result.snapshot.created)},
+                    restored=[str(p) for p in result.restored],
+                    removed_directories=[str(p) for p in result.removed_dirs],
                     safety_backup=result.safety_snapshot_id)
 
 

@@ -170,6 +170,8 @@ class RestoreResult(NamedTuple):
     snapshot: Any
     restored: tuple[Path, ...]
     safety_snapshot_id: str | None
+    #: Directories the undone change had created, removed again because they are empty.
+    removed_dirs: tuple[Path, ...] = ()
 
 
 class ProfileChange(NamedTuple):

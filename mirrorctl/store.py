@@ -291,6 +291,9 @@ class Snapshot:
     files: tuple[SavedFile, ...]
     #: Set when a plain `mirrorctl restore` has undone this change, so the next one steps further back.
     undone: bool = False
+    #: Directories that did not exist when the snapshot was taken (the change creates them for a new file),
+    #: outermost first: restoring the absence of that file removes them again if they are empty.
+    created_dirs: tuple[str, ...] = ()
     directory: Path = field(default=Path(), compare=False)
 
     def to_json(self) -> dict:
@@ -300,12 +303,14 @@ class Snapshot:
             "reason": self.reason,
             "kind": self.kind,
             "undone": self.undone,
+            "created_dirs": list(self.created_dirs),
             "files": [vars(f) for f in self.files],
         }
 
 
-def _new_snapshot_id(directory: Path) -> str:
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+def _new_snapshot_id(directory: Path, created: float) -> str:
+    """The snapshot's local time, as the TAKEN column shows it (ids before 0.2 were UTC; they still work)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(created))
     candidate, counter = stamp, 1
     while (directory / candidate).exists():
         counter += 1
@@ -338,12 +343,18 @@ def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -
         unique.setdefault(real_path(original), original)
     contents = [(path, original, _read_current(original, "cannot back up")) for path, original in unique.items()]
     remove_stale_temps(unique)
+    created_dirs: list[str] = []
+    for path, _original, data in contents:
+        if data is None:
+            missing = [d for d in path.parents if not os.path.lexists(d)]
+            created_dirs += [str(d) for d in reversed(missing) if str(d) not in created_dirs]
     root = paths.backups_dir()
     _ensure_directory(root, private=True)
     directory: Path | None = None
     current = root
     try:
-        snapshot_id = _new_snapshot_id(root)
+        created = time.time()
+        snapshot_id = _new_snapshot_id(root, created)
         directory = root / snapshot_id
         directory.mkdir(mode=0o700)
         saved = []
@@ -357,7 +368,8 @@ def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -
             saved.append(SavedFile(path=str(path), existed=True, mode=stat.S_IMODE(os.stat(path).st_mode),
                                    size=len(data), sha256=hashlib.sha256(data).hexdigest(), blob=blob))
         current = root
-        snapshot = Snapshot(snapshot_id, time.time(), reason, kind, tuple(saved), directory=directory)
+        snapshot = Snapshot(snapshot_id, created, reason, kind, tuple(saved), created_dirs=tuple(created_dirs),
+                            directory=directory)
         _write_manifest(snapshot)
     except OSError as exc:
         if directory is not None:
@@ -385,7 +397,8 @@ def _read_snapshot(directory: Path) -> Snapshot | None:
         files = tuple(SavedFile(**entry) for entry in data["files"])
         return Snapshot(
             id=data["id"], created=float(data["created"]), reason=data["reason"], kind=data["kind"],
-            files=files, undone=bool(data.get("undone", False)), directory=directory,
+            files=files, undone=bool(data.get("undone", False)),
+            created_dirs=tuple(str(d) for d in data.get("created_dirs", ())), directory=directory,
         )
     except (MirrorctlError, OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # an interrupted or foreign directory: not a snapshot we can trust
@@ -491,6 +504,22 @@ def write_back(snapshot: Snapshot) -> list[Path]:
             raise StoreError(f"cannot restore: {_reason(exc)}; nothing was changed", path=path) from None
         written.append((path, before, before_mode))
     return [path for path, _, _ in written]
+
+
+def remove_created_dirs(snapshot: Snapshot) -> list[Path]:
+    """After a write_back: remove the directories the snapshot's change created, where they are empty again.
+
+    Only directories recorded as absent when the snapshot was taken, innermost first; one that holds anything
+    (the user's file, another tool's) stays. Returns the directories removed.
+    """
+    removed = []
+    for directory in sorted(snapshot.created_dirs, key=lambda d: d.count(os.sep), reverse=True):
+        try:
+            os.rmdir(directory)
+        except OSError:
+            continue  # not empty, not a directory, already gone: it stays as it is
+        removed.append(Path(directory))
+    return removed
 
 
 def _put_back(path: Path, data: bytes | None, mode: int | None) -> None:

@@ -61,13 +61,15 @@ def test_use_then_current_then_restore(run, pip_conf: Path, condarc: Path):
     result = run("restore")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[:3] == [
+    assert lines[:5] == [
         f"restored backup {snapshot} (taken before `use tuna`):",
         "  ~/.config/pip/pip.conf: removed (it did not exist)",
         "  ~/.condarc: removed (it did not exist)",
+        "  ~/.config/pip/: removed (empty; mirrorctl had created it)",
+        "  ~/.config/: removed (empty; mirrorctl had created it)",  # this fake home had no ~/.config either
     ]
-    assert lines[3].startswith("the replaced files are in backup ") and len(lines) == 4
-    assert not pip_conf.exists() and not condarc.exists()
+    assert lines[5].startswith("the replaced files are in backup ") and len(lines) == 6
+    assert not pip_conf.exists() and not condarc.exists() and not pip_conf.parent.exists()
 
 
 def test_dry_run_prints_a_diff_and_writes_nothing(run, pip_conf: Path):
@@ -110,13 +112,26 @@ def test_unknown_profile(run):
     assert result.output.startswith("mirrorctl: error: no profile named 'nosuch' (known: official, aliyun, bfsu, ")
 
 
-def test_debug_shows_the_traceback(run):
-    import pytest
+def test_debug_shows_the_traceback_then_the_same_one_line_error_and_exit_code(run):
+    plain, debug = run("use", "nosuch"), run("use", "nosuch", "--debug")
+    assert debug.exit_code == plain.exit_code == 1
+    assert debug.output.startswith("Traceback (most recent call last):\n")
+    assert "mirrorctl.errors.MirrorctlError: no profile named 'nosuch'" in debug.output
+    assert debug.output.endswith(plain.output)
 
-    from mirrorctl.errors import MirrorctlError
 
-    with pytest.raises(MirrorctlError):
-        run("--debug", "use", "nosuch")
+def test_debug_tracebacks_mask_credentials(run, monkeypatch):
+    from mirrorctl import core
+
+    def broken(**_kwargs):
+        raise RuntimeError("cannot reach https://alice:hunter2@pypi.corp.example/simple")
+
+    monkeypatch.setattr(core, "current", broken)
+    result = run("--debug", "current")
+    assert result.exit_code == 70
+    assert "Traceback (most recent call last):" in result.output
+    assert "RuntimeError: cannot reach https://***@pypi.corp.example/simple" in result.output
+    assert "hunter2" not in result.output and "alice" not in result.output
 
 
 def test_credentials_never_appear_in_any_output(run, pip_conf: Path):

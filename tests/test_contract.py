@@ -168,8 +168,10 @@ def test_an_unexpected_exception_is_a_short_report_with_its_own_exit_code(run, m
     assert result.exit_code == 70
     assert result.output == ("mirrorctl: internal error: ZeroDivisionError: boom\n"
                              "this is a bug in mirrorctl; run the same command with --debug for the traceback\n")
-    with pytest.raises(ZeroDivisionError):
-        run("current", "--debug")  # --debug is accepted after the subcommand too
+    debug = run("current", "--debug")  # --debug is accepted after the subcommand too
+    assert debug.exit_code == 70
+    assert debug.output.startswith("Traceback (most recent call last):\n")
+    assert "ZeroDivisionError: boom\n" in debug.output and debug.output.endswith(result.output)
 
 
 def test_usage_errors_have_the_same_one_line_format(run):
@@ -234,3 +236,104 @@ def test_a_read_only_command_works_when_its_cache_cannot_be_written(condarc: Pat
     cache._loaded.clear()
     write(condarc, "channels: [conda-forge]\n")
     assert core.current(only="conda")[0].profile == "official"
+
+
+@pytest.mark.parametrize("data", [b"", b"abc", bytes(range(256)) * 300])
+def test_the_cache_key_hash_is_sha256(data: bytes):
+    import hashlib
+
+    from mirrorctl import cache
+
+    assert cache._sha256(data) == hashlib.sha256(data).hexdigest()
+
+
+def test_on_path_finds_executables_only(tmp_path: Path, monkeypatch):
+    import os
+
+    bin_dir = tmp_path / "somebin"
+    (bin_dir / "adir").mkdir(parents=True)
+    write(bin_dir / "plain", "not executable")
+    write(bin_dir / "tool", "#!/bin/sh\n")
+    os.chmod(bin_dir / "tool", 0o755)
+    os.chmod(bin_dir / "adir", 0o755)
+    monkeypatch.setenv("PATH", f"/nonexistent{os.pathsep}{bin_dir}")
+    assert base.on_path("missing", "tool")
+    assert not base.on_path("plain")
+    assert not base.on_path("adir")
+    assert not base.on_path("missing")
+
+
+#: Words that name a tool. "conda" is left out: outside targets/ it names the ecosystem (a profile's [conda]
+#: table, Anaconda channels, repodata), which the profile model and the probe must name.
+TOOL_WORDS = {"pip", "pip3", "uv", "pdm", "pixi", "mamba", "micromamba", "poetry", "pipenv"}
+#: (module, text) pairs that use such a word for something that is not the tool.
+NOT_A_TOOL = {
+    ("probe/checks.py", "pip"),  # the PyPI *project* whose simple page the probe samples
+}
+
+
+def _code_words(path: Path) -> list[tuple[int, str]]:
+    """Identifiers and string literals (docstrings excluded: prose may cite a tool's behaviour)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value) for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body
+        and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        text = None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            text = node.value
+        elif isinstance(node, ast.Name):
+            text = node.id
+        elif isinstance(node, ast.Attribute):
+            text = node.attr
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            text = node.name
+        elif isinstance(node, ast.arg):
+            text = node.arg
+        elif isinstance(node, ast.alias):
+            text = node.name
+        if text is not None:
+            found.append((getattr(node, "lineno", 0), text))
+    return found
+
+
+def test_no_module_outside_targets_names_a_tool():
+    import re
+
+    package = Path(mirrorctl.targets.__file__).parent.parent
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package).as_posix()
+        if relative.startswith("targets/"):
+            continue
+        for line, text in _code_words(path):
+            words = {w for w in re.split(r"[^a-z0-9]+", text.lower()) if w in TOOL_WORDS}
+            if words and (relative, text) not in NOT_A_TOOL:
+                offenders.append(f"{relative}:{line}: {text!r}")
+    assert offenders == []
+
+
+def test_the_tool_name_check_catches_a_tool_name(tmp_path: Path):
+    sample = tmp_path / "sample.py"
+    sample.write_text('"""pip is fine in prose."""\nCOLUMNS = ("pip", "conda")\ndef uv_in_effect(): pass\n')
+    assert {text for _, text in _code_words(sample)} >= {"pip", "uv_in_effect"}
+    assert "pip is fine in prose." not in {text for _, text in _code_words(sample)}
+
+
+def test_the_cache_keeps_no_copy_of_credentials(condarc: Path):
+    from mirrorctl import cache, core, paths
+
+    write(condarc, "channels:\n  - https://alice:hunter2@conda.corp.example/channel\n")
+    core.current(only="conda")
+    cache_dir = paths.mirrorctl_cache_dir()
+    cached = "".join(p.read_text() for p in cache_dir.glob("*.txt")) if cache_dir.is_dir() else ""
+    assert "hunter2" not in cached and "alice" not in cached
+    cache._loaded.clear()
+    write(condarc, "channels:\n  - https://conda.corp.example/channel\n")
+    core.current(only="conda")
+    assert "conda.corp.example" in (cache_dir / "condarc.txt").read_text()  # without a token: cached

@@ -69,3 +69,18 @@ def test_use_fastest_changes_nothing_when_no_mirror_is_healthy(run, fleet, pip_c
     assert result.exit_code == 1
     assert "mirrorctl: error: no mirror answered correctly and in time; nothing was changed" in result.output
     assert not pip_conf.exists()
+
+
+@pytest.mark.parametrize(("tool", "ecosystem"), [("pip", "pypi"), ("conda", "conda"), ("uv", "pypi")])
+def test_bench_only_takes_a_tool_name_and_probes_that_tools_indexes(run, fleet, tool: str, ecosystem: str):
+    result = run("bench", "quick", "slow", "--only", tool, "--timeout", "1.5", "--no-upstream", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert {r["target"] for r in rows} == {ecosystem}
+    assert {r["profile"] for r in rows} == {"quick", "slow"}
+
+
+def test_bench_only_refuses_an_index_kind_with_the_tool_names(run):
+    result = run("bench", "--only", "pypi")
+    assert result.exit_code == 2
+    assert "unknown tool 'pypi' (choose from conda, " in result.output

@@ -69,10 +69,11 @@ def test_inline_hash_is_part_of_the_value_as_in_pip():
         ("[global]\nindex-url = a\nindex-url = b\n", 3, "appears twice"),
         ("[global]\n[global]\n", 2, "section [global] appears twice"),
         ("[global]\nthis line has no delimiter\n", 2, "pip cannot parse 'this line has no delimiter'"),
+        ("[global]\n[global]\n", 2, "(pip refuses the whole file)"),
     ],
 )
 def test_parse_errors_name_the_line(text, line, words):
     with pytest.raises(ConfigParseError) as caught:
-        ini.parse(text)
+        ini.parse(text, reader="pip")
     assert caught.value.line == line
     assert words in caught.value.message

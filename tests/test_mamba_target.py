@@ -186,3 +186,20 @@ def test_present_is_a_mambarc_or_mamba_on_path(mambarc: Path, condarc: Path, mon
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     write(mambarc, "")
     assert mamba.TARGET.present()
+
+
+def test_reading_uses_a_parse_cache_whose_tampered_entries_are_parsed_again(mambarc: Path):
+    from mirrorctl import cache, core, paths
+
+    write(mambarc, "mirrored_channels:\n  conda-forge: [https://mirrors.ustc.edu.cn/anaconda/cloud/conda-forge]\n")
+    first = core.current(only="mamba")[0]
+    cache_file = paths.mirrorctl_cache_dir() / "mambarc.txt"
+    text = cache_file.read_text()
+    assert "mirrors.ustc.edu.cn" in text
+    # A value of the wrong shape under the right key: rejected, the file parsed again.
+    cache_file.write_text(text.replace("['https://mirrors.ustc.edu.cn/anaconda/cloud/conda-forge']", "'x'"))
+    cache._loaded.clear()
+    assert core.current(only="mamba")[0] == first
+    # Any byte of the file changed: a fresh parse, never the old answer.
+    write(mambarc, "mirrored_channels:\n  conda-forge: [https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud/conda-forge]\n")
+    assert "tuna" in str(core.current(only="mamba")[0].setting("channel"))

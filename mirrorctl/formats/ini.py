@@ -30,8 +30,11 @@ def normalize_key(key: str) -> str:
     return key.strip().lower().replace("_", "-").lstrip("-")
 
 
-def parse(text: str, path: Path | None = None) -> configparser.RawConfigParser:
-    """Parse ``text`` exactly as pip does; a file pip would refuse raises ConfigParseError with its line."""
+def parse(text: str, path: Path | None = None, *, reader: str = "configparser") -> configparser.RawConfigParser:
+    """Parse ``text`` exactly as pip does; a file pip would refuse raises ConfigParseError with its line.
+
+    ``reader`` names who refuses the file in the message (the calling tool, e.g. "pip").
+    """
     parser = configparser.RawConfigParser()
     try:
         parser.read_string(text, source=str(path) if path else "<text>")
@@ -43,19 +46,19 @@ def parse(text: str, path: Path | None = None) -> configparser.RawConfigParser:
         line = exc.errors[0][0] if exc.errors else None
         content = text.splitlines()[line - 1].strip() if line else ""
         raise ConfigParseError(
-            f"pip cannot parse {content!r} (expected 'key = value' or '[section]')", path=path, line=line
+            f"{reader} cannot parse {content!r} (expected 'key = value' or '[section]')", path=path, line=line
         ) from None
     except configparser.DuplicateSectionError as exc:
         raise ConfigParseError(
-            f"section [{exc.section}] appears twice (pip refuses the whole file)", path=path, line=exc.lineno
+            f"section [{exc.section}] appears twice ({reader} refuses the whole file)", path=path, line=exc.lineno
         ) from None
     except configparser.DuplicateOptionError as exc:
         raise ConfigParseError(
-            f"key '{exc.option}' appears twice in [{exc.section}] (pip refuses the whole file)",
+            f"key '{exc.option}' appears twice in [{exc.section}] ({reader} refuses the whole file)",
             path=path, line=exc.lineno,
         ) from None
     except configparser.Error as exc:
-        raise ConfigParseError(f"pip cannot parse this file: {exc.message}", path=path) from None
+        raise ConfigParseError(f"{reader} cannot parse this file: {exc.message}", path=path) from None
     return parser
 
 

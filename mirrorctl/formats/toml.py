@@ -31,6 +31,20 @@ def load(text: str, path: Path | None) -> Any:
         raise ConfigParseError(f"invalid TOML: {exc}", path=path) from None
 
 
+def values(text: str, path: Path | None) -> dict[str, Any]:
+    """Plain values of ``text``, for reading what is in effect: the stdlib parser, a fraction of tomlkit's import.
+
+    A file the stdlib refuses goes through :func:`load`, so an error names the line exactly as an edit would (and
+    a file only tomlkit accepts reads as it edits).
+    """
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+        return dict(plain(load(text, path)))
+
+
 def dump(document: Any) -> str:
     import tomlkit
 

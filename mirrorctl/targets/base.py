@@ -112,9 +112,21 @@ def covers(target: Target, profile: Profile) -> bool:
 
 
 def on_path(*executables: str) -> bool:
-    import shutil  # only when a tool's presence is asked for: `--help` does not pay for it
+    """Whether any of ``executables`` is on PATH, as ``shutil.which`` answers on POSIX.
 
-    return any(shutil.which(name) for name in executables)
+    Written out because importing shutil (and the archive modules it pulls in) costs more than the whole
+    look-up; Windows, with PATHEXT and the current directory rules, still asks shutil.
+    """
+    if os.name == "nt":
+        import shutil
+
+        return any(shutil.which(name) for name in executables)
+    for directory in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        for name in executables:
+            candidate = os.path.join(directory or ".", name)
+            if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+                return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------------------

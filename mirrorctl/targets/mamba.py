@@ -278,6 +278,38 @@ def _read(path: Path, overrides: Overrides | None) -> bytes | None:
     return overrides[path] if overrides and path in overrides else read_bytes(path)
 
 
+def _settings(data: bytes, path: Path) -> dict[str, Any] | None:
+    """READ_KEYS of one file, validated as mamba does (or remembered from an earlier parse of these bytes)."""
+    from mirrorctl import cache
+
+    def parse() -> dict[str, Any] | None:
+        loaded = load(decode(data), path)
+        return None if loaded is None else {k: plain(loaded[k]) for k in READ_KEYS if k in loaded}
+
+    settings = cache.parsed("mambarc", path, data, parse, valid=_valid_settings)
+    return dict(settings) if settings is not None else None
+
+
+def _valid_settings(value: Any) -> bool:
+    """A cached parse is input too: it must have the shape ``load`` lets through."""
+    if value is None:
+        return True
+    if not isinstance(value, dict) or set(value) - set(READ_KEYS):
+        return False
+    def strings(item: Any) -> bool:
+        return isinstance(item, list) and all(isinstance(v, str) for v in item)
+
+    if not all(strings(value.get(k, [])) for k in LIST_KEYS):
+        return False
+    if not isinstance(value.get("channel_alias", ""), str):
+        return False
+    custom = value.get("custom_channels", {})
+    if not isinstance(custom, dict) or not all(isinstance(v, str) for v in custom.values()):
+        return False
+    return all(isinstance(value.get(k, {}), dict) and all(strings(v) for v in value.get(k, {}).values())
+               for k in ("custom_multichannels", "mirrored_channels"))
+
+
 def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
     channels: list[tuple[str, Source]] = []
     default_channels: list[tuple[str, Source]] = []
@@ -291,7 +323,7 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
             data = _read(path, overrides)
             if data is None:
                 continue
-            loaded = load(decode(data), path)
+            loaded = _settings(data, path)
         except ConfigParseError as exc:
             findings.append(Finding("file-refused", "error", NAME, path, exc.line,
                                     {"reason": exc.message, "tool": NAME}))

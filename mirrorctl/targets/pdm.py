@@ -83,8 +83,9 @@ def _line_of(text: str, pattern: str) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def load(text: str, path: Path | None) -> Any:
-    document = toml.load(text, path)
+def load(text: str, path: Path | None, *, editable: bool = True) -> Any:
+    """The document (tomlkit when it is to be edited, plain values otherwise), validated as pdm does."""
+    document = toml.load(text, path) if editable else toml.values(text, path)
     pypi = document.get("pypi")
     if pypi is not None and not isinstance(pypi, dict):
         raise ConfigParseError("`pypi` must be a table ([pypi])", path=path, line=_line_of(text, r"^[ \t]*pypi\s*="))
@@ -191,7 +192,7 @@ class Pdm:
                 if data is None:
                     continue
                 read.append(path)
-                document = load(decode(data), path)
+                document = load(decode(data), path, editable=False)
             except MirrorctlError as exc:
                 findings.append(Finding("file-refused", "error", NAME, path, exc.line,
                                         {"reason": exc.message, "tool": NAME}))

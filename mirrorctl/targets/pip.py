@@ -228,7 +228,7 @@ def _current_text(path: Path, overrides: Overrides | None = None) -> tuple[bytes
     data = overrides[path] if overrides and path in overrides else read_bytes(path)
     _check_encoding(data, path)
     text = decode(data)
-    ini.parse(text, path)
+    ini.parse(text, path, reader=NAME)
     return data, text
 
 
@@ -266,7 +266,7 @@ def _effective(files: list[tuple[str, Path]], overrides: Overrides | None,
         if data is None:
             continue
         read.append(path)
-        parser = ini.parse(text, path)
+        parser = ini.parse(text, path, reader=NAME)
         for section in parser.sections():
             for key, value in parser.items(section):
                 if value:  # pip ignores empty values
@@ -346,7 +346,7 @@ class Pip:
             if old is None and path != primary:
                 continue
             new_text = self.render(text, profile, RenderContext(path, tuple(profiles), primary=path == primary)).text
-            ini.parse(new_text, path)  # never write a file pip itself would refuse
+            ini.parse(new_text, path, reader=NAME)  # never write a file pip itself would refuse
             new: bytes | None = encode(new_text)
             if not new_text.strip() and (old is None or old.strip()):
                 new = None  # nothing but mirror settings was (or would be) in it: no file rather than an empty one

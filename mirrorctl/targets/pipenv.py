@@ -162,7 +162,7 @@ class Pipenv:
                 return ToolState(NAME, Label(None), findings=(
                     Finding("pipenv.no-pipfile", "note", NAME, params={"path": path}),), present=False)
             text = decode(data)
-            sources = _sources(toml.load(text, path), text, path)
+            sources = _sources(toml.values(text, path), text, path)
         except MirrorctlError as exc:
             return ToolState(NAME, Label(None), (), (path,), (Finding("file-refused", "error", NAME, path, exc.line,
                                                                       {"reason": exc.message, "tool": NAME}),), path)

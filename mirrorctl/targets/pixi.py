@@ -205,8 +205,9 @@ def _line_of(text: str, needle: str) -> int | None:
     return None
 
 
-def load(text: str, path: Path | None) -> Any:
-    document = toml.load(text, path)
+def load(text: str, path: Path | None, *, editable: bool = True) -> Any:
+    """The document (tomlkit when it is to be edited, plain values otherwise), validated as pixi does."""
+    document = toml.load(text, path) if editable else toml.values(text, path)
     mirrors = document.get("mirrors")
     if mirrors is None:
         return document
@@ -277,7 +278,7 @@ def render(text: str, profile: Profile | None, profiles: Sequence[Profile], *,
 def _entries(text: str, path: Path | None) -> dict[str, tuple[str, ...]]:
     if not text.strip():
         return {}
-    mirrors = load(text, path).get("mirrors") or {}
+    mirrors = load(text, path, editable=False).get("mirrors") or {}
     return {str(k): tuple(str(v) for v in toml.plain(mirrors[k])) for k in mirrors}
 
 

@@ -251,7 +251,7 @@ class Poetry:
                 Finding("poetry.no-project", "note", NAME, params={"cwd": Path.cwd()}),), present=False)
         text = decode(data)
         try:
-            sources = _sources(toml.load(text, path), text, path)
+            sources = _sources(toml.values(text, path), text, path)
         except MirrorctlError as exc:
             return ToolState(NAME, Label(None), (), (path,), (Finding("file-refused", "error", NAME, path, exc.line,
                                                                       {"reason": exc.message, "tool": NAME}),), path)

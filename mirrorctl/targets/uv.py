@@ -169,8 +169,9 @@ def validate(document: Any, text: str, path: Path | None) -> None:
                                    line=_line_of(text, rf"^[ \t]*{re.escape(key)}\s*="))
 
 
-def load(text: str, path: Path | None) -> Any:
-    document = toml.load(text, path)
+def load(text: str, path: Path | None, *, editable: bool = True) -> Any:
+    """The document (tomlkit when it is to be edited, plain values otherwise), validated as uv does."""
+    document = toml.load(text, path) if editable else toml.values(text, path)
     validate(document, text, path)
     return document
 
@@ -315,7 +316,7 @@ def _read_file(path: Path, overrides: Overrides | None, findings: list[Finding])
         if data is None:
             return False, None
         text = decode(data)
-        document = load(text, path)
+        document = load(text, path, editable=False)
     except MirrorctlError as exc:
         findings.append(Finding("file-refused", "error", NAME, path, exc.line, {"reason": exc.message, "tool": NAME}))
         return True, None
