@@ -83,9 +83,18 @@ def _read(target: base.Target, profiles: ProfileSet, overrides: Mapping[Path, by
           scope: str | None = None) -> ToolState:
     """``target.read``; the scope is passed only when one was asked for (a tool module written before scopes
     existed keeps working for the default)."""
-    if scope is None:
-        return target.read(profiles.profiles, overrides)
-    return target.read(profiles.profiles, overrides, scope=scope)
+    from mirrorctl.errors import ConfigParseError
+
+    try:
+        if scope is None:
+            return target.read(profiles.profiles, overrides)
+        return target.read(profiles.profiles, overrides, scope=scope)
+    except ConfigParseError as exc:  # refused by mirrorctl's own read limits (size, FIFO ...), not by the tool
+        if exc.path is None:
+            raise
+        refused = Finding("file-unread", "error", target.name, Path(exc.path), exc.line,
+                          {"reason": exc.message, "tool": target.name})
+        return ToolState(target.name, Label(None), findings=(refused,))
 
 
 def _change_uncached(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *,

@@ -38,6 +38,7 @@ from mirrorctl.urls import mask_credentials
 MESSAGES = {
     "file-refused": "{tool} cannot read {path}: {where}{reason}",
     "file-ignored": "{tool} ignores {path} ({where}{reason})",
+    "file-unread": "mirrorctl does not read {path} for {tool}: {where}{reason}",
     "config-env-disables-files": "{variable}={value}: {tool} reads no configuration files at all",
     "config-env-skips-user-files": "{variable}={value} is set: {tool} skips your user files ({paths}), so what "
                                    "mirrorctl writes there is not used; unset {variable} or edit that file",

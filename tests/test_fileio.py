@@ -259,3 +259,14 @@ def test_an_oversized_user_profile_is_reported_not_read(run, tmp_path: Path):
     result = run("list")
     assert result.exit_code == 1  # list shows every profile that loaded, and exits 1 for the one that did not
     assert "huge.toml: is 1.0 MiB, over the 1.0 MiB mirrorctl reads from a configuration file" in result.output
+
+
+def test_an_oversized_condarc_is_one_tools_error_in_current_and_the_others_are_still_shown(run, condarc: Path,
+                                                                                          pip_conf: Path):
+    write(pip_conf, "[global]\nindex-url = https://pypi.tuna.tsinghua.edu.cn/simple\n")
+    write(condarc, b"channels:\n  - defaults\n# " + b"x" * (2 * 1024 * 1024) + b"\n")
+    result = run("current", "--only", "pip", "--only", "conda")
+    assert result.exit_code == 1
+    assert result.output.startswith("pip: tuna\n")
+    assert ("conda: mirrorctl does not read ~/.condarc for conda: is 2.0 MiB, over the 1.0 MiB mirrorctl reads "
+            "from a configuration file\n") in result.output

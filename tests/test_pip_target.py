@@ -155,3 +155,15 @@ def test_a_gbk_pip_conf_under_a_utf8_locale_is_refused_as_pip_refuses_it(pip_con
     state = core.current(only="pip")[0]
     assert state.profile is None and state.broken
     assert messages(state.findings, "error")[0].startswith("pip cannot read ~/.config/pip/pip.conf: line 1: byte")
+
+
+def test_a_file_pip_refuses_leaves_no_index_claimed(pip_conf: Path):
+    # Observed: pip exits 2 before any download when one of its files does not parse, so `current` must not
+    # say pip fetches from pypi.org (its default) or from the URL in the broken file.
+    write(pip_conf, "[global]\nindex-url = https://pypi.tuna.tsinghua.edu.cn/simple\nindex-url = x\n")
+    state = core.current(only="pip")[0]
+    assert state.broken and state.profile is None
+    assert state.settings == ()
+    assert messages(state.findings, "error") == [
+        "pip cannot read ~/.config/pip/pip.conf: line 3: key 'index-url' appears twice in [global] "
+        "(pip refuses the whole file)"]

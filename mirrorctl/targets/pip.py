@@ -407,6 +407,8 @@ class Pip:
         if trusted:
             settings.append(Setting(NAME, "trusted-host", " ".join(trusted), trusted_source))
         broken = any(f.level == "error" for f in findings)
+        if any(f.code == "file-refused" for f in findings):
+            settings = []  # observed: pip refuses to run at all (exit 2), so it fetches from nowhere
         scopes = [ScopeFiles("system", tuple(global_files())), ScopeFiles("user", tuple(user_files())),
                   ScopeFiles(_site_scope(), tuple(site_files()))]
         scopes += [ScopeFiles("PIP_CONFIG_FILE", (path,)) for variant, path in files if variant == "env"]
