@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from mirrorctl.probe.model import ProbeResult
 
 UPSTREAM = "official"
+#: The profile tables in the order tables and choices show them.
+ECOSYSTEM_ORDER = ("pypi", "conda")
 
 
 class BenchResult(NamedTuple):
@@ -100,7 +102,7 @@ def choose_fastest(*, names: tuple[str, ...] = (), only: Sequence[str] | str | N
 
     The race ends as soon as the pick is settled: mirrors out of the race are not waited for.
     """
-    from mirrorctl.probe.rank import fastest
+    from mirrorctl.probe.rank import fastest, fastest_for_all
 
     modules = base.selected(only)
     measured = bench(names=names, only=only, samples=samples,
@@ -109,10 +111,10 @@ def choose_fastest(*, names: tuple[str, ...] = (), only: Sequence[str] | str | N
     winners: dict[str, ProbeResult] = {}
     skipped = []
     for module in modules:
-        if len(module.ecosystems) != 1:  # a tool serving several ecosystems needs one profile for all of them
-            skipped.append(module.name)
-            continue
-        winner = fastest(measured.results, next(iter(module.ecosystems)), by=by)
+        if len(module.ecosystems) == 1:
+            winner = fastest(measured.results, next(iter(module.ecosystems)), by=by)
+        else:  # a tool serving several ecosystems takes all of them from one profile
+            winner = fastest_for_all(measured.results, sorted(module.ecosystems, key=ECOSYSTEM_ORDER.index), by=by)
         if winner is None:
             skipped.append(module.name)
             continue
@@ -126,3 +128,9 @@ def choice_text(choice: FastestChoice) -> str:
     from mirrorctl.probe.report import choice_text as words
 
     return words(choice.winners, choice.skipped, by=choice.by)
+
+
+def choice_json(choice: FastestChoice) -> dict[str, object]:
+    """The figures each tool's pick was made on, for `use --fastest --json`."""
+    return {"by": choice.by, "tools": {tool: result.to_json() for tool, result in choice.winners.items()},
+            "skipped": list(choice.skipped)}

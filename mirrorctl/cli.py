@@ -192,13 +192,15 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
     if fastest:
         from mirrorctl import bench
 
-        choice = bench.choose_fastest(names=candidates, only=only or None, samples=samples, timeout=timeout, by=by,
-                                      progress=sys.stderr)
-        if not as_json:
-            _print(bench.choice_text(choice))
-        result = core.use_many(choices=choice.profiles, dry_run=dry_run, scope=scope)
-    else:
-        result = core.use(name=str(name), only=only or None, dry_run=dry_run, scope=scope)
+        choice, result = core.use_fastest(candidates=candidates, only=only or None, samples=samples,
+                                          timeout=timeout, by=by, dry_run=dry_run, scope=scope,
+                                          progress=None if as_json else sys.stderr)
+        if as_json:
+            _print_json({**output.change_json(result), "fastest": bench.choice_json(choice)})
+        else:
+            _print(bench.choice_text(choice) + output.change_text(result))
+        return
+    result = core.use(name=str(name), only=only or None, dry_run=dry_run, scope=scope)
     if as_json:
         _print_json(output.change_json(result))
     else:

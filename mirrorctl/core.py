@@ -25,7 +25,10 @@ from mirrorctl.results import (
 from mirrorctl.targets import base
 
 if TYPE_CHECKING:
+    from typing import TextIO
+
     from mirrorctl import store
+    from mirrorctl.bench import FastestChoice
 
 Only = "Sequence[str] | str | None"
 
@@ -218,6 +221,27 @@ def use_many(*, choices: Mapping[str, str], dry_run: bool = False, reason: str =
         raise _nothing_in_scope(scope, skipped)
     plans = {t: profiles.get(choices[t.name]) for t in targets}
     return _change("use", plans, profiles, dry_run=dry_run, reason=reason, skipped=skipped, scope=scope)
+
+
+def use_fastest(*, candidates: Sequence[str] = (), only: Sequence[str] | str | None = None, samples: int = 3,
+                timeout: float = 5.0, by: str = "install", dry_run: bool = False, scope: str | None = None,
+                progress: TextIO | None = None) -> tuple[FastestChoice, ChangeResult]:
+    """Benchmark, then switch each tool that `use` would configure to its own best mirror, in one transaction.
+
+    The same tools as `use NAME`: those named with --only, else the installed or configured ones (the others
+    are reported as skipped, never given a file).
+    """
+    from mirrorctl import bench
+
+    targets, skipped = _configurable(only)
+    targets, out_of_scope = _scoped(targets, scope, only)
+    skipped += out_of_scope
+    if not targets:
+        raise MirrorctlError("no tool to switch: none is installed or configured here (name one with --only)")
+    choice = bench.choose_fastest(names=tuple(candidates), only=[t.name for t in targets], samples=samples,
+                                  timeout=timeout, by=by, progress=progress)
+    result = use_many(choices=choice.profiles, dry_run=dry_run, scope=scope)
+    return choice, result._replace(skipped=tuple(skipped) + result.skipped)
 
 
 def reset(*, only: Sequence[str] | str | None = None, dry_run: bool = False,

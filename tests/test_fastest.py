@@ -52,7 +52,7 @@ def test_bench_ranks_classifies_and_flags_stale(run, fleet):
     assert elapsed < 1.5 + 2.0, f"bench took {elapsed:.1f} s with a 1.5 s timeout"
 
 
-def test_use_fastest_skips_stale_and_broken_mirrors(run, fleet, pip_conf: Path, condarc: Path):
+def test_use_fastest_skips_stale_and_broken_mirrors(run, fleet, pip_conf: Path, condarc: Path, conda_installed):
     result = run("use", "--fastest", *[f"--from={n}" for n in NAMES], "--timeout", "1.5")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("fastest for pip: quick (latency ")
@@ -84,3 +84,18 @@ def test_bench_only_refuses_an_index_kind_with_the_tool_names(run):
     result = run("bench", "--only", "pypi")
     assert result.exit_code == 2
     assert "unknown tool 'pypi' (choose from conda, " in result.output
+
+
+def test_use_fastest_configures_the_tools_use_would_and_gives_pixi_one_profile_for_both_tables(
+        run, fleet, pip_conf: Path, isolated_home: Path):
+    pixi_config = write(isolated_home / ".config" / "pixi" / "config.toml", "# my pixi settings\n")
+    result = run("use", "--fastest", "--from", "quick", "--from", "slow", "--from", "stalefast",
+                 "--timeout", "1.5", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["wanted"] == {"pip": "quick", "pixi": "quick"}  # pixi: healthy and fresh for PyPI and conda
+    assert data["fastest"]["tools"]["pixi"]["profile"] == "quick"
+    assert {f["tool"] for f in data["skipped"] if f["code"] == "tool-absent"} >= {"uv", "pdm", "conda"}
+    assert fleet.base_url("quick") in pixi_config.read_text()
+    assert not (isolated_home / ".config" / "uv" / "uv.toml").exists()  # uv is neither installed nor configured
+    assert not (isolated_home / ".condarc").exists()

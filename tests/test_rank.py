@@ -130,3 +130,22 @@ def test_install_ranking_disagrees_with_latency_when_bandwidth_differs() -> None
     assert [r.profile for r in rank(results, by="install")] == ["far-but-wide", "near-but-thin", "unmeasured"]
     choice = fastest(results, "pypi", by="install")
     assert choice is not None and choice.profile == "far-but-wide"
+
+
+def test_one_profile_for_a_tool_that_takes_both_tables_is_the_best_worst_case() -> None:
+    from mirrorctl.probe.rank import fastest_for_all
+
+    results = [
+        result("a", "pypi", 10.0), result("b", "pypi", 20.0), result("c", "pypi", 30.0),
+        result("a", "conda", 90.0), result("b", "conda", 40.0), result("c", "conda", 30.0),
+        result("d", "pypi", 5.0), result("d", "conda", 5.0, stale=True),  # fastest, but stale for conda
+        result("e", "conda", 1.0),  # no PyPI at all
+    ]
+    # positions (pypi, conda) among the healthy: a (1, 3), b (2, 2), c (3, 1)... d and e are out.
+    chosen = fastest_for_all(results, ["pypi", "conda"])
+    assert chosen is not None and (chosen.profile, chosen.target) == ("b", "pypi")
+    assert fastest(results, "pypi").profile == "d" and fastest(results, "conda").profile == "e"
+    assert fastest_for_all([r for r in results if r.target == "pypi"], ["pypi", "conda"]) is None
+    same = [result("a", "pypi", 10.0), result("a", "conda", 10.0), result("b", "pypi", 20.0),
+            result("b", "conda", 20.0)]
+    assert fastest_for_all(same, ["pypi", "conda"]).profile == "a"

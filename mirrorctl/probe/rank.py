@@ -126,3 +126,28 @@ def fastest(results: Iterable[ProbeResult], target: str, *, by: str = "latency")
     healthy = [r for r in results if r.target == target and r.ok and not r.stale]
     ranked = rank(healthy, by=by)
     return ranked[0] if ranked else None
+
+
+def fastest_for_all(results: Iterable[ProbeResult], targets: Iterable[str], *,
+                    by: str = "latency") -> ProbeResult | None:
+    """One profile for a tool that takes every table in ``targets`` from it (pixi: PyPI and conda at once).
+
+    Only profiles healthy and fresh in every target count; among them, the one whose worst position across the
+    targets' rankings is best (then the best total, then the name), so no table is sent to a bad mirror for
+    the sake of the other. Returns that profile's result for the first target.
+    """
+    wanted = list(dict.fromkeys(targets))
+    results = list(results)
+    positions: dict[str, list[int]] = {}
+    first: dict[str, ProbeResult] = {}
+    for target in wanted:
+        healthy = rank([r for r in results if r.target == target and r.ok and not r.stale], by=by)
+        for position, result in enumerate(healthy):
+            positions.setdefault(result.profile, []).append(position)
+            if target == wanted[0]:
+                first[result.profile] = result
+    everywhere = [p for p, found in positions.items() if len(found) == len(wanted) and p in first]
+    if not everywhere:
+        return None
+    best = min(everywhere, key=lambda p: (max(positions[p]), sum(positions[p]), p))
+    return first[best]
