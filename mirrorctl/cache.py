@@ -82,14 +82,29 @@ def parsed(kind: str, path: Path, data: bytes, parse: Callable[[], Any],
     key = key_for(path, data)
     entry = entries.get(str(path))
     if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key and valid(entry[1]):
-        return entry[1]
+        import copy  # callers may edit what they get: never the cached object itself
+
+        return copy.deepcopy(entry[1])
     value = parse()
-    if _has_credentials(value):  # mirrorctl keeps no copy of a token outside the backups of the user's own file
+    # mirrorctl keeps no copy of a token outside the backups of the user's own file; and only plain literals
+    # (no dates, no objects) are kept, so reading the cache back can never build anything else.
+    literal, stored = _literal_copy(value)
+    if not literal or _has_credentials(value):
         entries.pop(str(path), None)
         return value
-    entries[str(path)] = (key, value)
+    entries[str(path)] = (key, stored)
     _save(cache_file, entries)
     return value
+
+
+def _literal_copy(value: Any) -> tuple[bool, Any]:
+    """(True, ``value`` read back from its repr: a copy the caller cannot change), or (False, None) if ``value``
+    is not a plain literal."""
+    try:
+        copied = ast.literal_eval(repr(value))
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+        return False, None
+    return (True, copied) if copied == value else (False, None)
 
 
 def _has_credentials(value: Any) -> bool:

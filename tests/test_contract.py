@@ -337,3 +337,39 @@ def test_the_cache_keeps_no_copy_of_credentials(condarc: Path):
     write(condarc, "channels:\n  - https://conda.corp.example/channel\n")
     core.current(only="conda")
     assert "conda.corp.example" in (cache_dir / "condarc.txt").read_text()  # without a token: cached
+
+
+def test_the_cache_hands_out_copies_and_keeps_only_plain_literals(tmp_path: Path):
+    import datetime
+
+    from mirrorctl import cache
+
+    path = write(tmp_path / "some.toml", "x = 1\n")
+    first = cache.parsed("sample", path, b"x = 1\n", lambda: {"x": [1]})
+    first["x"].append("edited by a caller")
+    cache._loaded.clear()
+    again = cache.parsed("sample", path, b"x = 1\n", lambda: {"x": ["parsed again"]})
+    assert again == {"x": [1]}  # from the cache, unchanged by the caller's edit
+    again["x"].append(2)
+    assert cache.parsed("sample", path, b"x = 1\n", lambda: {"x": ["parsed again"]}) == {"x": [1]}
+    # A value repr() cannot round-trip (a TOML date) is not cached; every other entry still is.
+    dated = write(tmp_path / "dated.toml", "d = 2026-12-01\n")
+    calls = []
+    for _ in range(2):
+        cache.parsed("sample", dated, b"d", lambda: calls.append(1) or {"d": datetime.date(2026, 12, 1)})
+    assert len(calls) == 2
+    assert "some.toml" in (tmp_path / "mirrorctl" / "cache" / "sample.txt").read_text()
+
+
+def test_a_tampered_pip_cache_entry_is_parsed_again(pip_conf: Path):
+    from mirrorctl import cache, core, paths
+
+    write(pip_conf, "[global]\nindex-url = https://mirrors.ustc.edu.cn/pypi/simple\n")
+    assert core.current(only="pip")[0].profile == "ustc"
+    cache_file = paths.mirrorctl_cache_dir() / "pipconf.txt"
+    text = cache_file.read_text()
+    tampered = text.replace("'index-url': 'https://mirrors.ustc.edu.cn/pypi/simple'", "'index-url': 7")
+    assert tampered != text
+    cache_file.write_text(tampered)
+    cache._loaded.clear()
+    assert core.current(only="pip")[0].profile == "ustc"

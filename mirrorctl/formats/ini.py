@@ -10,12 +10,15 @@ kept. Callers validate text with :func:`parse` (pip's own parser) before editing
 
 from __future__ import annotations
 
-import configparser
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mirrorctl.errors import ConfigParseError
+
+if TYPE_CHECKING:
+    import configparser
 
 _SECTION = re.compile(r"\[(?P<header>.+)\]")  # configparser.RawConfigParser._SECT_TMPL
 _OPTION = re.compile(r"(?P<option>.*?)\s*(?P<vi>[=:])\s*(?P<value>.*)$")  # RawConfigParser._OPT_TMPL
@@ -35,6 +38,7 @@ def parse(text: str, path: Path | None = None, *, reader: str = "configparser") 
 
     ``reader`` names who refuses the file in the message (the calling tool, e.g. "pip").
     """
+    import configparser  # here, not at the top: reading cached values never needs it
     parser = configparser.RawConfigParser()
     try:
         parser.read_string(text, source=str(path) if path else "<text>")

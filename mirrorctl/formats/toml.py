@@ -32,11 +32,22 @@ def load(text: str, path: Path | None) -> Any:
 
 
 def values(text: str, path: Path | None) -> dict[str, Any]:
-    """Plain values of ``text``, for reading what is in effect: the stdlib parser, a fraction of tomlkit's import.
+    """Plain values of ``text``, for reading what is in effect: remembered from an earlier parse of the same
+    bytes of ``path`` (mirrorctl.cache), else parsed with the stdlib parser, a fraction of tomlkit's import.
 
     A file the stdlib refuses goes through :func:`load`, so an error names the line exactly as an edit would (and
     a file only tomlkit accepts reads as it edits).
     """
+    if path is None:
+        return _values(text, path)
+    from mirrorctl import cache
+
+    parsed: dict[str, Any] = cache.parsed("toml", path, text.encode("utf-8", "surrogateescape"),
+                                          lambda: _values(text, path), valid=lambda value: isinstance(value, dict))
+    return parsed
+
+
+def _values(text: str, path: Path | None) -> dict[str, Any]:
     import tomllib
 
     try:

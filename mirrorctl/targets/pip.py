@@ -258,20 +258,43 @@ def _effective(files: list[tuple[str, Path]], overrides: Overrides | None,
     read = []
     for _variant, path in files:
         try:
-            data, text = _current_text(path, overrides)
+            data = overrides[path] if overrides and path in overrides else read_bytes(path)
+            if data is None:
+                continue
+            values = _values(data, path)
         except MirrorctlError as exc:  # reported, not fatal, when only reading
             findings.append(Finding("file-refused", "error", NAME, path, exc.line,
                                     {"reason": exc.message, "tool": NAME}))
             continue
-        if data is None:
-            continue
         read.append(path)
-        parser = ini.parse(text, path, reader=NAME)
-        for section in parser.sections():
-            for key, value in parser.items(section):
-                if value:  # pip ignores empty values
-                    merged.setdefault(section, {})[ini.normalize_key(key)] = (value, path)
+        for section, options in values.items():
+            for key, value in options.items():
+                merged.setdefault(section, {})[key] = (value, path)
     return merged, read
+
+
+def _values(data: bytes, path: Path) -> dict[str, dict[str, str]]:
+    """{section: {key: value}} as pip's parser reads ``data`` (names normalised, empty values dropped, as pip
+    does), or remembered from an earlier parse of these very bytes. Raises ConfigParseError as pip refuses."""
+    from mirrorctl import cache
+
+    _check_encoding(data, path)  # never cached: it depends on the locale
+
+    def parse() -> dict[str, dict[str, str]]:
+        parser = ini.parse(decode(data), path, reader=NAME)
+        return {section: {ini.normalize_key(k): v for k, v in parser.items(section) if v}
+                for section in parser.sections()}
+
+    values: dict[str, dict[str, str]] = cache.parsed("pipconf", path, data, parse, valid=_valid_values)
+    return values
+
+
+def _valid_values(value: object) -> bool:
+    """A cached parse is input too: sections of string options, nothing else."""
+    return isinstance(value, dict) and all(
+        isinstance(section, str) and isinstance(options, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in options.items())
+        for section, options in value.items())
 
 
 def _index_for(merged: Merged, command: str) -> tuple[str, Source] | None:
