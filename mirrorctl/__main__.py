@@ -1,4 +1,4 @@
-from mirrorctl.cli import main
+from mirrorctl.launch import main
 
 if __name__ == "__main__":
     main()

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from mirrorctl import __version__
-from mirrorctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, MirrorctlError
+from mirrorctl.errors import EXIT_INTERRUPTED, EXIT_USAGE, MirrorctlError
 from mirrorctl.targets.base import tool_names
 
 
@@ -92,18 +92,9 @@ def _report(error: Exception) -> int:
             hint = f" (see `{command} --help`)"
         _print(f"mirrorctl: error: {error.format_message()}{hint}", err=True)
         return int(error.exit_code) if error.exit_code else EXIT_USAGE
-    if isinstance(error, MirrorctlError):
-        _print(f"mirrorctl: error: {error}", err=True)
-        return error.exit_code
-    if isinstance(error, OSError):  # the file system said no somewhere unexpected: name the path, say what
-        from mirrorctl.errors import display_path
+    from mirrorctl.launch import report
 
-        where = f"{display_path(error.filename)}: " if error.filename else ""
-        _print(f"mirrorctl: error: {where}{error.strerror or error}; nothing was changed", err=True)
-        return 1
-    _print(f"mirrorctl: internal error: {type(error).__name__}: {error}\n"
-           "this is a bug in mirrorctl; run the same command with --debug for the traceback", err=True)
-    return EXIT_INTERNAL
+    return report(error)
 
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -138,15 +129,11 @@ def list_command(as_json: bool) -> None:
     Example:
       mirrorctl list
     """
-    from mirrorctl import core, output
+    from mirrorctl.launch import show_list
 
-    result = core.list_profiles()
-    if as_json:
-        _print_json(output.list_json(result))
-    else:
-        _print(output.list_text(result))
-    if any(s.broken for s in result.states) or result.findings:
-        sys.exit(1)
+    code = show_list(as_json=as_json)
+    if code:
+        sys.exit(code)
 
 
 @cli.command()
@@ -262,15 +249,11 @@ def current(only: tuple[str, ...], scope: str | None, as_json: bool) -> None:
       mirrorctl current --json
       mirrorctl current --scope venv
     """
-    from mirrorctl import core, output
+    from mirrorctl.launch import show_current
 
-    states = core.current(only=only or None, scope=scope)
-    if as_json:
-        _print_json(output.current_json(states))
-    else:
-        _print(output.current_text(states))
-    if any(s.broken for s in states):
-        sys.exit(1)
+    code = show_current(only=only, scope=scope, as_json=as_json)
+    if code:
+        sys.exit(code)
 
 
 @cli.command()
@@ -389,5 +372,5 @@ def profile_show(name: str) -> None:
 
 
 def main() -> None:
-    """The console script."""
+    """Every command through click (the console script is :func:`mirrorctl.launch.main`)."""
     cli.main(prog_name="mirrorctl")
