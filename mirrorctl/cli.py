@@ -13,7 +13,12 @@ import click
 
 from mirrorctl import __version__
 from mirrorctl.errors import EXIT_INTERRUPTED, EXIT_USAGE, MirrorctlError
-from mirrorctl.targets.base import tool_names
+
+
+def tool_names() -> list[str]:
+    from mirrorctl.targets.base import tool_names as names  # not at import: `--help` needs no registry
+
+    return names()
 
 
 class _ToolName(click.ParamType):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only annotations: `mirrorctl --help` never imports pathlib
+    from pathlib import Path
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
