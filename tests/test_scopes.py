@@ -149,6 +149,54 @@ def test_pip_config_file_shadows_the_venv_scope(venv: Path, tmp_path: Path, monk
                messages(state.findings, "warning")), state.findings
 
 
+def test_pip_env_scope_writes_the_conda_envs_pip_conf_and_restores(run, conda_env: Path, pip_conf: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("VIRTUAL_ENV")  # pip of the conda env itself: its sys.prefix is $CONDA_PREFIX
+    conf = write(conda_env / "pip.conf", PIP_TEXT)
+    before = snapshot(conf, pip_conf)
+    used = run("use", "tuna", "--only", "pip", "--scope", "env")
+    assert used.exit_code == 0, used.output
+    assert f"pip: updated {conf}" in used.output and "pip: now tuna" in used.output
+    assert conf.read_text() == PIP_TEXT.replace("timeout = 60\n", f"timeout = 60\nindex-url = {TUNA}\n")
+    assert not pip_conf.exists()
+    shown = run("current", "--only", "pip").output
+    assert f"from        {conf} [global] (env scope)" in shown, shown
+    state = json.loads(run("current", "--only", "pip", "--scope", "env", "--json").output)["tools"]["pip"]
+    assert (state["scope"], state["write_path"], state["findings"]) == ("env", str(conf), [])
+    assert [s["scope"] for s in state["scopes"]] == ["system", "user", "env"]
+    assert run("restore").exit_code == 0
+    assert snapshot(conf, pip_conf) == before
+
+
+def test_pip_user_scope_is_shadowed_by_the_conda_envs_pip_conf(conda_env: Path, pip_conf: Path,
+                                                               monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("VIRTUAL_ENV")
+    write(conda_env / "pip.conf", "[global]\nindex-url = https://env.example/simple\n")
+    state = core.use(name="tuna", only="pip").after[0]
+    assert TUNA in pip_conf.read_text()
+    assert state.label.name == "custom"
+    assert messages(state.findings, "warning") == [
+        f"{conda_env}/pip.conf (env scope) sets [global] index-url = https://env.example/simple and beats "
+        "~/.config/pip/pip.conf (user scope), so pip uses that value"]
+
+
+def test_pip_env_scope_with_a_virtualenv_active_says_the_file_is_not_read(conda_env: Path, venv: Path):
+    state = core.use(name="tuna", only="pip", scope="env").after[0]
+    assert (conda_env / "pip.conf").read_text() == f"[global]\nindex-url = {TUNA}\n"
+    assert state.label.name == "official"  # pip of the virtualenv reads venv/pip.conf, not the env's
+    assert messages(state.findings, "warning") == [
+        f"{conda_env}/pip.conf is not read while the virtualenv {venv} is active: pip there reads "
+        f"{venv}/pip.conf instead (deactivate it, or use --scope venv)"]
+
+
+def test_pip_env_scope_without_a_conda_env_is_a_one_line_error(run, monkeypatch: pytest.MonkeyPatch):
+    result = run("use", "tuna", "--only", "pip", "--scope", "env")
+    assert (result.exit_code, result.output) == (
+        1, "mirrorctl: error: no conda environment is active (CONDA_PREFIX is not set): `conda activate` one "
+           "first\n")
+    assert core.backups() == []
+
+
 # ---------------------------------------------------------------------------------------------------------
 # conda and mamba
 
@@ -464,3 +512,52 @@ def test_real_conda_reads_what_use_scope_env_wrote_only_in_that_env(conda_env: P
     assert rc.read_bytes() == before
     again = conda.resolve(isolated_home, {"CONDARC": str(condarc), "CONDA_PREFIX": str(conda_env)})
     assert {u.rsplit("/", 1)[0] for u in again.channels or ()} == {"https://conda.anaconda.org/conda-forge"}, again
+
+
+def test_real_pip_in_a_conda_env_uses_the_mirror_after_use_scope_env(run, tmp_path: Path, pip_conf: Path,
+                                                                     conda_env: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch):
+    """pip's site file is ``sys.prefix/pip.conf``; a conda env's pip has the env as its prefix. A virtualenv
+    stands in for the env's Python here (pip only looks at sys.prefix), and one made inside it shows that a
+    pip running in an active virtualenv reads the virtualenv's file, not the env's."""
+    pip_module = pytest.importorskip("pip")
+    from loopback_index import PROJECT, WHEEL_NAME, dead_index_url, serve_index
+
+    monkeypatch.delenv("VIRTUAL_ENV")
+    for folder in (conda_env, tmp_path / "inner"):
+        made = subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert made.returncode == 0, made.stderr
+    env_python, inner_python = str(conda_env / "bin" / "python"), str(tmp_path / "inner" / "bin" / "python")
+    pip_path = tmp_path / "pip-only"
+    pip_path.mkdir()
+    (pip_path / "pip").symlink_to(Path(pip_module.__file__).parent)
+    dead = dead_index_url()
+    write(pip_conf, f"[global]\nindex-url = {dead}\n")
+    with serve_index() as index:
+        assert run("profile", "add", "loop", "--pypi", index.url).exit_code == 0
+        before = _pip_in(env_python, pip_path, tmp_path / "d0")
+        assert before.returncode != 0 and f"Looking in indexes: {dead}" in before.stdout, before
+
+        used = run("use", "loop", "--only", "pip", "--scope", "env")
+        assert used.exit_code == 0, used.output
+        assert f"pip: created {conda_env / 'pip.conf'}" in used.output and "pip: now loop" in used.output
+        fetched = _pip_in(env_python, pip_path, tmp_path / "d1")
+        assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+        assert (tmp_path / "d1" / WHEEL_NAME).read_bytes() == index.wheel
+        assert f"/simple/{PROJECT}/" in index.paths()
+        # a virtualenv made from the env's Python: its pip reads inner/pip.conf, never the env's
+        inner = _pip_in(inner_python, pip_path, tmp_path / "d2")
+        assert inner.returncode != 0 and f"Looking in indexes: {dead}" in inner.stdout, inner
+        monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / "inner"))
+        state = core.current(only="pip", scope="env")[0]
+        assert state.setting("index-url").value == dead  # type: ignore[union-attr]
+        assert "pip.env-file-unread" in [f.code for f in state.findings]
+        monkeypatch.delenv("VIRTUAL_ENV")
+
+        assert run("restore").exit_code == 0
+        assert not (conda_env / "pip.conf").exists()
+        seen = len(index.paths())
+        after = _pip_in(env_python, pip_path, tmp_path / "d3")
+        assert after.returncode != 0 and f"Looking in indexes: {dead}" in after.stdout, after
+        assert len(index.paths()) == seen
