@@ -312,8 +312,8 @@ def test_uv_system_scope_from_the_cli(run, system: Path):
 def test_no_project_is_a_one_line_error(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     result = run("use", "tuna", "--only", "uv", "--scope", "project")
-    assert result.output == (f"mirrorctl: error: no uv.toml or pyproject.toml in {tmp_path}: run mirrorctl in the "
-                             "project's directory\n")
+    assert result.output == (f"mirrorctl: error: no uv.toml or pyproject.toml in {tmp_path} or above: run "
+                             "mirrorctl in the project's directory\n")
 
 
 def test_pdm_project_scope_writes_pdm_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_home: Path):
