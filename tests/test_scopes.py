@@ -561,3 +561,50 @@ def test_real_pip_in_a_conda_env_uses_the_mirror_after_use_scope_env(run, tmp_pa
         after = _pip_in(env_python, pip_path, tmp_path / "d3")
         assert after.returncode != 0 and f"Looking in indexes: {dead}" in after.stdout, after
         assert len(index.paths()) == seen
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The real pdm (2.29, the clients extra) in a project
+
+
+def test_real_pdm_in_the_project_uses_the_mirror_after_use_scope_project(run, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch):
+    import shutil
+
+    from loopback_index import PROJECT, dead_index_url, serve_index
+    from test_pdm_target import _pdm, pdm_lock
+    from test_real_pip import describe
+
+    _pdm()
+    project = tmp_path / "proj"
+    write(project / "pyproject.toml", f'[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.9"\n'
+                                      f'dependencies = ["{PROJECT}"]\n')
+    local = write(project / "pdm.toml", "# this project's pdm settings\n[python]\nuse_venv = false\n")
+    before = local.read_bytes()
+    monkeypatch.chdir(project)
+    with serve_index() as index:
+        dead = dead_index_url()
+        assert run("profile", "add", "dead", "--pypi", dead).exit_code == 0
+        assert run("profile", "add", "loop", "--pypi", f"http://127.0.0.1:{index.port}/simple").exit_code == 0
+        assert run("use", "dead", "--only", "pdm").exit_code == 0  # the user file: an index that never answers
+        failed = pdm_lock(project)
+        assert failed.returncode != 0 and index.paths() == [], describe(failed)
+
+        used = run("use", "loop", "--only", "pdm", "--scope", "project")
+        assert used.exit_code == 0, used.output
+        assert f"pdm: updated {local}" in used.output and "pdm: now loop" in used.output, used.output
+        assert local.read_text().startswith("# this project's pdm settings\n[python]\nuse_venv = false\n")
+        locked = pdm_lock(project)
+        assert locked.returncode == 0, describe(locked)
+        assert f"/simple/{PROJECT}/" in index.paths()
+        assert f'name = "{PROJECT}"' in (project / "pdm.lock").read_text()
+
+        assert run("restore").exit_code == 0  # undoes the project change, not the user one
+        assert local.read_bytes() == before
+        (project / "pdm.lock").unlink()
+        for cache in (tmp_path / "home" / ".cache", project / ".venv"):
+            shutil.rmtree(cache, ignore_errors=True)
+        seen = len(index.paths())
+        again = pdm_lock(project)
+        assert again.returncode != 0, describe(again)
+        assert len(index.paths()) == seen, "pdm still asked the loopback index after restore"
