@@ -608,3 +608,49 @@ def test_real_pdm_in_the_project_uses_the_mirror_after_use_scope_project(run, tm
         again = pdm_lock(project)
         assert again.returncode != 0, describe(again)
         assert len(index.paths()) == seen, "pdm still asked the loopback index after restore"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The owner survives restore (root only: only root can give a file to someone else)
+
+root_only = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                               reason="giving a file to another user needs root")
+
+
+@root_only
+def test_restore_recreates_a_removed_system_file_with_its_owner(system: Path):
+    text = f"[global]\nindex-url = {TUNA}\n"
+    conf = write(system / "etc" / "pip.conf", text, mode=0o640)
+    os.chown(conf, 65534, 65534)
+    result = core.reset(only="pip", scope="system")  # nothing but mirror settings: the file goes
+    assert not conf.exists() and result.snapshot_id
+    manifest = json.loads((core.backups()[0].directory / "manifest.json").read_text())
+    assert [(f["uid"], f["gid"]) for f in manifest["files"]] == [(65534, 65534)]
+    core.restore()
+    info = conf.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode), conf.read_text()) == (65534, 65534, 0o640, text)
+
+
+@root_only
+def test_restore_puts_back_an_owner_changed_since_the_backup(system: Path):
+    conf = write(system / "etc" / "pip.conf", PIP_TEXT, mode=0o644)
+    os.chown(conf, 65534, 65534)
+    core.use(name="tuna", only="pip", scope="system")
+    os.chown(conf, 0, 0)  # someone took the file over after the change
+    core.restore()
+    info = conf.stat()
+    assert (info.st_uid, info.st_gid, conf.read_text()) == (65534, 65534, PIP_TEXT)
+
+
+def test_a_manifest_without_owners_still_restores(system: Path):
+    conf = write(system / "etc" / "pip.conf", PIP_TEXT, mode=0o640)
+    core.use(name="tuna", only="pip", scope="system")
+    manifest = core.backups()[0].directory / "manifest.json"
+    data = json.loads(manifest.read_text())
+    for entry in data["files"]:  # as versions before owners were recorded wrote it
+        del entry["uid"], entry["gid"]
+    manifest.write_text(json.dumps(data))
+    owner = (conf.stat().st_uid, conf.stat().st_gid)
+    core.restore()
+    info = conf.stat()
+    assert (conf.read_text(), stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid)) == (PIP_TEXT, 0o640, owner)
