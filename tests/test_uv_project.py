@@ -144,3 +144,25 @@ def test_real_uv_in_a_subfolder_of_a_project_uses_the_mirror_after_use_scope_pro
     after = _uv(folder)
     assert after.returncode != 0, describe(after)
     assert len(index.paths()) == seen, "uv still asked the loopback index after restore"
+
+
+def test_a_dry_run_in_a_pyproject_without_tool_uv_shows_the_project_file_in_effect(run, tmp_path: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch):
+    text = '[project]\nname = "demo"\nversion = "1"\n'
+    pyproject = write(tmp_path / "proj" / "pyproject.toml", text)
+    monkeypatch.chdir(pyproject.parent)
+    result = core.use(name="tuna", only="uv", scope="project", dry_run=True)
+    assert pyproject.read_text() == text
+    [after] = result.after
+    assert after.settings[0].value == TUNA and after.settings[0].source.path == pyproject
+    assert after.label.name == "tuna" and pyproject in after.files_read
+    assert ("project", (pyproject,)) in after.scopes
+    shown = run("use", "tuna", "--only", "uv", "--scope", "project", "--dry-run")
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.endswith("(dry run: nothing was written)\nuv: would be tuna\n"), shown.output
+    assert pyproject.read_text() == text and core.backups() == []
+
+    core.use(name="tuna", only="uv", scope="project")  # and the other way: a dry reset drops it again
+    [after] = core.reset(only="uv", scope="project", dry_run=True).after
+    assert after.settings[0].value == "https://pypi.org/simple" and after.settings[0].source.path is None
+    assert pyproject not in after.files_read

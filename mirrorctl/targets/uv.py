@@ -137,21 +137,26 @@ def workspace_root(cwd: Path | None = None) -> Path | None:
     return project
 
 
-def _settings_in(folder: Path) -> Path | None:
-    """uv's ``FilesystemOptions::from_directory``: uv.toml, else a pyproject.toml with ``[tool.uv]``."""
-    if (folder / "uv.toml").is_file():
-        return folder / "uv.toml"
-    pyproject = folder / "pyproject.toml"
+def _settings_in(folder: Path, overrides: Overrides | None = None) -> Path | None:
+    """uv's ``FilesystemOptions::from_directory``: uv.toml, else a pyproject.toml with ``[tool.uv]``; a file in
+    ``overrides`` (a dry run) counts with the bytes it is about to get."""
+    overrides = overrides or {}
+    uv_toml, pyproject = folder / "uv.toml", folder / "pyproject.toml"
+    exists = overrides[uv_toml] is not None if uv_toml in overrides else uv_toml.is_file()
+    if exists:
+        return uv_toml
     try:
-        if pyproject.is_file() and re.search(r"^[ \t]*\[\[?tool\.uv[\].]", pyproject.read_text("utf-8", "replace"),
-                                             re.MULTILINE):
-            return pyproject
+        if pyproject in overrides:
+            data = overrides[pyproject]
+            text = data.decode("utf-8", "replace") if data is not None else ""
+        else:
+            text = pyproject.read_text("utf-8", "replace") if pyproject.is_file() else ""
     except OSError:
         return None
-    return None
+    return pyproject if re.search(r"^[ \t]*\[\[?tool\.uv[\].]", text, re.MULTILINE) else None
 
 
-def project_file(cwd: Path | None = None) -> Path | None:
+def project_file(cwd: Path | None = None, overrides: Overrides | None = None) -> Path | None:
     """The project settings uv uses from ``cwd``: starting at the workspace root (else at ``cwd``), the first
     folder upwards with a uv.toml or a pyproject.toml with ``[tool.uv]`` (uv.toml first in one folder).
 
@@ -160,7 +165,8 @@ def project_file(cwd: Path | None = None) -> Path | None:
     the nearest folder above that has some."""
     folder = (cwd or Path.cwd()).absolute()
     start = workspace_root(folder) or folder
-    return next((found for d in (start, *start.parents) if (found := _settings_in(d)) is not None), None)
+    return next((found for d in (start, *start.parents) if (found := _settings_in(d, overrides)) is not None),
+                None)
 
 
 def project_write_file(cwd: Path | None = None) -> Path:
@@ -456,7 +462,7 @@ class Uv:
                                             "paths": [system_file(), written]}))
             files = [Path(os.environ["UV_CONFIG_FILE"])]
         else:
-            project = project_file()
+            project = project_file(overrides=overrides)
             files = [system_file(), user_file()] + ([project] if project else [])
         index, index_source = DEFAULT_INDEX, Source()
         mirror: str | None = None
@@ -515,7 +521,7 @@ class Uv:
         if any(f.level == "error" for f in findings):
             label = Label(None)
         scopes = [ScopeFiles("system", (system_file(),)), ScopeFiles("user", (user_file(),))]
-        project = project_file()
+        project = project_file(overrides=overrides)
         if project is not None:
             scopes.append(ScopeFiles("project", (project,)))
         if os.environ.get("UV_CONFIG_FILE"):
