@@ -1,8 +1,9 @@
 """What mirrorctl keeps on disk: atomic writes, a lock, and snapshots (backups) it can restore byte for byte.
 
 A snapshot is a directory ``<backups>/<id>/`` holding ``manifest.json`` and one blob per file. The manifest
-records, for every file a change is about to touch, whether it existed, its mode, size and SHA-256, so a
-restore can put back the exact bytes and mode, or delete a file that did not exist before.
+records, for every file a change is about to touch, whether it existed, its mode, owner, size and SHA-256, so
+a restore can put back the exact bytes and mode (and, as root, the owner), or delete a file that did not exist
+before.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import stat
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable
 
@@ -46,7 +47,8 @@ def real_path(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def atomic_write(path: Path, data: bytes, *, durable: bool = True, mode: int | None = None) -> None:
+def atomic_write(path: Path, data: bytes, *, durable: bool = True, mode: int | None = None,
+                 owner: tuple[int, int] | None = None) -> None:
     """Replace ``path`` with ``data`` so that readers see the old file or the new one, never half of either.
 
     The temp file lives in the same directory (os.replace cannot cross file systems), carries the writer's pid
@@ -54,6 +56,7 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True, mode: int | N
     else the original's permission bits (a new file: what the umask allows) before it is renamed, and is
     removed if anything fails. Only a regular file or a path that does not exist is ever replaced. Raises
     OSError, so a caller's transaction can roll back. ``durable=False`` skips the fsyncs, for caches.
+    The file keeps the replaced file's owner and group, or gets ``owner`` (uid, gid) when one is given.
     """
     import tempfile
 
@@ -81,7 +84,7 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True, mode: int | N
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
-            _keep_owner(handle.fileno(), existing, target)
+            _keep_owner(handle.fileno(), existing, target, owner)
         os.chmod(temp, mode)
         os.replace(temp, target)
         if durable:
@@ -91,19 +94,25 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True, mode: int | N
             os.unlink(temp)
 
 
-def _keep_owner(fd: int, existing: os.stat_result | None, target: Path) -> None:
+def _keep_owner(fd: int, existing: os.stat_result | None, target: Path,
+                owner: tuple[int, int] | None = None) -> None:
     """The replacement keeps the replaced file's owner and group (a system file edited by root stays the lab
-    admin's); if they cannot be given to it, nothing is replaced (PermissionError naming the file)."""
-    if existing is None or not hasattr(os, "fchown"):
+    admin's), or gets ``owner``; if they cannot be given to it, nothing is replaced (PermissionError naming the
+    file)."""
+    if not hasattr(os, "fchown"):
         return
+    if owner is None:
+        if existing is None:
+            return
+        owner = (existing.st_uid, existing.st_gid)
     current = os.fstat(fd)
-    if (current.st_uid, current.st_gid) == (existing.st_uid, existing.st_gid):
+    if (current.st_uid, current.st_gid) == owner:
         return
     try:
-        os.fchown(fd, existing.st_uid, existing.st_gid)
+        os.fchown(fd, *owner)
     except PermissionError:
-        raise PermissionError(errno.EPERM, f"cannot keep its owner ({existing.st_uid}:{existing.st_gid}) in a "
-                              "rewrite", str(target)) from None
+        raise PermissionError(errno.EPERM, f"cannot keep its owner ({owner[0]}:{owner[1]}) in a rewrite",
+                              str(target)) from None
 
 
 def _make_directories(directory: Path, *, private: bool = False) -> None:
@@ -278,6 +287,9 @@ class SavedFile:
     size: int | None = None
     sha256: str | None = None
     blob: str | None = None
+    #: Owner and group when the snapshot was taken (None in older manifests, and on Windows).
+    uid: int | None = None
+    gid: int | None = None
 
 
 @dataclass(frozen=True)
@@ -365,8 +377,11 @@ def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -
                 continue
             blob = f"{index}-{path.name}"
             atomic_write(directory / blob, data, mode=0o600)
-            saved.append(SavedFile(path=str(path), existed=True, mode=stat.S_IMODE(os.stat(path).st_mode),
-                                   size=len(data), sha256=hashlib.sha256(data).hexdigest(), blob=blob))
+            info = os.stat(path)
+            owned = os.name == "posix"
+            saved.append(SavedFile(path=str(path), existed=True, mode=stat.S_IMODE(info.st_mode),
+                                   size=len(data), sha256=hashlib.sha256(data).hexdigest(), blob=blob,
+                                   uid=info.st_uid if owned else None, gid=info.st_gid if owned else None))
         current = root
         snapshot = Snapshot(snapshot_id, created, reason, kind, tuple(saved), created_dirs=tuple(created_dirs),
                             directory=directory)
@@ -394,7 +409,8 @@ def _read_snapshot(directory: Path) -> Snapshot | None:
         if raw is None:
             return None
         data = json.loads(raw.decode("utf-8"))
-        files = tuple(SavedFile(**entry) for entry in data["files"])
+        known = {f.name for f in fields(SavedFile)}  # a key a later version adds does not void the backup
+        files = tuple(SavedFile(**{k: v for k, v in entry.items() if k in known}) for entry in data["files"])
         return Snapshot(
             id=data["id"], created=float(data["created"]), reason=data["reason"], kind=data["kind"],
             files=files, undone=bool(data.get("undone", False)),
@@ -494,7 +510,7 @@ def write_back(snapshot: Snapshot) -> list[Path]:
     for saved, path, before, before_mode in plan:
         try:
             if saved.existed:
-                atomic_write(path, blobs[str(saved.blob)], mode=saved.mode)
+                atomic_write(path, blobs[str(saved.blob)], mode=saved.mode, owner=_saved_owner(saved))
             else:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)
@@ -504,6 +520,14 @@ def write_back(snapshot: Snapshot) -> list[Path]:
             raise StoreError(f"cannot restore: {_reason(exc)}; nothing was changed", path=path) from None
         written.append((path, before, before_mode))
     return [path for path, _, _ in written]
+
+
+def _saved_owner(saved: SavedFile) -> tuple[int, int] | None:
+    """The owner to give a restored file: the recorded one, when we may (root); otherwise None (the file keeps
+    the owner it has now, or becomes ours if it is gone)."""
+    if saved.uid is None or saved.gid is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    return int(saved.uid), int(saved.gid)
 
 
 def remove_created_dirs(snapshot: Snapshot) -> list[Path]:

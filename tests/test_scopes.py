@@ -149,6 +149,54 @@ def test_pip_config_file_shadows_the_venv_scope(venv: Path, tmp_path: Path, monk
                messages(state.findings, "warning")), state.findings
 
 
+def test_pip_env_scope_writes_the_conda_envs_pip_conf_and_restores(run, conda_env: Path, pip_conf: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("VIRTUAL_ENV")  # pip of the conda env itself: its sys.prefix is $CONDA_PREFIX
+    conf = write(conda_env / "pip.conf", PIP_TEXT)
+    before = snapshot(conf, pip_conf)
+    used = run("use", "tuna", "--only", "pip", "--scope", "env")
+    assert used.exit_code == 0, used.output
+    assert f"pip: updated {conf}" in used.output and "pip: now tuna" in used.output
+    assert conf.read_text() == PIP_TEXT.replace("timeout = 60\n", f"timeout = 60\nindex-url = {TUNA}\n")
+    assert not pip_conf.exists()
+    shown = run("current", "--only", "pip").output
+    assert f"from        {conf} [global] (env scope)" in shown, shown
+    state = json.loads(run("current", "--only", "pip", "--scope", "env", "--json").output)["tools"]["pip"]
+    assert (state["scope"], state["write_path"], state["findings"]) == ("env", str(conf), [])
+    assert [s["scope"] for s in state["scopes"]] == ["system", "user", "env"]
+    assert run("restore").exit_code == 0
+    assert snapshot(conf, pip_conf) == before
+
+
+def test_pip_user_scope_is_shadowed_by_the_conda_envs_pip_conf(conda_env: Path, pip_conf: Path,
+                                                               monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("VIRTUAL_ENV")
+    write(conda_env / "pip.conf", "[global]\nindex-url = https://env.example/simple\n")
+    state = core.use(name="tuna", only="pip").after[0]
+    assert TUNA in pip_conf.read_text()
+    assert state.label.name == "custom"
+    assert messages(state.findings, "warning") == [
+        f"{conda_env}/pip.conf (env scope) sets [global] index-url = https://env.example/simple and beats "
+        "~/.config/pip/pip.conf (user scope), so pip uses that value"]
+
+
+def test_pip_env_scope_with_a_virtualenv_active_says_the_file_is_not_read(conda_env: Path, venv: Path):
+    state = core.use(name="tuna", only="pip", scope="env").after[0]
+    assert (conda_env / "pip.conf").read_text() == f"[global]\nindex-url = {TUNA}\n"
+    assert state.label.name == "official"  # pip of the virtualenv reads venv/pip.conf, not the env's
+    assert messages(state.findings, "warning") == [
+        f"{conda_env}/pip.conf is not read while the virtualenv {venv} is active: pip there reads "
+        f"{venv}/pip.conf instead (deactivate it, or use --scope venv)"]
+
+
+def test_pip_env_scope_without_a_conda_env_is_a_one_line_error(run, monkeypatch: pytest.MonkeyPatch):
+    result = run("use", "tuna", "--only", "pip", "--scope", "env")
+    assert (result.exit_code, result.output) == (
+        1, "mirrorctl: error: no conda environment is active (CONDA_PREFIX is not set): `conda activate` one "
+           "first\n")
+    assert core.backups() == []
+
+
 # ---------------------------------------------------------------------------------------------------------
 # conda and mamba
 
@@ -264,8 +312,8 @@ def test_uv_system_scope_from_the_cli(run, system: Path):
 def test_no_project_is_a_one_line_error(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     result = run("use", "tuna", "--only", "uv", "--scope", "project")
-    assert result.output == (f"mirrorctl: error: no uv.toml or pyproject.toml in {tmp_path}: run mirrorctl in the "
-                             "project's directory\n")
+    assert result.output == (f"mirrorctl: error: no uv.toml or pyproject.toml in {tmp_path} or above: run "
+                             "mirrorctl in the project's directory\n")
 
 
 def test_pdm_project_scope_writes_pdm_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_home: Path):
@@ -464,3 +512,145 @@ def test_real_conda_reads_what_use_scope_env_wrote_only_in_that_env(conda_env: P
     assert rc.read_bytes() == before
     again = conda.resolve(isolated_home, {"CONDARC": str(condarc), "CONDA_PREFIX": str(conda_env)})
     assert {u.rsplit("/", 1)[0] for u in again.channels or ()} == {"https://conda.anaconda.org/conda-forge"}, again
+
+
+def test_real_pip_in_a_conda_env_uses_the_mirror_after_use_scope_env(run, tmp_path: Path, pip_conf: Path,
+                                                                     conda_env: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch):
+    """pip's site file is ``sys.prefix/pip.conf``; a conda env's pip has the env as its prefix. A virtualenv
+    stands in for the env's Python here (pip only looks at sys.prefix), and one made inside it shows that a
+    pip running in an active virtualenv reads the virtualenv's file, not the env's."""
+    pip_module = pytest.importorskip("pip")
+    from loopback_index import PROJECT, WHEEL_NAME, dead_index_url, serve_index
+
+    monkeypatch.delenv("VIRTUAL_ENV")
+    for folder in (conda_env, tmp_path / "inner"):
+        made = subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert made.returncode == 0, made.stderr
+    env_python, inner_python = str(conda_env / "bin" / "python"), str(tmp_path / "inner" / "bin" / "python")
+    pip_path = tmp_path / "pip-only"
+    pip_path.mkdir()
+    (pip_path / "pip").symlink_to(Path(pip_module.__file__).parent)
+    dead = dead_index_url()
+    write(pip_conf, f"[global]\nindex-url = {dead}\n")
+    with serve_index() as index:
+        assert run("profile", "add", "loop", "--pypi", index.url).exit_code == 0
+        before = _pip_in(env_python, pip_path, tmp_path / "d0")
+        assert before.returncode != 0 and f"Looking in indexes: {dead}" in before.stdout, before
+
+        used = run("use", "loop", "--only", "pip", "--scope", "env")
+        assert used.exit_code == 0, used.output
+        assert f"pip: created {conda_env / 'pip.conf'}" in used.output and "pip: now loop" in used.output
+        fetched = _pip_in(env_python, pip_path, tmp_path / "d1")
+        assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+        assert (tmp_path / "d1" / WHEEL_NAME).read_bytes() == index.wheel
+        assert f"/simple/{PROJECT}/" in index.paths()
+        # a virtualenv made from the env's Python: its pip reads inner/pip.conf, never the env's
+        inner = _pip_in(inner_python, pip_path, tmp_path / "d2")
+        assert inner.returncode != 0 and f"Looking in indexes: {dead}" in inner.stdout, inner
+        monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / "inner"))
+        state = core.current(only="pip", scope="env")[0]
+        assert state.setting("index-url").value == dead  # type: ignore[union-attr]
+        assert "pip.env-file-unread" in [f.code for f in state.findings]
+        monkeypatch.delenv("VIRTUAL_ENV")
+
+        assert run("restore").exit_code == 0
+        assert not (conda_env / "pip.conf").exists()
+        seen = len(index.paths())
+        after = _pip_in(env_python, pip_path, tmp_path / "d3")
+        assert after.returncode != 0 and f"Looking in indexes: {dead}" in after.stdout, after
+        assert len(index.paths()) == seen
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The real pdm (2.29, the clients extra) in a project
+
+
+def test_real_pdm_in_the_project_uses_the_mirror_after_use_scope_project(run, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch):
+    import shutil
+
+    from loopback_index import PROJECT, dead_index_url, serve_index
+    from test_pdm_target import _pdm, pdm_lock
+    from test_real_pip import describe
+
+    _pdm()
+    project = tmp_path / "proj"
+    write(project / "pyproject.toml", f'[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.9"\n'
+                                      f'dependencies = ["{PROJECT}"]\n')
+    local = write(project / "pdm.toml", "# this project's pdm settings\n[python]\nuse_venv = false\n")
+    before = local.read_bytes()
+    monkeypatch.chdir(project)
+    with serve_index() as index:
+        dead = dead_index_url()
+        assert run("profile", "add", "dead", "--pypi", dead).exit_code == 0
+        assert run("profile", "add", "loop", "--pypi", f"http://127.0.0.1:{index.port}/simple").exit_code == 0
+        assert run("use", "dead", "--only", "pdm").exit_code == 0  # the user file: an index that never answers
+        failed = pdm_lock(project)
+        assert failed.returncode != 0 and index.paths() == [], describe(failed)
+
+        used = run("use", "loop", "--only", "pdm", "--scope", "project")
+        assert used.exit_code == 0, used.output
+        assert f"pdm: updated {local}" in used.output and "pdm: now loop" in used.output, used.output
+        assert local.read_text().startswith("# this project's pdm settings\n[python]\nuse_venv = false\n")
+        locked = pdm_lock(project)
+        assert locked.returncode == 0, describe(locked)
+        assert f"/simple/{PROJECT}/" in index.paths()
+        assert f'name = "{PROJECT}"' in (project / "pdm.lock").read_text()
+
+        assert run("restore").exit_code == 0  # undoes the project change, not the user one
+        assert local.read_bytes() == before
+        (project / "pdm.lock").unlink()
+        for cache in (tmp_path / "home" / ".cache", project / ".venv"):
+            shutil.rmtree(cache, ignore_errors=True)
+        seen = len(index.paths())
+        again = pdm_lock(project)
+        assert again.returncode != 0, describe(again)
+        assert len(index.paths()) == seen, "pdm still asked the loopback index after restore"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The owner survives restore (root only: only root can give a file to someone else)
+
+root_only = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                               reason="giving a file to another user needs root")
+
+
+@root_only
+def test_restore_recreates_a_removed_system_file_with_its_owner(system: Path):
+    text = f"[global]\nindex-url = {TUNA}\n"
+    conf = write(system / "etc" / "pip.conf", text, mode=0o640)
+    os.chown(conf, 65534, 65534)
+    result = core.reset(only="pip", scope="system")  # nothing but mirror settings: the file goes
+    assert not conf.exists() and result.snapshot_id
+    manifest = json.loads((core.backups()[0].directory / "manifest.json").read_text())
+    assert [(f["uid"], f["gid"]) for f in manifest["files"]] == [(65534, 65534)]
+    core.restore()
+    info = conf.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode), conf.read_text()) == (65534, 65534, 0o640, text)
+
+
+@root_only
+def test_restore_puts_back_an_owner_changed_since_the_backup(system: Path):
+    conf = write(system / "etc" / "pip.conf", PIP_TEXT, mode=0o644)
+    os.chown(conf, 65534, 65534)
+    core.use(name="tuna", only="pip", scope="system")
+    os.chown(conf, 0, 0)  # someone took the file over after the change
+    core.restore()
+    info = conf.stat()
+    assert (info.st_uid, info.st_gid, conf.read_text()) == (65534, 65534, PIP_TEXT)
+
+
+def test_a_manifest_without_owners_still_restores(system: Path):
+    conf = write(system / "etc" / "pip.conf", PIP_TEXT, mode=0o640)
+    core.use(name="tuna", only="pip", scope="system")
+    manifest = core.backups()[0].directory / "manifest.json"
+    data = json.loads(manifest.read_text())
+    for entry in data["files"]:  # as versions before owners were recorded wrote it
+        del entry["uid"], entry["gid"]
+    manifest.write_text(json.dumps(data))
+    owner = (conf.stat().st_uid, conf.stat().st_gid)
+    core.restore()
+    info = conf.stat()
+    assert (conf.read_text(), stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid)) == (PIP_TEXT, 0o640, owner)

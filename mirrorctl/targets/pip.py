@@ -41,6 +41,8 @@ MESSAGES = {
     "pip.section-beats-global": "{path} [{section}] index-url = {value} beats every [global] index-url "
                                 "for `pip {section}`",
     "pip.site-file-wins": "{path} (the virtualenv's own pip config) sets index-url and beats {written}",
+    "pip.env-file-unread": "{path} is not read while the virtualenv {venv} is active: pip there reads {site} "
+                           "instead (deactivate it, or use --scope venv)",
     "pip.bad-index-url": "index-url {url} {problem}: pip reads it, then every install fails (set by {source}; "
                          "`mirrorctl use NAME` replaces it)",
     "pip.http-untrusted": "{url} is plain http and {host} is not in trusted-host: pip will refuse it",
@@ -98,6 +100,15 @@ def venv_dir() -> Path:
     return folder
 
 
+def conda_env_dir() -> Path:
+    """The active conda environment (``$CONDA_PREFIX``): pip installed in it has it as ``sys.prefix`` and reads
+    ``<env>/pip.conf`` as its site file (observed with pip 23.2 and 26: pip looks at ``sys.prefix`` only, never
+    at the variable, so a virtualenv made inside the env reads its own file instead)."""
+    from mirrorctl.targets.conda import env_prefix
+
+    return env_prefix()
+
+
 def scope_files(scope: str) -> list[Path]:
     """The files of one scope, in pip's load order; the last is the one `pip config --<variant>` writes."""
     if scope == "user":
@@ -106,6 +117,8 @@ def scope_files(scope: str) -> list[Path]:
         return global_files()
     if scope == "venv":
         return [venv_dir() / _file_name()]
+    if scope == "env":
+        return [conda_env_dir() / _file_name()]
     raise UsageError(f"pip has no {scope} scope (it has {', '.join(Pip.scopes)})")
 
 
@@ -325,7 +338,7 @@ def _shadowing(files: list[tuple[str, Path]], merged: Merged, written_files: lis
         if entry is None or entry[1] in written_files or order.get(entry[1], -1) <= top:
             continue
         path = entry[1]
-        if variants[path] == "site" and scope != "venv":
+        if variants[path] == "site" and scope != "venv" and _site_scope() != "env":
             findings.append(Finding("pip.site-file-wins", "warning", NAME, path,
                                     params={"path": path, "written": written}))
         else:
@@ -345,7 +358,8 @@ def _owner(profiles: Sequence[Profile], url: str) -> str:
 class Pip:
     name = NAME
     ecosystems = frozenset({"pypi"})
-    scopes: tuple[str, ...] = ("system", "user", "venv")
+    #: "env" and "venv" are both pip's site file (``sys.prefix/pip.conf``): a conda env's, or a virtualenv's.
+    scopes: tuple[str, ...] = ("system", "user", "env", "venv")
     order = 10
 
     def locations(self, scope: str) -> list[Path]:
@@ -415,6 +429,9 @@ class Pip:
                 findings.append(Finding("pip.section-beats-global", "warning", NAME, entry[1],
                                         params={"path": entry[1], "section": command, "value": entry[0]}))
         findings += _shadowing(files, merged, written_files, written, scope or "user")
+        if scope == "env" and written_files and _site_scope() == "venv" and site_files()[-1] != written:
+            findings.append(Finding("pip.env-file-unread", "warning", NAME, written, params={
+                "path": written, "venv": os.environ["VIRTUAL_ENV"], "site": site_files()[-1]}))
         problem = check_url(index)
         if problem:  # observed: pip reads the file, then `pip install` ends in a ValueError traceback
             findings.append(Finding("pip.bad-index-url", "error", NAME, source.path,
