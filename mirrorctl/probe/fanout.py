@@ -61,8 +61,10 @@ if TYPE_CHECKING:
 
 DEFAULT_SAMPLES = 3
 DEFAULT_MAX_SAMPLES = 20
+#: Once every mirror has answered (or failed, or left), the contenders need only this many samples each.
+ENOUGH_SAMPLES = 12
 DEFAULT_TIMEOUT = 5.0
-LANES = 4
+LANES = 5
 Z = 3.0
 PRIOR_SD_MS = 30.0
 PRIOR_DOF = 4
@@ -138,7 +140,13 @@ def estimate(samples: Sequence[float]) -> float:
 
 
 def _variance(samples: Sequence[float]) -> float:
-    return statistics.variance(samples) if len(samples) >= 2 else 0.0
+    """The sample variance in floats (``statistics.variance`` is exact, with fractions: far too slow to run
+    after every answer of every mirror)."""
+    n = len(samples)
+    if n < 2:
+        return 0.0
+    mean = math.fsum(samples) / n
+    return math.fsum((x - mean) ** 2 for x in samples) / (n - 1)
 
 
 @dataclass
@@ -224,12 +232,23 @@ class Race:
             return True
         return all(len(r.samples) >= self.max_samples for r in [self.runners[lead], *others])
 
-    def wanted(self, index: int, in_flight: int) -> int:
-        """How many more requests mirror ``index`` should have in flight now."""
+    def all_heard(self) -> None:
+        """Every mirror has answered, failed or left: from now on the contenders stop at :data:`ENOUGH_SAMPLES`
+        (the samples they gathered while the slowest first answer was awaited came free)."""
+        self.max_samples = max(self.min_samples, min(self.max_samples, ENOUGH_SAMPLES))
+
+    def heard_all(self) -> bool:
+        return all(r.samples or not self.live(i) for i, r in enumerate(self.runners))
+
+    def wanted(self, index: int, in_flight: int, settled: bool | None = None) -> int:
+        """How many more requests mirror ``index`` should have in flight now: one until it first answers (as a
+        one-sample test sends), then up to :data:`LANES` while it is in the race. ``settled``: the value of
+        :attr:`settled` if the caller has it already."""
         runner = self.runners[index]
-        if not self.live(index) or self.settled:
+        if not self.live(index) or (settled if settled is not None else self.settled):
             return 0
-        return max(0, min(LANES - in_flight, self.max_samples - len(runner.samples) - in_flight))
+        lanes = LANES if runner.samples else 1
+        return max(0, min(lanes - in_flight, self.max_samples - len(runner.samples) - in_flight))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -303,7 +322,7 @@ async def probe_all(
         group = [m for m in mirrors if m.target.target == kind]
         if group:
             races.append(_run_race(client, group, samples, max_samples, deadline, settle_only,
-                                   settle_only and by == "latency", find_files, report))
+                                   settle_only and by == "latency", find_files, by == "install", report))
     try:
         await asyncio.gather(*races)
         if by == "install":
@@ -341,14 +360,13 @@ async def _until(task: asyncio.Future[dict[str, dict[str, SyncStatus]]], deadlin
 
 async def _run_race(
     client: httpx.AsyncClient, mirrors: list[_Mirror], samples: int, max_samples: int, deadline: float,
-    settle_only: bool, censor: bool, find_files: bool, report: Callable[[_Mirror], None],
+    settle_only: bool, censor: bool, find_files: bool, every_file: bool, report: Callable[[_Mirror], None],
 ) -> None:
+    """One tool's race. File hosts are looked up for the mirrors still in the race after their first answer
+    (for every mirror that answered when ``every_file``: ranking by install time needs their files)."""
     loop = asyncio.get_running_loop()
     race = Race(len(mirrors), min_samples=samples, max_samples=max_samples)
     owner: dict[asyncio.Future[sampling.Sample], int] = {}
-    if find_files:
-        for mirror in mirrors:
-            mirror.side = asyncio.ensure_future(_find_file(client, mirror, deadline))
     try:
         while True:
             now = loop.time()
@@ -363,23 +381,32 @@ async def _run_race(
                 if mirror.samples or settle_only:
                     mirror.cancel()
                     report(mirror)
-            if race.settled:
+            if race.heard_all():
+                race.all_heard()
+            if find_files:
+                for index, mirror in enumerate(mirrors):
+                    if mirror.side is None and mirror.samples and (every_file or race.live(index)):
+                        mirror.side = asyncio.ensure_future(_find_file(client, mirror, deadline))
+            settled = race.settled
+            if settled:
                 for mirror in mirrors:
                     if mirror.samples:
                         mirror.cancel()
                 if settle_only or all(m.samples or m.error for m in mirrors):
                     break
             for index, mirror in enumerate(mirrors):
-                for _ in range(race.wanted(index, len(mirror.in_flight))):
-                    task = asyncio.ensure_future(
-                        sampling.sample(client, mirror.target, mirror.progress, max(deadline - now, 0.001)))
+                for _ in range(race.wanted(index, len(mirror.in_flight), settled)):
+                    first = mirror.samples[0] if mirror.samples else None
+                    task = asyncio.ensure_future(sampling.sample(client, mirror.target, mirror.progress,
+                                                                 max(deadline - now, 0.001), first))
                     mirror.in_flight[task] = now
                     owner[task] = index
             pending = [task for m in mirrors for task in m.in_flight if not task.done()]
             remaining = deadline - loop.time()
             if not pending or remaining <= 0:
                 break
-            done, _ = await asyncio.wait(pending, timeout=min(remaining, TICK_S),
+            # Only a race that judges the waits of unanswered mirrors needs waking up without an answer.
+            done, _ = await asyncio.wait(pending, timeout=min(remaining, TICK_S) if censor else remaining,
                                          return_when=asyncio.FIRST_COMPLETED)
             for finished in done:
                 index = owner.pop(finished)
