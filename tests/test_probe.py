@@ -110,7 +110,7 @@ def test_requests_are_small_polite_and_never_the_root_index() -> None:
     assert found[0].file is not None and found[0].file.url.endswith("/packages/" + WHEEL)  # the newest wheel
     assert found[0].serial == SERIAL  # read from the tail
     assert found[1].file is not None and found[1].file.url.endswith(package)
-    # A plain bench costs a mirror a few KB: an 8 KB tail and a 256-byte one of an 80 KB page, two 16-byte
+    # A plain bench costs a mirror a few KB: a 4 KB tail and a 256-byte one of an 80 KB page, two 16-byte
     # ranges, an 8 KB prefix, two single bytes.
     assert found[0].bytes_received == sampling.PAGE_TAIL_BYTES + sampling.FOLLOW_TAIL_BYTES + 1
     assert found[1].bytes_received == 2 * sampling.CONDA_RANGE_BYTES + sampling.REPODATA_PREFIX_BYTES + 1

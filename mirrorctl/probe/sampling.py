@@ -5,7 +5,7 @@ What is measured, and why:
 * **Small real targets, few bytes.** PyPI: ``<index>/pip/``, the page pip itself fetches, never the root index
   that lists every project. The page is about 80 KB (pypi.org, 2026), so it is never fetched whole when the
   mirror honours ``Range`` (static web servers do): the first sample asks for its last
-  :data:`PAGE_TAIL_BYTES` (``Range: bytes=-8192``, ``Accept-Encoding: identity``, HTML, since PEP 503 pages
+  :data:`PAGE_TAIL_BYTES` (``Range: bytes=-4096``, ``Accept-Encoding: identity``, HTML, since PEP 503 pages
   list files oldest first and end with shadowmire's ``<!--SERIAL n-->``, the tail holds the newest wheel and
   the serial), later samples its last :data:`FOLLOW_TAIL_BYTES`. A mirror that ignores ``Range`` (200, whole
   page) is read up to :data:`MAX_PAGE_BYTES` once, and its later samples ask for the gzip page as pip does.
@@ -49,8 +49,8 @@ PYPI_ACCEPT = (
 #: pip's simple page is about 100 KB (gzip: 15 KB); more than this is not a project page. It bounds what a
 #: mirror that sends gigabytes costs: at most this per request in flight.
 MAX_PAGE_BYTES = 2 * 1024 * 1024
-#: The first PyPI sample's tail of the simple page: pypi.org's last 8 KB hold its 16 newest files.
-PAGE_TAIL_BYTES = 8 * 1024
+#: The first PyPI sample's tail of the simple page: pypi.org's last 4 KB hold its 8 to 12 newest files.
+PAGE_TAIL_BYTES = 4 * 1024
 #: Later samples' tail: enough to check that it is still the end of a simple page (and to read the serial).
 FOLLOW_TAIL_BYTES = 256
 #: A ranged page request sends HTML only: the tail of a PEP 691 JSON document is not readable on its own.
