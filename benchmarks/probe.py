@@ -1,9 +1,13 @@
 """Figures for the mirror prober on loopback fleets (not a test: it prints; it never touches the internet).
 
-Run: ``python benchmarks/probe.py``. Fake mirrors on 127.0.0.1 answer after known mean delays with uniform
-+/-30 ms jitter. Each bench probes PyPI and conda on every mirror at once with `mirrorctl bench`'s defaults,
-and each is paired, in the same run, with a one-sample test of the same fleet (one request per mirror and
-tool, no elimination, no file requests: what nrm-style testers do), the baseline the wall-time target uses.
+Run: ``python benchmarks/probe.py [--runs N]`` (N benches per live fleet, default 25; the dead-mirror and
+bandwidth fleets run N/5, at least 2). Fake mirrors on 127.0.0.1 answer after known mean delays with uniform
++/-30 ms jitter; their simple page for pip is padded to about pypi.org's size (80 KB) and they honour Range as
+static web servers do, so the traffic figures are those of real pages. The fleets run in a process of their
+own (``--in-process``: in threads of this one, sharing its GIL). Each bench probes PyPI and conda on every
+mirror at once with `mirrorctl bench`'s defaults, and each is paired, in the same run, with a one-sample test
+of the same fleet (one request per mirror and tool, no elimination, no file requests: what nrm-style testers
+do), the baseline the wall-time target uses.
 
 Targets (issue 9): accuracy >= 99 % (two best means 20 ms apart under +/-30 ms jitter); wall <= the one-sample
 test's; with dead mirrors wall <= timeout + 0.3 s; the bandwidth fleet picks the faster installer; a plain
@@ -12,6 +16,9 @@ bench costs each mirror a few KB; peak RSS for 10 mirrors < 60 MiB.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import dataclasses
 import json
 import os
 import platform
@@ -19,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -33,17 +41,18 @@ from mirrorctl.probe.fanout import run_bench  # noqa: E402
 from mirrorctl.probe.model import ProbeResult  # noqa: E402
 from mirrorctl.probe.rank import fastest  # noqa: E402
 from mirrorctl.probe.report import traffic  # noqa: E402
+from mirrorctl.profiles import Profile, parse_profile  # noqa: E402
 
 WIDE_MS = (10, 30, 60, 100, 150, 200, 250, 300)
 STEPS_MS = (20, 40, 60, 80, 100, 120, 140, 160)
 JITTER_MS = 30
 RUNS = 25
-DEAD_RUNS = 5
-BANDWIDTH_RUNS = 5
 TIMEOUT_S = 5.0
 DEAD_TIMEOUT_S = 2.0
 MEMORY_LIMIT_MIB = 60
 MB = 10**6
+#: pypi.org's simple page for pip is about 80 KB (2026).
+PAGE_BYTES = 80_000
 
 MEMORY_CHILD = """
 import json, sys
@@ -62,6 +71,55 @@ with open("/proc/self/status") as status:
 """
 
 
+FLEET_CHILD = """
+import json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests"]
+from loopback_mirrors import Fleet, MirrorSpec
+specs = [MirrorSpec(**spec) for spec in json.loads(sys.argv[2])]
+with Fleet(specs, seed=int(sys.argv[3]), lifetime=3600) as fleet:
+    print(json.dumps({spec.name: fleet.base_url(spec.name) for spec in specs}), flush=True)
+    sys.stdin.read()  # until the benchmark closes the pipe
+"""
+
+
+class Served:
+    """A fleet's base URLs, and profiles for them shaped as ``Fleet.profile`` makes them."""
+
+    def __init__(self, urls: dict[str, str]) -> None:
+        self.urls = urls
+
+    def base_url(self, name: str) -> str:
+        return self.urls[name]
+
+    def profiles(self) -> list[Profile]:
+        return [
+            parse_profile(Path(f"/nonexistent/{name}.toml"), {
+                "name": name, "pypi": {"index": f"{base}/simple"},
+                "conda": {"default_channels": [f"{base}/pkgs/main", f"{base}/pkgs/r"]},
+            }, builtin=False)
+            for name, base in self.urls.items()
+        ]
+
+
+@contextlib.contextmanager
+def serve(specs: list[MirrorSpec], *, seed: int, in_process: bool) -> Iterator[Served]:
+    """The fleet in a process of its own (real mirrors do not share the prober's interpreter and its GIL),
+    or, with ``in_process``, in threads of this one."""
+    if in_process:
+        with Fleet(specs, seed=seed) as fleet:
+            yield Served({name: fleet.base_url(name) for name in fleet.specs})
+        return
+    data = json.dumps([dataclasses.asdict(spec) for spec in specs])
+    with subprocess.Popen([sys.executable, "-c", FLEET_CHILD, str(ROOT), data, str(seed)], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None and child.stdin is not None
+        try:
+            yield Served(json.loads(child.stdout.readline()))
+        finally:
+            child.stdin.close()
+            child.wait(timeout=30)
+
+
 def name(delay_ms: int) -> str:
     return f"m{delay_ms:03d}"
 
@@ -76,7 +134,7 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def scenario(label: str, fleet: Fleet, profiles: list[Any], best: str, *, runs: int, timeout: float,
+def scenario(label: str, fleet: Served, profiles: list[Any], best: str, *, runs: int, timeout: float,
              by: str = "latency", baseline: bool = True, **options: Any) -> dict[str, Any]:
     """Run ``runs`` benches (and as many one-sample tests, interleaved); print accuracy, wall and traffic."""
     hits = {"pypi": 0, "conda": 0}
@@ -114,41 +172,50 @@ def scenario(label: str, fleet: Fleet, profiles: list[Any], best: str, *, runs: 
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=RUNS, help=f"benches per live fleet (default {RUNS})")
+    parser.add_argument("--in-process", action="store_true",
+                        help="serve the fleets from threads of the benchmark's own process (shares its GIL)")
+    arguments = parser.parse_args()
+    runs, in_process = arguments.runs, arguments.in_process
+    few = max(2, runs // 5)
     print(f"mirrorctl probe benchmark: Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f}, +/-{JITTER_MS} ms uniform jitter, pypi + conda per mirror")
+          f"load average {os.getloadavg()[0]:.1f}, +/-{JITTER_MS} ms uniform jitter, pypi + conda per mirror, "
+          f"fleets served {'in this process' if in_process else 'by a process of their own'}")
     started = time.perf_counter()
     verdicts = []
 
     for label, delays, seed in (("1. 8 live mirrors, mean delays 10-300 ms", WIDE_MS, 1),
                                 ("2. 8 live mirrors, 20-160 ms in 20 ms steps", STEPS_MS, 2)):
-        specs = [MirrorSpec(name(d), delay=d / 1000, jitter=JITTER_MS / 1000) for d in delays]
-        with Fleet(specs, seed=seed) as fleet:
-            got = scenario(f"{label}, {RUNS} runs, timeout {TIMEOUT_S:g} s", fleet, fleet.profiles(),
-                           name(delays[0]), runs=RUNS, timeout=TIMEOUT_S)
+        specs = [MirrorSpec(name(d), delay=d / 1000, jitter=JITTER_MS / 1000, page_bytes=PAGE_BYTES)
+                 for d in delays]
+        with serve(specs, seed=seed, in_process=in_process) as fleet:
+            got = scenario(f"{label}, {runs} runs, timeout {TIMEOUT_S:g} s", fleet, fleet.profiles(),
+                           name(delays[0]), runs=runs, timeout=TIMEOUT_S)
         verdicts.append((f"{label}: accuracy >= 99 %", got["accuracy"] >= 0.99))
         verdicts.append((f"{label}: median wall <= one-sample median", got["wall"] <= got["base_wall"]))
 
-    specs = [MirrorSpec(name(d), delay=d / 1000, jitter=JITTER_MS / 1000) for d in WIDE_MS]
+    specs = [MirrorSpec(name(d), delay=d / 1000, jitter=JITTER_MS / 1000, page_bytes=PAGE_BYTES) for d in WIDE_MS]
     specs += [MirrorSpec("dead1", behaviour="hang"), MirrorSpec("dead2", behaviour="hang"),
               MirrorSpec("refusing", behaviour="closed")]
-    with Fleet(specs, seed=3) as fleet:
+    with serve(specs, seed=3, in_process=in_process) as fleet:
         got = scenario(f"3. fleet 1 + 2 dead (accept, never answer) + 1 refusing, timeout {DEAD_TIMEOUT_S:g} s, "
-                       f"{DEAD_RUNS} runs", fleet, fleet.profiles(), name(WIDE_MS[0]), runs=DEAD_RUNS,
+                       f"{few} runs", fleet, fleet.profiles(), name(WIDE_MS[0]), runs=few,
                        timeout=DEAD_TIMEOUT_S)
     verdicts.append(("3. dead mirrors: accuracy >= 99 %", got["accuracy"] >= 0.99))
     verdicts.append(("3. dead mirrors: every wall <= timeout + 0.3 s",
                      max(got["walls"]) <= DEAD_TIMEOUT_S * 1000 + 300))
 
-    specs = [MirrorSpec("near", delay=0.010, jitter=0.005, rate=1 * MB, wheel_bytes=4 * MB),
-             MirrorSpec("far", delay=0.060, jitter=0.005, rate=50 * MB, wheel_bytes=4 * MB)]
-    with Fleet(specs, seed=4) as fleet:
+    specs = [MirrorSpec("near", delay=0.010, jitter=0.005, rate=1 * MB, wheel_bytes=4 * MB, page_bytes=PAGE_BYTES),
+             MirrorSpec("far", delay=0.060, jitter=0.005, rate=50 * MB, wheel_bytes=4 * MB, page_bytes=PAGE_BYTES)]
+    with serve(specs, seed=4, in_process=in_process) as fleet:
         got = scenario(f"4. bandwidth fleet: near (10 ms, 1 MB/s) vs far (60 ms, 50 MB/s), --by install, "
-                       f"{BANDWIDTH_RUNS} runs (one-sample column: the latency pick)", fleet, fleet.profiles(),
-                       "far", runs=BANDWIDTH_RUNS, timeout=TIMEOUT_S, by="install")
+                       f"{few} runs (one-sample column: the latency pick)", fleet, fleet.profiles(),
+                       "far", runs=few, timeout=TIMEOUT_S, by="install")
     verdicts.append(("4. bandwidth fleet: picks the faster installer", got["accuracy"] >= 0.99))
 
-    specs = [MirrorSpec(f"r{index}", delay=index * 0.02) for index in range(10)]
-    with Fleet(specs, seed=5) as fleet:
+    specs = [MirrorSpec(f"r{index}", delay=index * 0.02, page_bytes=PAGE_BYTES) for index in range(10)]
+    with serve(specs, seed=5, in_process=in_process) as fleet:
         profiles = {
             spec.name: {"pypi": {"index": f"{fleet.base_url(spec.name)}/simple"},
                         "conda": {"default_channels": [f"{fleet.base_url(spec.name)}/pkgs/main"]}}

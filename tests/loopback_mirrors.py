@@ -12,6 +12,7 @@ also closes itself after ``lifetime`` seconds, so a test that forgets to close i
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import random
 import socket
@@ -76,6 +77,11 @@ class MirrorSpec:
     pep691: bool = False
     wheel_bytes: int = 256 * 1024
     repodata_bytes: int = 64 * 1024
+    #: Pad the simple page with older releases' links to about this size (pypi.org's page for pip: ~80 KB).
+    page_bytes: int = 0
+    #: Honour ``Range`` (``bytes=a-b`` and ``bytes=-n``) on pages, repodata and files, as static web servers
+    #: do; False answers 200 with the whole body, as some proxies do.
+    ranges: bool = True
     rate: float | None = None
     files_to: str | None = None
     feed: bytes | None = None
@@ -238,7 +244,7 @@ class _Handler(BaseHTTPRequestHandler):
             if spec.pep691 and "application/vnd.pypi.simple.v1+json" in self.headers.get("Accept", ""):
                 self._send(200, _pypi_json(spec), "application/vnd.pypi.simple.v1+json", head=head)
             else:
-                self._send(200, _pypi_html(spec), "text/html; charset=utf-8", head=head)
+                self._send(200, _pypi_html(spec), "text/html; charset=utf-8", head=head, ranged=True)
         elif path.endswith("/noarch/repodata.json"):
             body = _repodata(spec.repodata_bytes)
             modified = spec.last_modified
@@ -250,10 +256,10 @@ class _Handler(BaseHTTPRequestHandler):
         self, status: int, body: bytes, content_type: str, *, head: bool, last_modified: float | None = None,
         ranged: bool = False, rate: float | None = None,
     ) -> None:
-        byte_range = _parse_range(self.headers.get("Range")) if ranged and status == 200 else None
+        ranged = ranged and self.server.spec.ranges
+        byte_range = _parse_range(self.headers.get("Range"), len(body)) if ranged and status == 200 else None
         if byte_range is not None:
             first, last = byte_range
-            last = min(last, len(body) - 1)
             self.send_response(206)
             self.send_header("Content-Range", f"bytes {first}-{last}/{len(body)}")
             body = body[first : last + 1]
@@ -279,20 +285,28 @@ class _Handler(BaseHTTPRequestHandler):
                     return
 
 
-def _parse_range(header: str | None) -> tuple[int, int] | None:
-    """The one form the prober sends, ``bytes=first-last``; anything else is served whole."""
-    if not header or not header.startswith("bytes="):
+def _parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The forms the prober sends, ``bytes=first-last`` and ``bytes=-suffix``, clipped to the body; anything
+    else (or an empty body) is served whole."""
+    if not header or not header.startswith("bytes=") or size == 0:
         return None
     first, _, last = header[len("bytes=") :].partition("-")
-    if not (first.isdigit() and last.isdigit()):
+    if not first and last.isdigit() and int(last) > 0:
+        return max(0, size - int(last)), size - 1
+    if not (first.isdigit() and last.isdigit()) or int(first) >= size:
         return None
-    return int(first), int(last)
+    return int(first), min(int(last), size - 1)
 
 
+@functools.lru_cache(maxsize=64)
 def _pypi_html(spec: MirrorSpec) -> bytes:
+    """The page, built once per spec: a fleet stands for fast static web servers, not for Python's speed."""
+    names = ["pip-23.3.tar.gz", "pip-23.3-py3-none-any.whl", "pip-24.0.tar.gz", WHEEL]
+    # Older releases first, as real pages list them (about 200 bytes a link, like pypi.org's).
+    names[:0] = [f"pip-0.{index}.tar.gz" for index in range(spec.page_bytes // 200)]
     links = "\n".join(
-        f'    <a href="../../packages/{name}#sha256={"0" * 64}">{name}</a><br/>'
-        for name in ("pip-23.3.tar.gz", "pip-23.3-py3-none-any.whl", "pip-24.0.tar.gz", WHEEL)
+        f'    <a href="../../packages/{name}#sha256={"0" * 64}" data-requires-python="&gt;=3.8">{name}</a><br/>'
+        for name in names
     )
     page = (
         "<!DOCTYPE html>\n<html>\n  <head>\n    <title>Links for pip</title>\n  </head>\n  <body>\n"
@@ -301,6 +315,7 @@ def _pypi_html(spec: MirrorSpec) -> bytes:
     return page.encode()
 
 
+@functools.lru_cache(maxsize=64)
 def _pypi_json(spec: MirrorSpec) -> bytes:
     files = [
         {"filename": name, "url": f"../../packages/{name}", "hashes": {"sha256": "0" * 64}}
@@ -310,6 +325,7 @@ def _pypi_json(spec: MirrorSpec) -> bytes:
     return json.dumps(document).encode()
 
 
+@functools.lru_cache(maxsize=64)
 def _repodata(size: int) -> bytes:
     entries = ", ".join(
         f'"{name}": {{"build": "0", "depends": ["python"], "name": "{name.split("-")[0]}", "size": {nbytes}}}'

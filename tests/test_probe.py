@@ -13,7 +13,7 @@ import pytest
 from loopback_mirrors import SERIAL, STALE_LAST_MODIFIED, STALE_SERIAL, WHEEL, Fleet, MirrorSpec
 
 from mirrorctl import __version__
-from mirrorctl.probe import fanout, sampling
+from mirrorctl.probe import checks, fanout, sampling
 from mirrorctl.probe.fanout import run_bench, targets_for
 from mirrorctl.probe.model import ERRORS, Note, ProbeResult, ProbeTarget
 from mirrorctl.probe.rank import fastest
@@ -84,7 +84,7 @@ def test_targets_are_the_pip_page_and_a_small_repodata() -> None:
 
 
 def test_requests_are_small_polite_and_never_the_root_index() -> None:
-    with Fleet([MirrorSpec("m")]) as fleet:
+    with Fleet([MirrorSpec("m", page_bytes=80_000)]) as fleet:  # a page as large as pypi.org's for pip
         results = bench([fleet.profile("m")], samples=2, max_samples=2)
         seen = fleet.requests("m")
 
@@ -96,20 +96,49 @@ def test_requests_are_small_polite_and_never_the_root_index() -> None:
         ("/pkgs/main/noarch/repodata.json", "bytes=0-15"),  # two samples
         ("/pkgs/main/noarch/repodata.json", "bytes=0-15"),
         ("/pkgs/main/noarch/repodata.json", f"bytes=0-{sampling.REPODATA_PREFIX_BYTES - 1}"),  # finds a package
-        ("/simple/pip/", None),
-        ("/simple/pip/", None),
+        ("/simple/pip/", f"bytes=-{sampling.FOLLOW_TAIL_BYTES}"),  # later samples: the page's last bytes
+        ("/simple/pip/", f"bytes=-{sampling.PAGE_TAIL_BYTES}"),  # the first: the tail with the newest files
     ]
     assert {r.method for r in seen} == {"GET"}
     for request in seen:
         assert request.headers["User-Agent"] == f"mirrorctl/{__version__} (+bench)"
         if request.path == "/simple/pip/":
-            assert request.headers["Accept-Encoding"] == "gzip"
-            assert request.headers["Accept"].startswith("application/vnd.pypi.simple.v1+json")
+            assert request.headers["Accept-Encoding"] == "identity"  # a range of gzip would be a fragment
+            assert request.headers["Accept"] == "text/html"  # a PEP 691 document's tail cannot be read alone
     found = by_name(results, "pypi")["m"], by_name(results, "conda")["m"]
     assert [r.file_host for r in found] == [r.host for r in found]
+    assert found[0].file is not None and found[0].file.url.endswith("/packages/" + WHEEL)  # the newest wheel
+    assert found[0].serial == SERIAL  # read from the tail
     assert found[1].file is not None and found[1].file.url.endswith(package)
-    # A plain bench costs a mirror a few KB: two pages, two 16-byte ranges, a 16 KB prefix, two single bytes.
-    assert all(0 < r.bytes_received < 24 * 1024 for r in found), [r.bytes_received for r in found]
+    # A plain bench costs a mirror a few KB: a 4 KB tail and a 256-byte one of an 80 KB page, two 16-byte
+    # ranges, an 8 KB prefix, two single bytes.
+    assert found[0].bytes_received == sampling.PAGE_TAIL_BYTES + sampling.FOLLOW_TAIL_BYTES + 1
+    assert found[1].bytes_received == 2 * sampling.CONDA_RANGE_BYTES + sampling.REPODATA_PREFIX_BYTES + 1
+
+
+def test_a_mirror_that_ignores_range_is_read_whole_once_then_as_pip_reads_it() -> None:
+    with Fleet([MirrorSpec("proxy", page_bytes=80_000, ranges=False)]) as fleet:
+        [result] = bench([fleet.profile("proxy")], only="pypi", samples=3, max_samples=3)
+        pages = [r for r in fleet.requests("proxy") if r.path == "/simple/pip/"]
+
+    assert result.ok and result.serial == SERIAL, result
+    assert result.file is not None and result.file.url.endswith("/packages/" + WHEEL)
+    assert len(pages) == 3
+    assert pages[0].headers.get("Range") == f"bytes=-{sampling.PAGE_TAIL_BYTES}"
+    # The answer was the whole page: later samples ask for it as pip does, with no Range to ignore.
+    assert all("Range" not in r.headers and r.headers["Accept-Encoding"] == "gzip" for r in pages[1:])
+    assert all(r.headers["Accept"].startswith("application/vnd.pypi.simple.v1+json") for r in pages[1:])
+    assert 3 * 80_000 <= result.bytes_received <= 3 * sampling.MAX_PAGE_BYTES  # bounded, and honestly counted
+
+
+def test_a_tail_that_is_not_the_end_of_the_page_fails() -> None:
+    tail = b"<p>Please log in</p></body></html>"
+    with pytest.raises(checks.Invalid):
+        checks.check_pypi_tail(tail, headers={}, size=5_000, expected_size=80_000)
+    # The same page (same size) or one that changed but still ends like a simple page passes.
+    assert checks.check_pypi_tail(b"x" * 10, headers={}, size=80_000, expected_size=80_000) is None
+    end = b'">pip-24.0.tar.gz</a><br/>\n</body></html>\n<!--SERIAL 42-->\n'
+    assert checks.check_pypi_tail(end, headers={}, size=80_300, expected_size=80_000) == 42
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -132,7 +161,7 @@ def test_ranks_fastest_first_with_jitter() -> None:
         assert all(r.ok and r.error is None and not r.stale for r in found.values())
         assert found["slow"].latency_ms is not None and found["slow"].latency_ms >= 0.9 * 200
         assert found["fast"].connect_ms is not None and found["fast"].connect_ms > 0
-        assert found["fast"].status == (200 if target == "pypi" else 206)
+        assert found["fast"].status == 206  # a byte range: the page's tail, the repodata's head
     assert by_name(results, "pypi")["fast"].serial == SERIAL
     assert by_name(results, "conda")["fast"].last_modified is not None
 
@@ -162,8 +191,9 @@ def test_a_mirror_cut_off_after_a_good_sample_still_counts() -> None:
         [result] = bench([fleet.profile("sluggish")], only="pypi", samples=6, timeout=0.7)
 
     assert result.ok, result
-    assert len(result.samples_ms) == fanout.LANES  # the first round of parallel samples, not the second
-    assert detail(result) == f"{fanout.LANES} of 6 samples within 0.7 s"
+    # One request until the first answer (at 0.4 s); the lanes opened then cannot answer before 0.7 s.
+    assert len(result.samples_ms) == 1
+    assert detail(result) == "1 of 6 samples within 0.7 s"
 
 
 def test_pep691_json_page_is_read() -> None:

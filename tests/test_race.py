@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 import random
 
-from mirrorctl.probe.fanout import LANES, Race
+from mirrorctl.probe.fanout import ENOUGH_SAMPLES, LANES, Race
 
 FLEET_WIDE = (10, 30, 60, 90, 120, 150, 180, 220)  # ms; the two best 20 ms apart (10 is clipped at 0)
 FLEET_STEPS = (20, 40, 60, 80, 100, 120, 140, 160)
@@ -13,7 +13,8 @@ JITTER = 30.0
 
 
 def run(means: tuple[float, ...], seed: int, *, censor: bool = False) -> tuple[int | None, list[int], float]:
-    """One race on a seeded schedule with LANES requests per mirror in flight, as fanout runs it.
+    """One race on a seeded schedule as fanout runs it: one request per mirror until its first answer, then
+    LANES in flight while it is in the race, and ENOUGH_SAMPLES once every mirror has answered.
 
     Returns the pick, the mirrors the rule dropped (in order) and when the race settled (ms).
     """
@@ -39,6 +40,8 @@ def run(means: tuple[float, ...], seed: int, *, censor: bool = False) -> tuple[i
             race.add(index, now - started)
         waiting = {i: now - min(t) for i, t in in_flight.items() if censor and t and not race.runners[i].samples}
         dropped += race.judge(waiting)
+        if race.heard_all():  # as fanout does: the contenders then need only ENOUGH_SAMPLES each
+            race.all_heard()
         for other in range(len(means)):
             for _ in range(race.wanted(other, len(in_flight[other]))):
                 launch(other, now)
@@ -88,3 +91,19 @@ def test_failures_leave_the_race_and_the_last_one_standing_needs_its_samples() -
     race.add(0, 51.0)
     race.add(0, 49.0)
     assert race.settled and race.wanted(0, 0) == 0
+
+
+def test_one_request_until_the_first_answer_then_lanes_then_enough_once_every_mirror_is_heard() -> None:
+    race = Race(2, min_samples=3, max_samples=20)
+    assert race.wanted(0, 0) == 1 and race.wanted(0, 1) == 0  # as a one-sample test sends
+    race.add(0, 20.0)
+    assert race.wanted(0, 0) == LANES and not race.heard_all()
+    race.add(1, 25.0)
+    assert race.heard_all()
+    race.all_heard()
+    assert race.max_samples == ENOUGH_SAMPLES
+    for _ in range(ENOUGH_SAMPLES - 1):
+        race.add(0, 20.0)
+    for _ in range(ENOUGH_SAMPLES - 1):
+        race.add(1, 25.0)
+    assert race.settled and race.wanted(0, 0) == 0  # 20 vs 25 ms: never eliminated, but enough samples

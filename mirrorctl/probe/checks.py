@@ -61,6 +61,24 @@ def check_pypi_page(body: bytes, *, content_type: str, encoding: str | None, url
     return PageFacts(serial, urldefrag(urljoin(url, file_url))[0])
 
 
+def check_pypi_tail(body: bytes, *, headers: Mapping[str, str], size: int | None,
+                    expected_size: int | None) -> int | None:
+    """The serial, if any, of a short tail of a simple page already validated whole; :class:`Invalid` if the
+    tail is not that page's end.
+
+    It is when the page has the size the first answer had (``Content-Range: bytes a-b/size``), or, the page
+    having changed since (a sync landed mid-bench), when the tail still looks like the end of a simple page.
+    """
+    text = body.decode("utf-8", errors="replace")
+    match = _SERIAL.search(text)
+    if (size is None or size != expected_size) and not (match or "</a>" in text.lower()):
+        raise Invalid(Note.of("not_a_project_page", project=PYPI_PROJECT, looks=looks_like(body)))
+    header = headers.get("X-PyPI-Last-Serial", "")
+    if match:
+        return int(match.group(1))
+    return int(header) if header.isdigit() else None
+
+
 def _parse_pypi_html(text: str) -> tuple[int | None, str | None]:
     files = [
         (href, name) for href, label in _ANCHOR.findall(text)

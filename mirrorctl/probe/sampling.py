@@ -2,8 +2,14 @@
 
 What is measured, and why:
 
-* **Small real targets.** PyPI: ``<index>/pip/``, the page pip itself fetches, never the root index that lists
-  every project. conda: ``<channel>/noarch/repodata.json`` with ``Range: bytes=0-15``, never the whole file.
+* **Small real targets, few bytes.** PyPI: ``<index>/pip/``, the page pip itself fetches, never the root index
+  that lists every project. The page is about 80 KB (pypi.org, 2026), so it is never fetched whole when the
+  mirror honours ``Range`` (static web servers do): the first sample asks for its last
+  :data:`PAGE_TAIL_BYTES` (``Range: bytes=-4096``, ``Accept-Encoding: identity``, HTML, since PEP 503 pages
+  list files oldest first and end with shadowmire's ``<!--SERIAL n-->``, the tail holds the newest wheel and
+  the serial), later samples its last :data:`FOLLOW_TAIL_BYTES`. A mirror that ignores ``Range`` (200, whole
+  page) is read up to :data:`MAX_PAGE_BYTES` once, and its later samples ask for the gzip page as pip does.
+  conda: ``<channel>/noarch/repodata.json`` with ``Range: bytes=0-15``, never the whole file.
 * **Latency** is time to first byte: from sending a request to receiving the final response's headers,
   redirects included, minus time spent opening connections (DNS, TCP, TLS), which is reported once as
   ``connect_ms``. Both come from httpcore's ``trace`` extension; a transport that emits no trace events (a
@@ -22,7 +28,7 @@ from __future__ import annotations
 import socket
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -43,10 +49,17 @@ PYPI_ACCEPT = (
 #: pip's simple page is about 100 KB (gzip: 15 KB); more than this is not a project page. It bounds what a
 #: mirror that sends gigabytes costs: at most this per request in flight.
 MAX_PAGE_BYTES = 2 * 1024 * 1024
+#: The first PyPI sample's tail of the simple page: pypi.org's last 4 KB hold its 8 to 12 newest files.
+PAGE_TAIL_BYTES = 4 * 1024
+#: Later samples' tail: enough to check that it is still the end of a simple page (and to read the serial).
+FOLLOW_TAIL_BYTES = 256
+#: A ranged page request sends HTML only: the tail of a PEP 691 JSON document is not readable on its own.
+PYPI_RANGE_ACCEPT = "text/html"
 #: Enough of repodata.json to see that it starts like JSON.
 CONDA_RANGE_BYTES = 16
-#: Enough of repodata.json to hold a few complete package entries (the file to fetch is chosen among them).
-REPODATA_PREFIX_BYTES = 16 * 1024
+#: Enough of repodata.json to hold a few complete package entries (the file to fetch is chosen among them);
+#: read only from the mirrors still in the race.
+REPODATA_PREFIX_BYTES = 8 * 1024
 #: A status feed larger than this is not a status feed (TUNA's, listing every repo, is about 100 KB).
 MAX_FEED_BYTES = 1024 * 1024
 #: The body of a redirect is never needed; a few KB of it is read so the connection can be reused.
@@ -68,21 +81,71 @@ def make_client(
 ) -> httpx.AsyncClient:
     """The client the bench uses unless given another.
 
-    One client is shared by all mirrors: httpx keeps a pool per origin, and the CA bundle is loaded once
-    instead of once per mirror (tens of milliseconds of CPU each, which would land inside other mirrors'
-    timings). The pool is unlimited so that no request waits for another's connection. Redirects are followed
-    by :func:`fetch`, not by httpx, so that each hop's scheme is checked. ``trust_env`` honours proxy
-    variables as pip and conda do (tests turn it off).
+    One client, and under it one connection pool per origin (:class:`PerOrigin`): httpcore's pool scans
+    every connection it holds on each request and answer (quadratic in them), which with a few dozen
+    kept-alive connections in one pool cost ~1.8 ms of CPU per request and put tens of milliseconds of
+    queueing into other mirrors' timings. The pools share one TLS context, so the CA bundle is loaded once
+    instead of once per mirror. Pools are unlimited so that no request waits for another's connection.
+    Redirects are followed by :func:`fetch`, not by httpx, so that each hop's scheme is checked.
+    ``trust_env`` honours proxy variables as pip and conda do (all requests then share the proxy's pool;
+    tests turn it off).
     """
+    import urllib.request
+
+    _no_sniffio()
     import httpx
 
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    proxied = trust_env and any(scheme in urllib.request.getproxies() for scheme in ("http", "https", "all"))
+    if transport is None and not proxied:
+        context = httpx.create_ssl_context(trust_env=trust_env)
+        transport = per_origin(lambda: httpx.AsyncHTTPTransport(verify=context, limits=limits, trust_env=trust_env))
     return httpx.AsyncClient(
         transport=transport,
         trust_env=trust_env,
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=None),
+        limits=limits,
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
     )
+
+
+def _no_sniffio() -> None:
+    """Make a missing ``sniffio`` fail to import at once instead of after a search of every ``sys.path`` entry.
+
+    httpcore (1.0.9) runs ``import sniffio`` inside ``current_async_library()``, several times per request,
+    and anyio 4.16 no longer installs sniffio; a failed import is not remembered, so each one stats every
+    path entry: measured, 1.6 ms of CPU per request, which under concurrency lands inside other mirrors'
+    timings. ``None`` in ``sys.modules`` is Python's own "not importable" marker; httpcore then assumes
+    asyncio, which is what runs here. Nothing changes where sniffio is installed.
+    """
+    import importlib.util
+    import sys
+
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
+def per_origin(factory: Callable[[], httpx.AsyncBaseTransport]) -> httpx.AsyncBaseTransport:
+    """An httpx transport that gives each origin (scheme, host, port) a pool of its own, made by ``factory``."""
+    import httpx
+
+    class PerOrigin(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncBaseTransport] = {}
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            key = (request.url.raw_scheme, request.url.raw_host, request.url.port)
+            pool = self._pools.get(key)
+            if pool is None:
+                pool = self._pools[key] = factory()
+            return await pool.handle_async_request(request)
+
+        async def aclose(self) -> None:
+            pools, self._pools = list(self._pools.values()), {}
+            for pool in pools:
+                await pool.aclose()
+
+    return PerOrigin()
 
 
 @dataclass
@@ -220,11 +283,18 @@ async def read_bounded(
                 if strict:
                     raise Failure("invalid", Note.of("too_large", limit=limit))
                 return bytes(body[:limit]), True
-            if len(body) == limit and not strict:
+            if len(body) == limit and not strict and not _complete(response):
                 return bytes(body), True
     finally:
         progress.bytes += response.num_bytes_downloaded - before
     return bytes(body), False
+
+
+def _complete(response: httpx.Response) -> bool:
+    """Whether every byte of the body announced by Content-Length has arrived: reading on then costs nothing
+    and leaves the connection reusable (a response left unread is closed, and the next request reconnects)."""
+    length = response.headers.get("Content-Length", "")
+    return length.isdigit() and response.num_bytes_downloaded >= int(length)
 
 
 def _size(headers: Mapping[str, str]) -> int | None:
@@ -249,24 +319,39 @@ class Sample:
     serial: int | None = None
     last_modified: float | None = None
     file_url: str | None = None  # PyPI: the newest wheel on the page
+    #: PyPI: the answer was a byte range (206) of a page of ``page_size`` bytes; False: the whole page (200).
+    ranged: bool = False
+    page_size: int | None = None
 
 
-def sample_headers(target: ProbeTarget) -> dict[str, str]:
+def sample_headers(target: ProbeTarget, first: Sample | None = None) -> dict[str, str]:
+    """Headers of one sample; ``first``: the mirror's first validated sample (None for the first itself)."""
     headers = {"User-Agent": USER_AGENT}
     if target.target == "pypi":
         # max-age=0, as pip sends: a CDN in front of the mirror revalidates, so the serial is the mirror's.
-        headers.update({"Accept": PYPI_ACCEPT, "Accept-Encoding": "gzip", "Cache-Control": "max-age=0"})
+        headers["Cache-Control"] = "max-age=0"
+        if first is not None and not first.ranged:
+            # The mirror ignores Range: ask for the page as pip does (gzip: ~15 KB instead of ~80 KB).
+            headers.update({"Accept": PYPI_ACCEPT, "Accept-Encoding": "gzip"})
+        else:
+            # identity: a byte range of a gzip-encoded body would be a fragment of compressed data.
+            tail = PAGE_TAIL_BYTES if first is None else FOLLOW_TAIL_BYTES
+            headers.update({"Accept": PYPI_RANGE_ACCEPT, "Accept-Encoding": "identity", "Range": f"bytes=-{tail}"})
     else:
-        # identity: a byte range of a gzip-encoded body would be a fragment of compressed data.
         headers.update({"Range": f"bytes=0-{CONDA_RANGE_BYTES - 1}", "Accept-Encoding": "identity"})
     return headers
 
 
-async def sample(client: httpx.AsyncClient, target: ProbeTarget, progress: Progress, timeout: float) -> Sample:
-    """One validated request for ``target``; raises :class:`Failure`."""
+async def sample(client: httpx.AsyncClient, target: ProbeTarget, progress: Progress, timeout: float,
+                 first: Sample | None = None) -> Sample:
+    """One validated request for ``target``; raises :class:`Failure`.
+
+    ``first`` is the mirror's first validated sample: later PyPI samples then ask for a short tail only, and
+    a tail of the page whose whole was already validated is checked for being that page's end.
+    """
     pypi = target.target == "pypi"
     answer = await fetch(
-        client, target.url, sample_headers(target), progress, timeout=timeout,
+        client, target.url, sample_headers(target, first), progress, timeout=timeout,
         limit=MAX_PAGE_BYTES if pypi else CONDA_RANGE_BYTES, strict=pypi,
     )
     if not 200 <= answer.status < 300:
@@ -276,9 +361,15 @@ async def sample(client: httpx.AsyncClient, target: ProbeTarget, progress: Progr
                   redirects=answer.redirects)
     try:
         if pypi:
+            ranged = answer.status == 206
+            if first is not None and ranged:
+                serial = checks.check_pypi_tail(answer.body, headers=answer.headers, size=answer.size,
+                                                expected_size=first.page_size)
+                return Sample(**common, serial=serial, ranged=True, page_size=answer.size)  # type: ignore[arg-type]
             facts = checks.check_pypi_page(answer.body, content_type=answer.content_type, encoding=answer.encoding,
                                            url=answer.url, headers=answer.headers)
-            return Sample(**common, serial=facts.serial, file_url=facts.file_url)  # type: ignore[arg-type]
+            return Sample(**common, serial=facts.serial, file_url=facts.file_url,  # type: ignore[arg-type]
+                          ranged=ranged, page_size=answer.size if ranged else len(answer.body))
         modified = checks.check_repodata(answer.body, answer.headers)
         return Sample(**common, last_modified=modified)  # type: ignore[arg-type]
     except checks.Invalid as invalid:
