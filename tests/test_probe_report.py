@@ -64,7 +64,7 @@ def test_bandwidth_install_and_file_host_columns_appear_only_when_measured() -> 
 
 def test_traffic_is_reported() -> None:
     results = [result("a", "pypi", 10.0, bytes_received=3_000), result("b", "pypi", 20.0, bytes_received=2_120)]
-    assert traffic_text(results) == "downloaded 5.0 KB from 2 mirrors"
+    assert traffic_text(results) == "downloaded 5.0 KiB from 2 mirrors"
 
 
 def test_json_is_ranked_like_the_table_and_carries_the_worded_detail() -> None:

@@ -150,7 +150,9 @@ def traffic(results: Iterable[ProbeResult]) -> tuple[int, int]:
 
 def traffic_text(results: Iterable[ProbeResult]) -> str:
     total, mirrors = traffic(results)
-    return f"downloaded {_size(total)} from {mirrors} mirror{'s' if mirrors != 1 else ''}"
+    from mirrorctl.fileio import size_text
+
+    return f"downloaded {size_text(total)} from {mirrors} mirror{'s' if mirrors != 1 else ''}"
 
 
 def to_json(results: Iterable[ProbeResult], *, by: str = "latency") -> list[dict[str, Any]]:
@@ -192,14 +194,6 @@ def choice_text(winners: Mapping[str, ProbeResult], skipped: Iterable[str], *, b
     for tool in skipped:
         lines.append(f"{tool}: no healthy, up-to-date mirror answered; left unchanged")
     return "\n".join(lines) + "\n"
-
-
-def _size(count: int) -> str:
-    if count < 1024:
-        return f"{count} B"
-    if count < 1024 * 1024:
-        return f"{count / 1024:.1f} KB"
-    return f"{count / 1024 / 1024:.1f} MB"
 
 
 def _ms(value: float | None) -> str:
