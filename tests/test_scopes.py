@@ -391,6 +391,10 @@ def _as_unprivileged(args: list[str], env: dict[str, str], cwd: Path) -> subproc
         if not python:
             pytest.skip("no system Python of this version for an unprivileged user")
         env = {**env, "PYTHONPATH": os.pathsep.join([env["PYTHONPATH"], str(Path(click.__file__).parent.parent)])}
+        reachable = subprocess.run([python, "-c", "import click"], env=env, cwd=str(cwd), capture_output=True,
+                                   timeout=60, check=False, user=65534, group=65534, extra_groups=[])
+        if reachable.returncode != 0:  # e.g. a virtualenv inside a 0700 folder
+            pytest.skip("the unprivileged user cannot read this test's Python packages")
     return subprocess.run([python, "-m", "mirrorctl", *args], env=env, cwd=str(cwd), capture_output=True,
                           text=True, timeout=120, check=False, user=65534 if root else None,
                           group=65534 if root else None, extra_groups=[] if root else None)
