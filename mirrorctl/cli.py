@@ -97,7 +97,7 @@ def _report(error: Exception) -> int:
             hint = f" (see `{command} --help`)"
         _print(f"mirrorctl: error: {error.format_message()}{hint}", err=True)
         return int(error.exit_code) if error.exit_code else EXIT_USAGE
-    from mirrorctl.launch import report
+    from mirrorctl.views import report
 
     return report(error)
 
@@ -134,7 +134,7 @@ def list_command(as_json: bool) -> None:
     Example:
       mirrorctl list
     """
-    from mirrorctl.launch import show_list
+    from mirrorctl.views import show_list
 
     code = show_list(as_json=as_json)
     if code:
@@ -254,7 +254,7 @@ def current(only: tuple[str, ...], scope: str | None, as_json: bool) -> None:
       mirrorctl current --json
       mirrorctl current --scope venv
     """
-    from mirrorctl.launch import show_current
+    from mirrorctl.views import show_current
 
     code = show_current(only=only, scope=scope, as_json=as_json)
     if code:

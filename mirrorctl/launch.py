@@ -3,11 +3,12 @@
 ``mirrorctl list`` and ``mirrorctl current`` are what people run most (and what shell prompts and scripts run
 over and over); importing click costs about as much as everything those commands do. When the arguments are
 one of their plain forms (``list [--json]``, ``current [--only TOOL]... [--scope SCOPE] [--json]``, every
-value valid), they run here, through the same functions the click commands call (:func:`show_list`,
-:func:`show_current`), with the same output and exit codes. Anything else (``--help``, ``--debug``, a typo, an
-unknown tool) goes to click, which words the usage error.
+value valid), they run here, through the same functions the click commands call
+(:func:`mirrorctl.views.show_list`, :func:`mirrorctl.views.show_current`), with the same output and exit
+codes. Anything else (``--help``, ``--debug``, a typo, an unknown tool) goes to click, which words the usage
+error.
 
-Errors from either path are reported by :func:`report`: one line, and the exit code.
+Errors from either path are reported by :func:`mirrorctl.views.report`: one line, and the exit code.
 """
 
 from __future__ import annotations
@@ -15,50 +16,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from mirrorctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, MirrorctlError
-
-
-def _emit(text: str, *, err: bool = False) -> None:
-    from mirrorctl.output import emit
-
-    emit(text, err=err)
-
-
-def show_list(*, as_json: bool) -> int:
-    """`mirrorctl list`: print, and return the exit code (1 when a tool or profile is broken)."""
-    from mirrorctl import core, output
-
-    result = core.list_profiles()
-    _emit(output.to_json(output.list_json(result)) if as_json else output.list_text(result))
-    return 1 if any(s.broken for s in result.states) or result.findings else 0
-
-
-def show_current(*, only: Sequence[str] | None, scope: str | None, as_json: bool) -> int:
-    """`mirrorctl current`: print, and return the exit code (1 when a tool cannot use its configuration)."""
-    from mirrorctl import core, output
-
-    states = core.current(only=only or None, scope=scope)
-    _emit(output.to_json(output.current_json(states)) if as_json else output.current_text(states))
-    return 1 if any(s.broken for s in states) else 0
-
-
-def report(error: BaseException) -> int:
-    """One line on stderr for an error that is not click's; returns the exit code."""
-    if isinstance(error, KeyboardInterrupt):
-        _emit("mirrorctl: interrupted", err=True)
-        return EXIT_INTERRUPTED
-    if isinstance(error, MirrorctlError):
-        _emit(f"mirrorctl: error: {error}", err=True)
-        return error.exit_code
-    if isinstance(error, OSError):  # the file system said no somewhere unexpected: name the path, say what
-        from mirrorctl.errors import display_path
-
-        where = f"{display_path(error.filename)}: " if error.filename else ""
-        _emit(f"mirrorctl: error: {where}{error.strerror or error}; nothing was changed", err=True)
-        return 1
-    _emit(f"mirrorctl: internal error: {type(error).__name__}: {error}\n"
-          "this is a bug in mirrorctl; run the same command with --debug for the traceback", err=True)
-    return EXIT_INTERNAL
+from mirrorctl.views import report, show_current, show_list
 
 
 def plain_call(argv: Sequence[str]) -> Callable[[], int] | None:

@@ -373,3 +373,81 @@ def test_a_tampered_pip_cache_entry_is_parsed_again(pip_conf: Path):
     cache_file.write_text(tampered)
     cache._loaded.clear()
     assert core.current(only="pip")[0].profile == "ustc"
+
+
+def _import_graph(package: Path) -> dict[str, set[str]]:
+    """Module -> the package modules it imports at run time, function-level imports included (imports under
+    ``if TYPE_CHECKING:`` are for mypy only and do not count)."""
+    import ast
+
+    modules = {}
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {id(sub) for node in ast.walk(tree) if isinstance(node, ast.If)
+                       and getattr(node.test, "id", None) == "TYPE_CHECKING" for sub in ast.walk(node)}
+        here = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            if isinstance(node, ast.Import):
+                found = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = here.split(".")[: len(here.split(".")) - node.level + 1]
+                    base = ".".join([*parent, base] if base else parent)
+                found = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+            else:
+                continue
+            graph[name] |= {m for m in found if m in modules and m != name and not name.startswith(m + ".")}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import each other, directly or through others (strongly connected)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for following in sorted(graph[node]):
+            if following not in index:
+                visit(following)
+                low[node] = min(low[node], low[following])
+            elif following in stack:
+                low[node] = min(low[node], index[following])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for start in sorted(graph):
+        if start not in index:
+            visit(start)
+    return groups
+
+
+def test_no_import_cycle_not_even_through_function_level_imports():
+    package = Path(mirrorctl.targets.__file__).parent.parent
+    assert _cycles(_import_graph(package)) == []
+
+
+def test_the_cycle_check_finds_a_function_level_cycle(tmp_path: Path):
+    package = tmp_path / "pkg"
+    write(package / "__init__.py", "")
+    write(package / "a.py", "from pkg import b\n")
+    write(package / "b.py", "def later():\n    from pkg.a import x\n")
+    write(package / "c.py", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import a\n")
+    assert _cycles(_import_graph(package)) == [["pkg.a", "pkg.b"]]
