@@ -46,9 +46,20 @@ def report(error: BaseException) -> int:
     if isinstance(error, OSError):  # the file system said no somewhere unexpected: name the path, say what
         from mirrorctl.errors import display_path
 
-        where = f"{display_path(error.filename)}: " if error.filename else ""
+        where = f"{display_path(error.filename)}: " if error.filename else _lost_cwd()
         _emit(f"mirrorctl: error: {where}{error.strerror or error}; nothing was changed", err=True)
         return 1
     _emit(f"mirrorctl: internal error: {type(error).__name__}: {error}\n"
           "this is a bug in mirrorctl; run the same command with --debug for the traceback", err=True)
     return EXIT_INTERNAL
+
+
+def _lost_cwd() -> str:
+    """A path for an error that names none: the usual one is a working directory deleted under the shell."""
+    import os
+
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return "the current directory no longer exists: "
+    return ""

@@ -76,7 +76,8 @@ def test_an_error_on_the_click_free_path_is_one_line_as_through_click(isolated_h
     fast = _fast(["current"])
     lines = fast.stderr.removesuffix("click loaded: False\n").splitlines()
     assert fast.returncode == 1 and len(lines) == 1, fast.stderr
-    assert lines[0] == "mirrorctl: error: No such file or directory; nothing was changed"
+    assert lines[0] == ("mirrorctl: error: the current directory no longer exists: No such file or directory; "
+                        "nothing was changed")
     assert run("current").output == lines[0] + "\n"
 
 

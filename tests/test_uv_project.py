@@ -111,7 +111,9 @@ def test_real_uv_loads_the_file_use_scope_project_writes(tmp_path: Path, monkeyp
     assert _uv_settings_file(folder) == edit.path
     shown = _uv(folder, "--offline", "--show-settings")
     assert f'"{TUNA}"' in shown.stdout and USTC not in shown.stdout, describe(shown)
-    assert result.after[0].settings[0].value == TUNA and result.after[0].findings == ()
+    assert result.after[0].settings[0].value == TUNA
+    ignored = [folder / "uv.toml"] if (folder / "uv.toml").is_file() and edit.path != folder / "uv.toml" else []
+    assert [(f.code, f.path) for f in result.after[0].findings] == [("uv.ignored-settings", p) for p in ignored]
     core.restore()
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
 
@@ -166,3 +168,25 @@ def test_a_dry_run_in_a_pyproject_without_tool_uv_shows_the_project_file_in_effe
     [after] = core.reset(only="uv", scope="project", dry_run=True).after
     assert after.settings[0].value == "https://pypi.org/simple" and after.settings[0].source.path is None
     assert pyproject not in after.files_read
+
+
+@pytest.mark.parametrize("name", ["a uv.toml below the project root is ignored",
+                                  "a uv.toml under a project without settings is not read"])
+def test_current_warns_about_a_uv_toml_that_uv_ignores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str):
+    files, cwd, expected = LAYOUTS[name]
+    folder = _layout(tmp_path, files, cwd)
+    monkeypatch.chdir(folder)
+    state = core.current(only="uv")[0]
+    warned = [f for f in state.findings if f.code == "uv.ignored-settings"]
+    assert [f.path for f in warned] == [folder / "uv.toml"]
+    used = tmp_path / expected if expected else "no project settings"
+    from mirrorctl.output import message
+
+    assert message(warned[0]) == (f"{folder / 'uv.toml'} is below the project root {tmp_path}: uv ignores it "
+                                  f"(it reads {used})")
+
+
+def test_no_warning_for_a_uv_toml_uv_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    files, cwd, _ = LAYOUTS["uv.toml beats [tool.uv] in the same folder"]
+    monkeypatch.chdir(_layout(tmp_path, files, cwd))
+    assert not [f for f in core.current(only="uv")[0].findings if f.code == "uv.ignored-settings"]

@@ -55,6 +55,7 @@ MESSAGES = {
     "uv.deprecated-index-url": "{path} sets the deprecated top-level index-url = {url}; uv uses "
                                "[[index]] default = true instead when both are set",
     "uv.lock-refresh": "{path} records the old index URL of every package: run `uv lock` to refresh it",
+    "uv.ignored-settings": "{path} is below the project root {root}: uv ignores it (it reads {used})",
     "uv.python-mirror-uv-toml-only": "python-install-mirror can be set in uv.toml only, not in {path}: left as it "
                                      "is",
 }
@@ -167,6 +168,24 @@ def project_file(cwd: Path | None = None, overrides: Overrides | None = None) ->
     start = workspace_root(folder) or folder
     return next((found for d in (start, *start.parents) if (found := _settings_in(d, overrides)) is not None),
                 None)
+
+
+def ignored_settings(cwd: Path | None = None) -> list[Finding]:
+    """A uv.toml between ``cwd`` and the project root: users put one there expecting uv to read it; it does not
+    (observed with uv 0.13.9: settings discovery starts at the workspace root)."""
+    folder = (cwd or Path.cwd()).absolute()
+    root = workspace_root(folder)
+    if root is None or root == folder:
+        return []
+    used = project_file(folder)
+    found = []
+    for d in (folder, *folder.parents):
+        if d == root:
+            break
+        if (d / "uv.toml").is_file():
+            found.append(Finding("uv.ignored-settings", "warning", NAME, d / "uv.toml", params={
+                "path": d / "uv.toml", "root": root, "used": used or "no project settings"}))
+    return found
 
 
 def project_write_file(cwd: Path | None = None) -> Path:
@@ -452,6 +471,7 @@ class Uv:
         except ScopeUnavailable as exc:
             findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
             written = user_file()
+        findings += ignored_settings()
         files: list[Path] = []
         if os.environ.get("UV_NO_CONFIG"):
             findings.append(Finding("config-env-disables-files", "warning", NAME,
