@@ -45,6 +45,7 @@ MESSAGES = {
     "env-overrides": "{variable} is set in your environment and beats every {files}",
     "tool-not-covered": "{profile} has no {ecosystems} mirror; left unchanged",
     "tool-absent": "neither installed nor configured; skipped (name it with --only to configure it anyway)",
+    "tool-absent.grouped": "neither installed nor configured (name one with --only to configure it anyway)",
     "scope-unsupported": "has no {scope} scope (it has {scopes}); skipped",
     "scope-unavailable": "{reason}; skipped",
     "scope-shadowed": "{path} ({higher} scope) sets {key} = {value} and beats {written} ({scope} scope), so "
@@ -385,7 +386,10 @@ def change_text(result: ChangeResult) -> str:
             lines.append(f"backup {result.snapshot_id} saved; undo with `mirrorctl restore`")
     for edit in result.edits:
         lines.extend(f"{edit.tool}: {message(f)}" for f in edit.findings)
-    lines.extend(f"{f.tool}: {message(f)}" for f in result.skipped)
+    absent = [f.tool for f in result.skipped if f.code == "tool-absent"]
+    if absent:  # one line for all of them: most machines have only a few of the tools
+        lines.append(f"skipped {', '.join(str(t) for t in absent)}: {MESSAGES['tool-absent.grouped']}")
+    lines.extend(f"{f.tool}: {message(f)}" for f in result.skipped if f.code != "tool-absent")
     for state in result.after:
         lines.append(_after_line(state, result.wanted.get(state.tool), result.dry_run))
         lines.extend(f"  {f.level}: {message(f)}" for f in state.findings

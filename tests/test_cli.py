@@ -189,3 +189,13 @@ def test_help_has_an_example_per_command(run):
         text = run(command, "--help").output
         assert "Example" in text and f"mirrorctl {command}" in text, command
     assert run("--version").output == "mirrorctl, version 0.1.0\n"
+
+
+def test_tools_that_are_neither_installed_nor_configured_are_named_on_one_line(run, pip_conf: Path):
+    write(pip_conf, "[global]\ntimeout = 60\n")
+    result = run("use", "tuna")
+    assert result.exit_code == 0, result.output
+    skipped = [line for line in result.output.splitlines() if line.startswith("skipped ")]
+    assert skipped == ["skipped conda, uv, mamba, pdm, pixi, poetry, pipenv: neither installed nor configured "
+                       "(name one with --only to configure it anyway)"]
+    assert "neither installed nor configured; skipped" not in result.output
