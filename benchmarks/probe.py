@@ -34,6 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+import loopback_mirrors  # noqa: E402
 from loopback_mirrors import Fleet, MirrorSpec  # noqa: E402
 
 from mirrorctl.probe import sampling  # noqa: E402
@@ -71,10 +72,17 @@ with open("/proc/self/status") as status:
 """
 
 
+#: The listen backlog of the fake mirrors. socketserver's default, 5, overflows when a bench opens its lanes
+#: to several mirrors at once (the kernel then drops the SYN and the client retries after 1 s: the 1 s
+#: outliers of earlier runs); nginx listens with 511, and Linux caps the backlog at net.core.somaxconn.
+BACKLOG = 511
+
 FLEET_CHILD = """
 import json, sys
 sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests"]
+import loopback_mirrors
 from loopback_mirrors import Fleet, MirrorSpec
+loopback_mirrors._Server.request_queue_size = int(sys.argv[4])
 specs = [MirrorSpec(**spec) for spec in json.loads(sys.argv[2])]
 with Fleet(specs, seed=int(sys.argv[3]), lifetime=3600) as fleet:
     print(json.dumps({spec.name: fleet.base_url(spec.name) for spec in specs}), flush=True)
@@ -102,16 +110,17 @@ class Served:
 
 
 @contextlib.contextmanager
-def serve(specs: list[MirrorSpec], *, seed: int, in_process: bool) -> Iterator[Served]:
+def serve(specs: list[MirrorSpec], *, seed: int, in_process: bool, backlog: int = BACKLOG) -> Iterator[Served]:
     """The fleet in a process of its own (real mirrors do not share the prober's interpreter and its GIL),
     or, with ``in_process``, in threads of this one."""
     if in_process:
+        loopback_mirrors._Server.request_queue_size = backlog
         with Fleet(specs, seed=seed) as fleet:
             yield Served({name: fleet.base_url(name) for name in fleet.specs})
         return
     data = json.dumps([dataclasses.asdict(spec) for spec in specs])
-    with subprocess.Popen([sys.executable, "-c", FLEET_CHILD, str(ROOT), data, str(seed)], stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE, text=True) as child:
+    command = [sys.executable, "-c", FLEET_CHILD, str(ROOT), data, str(seed), str(backlog)]
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as child:
         assert child.stdout is not None and child.stdin is not None
         try:
             yield Served(json.loads(child.stdout.readline()))
@@ -176,12 +185,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=RUNS, help=f"benches per live fleet (default {RUNS})")
     parser.add_argument("--in-process", action="store_true",
                         help="serve the fleets from threads of the benchmark's own process (shares its GIL)")
+    parser.add_argument("--backlog", type=int, default=BACKLOG,
+                        help=f"listen backlog of the fake mirrors (default {BACKLOG}; socketserver's own is 5)")
     arguments = parser.parse_args()
     runs, in_process = arguments.runs, arguments.in_process
+    serve_fleet = partial(serve, in_process=in_process, backlog=arguments.backlog)
     few = max(2, runs // 5)
     print(f"mirrorctl probe benchmark: Python {platform.python_version()}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}, +/-{JITTER_MS} ms uniform jitter, pypi + conda per mirror, "
-          f"fleets served {'in this process' if in_process else 'by a process of their own'}")
+          f"fleets served {'in this process' if in_process else 'by a process of their own'}, "
+          f"listen backlog {arguments.backlog}")
     started = time.perf_counter()
     verdicts = []
 
@@ -189,7 +202,7 @@ def main() -> int:
                                 ("2. 8 live mirrors, 20-160 ms in 20 ms steps", STEPS_MS, 2)):
         specs = [MirrorSpec(name(d), delay=d / 1000, jitter=JITTER_MS / 1000, page_bytes=PAGE_BYTES)
                  for d in delays]
-        with serve(specs, seed=seed, in_process=in_process) as fleet:
+        with serve_fleet(specs, seed=seed) as fleet:
             got = scenario(f"{label}, {runs} runs, timeout {TIMEOUT_S:g} s", fleet, fleet.profiles(),
                            name(delays[0]), runs=runs, timeout=TIMEOUT_S)
         verdicts.append((f"{label}: accuracy >= 99 %", got["accuracy"] >= 0.99))
@@ -198,7 +211,7 @@ def main() -> int:
     specs = [MirrorSpec(name(d), delay=d / 1000, jitter=JITTER_MS / 1000, page_bytes=PAGE_BYTES) for d in WIDE_MS]
     specs += [MirrorSpec("dead1", behaviour="hang"), MirrorSpec("dead2", behaviour="hang"),
               MirrorSpec("refusing", behaviour="closed")]
-    with serve(specs, seed=3, in_process=in_process) as fleet:
+    with serve_fleet(specs, seed=3) as fleet:
         got = scenario(f"3. fleet 1 + 2 dead (accept, never answer) + 1 refusing, timeout {DEAD_TIMEOUT_S:g} s, "
                        f"{few} runs", fleet, fleet.profiles(), name(WIDE_MS[0]), runs=few,
                        timeout=DEAD_TIMEOUT_S)
@@ -208,14 +221,14 @@ def main() -> int:
 
     specs = [MirrorSpec("near", delay=0.010, jitter=0.005, rate=1 * MB, wheel_bytes=4 * MB, page_bytes=PAGE_BYTES),
              MirrorSpec("far", delay=0.060, jitter=0.005, rate=50 * MB, wheel_bytes=4 * MB, page_bytes=PAGE_BYTES)]
-    with serve(specs, seed=4, in_process=in_process) as fleet:
+    with serve_fleet(specs, seed=4) as fleet:
         got = scenario(f"4. bandwidth fleet: near (10 ms, 1 MB/s) vs far (60 ms, 50 MB/s), --by install, "
                        f"{few} runs (one-sample column: the latency pick)", fleet, fleet.profiles(),
                        "far", runs=few, timeout=TIMEOUT_S, by="install")
     verdicts.append(("4. bandwidth fleet: picks the faster installer", got["accuracy"] >= 0.99))
 
     specs = [MirrorSpec(f"r{index}", delay=index * 0.02, page_bytes=PAGE_BYTES) for index in range(10)]
-    with serve(specs, seed=5, in_process=in_process) as fleet:
+    with serve_fleet(specs, seed=5) as fleet:
         profiles = {
             spec.name: {"pypi": {"index": f"{fleet.base_url(spec.name)}/simple"},
                         "conda": {"default_channels": [f"{fleet.base_url(spec.name)}/pkgs/main"]}}
