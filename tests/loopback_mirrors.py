@@ -110,6 +110,9 @@ class SeenRequest:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    #: nginx's default listen backlog: socketserver's 5 overflows under the probe's lanes, and each overflowed
+    #: connection costs a 1 s SYN retry (seen in benchmarks/probe.py; `--backlog 5` reproduces it).
+    request_queue_size = 511
 
     def __init__(self, spec: MirrorSpec, fleet: Fleet, seed: int) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
