@@ -28,7 +28,8 @@ def east_of_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def table_row(text: str, snapshot_id: str) -> str:
-    return next(line for line in text.splitlines() if line.startswith(snapshot_id))
+    """The row whose ID column is exactly ``snapshot_id`` (``...-2`` is another backup of the same second)."""
+    return next(line for line in text.splitlines() if line.split(" ", 1)[0] == snapshot_id)
 
 
 def test_backup_id_and_taken_column_are_one_local_clock(run, pip_conf: Path, east_of_utc: None):
