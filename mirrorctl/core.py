@@ -95,9 +95,10 @@ def _read(target: base.Target, profiles: ProfileSet, overrides: Mapping[Path, by
     except ConfigParseError as exc:  # refused by mirrorctl's own read limits (size, FIFO ...), not by the tool
         if exc.path is None:
             raise
-        refused = Finding("file-unread", "error", target.name, Path(exc.path), exc.line,
-                          {"reason": exc.message, "tool": target.name})
-        return ToolState(target.name, Label(None), findings=(refused,))
+        from mirrorctl.targets import refused
+
+        return ToolState(target.name, Label(None), findings=(refused(target.name, Path(exc.path), exc,
+                                                                     code="file-unread"),))
 
 
 def _change_uncached(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *,
@@ -181,6 +182,22 @@ def _scoped(targets: list[base.Target], scope: str | None,
     return kept, skipped
 
 
+def _change_targets(only: Sequence[str] | str | None, scope: str | None) -> tuple[list[base.Target], list[Finding]]:
+    """The tools `use`, `use --fastest` and `reset` change, and a finding for each one left out (absent, or
+    without ``scope``); none of them in ``scope`` is an error that says why."""
+    targets, skipped = _configurable(only)
+    in_scope, out_of_scope = _scoped(targets, scope, only)
+    skipped += out_of_scope
+    if targets and not in_scope and scope is not None:
+        raise _nothing_in_scope(scope, skipped)
+    return in_scope, skipped
+
+
+def _no_tool() -> MirrorctlError:
+    return MirrorctlError("no package tool is installed or configured here; name one with --only "
+                          f"({', '.join(base.tool_names())})")
+
+
 def _nothing_in_scope(scope: str, skipped: Sequence[Finding]) -> MirrorctlError:
     from mirrorctl.output import message
 
@@ -194,20 +211,14 @@ def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = F
     """Switch the tools to profile ``name``; ``scope`` None is each tool's default (user, else its own)."""
     profiles = _fresh_profiles()
     profile = profiles.get(name)
-    targets, skipped = _configurable(only)
-    had_targets = bool(targets)
-    targets, out_of_scope = _scoped(targets, scope, only)
-    skipped += out_of_scope
-    if had_targets and not targets and scope is not None:
-        raise _nothing_in_scope(scope, skipped)
+    targets, skipped = _change_targets(only, scope)
     chosen = [t for t in targets if base.covers(t, profile)]
     skipped += [Finding("tool-not-covered", "note", t.name, params={"profile": profile.name,
                                                                     "ecosystems": sorted(t.ecosystems)})
                 for t in targets if t not in chosen]
     if not chosen:
         if not targets:
-            raise MirrorctlError("no package tool is installed or configured here; name one with --only "
-                                 f"({', '.join(base.tool_names())})")
+            raise _no_tool()
         raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
     return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped, scope=scope)
 
@@ -233,11 +244,9 @@ def use_fastest(*, candidates: Sequence[str] = (), only: Sequence[str] | str | N
     """
     from mirrorctl import bench
 
-    targets, skipped = _configurable(only)
-    targets, out_of_scope = _scoped(targets, scope, only)
-    skipped += out_of_scope
+    targets, skipped = _change_targets(only, scope)
     if not targets:
-        raise MirrorctlError("no tool to switch: none is installed or configured here (name one with --only)")
+        raise _no_tool()
     choice = bench.choose_fastest(names=tuple(candidates), only=[t.name for t in targets], samples=samples,
                                   timeout=timeout, by=by, progress=progress)
     result = use_many(choices=choice.profiles, dry_run=dry_run, scope=scope)
@@ -247,12 +256,7 @@ def use_fastest(*, candidates: Sequence[str] = (), only: Sequence[str] | str | N
 def reset(*, only: Sequence[str] | str | None = None, dry_run: bool = False,
           scope: str | None = None) -> ChangeResult:
     profiles = _fresh_profiles()
-    targets, skipped = _configurable(only)
-    had_targets = bool(targets)
-    targets, out_of_scope = _scoped(targets, scope, only)
-    skipped += out_of_scope
-    if had_targets and not targets and scope is not None:
-        raise _nothing_in_scope(scope, skipped)
+    targets, skipped = _change_targets(only, scope)
     plans: dict[base.Target, Profile | None] = dict.fromkeys(targets)
     return _change("reset", plans, profiles, dry_run=dry_run, skipped=skipped, scope=scope)
 

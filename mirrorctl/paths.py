@@ -65,38 +65,29 @@ def appdata() -> Path:
 
 def mirrorctl_config_dir() -> Path:
     """User profiles live here (``<dir>/profiles/*.toml``)."""
-    override = env_path(MIRRORCTL_HOME)
-    if override is not None:
-        return override
-    if platform() == "linux":  # what platformdirs answers on Linux, without its import on every start-up
-        return _xdg("XDG_CONFIG_HOME", ".config") / "mirrorctl"
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("mirrorctl", appauthor=False))
+    return _own_dir("", "XDG_CONFIG_HOME", ".config", "user_config_dir")
 
 
 def mirrorctl_state_dir() -> Path:
     """Backups and the lock file live here."""
-    override = env_path(MIRRORCTL_HOME)
-    if override is not None:
-        return override / "state"
-    if platform() == "linux":
-        return _xdg("XDG_STATE_HOME", ".local/state") / "mirrorctl"
-    from platformdirs import user_state_dir
-
-    return Path(user_state_dir("mirrorctl", appauthor=False))
+    return _own_dir("state", "XDG_STATE_HOME", ".local/state", "user_state_dir")
 
 
 def mirrorctl_cache_dir() -> Path:
     """Parse results that only save time (safe to delete)."""
+    return _own_dir("cache", "XDG_CACHE_HOME", ".cache", "user_cache_dir")
+
+
+def _own_dir(under_override: str, variable: str, default: str, platformdirs_function: str) -> Path:
+    """One of mirrorctl's own folders: ``$MIRRORCTL_HOME/<under_override>``, else the platform's."""
     override = env_path(MIRRORCTL_HOME)
     if override is not None:
-        return override / "cache"
-    if platform() == "linux":
-        return _xdg("XDG_CACHE_HOME", ".cache") / "mirrorctl"
-    from platformdirs import user_cache_dir
+        return override / under_override if under_override else override
+    if platform() == "linux":  # what platformdirs answers on Linux, without its import on every start-up
+        return _xdg(variable, default) / "mirrorctl"
+    import platformdirs
 
-    return Path(user_cache_dir("mirrorctl", appauthor=False))
+    return Path(getattr(platformdirs, platformdirs_function)("mirrorctl", appauthor=False))
 
 
 def _xdg(variable: str, default: str) -> Path:

@@ -94,6 +94,8 @@ def test_no_active_virtualenv_is_a_one_line_error(run, monkeypatch: pytest.Monke
                               "(VIRTUAL_ENV is not set): activate one first; skipped)\n")
     assert pip_conf.read_text() == PIP_TEXT
     assert core.backups() == []
+    fastest = run("use", "--fastest", "--scope", "venv")  # the same tools, the same reason, before any probe
+    assert (fastest.exit_code, fastest.output) == (1, unnamed.output)
 
 
 def test_a_folder_that_is_not_a_virtualenv_is_refused(tmp_path: Path):

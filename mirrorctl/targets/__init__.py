@@ -6,6 +6,11 @@ Adding a tool (uv, pdm, pixi ...) is one new file here that defines ``TARGET: Ta
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mirrorctl.errors import MirrorctlError
+    from mirrorctl.results import Finding
 
 
 def read_bytes(path: Path) -> bytes | None:
@@ -22,3 +27,11 @@ def decode(data: bytes | None) -> str:
 
 def encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
+
+
+def refused(tool: str, path: Path, error: MirrorctlError, *, code: str = "file-refused",
+            level: str = "error") -> Finding:
+    """The finding for a file ``tool`` cannot use (``error`` says why and where), as ``read`` reports it."""
+    from mirrorctl.results import Finding
+
+    return Finding(code, level, tool, path, error.line, {"reason": error.message, "tool": tool})

@@ -34,7 +34,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _channels, decode, encode, read_bytes
+from mirrorctl.targets import _channels, decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import join, normalize
 
@@ -465,11 +465,9 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
             loaded = _settings(data, text, path)
         except ConfigParseError as exc:
             if exc.scanner:  # conda catches only ruamel's ScannerError/ReaderError, and skips the file
-                findings.append(Finding("file-ignored", "warning", NAME, path, exc.line,
-                                        {"reason": exc.message, "tool": NAME}))
+                findings.append(refused(NAME, path, exc, code="file-ignored", level="warning"))
             else:
-                findings.append(Finding("file-refused", "error", NAME, path, exc.line,
-                                        {"reason": exc.message, "tool": NAME}))
+                findings.append(refused(NAME, path, exc))
             continue
         read.append(path)
         if not loaded:

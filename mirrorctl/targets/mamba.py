@@ -28,7 +28,7 @@ from mirrorctl.errors import ConfigParseError, UsageError
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import plain, remove_key
 from mirrorctl.results import MIXED, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
-from mirrorctl.targets import _channels, decode, encode, read_bytes
+from mirrorctl.targets import _channels, decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 
 if TYPE_CHECKING:
@@ -325,8 +325,7 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
                 continue
             loaded = _settings(data, path)
         except ConfigParseError as exc:
-            findings.append(Finding("file-refused", "error", NAME, path, exc.line,
-                                    {"reason": exc.message, "tool": NAME}))
+            findings.append(refused(NAME, path, exc))
             continue
         read.append(path)
         if not loaded:

@@ -20,7 +20,7 @@ from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
 from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
-from mirrorctl.targets import decode, encode, read_bytes
+from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import is_plain_http
 
@@ -194,8 +194,7 @@ class Pdm:
                 read.append(path)
                 document = load(decode(data), path, editable=False)
             except MirrorctlError as exc:
-                findings.append(Finding("file-refused", "error", NAME, path, exc.line,
-                                        {"reason": exc.message, "tool": NAME}))
+                findings.append(refused(NAME, path, exc))
                 continue
             if _get(document, "url"):
                 url, source = str(_get(document, "url")), Source(path=path, section="pypi")

@@ -20,7 +20,7 @@ from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable,
 from mirrorctl.formats import ini
 from mirrorctl.profiles import UPSTREAM_PROFILE
 from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
-from mirrorctl.targets import decode, encode, read_bytes
+from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import check_url, host_port, is_plain_http, normalize
 
@@ -276,8 +276,7 @@ def _effective(files: list[tuple[str, Path]], overrides: Overrides | None,
                 continue
             values = _values(data, path)
         except MirrorctlError as exc:  # reported, not fatal, when only reading
-            findings.append(Finding("file-refused", "error", NAME, path, exc.line,
-                                    {"reason": exc.message, "tool": NAME}))
+            findings.append(refused(NAME, path, exc))
             continue
         read.append(path)
         for section, options in values.items():
@@ -308,6 +307,19 @@ def _valid_values(value: object) -> bool:
         isinstance(section, str) and isinstance(options, dict)
         and all(isinstance(k, str) and isinstance(v, str) for k, v in options.items())
         for section, options in value.items())
+
+
+def _listed(merged: Merged, key: str, variable: str) -> tuple[list[str], Source]:
+    """A list option as `pip install` sees it: [global] < [install] < the ``PIP_*`` variable."""
+    values: list[str] = []
+    source = Source()
+    for section in ("global", "install"):
+        if key in merged.get(section, {}):
+            value, path = merged[section][key]
+            values, source = value.split(), Source(path=path, section=section)
+    if os.environ.get(variable):
+        values, source = os.environ[variable].split(), Source(env=variable)
+    return values, source
 
 
 def _index_for(merged: Merged, command: str) -> tuple[str, Source] | None:
@@ -396,22 +408,8 @@ class Pip:
         merged, read = _effective(files, overrides, findings)
         found = _index_for(merged, "install")
         index, source = found if found else (DEFAULT_INDEX, Source())
-        trusted: list[str] = []
-        trusted_source = Source()
-        for section in ("global", "install"):
-            if "trusted-host" in merged.get(section, {}):
-                value, path = merged[section]["trusted-host"]
-                trusted, trusted_source = value.split(), Source(path=path, section=section)
-        if os.environ.get("PIP_TRUSTED_HOST"):
-            trusted, trusted_source = os.environ["PIP_TRUSTED_HOST"].split(), Source(env="PIP_TRUSTED_HOST")
-        extra: list[str] = []
-        extra_source = Source()
-        for section in ("global", "install"):
-            if "extra-index-url" in merged.get(section, {}):
-                value, path = merged[section]["extra-index-url"]
-                extra, extra_source = value.split(), Source(path=path, section=section)
-        if os.environ.get("PIP_EXTRA_INDEX_URL"):
-            extra, extra_source = os.environ["PIP_EXTRA_INDEX_URL"].split(), Source(env="PIP_EXTRA_INDEX_URL")
+        trusted, trusted_source = _listed(merged, "trusted-host", "PIP_TRUSTED_HOST")
+        extra, extra_source = _listed(merged, "extra-index-url", "PIP_EXTRA_INDEX_URL")
 
         if source.env:
             findings.append(Finding("env-overrides", "warning", NAME,

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from mirrorctl.errors import ConfigParseError, MirrorctlError
 from mirrorctl.formats import toml
 from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
-from mirrorctl.targets import decode, encode, read_bytes
+from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target
 from mirrorctl.urls import is_plain_http, normalize
 
@@ -164,8 +164,7 @@ class Pipenv:
             text = decode(data)
             sources = _sources(toml.values(text, path), text, path)
         except MirrorctlError as exc:
-            return ToolState(NAME, Label(None), (), (path,), (Finding("file-refused", "error", NAME, path, exc.line,
-                                                                      {"reason": exc.message, "tool": NAME}),), path)
+            return ToolState(NAME, Label(None), (), (path,), (refused(NAME, path, exc),), path)
         settings = []
         for number, source in enumerate(sources):
             url = str(source["url"])

@@ -33,7 +33,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _channels, decode, encode, read_bytes
+from mirrorctl.targets import _channels, decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import join, normalize
 
@@ -134,14 +134,7 @@ def search_path() -> list[Path]:
         found.append(project)
     if os.environ.get("PIXI_CONFIG_FILE"):
         found.append(Path(os.environ["PIXI_CONFIG_FILE"]))
-    unique: list[Path] = []
-    seen: set[str] = set()
-    for path in found:
-        key = os.path.realpath(path)
-        if key not in seen:
-            seen.add(key)
-            unique.append(path)
-    return unique
+    return _channels.unique_paths(found)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -318,8 +311,7 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None
             text = decode(data)
             entries = _entries(text, path)
         except ConfigParseError as exc:
-            findings.append(Finding("file-refused", "error", NAME, path, exc.line,
-                                    {"reason": exc.message, "tool": NAME}))
+            findings.append(refused(NAME, path, exc))
             continue
         read.append(path)
         for key, mirrors in entries.items():

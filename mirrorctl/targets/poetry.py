@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from mirrorctl.errors import ConfigParseError, MirrorctlError
 from mirrorctl.formats import toml
 from mirrorctl.results import CUSTOM, MIXED, Change, FileEdit, Finding, Label, Setting, Source, ToolState
-from mirrorctl.targets import decode, encode, read_bytes
+from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target
 from mirrorctl.urls import normalize
 
@@ -244,8 +244,7 @@ class Poetry:
         try:
             data = overrides[path] if overrides and path in overrides else read_bytes(path)
         except MirrorctlError as exc:
-            return ToolState(NAME, Label(None), (), (), (Finding("file-refused", "error", NAME, path, exc.line,
-                                                                 {"reason": exc.message, "tool": NAME}),), path)
+            return ToolState(NAME, Label(None), (), (), (refused(NAME, path, exc),), path)
         if not is_poetry_project(data):
             return ToolState(NAME, Label(None), findings=(
                 Finding("poetry.no-project", "note", NAME, params={"cwd": Path.cwd()}),), present=False)
@@ -253,8 +252,7 @@ class Poetry:
         try:
             sources = _sources(toml.values(text, path), text, path)
         except MirrorctlError as exc:
-            return ToolState(NAME, Label(None), (), (path,), (Finding("file-refused", "error", NAME, path, exc.line,
-                                                                      {"reason": exc.message, "tool": NAME}),), path)
+            return ToolState(NAME, Label(None), (), (path,), (refused(NAME, path, exc),), path)
         settings: list[Setting] = []
         findings: list[Finding] = []
         fetched: list[str] = []  # owners of every URL poetry looks in for a package that names no source

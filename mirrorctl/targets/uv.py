@@ -35,7 +35,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import decode, encode, read_bytes
+from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import normalize
 
@@ -415,7 +415,7 @@ def _read_file(path: Path, overrides: Overrides | None, findings: list[Finding])
         text = decode(data)
         document = load(text, path, editable=False)
     except MirrorctlError as exc:
-        findings.append(Finding("file-refused", "error", NAME, path, exc.line, {"reason": exc.message, "tool": NAME}))
+        findings.append(refused(NAME, path, exc))
         return True, None
     if path.name == "pyproject.toml":
         document = toml.plain(document).get("tool", {}).get("uv", {})
