@@ -6,6 +6,7 @@ Heavy modules (httpx, ruamel.yaml, tomlkit) are imported inside the commands tha
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -30,13 +31,42 @@ class _ToolName(click.ParamType):
         return "[" + "|".join(tool_names()) + "]"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        names = tool_names()
-        if value not in names:
-            self.fail(f"unknown tool {value!r} (choose from {', '.join(names)})", param, ctx)
-        return str(value)
+        from mirrorctl.errors import UsageError
+        from mirrorctl.targets.base import canonical_tool
+
+        try:
+            return canonical_tool(str(value))
+        except UsageError as error:
+            self.fail(error.message, param, ctx)
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(name) for name in tool_names() if name.startswith(incomplete.lower())]
+
+
+class _ProfileName(click.ParamType):
+    """A profile name or alias; checked by the core when the command runs, completed from the profiles here."""
+
+    name = "profile"
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from mirrorctl.completion import profile_names
+
+        return profile_names(incomplete)
+
+
+class _BackupId(click.ParamType):
+    name = "backup_id"
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from mirrorctl.completion import backup_ids
+
+        return backup_ids(incomplete)
 
 
 TOOLS = _ToolName()
+PROFILE = _ProfileName()
 ONLY_HELP = "Only this tool (repeatable)."
 SCOPE_CHOICE = click.Choice(["user", "venv", "env", "system", "project"])
 SCOPE_HELP = ("Which files: user (default; your own), venv (the active virtualenv), env (the active conda "
@@ -64,6 +94,8 @@ class _Group(click.Group):
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv  # accepted anywhere, also after the subcommand
         argv = [a for a in argv if a != "--debug"]
+        if "_MIRRORCTL_COMPLETE" in os.environ:  # a shell asking for completions: PowerShell's class is ours
+            import mirrorctl.completion  # noqa: F401
         try:
             code = super().main(argv, "mirrorctl", complete_var, standalone_mode=False, **extra)
         except Exception as error:
@@ -142,7 +174,7 @@ def list_command(as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("name", required=False)
+@click.argument("name", required=False, type=PROFILE)
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--dry-run", is_flag=True, help="Print a unified diff per file and write nothing.")
 @click.option("--fastest", is_flag=True, help="Benchmark the mirrors and switch each tool to its fastest one.")
@@ -201,7 +233,7 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
 
 
 @cli.command("bench")
-@click.argument("names", nargs=-1)
+@click.argument("names", nargs=-1, type=PROFILE)
 @click.option("--only", type=TOOLS, multiple=True, help="Probe only the indexes this tool uses (repeatable).")
 @click.option("--samples", type=click.IntRange(1, 20), default=3, show_default=True,
               help="Requests per mirror (at least; fast mirrors take more while slow ones finish).")
@@ -284,7 +316,7 @@ def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, as_json: bool
 
 
 @cli.command()
-@click.argument("backup_id", required=False)
+@click.argument("backup_id", required=False, type=_BackupId())
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def restore(backup_id: str | None, as_json: bool) -> None:
     """Put the files back exactly as they were before the latest change (or before BACKUP_ID).
@@ -356,7 +388,7 @@ def profile_add(name: str, pypi: str | None, anaconda: str | None, channels: tup
 
 
 @profile.command("remove")
-@click.argument("name")
+@click.argument("name", type=PROFILE)
 def profile_remove(name: str) -> None:
     """Delete the user profile NAME (built-in profiles cannot be removed; `mirrorctl restore` brings it back).
 
@@ -371,7 +403,7 @@ def profile_remove(name: str) -> None:
 
 
 @profile.command("show")
-@click.argument("name")
+@click.argument("name", type=PROFILE)
 def profile_show(name: str) -> None:
     """Show every URL of profile NAME and how sure we are of each.
 
@@ -383,6 +415,23 @@ def profile_show(name: str) -> None:
     from mirrorctl.profiles import load_profiles
 
     _print(profiles.profile_text(load_profiles().get(name)))
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish", "powershell"]))
+def completion(shell: str) -> None:
+    """Print the completion script for SHELL: commands, options, profile names, backup IDs, tools, scopes.
+
+    \b
+    Install it once:
+      bash        mirrorctl completion bash > ~/.local/share/bash-completion/completions/mirrorctl
+      zsh         mirrorctl completion zsh > "${fpath[1]}/_mirrorctl"   (or: eval "$(mirrorctl completion zsh)" in ~/.zshrc)
+      fish        mirrorctl completion fish > ~/.config/fish/completions/mirrorctl.fish
+      PowerShell  mirrorctl completion powershell >> $PROFILE
+    """
+    from mirrorctl.completion import script
+
+    _print(script(cli, shell))
 
 
 def main() -> None:
