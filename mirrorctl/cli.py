@@ -425,7 +425,7 @@ def completion(shell: str) -> None:
     \b
     Install it once:
       bash        mirrorctl completion bash > ~/.local/share/bash-completion/completions/mirrorctl
-      zsh         mirrorctl completion zsh > "${fpath[1]}/_mirrorctl"   (or: eval "$(mirrorctl completion zsh)" in ~/.zshrc)
+      zsh         eval "$(mirrorctl completion zsh)"    (in ~/.zshrc)
       fish        mirrorctl completion fish > ~/.config/fish/completions/mirrorctl.fish
       PowerShell  mirrorctl completion powershell >> $PROFILE
     """

@@ -26,7 +26,8 @@ class PowerShellComplete(ShellComplete):
     source_template = r"""
 Register-ArgumentCompleter -Native -CommandName %(prog_name)s -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
-    $env:COMP_WORDS = $commandAst.ToString().Substring(0, [Math]::Min($cursorPosition - $commandAst.Extent.StartOffset, $commandAst.ToString().Length))
+    $line = $commandAst.ToString()
+    $env:COMP_WORDS = $line.Substring(0, [Math]::Min($cursorPosition - $commandAst.Extent.StartOffset, $line.Length))
     $env:COMP_CWORD = $wordToComplete
     $env:%(complete_var)s = "powershell_complete"
     %(prog_name)s | ForEach-Object {
