@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mirrorctl import __version__
-from mirrorctl.errors import EXIT_INTERRUPTED, EXIT_USAGE, MirrorctlError
+from mirrorctl.errors import EXIT_USAGE, MirrorctlError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def tool_names() -> list[str]:
@@ -96,17 +99,19 @@ class _Group(click.Group):
         argv = [a for a in argv if a != "--debug"]
         if "_MIRRORCTL_COMPLETE" in os.environ:  # a shell asking for completions: PowerShell's class is ours
             import mirrorctl.completion  # noqa: F401
+        as_json = "--json" in argv  # then an error is a JSON document on stdout too, with the same exit code
         try:
             code = super().main(argv, "mirrorctl", complete_var, standalone_mode=False, **extra)
         except Exception as error:
             if debug:
                 _print_traceback()
-            code = _report(error)
-        except KeyboardInterrupt:
+            code = _report(error, as_json=as_json)
+        except KeyboardInterrupt as interrupt:
             if debug:
                 _print_traceback()
-            _print("mirrorctl: interrupted", err=True)
-            code = EXIT_INTERRUPTED
+            from mirrorctl.views import report
+
+            code = report(interrupt, as_json=as_json)
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -117,21 +122,21 @@ def _print_traceback() -> None:
     _print(traceback.format_exc().rstrip("\n"), err=True)
 
 
-def _report(error: Exception) -> int:
-    """One line on stderr for ``error``; returns the exit code."""
+def _report(error: Exception, *, as_json: bool = False) -> int:
+    """One line on stderr for ``error`` (and with --json the error as JSON on stdout); returns the exit code."""
+    from mirrorctl.views import report, report_line
+
     if isinstance(error, click.exceptions.Abort):
-        _print("mirrorctl: interrupted", err=True)
-        return EXIT_INTERRUPTED
+        return report(KeyboardInterrupt(), as_json=as_json)
     if isinstance(error, click.ClickException):  # usage errors: the same one-line format, exit 2
         hint = ""
         if isinstance(error, click.UsageError) and error.ctx is not None:
             command = " ".join(["mirrorctl", *error.ctx.command_path.split()[1:]])
             hint = f" (see `{command} --help`)"
-        _print(f"mirrorctl: error: {error.format_message()}{hint}", err=True)
-        return int(error.exit_code) if error.exit_code else EXIT_USAGE
-    from mirrorctl.views import report
-
-    return report(error)
+        code = int(error.exit_code) if error.exit_code else EXIT_USAGE
+        report_line(error, f"mirrorctl: error: {error.format_message()}{hint}", code, as_json=as_json)
+        return code
+    return report(error, as_json=as_json)
 
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -370,8 +375,9 @@ def profile() -> None:
               help="A cloud channel BASE/cloud carries (repeatable; default conda-forge, bioconda, pytorch).")
 @click.option("--title", help="A human-readable title.")
 @click.option("--replace", is_flag=True, help="Replace your profile of that name, or shadow a built-in one.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def profile_add(name: str, pypi: str | None, anaconda: str | None, channels: tuple[str, ...],
-                title: str | None, replace: bool) -> None:
+                title: str | None, replace: bool, as_json: bool) -> None:
     """Create a user profile NAME (backed up like any change; `mirrorctl restore` undoes it).
 
     BASE expands to BASE/pkgs/{main,r,msys2} for default_channels and BASE/cloud for custom_channels.
@@ -383,13 +389,15 @@ def profile_add(name: str, pypi: str | None, anaconda: str | None, channels: tup
     from mirrorctl import core
     from mirrorctl.output import profiles
 
-    _print(profiles.profile_change_text(core.add_profile(name=name, pypi=pypi, anaconda=anaconda, title=title,
-                                                       channels=channels, replace=replace)))
+    result = core.add_profile(name=name, pypi=pypi, anaconda=anaconda, title=title, channels=channels,
+                              replace=replace)
+    _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
 
 
 @profile.command("remove")
 @click.argument("name", type=PROFILE)
-def profile_remove(name: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def profile_remove(name: str, as_json: bool) -> None:
     """Delete the user profile NAME (built-in profiles cannot be removed; `mirrorctl restore` brings it back).
 
     \b
@@ -399,12 +407,14 @@ def profile_remove(name: str) -> None:
     from mirrorctl import core
     from mirrorctl.output import profiles
 
-    _print(profiles.profile_change_text(core.remove_profile(name=name)))
+    result = core.remove_profile(name=name)
+    _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
 
 
 @profile.command("show")
 @click.argument("name", type=PROFILE)
-def profile_show(name: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def profile_show(name: str, as_json: bool) -> None:
     """Show every URL of profile NAME and how sure we are of each.
 
     \b
@@ -414,7 +424,84 @@ def profile_show(name: str) -> None:
     from mirrorctl.output import profiles
     from mirrorctl.profiles import load_profiles
 
-    _print(profiles.profile_text(load_profiles().get(name)))
+    shown = load_profiles().get(name)
+    _print_json(profiles.profile_show_json(shown)) if as_json else _print(profiles.profile_text(shown))
+
+
+@profile.command("export")
+@click.argument("names", nargs=-1, required=True, type=PROFILE)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Write to FILE instead of standard output.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the TOML as a string).")
+def profile_export(names: tuple[str, ...], output: str | None, as_json: bool) -> None:
+    """Print profile NAME (or a catalogue of several) as TOML a colleague can `mirrorctl profile import`.
+
+    \b
+    Examples:
+      mirrorctl profile export campus > campus.toml
+      mirrorctl profile export tuna ustc --output lab-mirrors.toml
+    """
+    from mirrorctl import core
+    from mirrorctl.output import profiles
+
+    text = core.export_profiles(names=names)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    _print_json(profiles.export_json(list(names), text)) if as_json else _print(text)
+
+
+@profile.command("import")
+@click.argument("source", metavar="FILE|URL|-")
+@click.option("--replace", is_flag=True, help="Replace profiles of the same name without asking.")
+@click.option("--name", metavar="NAME", help="The name for the profile (a mirrorz description or a single profile).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def profile_import(source: str, replace: bool, name: str | None, as_json: bool) -> None:
+    """Add the profiles in FILE, an https URL, or standard input (-): one profile or a catalogue of them, as
+    `profile export` prints; or a mirror site's mirrorz description (the JSON CERNET mirror sites publish),
+    which becomes one unverified profile for its PyPI and Anaconda mirrors.
+
+    A profile whose name is taken is replaced only after you agree (or with --replace); with no terminal to
+    ask on, that is an error. Backed up like any change: `mirrorctl restore` undoes it.
+
+    \b
+    Examples:
+      mirrorctl profile import lab-mirrors.toml
+      mirrorctl profile export tuna | ssh lab mirrorctl profile import -
+      mirrorctl profile import https://mirrors.ustc.edu.cn/static/json/mirrorz.json --name ustc-site
+    """
+    from mirrorctl import core
+    from mirrorctl.output import profiles
+
+    text = sys.stdin.read() if source == "-" else None
+    interactive = source != "-" and sys.stdin.isatty() and sys.stdout.isatty() and not as_json
+
+    def ask(taken: str) -> bool:
+        return click.confirm(f"profile {taken!r} exists; replace it?", default=False)
+
+    result = core.import_profiles(source=source, text=text, replace=replace,
+                                  confirm=ask if interactive else None, name=name)
+    _print_json(profiles.import_json(result)) if as_json else _print(profiles.import_text(result))
+
+
+@profile.command("edit")
+@click.argument("name", type=PROFILE)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def profile_edit(name: str, as_json: bool) -> None:
+    """Open your copy of profile NAME in $VISUAL or $EDITOR (a built-in one is copied first) and check it on save.
+
+    If the saved file is not a valid profile, the editor opens again with the error on its first line; save it
+    unchanged to give up. Backed up like any change.
+    """
+    from mirrorctl import core
+    from mirrorctl.output import profiles
+
+    def run_editor(path: Path) -> None:
+        click.edit(filename=str(path))
+
+    result = core.edit_profile(name=name, run_editor=run_editor)
+    _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
 
 
 @cli.command()

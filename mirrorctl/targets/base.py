@@ -179,7 +179,7 @@ def canonical_tool(name: str) -> str:
             return target.name
     import difflib
 
-    close = difflib.get_close_matches(wanted, known, n=1)
+    close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.75)  # not npm -> pdm
     guess = f"; did you mean {close[0]!r}?" if close else ""
     raise UsageError(f"unknown tool {name!r}{guess} (choose from {', '.join(known)})")
 
