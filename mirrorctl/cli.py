@@ -16,6 +16,7 @@ from mirrorctl import __version__
 from mirrorctl.errors import EXIT_USAGE, MirrorctlError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 
@@ -216,7 +217,9 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
     if fastest and name:
         raise UsageError("give a profile NAME or --fastest, not both")
     if not fastest and not name:
-        raise UsageError("give a profile NAME (see `mirrorctl list`) or --fastest")
+        if as_json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise UsageError("give a profile NAME (see `mirrorctl list`) or --fastest")
+        name = _pick_profile(only=only, timeout=timeout)
     if candidates and not fastest:
         raise UsageError("--from goes with --fastest")
     if fastest:
@@ -235,6 +238,33 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
         _print_json(change.change_json(result))
     else:
         _print(change.change_text(result))
+
+
+def _pick_profile(*, only: tuple[str, ...], timeout: float) -> str:
+    """`use` with no NAME on a terminal: the picker, with latency figures from a background bench."""
+    from mirrorctl import core
+    from mirrorctl.picker import Cancelled, Row, pick
+
+    listed = core.list_profiles()
+    rows = [Row(p.name, p.aliases, ", ".join(p.covers()), p.title,
+                tuple(s.tool for s in listed.states if s.present and s.label.name == p.name))
+            for p in listed.profiles]
+    pypi_heard: set[str] = set()
+
+    def measure(report: Callable[[str, str], None]) -> None:
+        def on_result(result: Any, done: int, total: int) -> None:  # the PyPI figure when a profile has both
+            if result.target == "pypi" or result.profile not in pypi_heard:
+                report(result.profile, f"{result.latency_ms:.0f} ms" if result.ok and result.latency_ms else "failed")
+            if result.target == "pypi":
+                pypi_heard.add(result.profile)
+
+        core.bench(only=only or None, samples=2, timeout=timeout, by="latency", on_result=on_result)
+
+    try:
+        return pick(rows, measure=measure)
+    except Cancelled:
+        _print("cancelled; nothing was written", err=True)
+        sys.exit(130)
 
 
 @cli.command("bench")
