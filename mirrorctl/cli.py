@@ -484,7 +484,8 @@ def profile_export(names: tuple[str, ...], output: str | None, as_json: bool) ->
 
 @profile.command("import")
 @click.argument("source", metavar="FILE|URL|-")
-@click.option("--replace", is_flag=True, help="Replace profiles of the same name without asking.")
+@click.option("--replace", "--yes", "-y", "replace", is_flag=True,
+              help="Replace profiles of the same name without asking.")
 @click.option("--name", metavar="NAME", help="The name for the profile (a mirrorz description or a single profile).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def profile_import(source: str, replace: bool, name: str | None, as_json: bool) -> None:

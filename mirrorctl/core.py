@@ -396,8 +396,11 @@ def import_profiles(*, source: str, text: str | None = None, replace: bool = Fal
     edits = [FileEdit("mirrorctl", user_profile_path(item.name), _read_existing(user_profile_path(item.name)),
                       item.text.encode("utf-8")) for item in chosen]
     _, snapshot_id = _apply(lambda: edits, reason=f"profile import {source}")
-    return ProfileImport(source, tuple(item.profile for item in chosen), tuple(e.path for e in edits),
-                         tuple(replaced), tuple(kept), snapshot_id)
+    written = [(item, edit) for item, edit in zip(chosen, edits) if edit.changed]
+    unchanged = tuple(item.name for item, edit in zip(chosen, edits) if not edit.changed)  # imported before
+    return ProfileImport(source, tuple(item.profile for item, _ in written), tuple(edit.path for _, edit in written),
+                         tuple(name for name in replaced if name not in unchanged), tuple(kept), snapshot_id,
+                         unchanged)
 
 
 def _read_import_source(source: str) -> str:

@@ -195,3 +195,5 @@ class ProfileImport(NamedTuple):
     #: Names the user chose not to replace when asked.
     kept: tuple[str, ...] = ()
     snapshot_id: str | None = None
+    #: Names already there byte for byte: nothing was written for them.
+    unchanged: tuple[str, ...] = ()

@@ -259,3 +259,27 @@ def test_the_click_free_path_reports_errors_as_json_too(argv: list[str], tmp_pat
                           env=dict(os.environ))
     document = json.loads(done.stdout)
     assert document["schema"] == 2
+
+
+def test_every_command_that_writes_says_so_when_run_twice(run, pip_conf: Path, tmp_path: Path, monkeypatch):
+    # use, reset, profile import and profile edit are idempotent: the second run changes nothing, says so, and
+    # takes no backup.
+    def backups() -> int:
+        return len(json.loads(run("backups", "--json").output)["backups"])
+
+    assert run("use", "tuna", "--only", "pip").exit_code == 0
+    again = run("use", "tuna", "--only", "pip")
+    assert again.exit_code == 0 and again.output.startswith("already in place: nothing to change\n")
+    assert backups() == 1
+    assert run("reset", "--only", "pip").exit_code == 0
+    again = run("reset", "--only", "pip")
+    assert again.exit_code == 0 and again.output.startswith("already in place: nothing to change\n")
+    assert backups() == 2
+    exported = run("profile", "export", "tuna").output
+    assert run("profile", "import", "-", "--name", "lab", input=exported).exit_code == 0
+    again = run("profile", "import", "-", "--name", "lab", "--yes", input=exported)
+    assert (again.exit_code, again.output) == (0, "profile lab is already in place: nothing to change\n")
+    assert backups() == 3
+    monkeypatch.setenv("VISUAL", _editor(tmp_path, "pass"))
+    assert run("profile", "edit", "lab").output == "lab: no change; nothing was written\n"
+    assert backups() == 3

@@ -83,7 +83,8 @@ def import_text(result: ProfileImport) -> str:
         verb = "replaced" if profile.name in result.replaced else "added"
         lines.append(f"{verb} profile {profile.name} ({display_path(path)})")
     lines.extend(f"kept your profile {name} (not replaced)" for name in result.kept)
-    if not result.profiles:
+    lines.extend(f"profile {name} is already in place: nothing to change" for name in result.unchanged)
+    if not result.profiles and not result.unchanged:
         lines.append("nothing imported")
     if result.snapshot_id:
         lines.append(f"backup {result.snapshot_id} saved; undo with `mirrorctl restore`")
@@ -94,4 +95,4 @@ def import_json(result: ProfileImport) -> dict[str, Any]:
     return document("profile-import", origin=result.origin,
                     profiles=[{**profile_json(p), "replaced": p.name in result.replaced}
                               for p in result.profiles],
-                    kept=list(result.kept), backup=result.snapshot_id)
+                    kept=list(result.kept), unchanged=list(result.unchanged), backup=result.snapshot_id)
