@@ -149,13 +149,26 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def remove_stale_temps(files: Iterable[Path]) -> list[Path]:
-    """Delete temp files an interrupted mirrorctl left next to ``files``; only ones that are provably stale.
+    """Delete temp files an interrupted mirrorctl left next to ``files``; only ones that are provably stale
+    (see :func:`stale_temps`). Call under the lock: no other mirrorctl is writing then."""
+    removed = []
+    for path in stale_temps(files):
+        try:
+            os.unlink(path)
+            removed.append(path)
+        except OSError:
+            continue  # not ours to fight over: it stays, as it would have
+    return removed
+
+
+def stale_temps(files: Iterable[Path]) -> list[Path]:
+    """Temp files an interrupted mirrorctl left next to ``files``, found without changing anything.
 
     A temp file is mirrorctl's if its name is ``.<file name>.[<pid>.]<random>.mirrorctl-tmp`` for one of the
     files; it is stale if that pid is no longer running, or, without a pid (older versions), if it is older
-    than STALE_TEMP_S. Call under the lock: no other mirrorctl is writing then.
+    than STALE_TEMP_S.
     """
-    removed = []
+    found = []
     by_directory: dict[Path, set[str]] = {}
     for file in files:
         target = real_path(file)
@@ -179,11 +192,10 @@ def remove_stale_temps(files: Iterable[Path]) -> list[Path]:
                 pid = match.group(1)
                 stale = not _running(int(pid)) if pid else now - info.st_mtime > STALE_TEMP_S
                 if stale:
-                    os.unlink(entry.path)
-                    removed.append(Path(entry.path))
+                    found.append(Path(entry.path))
             except OSError:
-                continue  # not ours to fight over: it stays, as it would have
-    return removed
+                continue
+    return found
 
 
 def _running(pid: int) -> bool:
@@ -434,6 +446,12 @@ def _snapshot_directories() -> list[Path]:
         raise StoreError(f"cannot list the backups: {_reason(exc)}", path=root) from None
     return [Path(e.path) for e in entries
             if _SNAPSHOT_ID.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
+
+
+def incomplete_snapshot_dirs() -> list[Path]:
+    """Backup folders without a valid manifest: an interrupted run's (the manifest is written last)."""
+    complete = {s.directory for s in list_snapshots()}
+    return sorted(d for d in _snapshot_directories() if d not in complete)
 
 
 def list_snapshots() -> list[Snapshot]:

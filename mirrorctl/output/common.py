@@ -30,6 +30,15 @@ MESSAGES = {
                       "{tool} uses that value",
     "profile-refused": "{where_path}{reason}",
     "profile.pypi-not-simple": "{url} does not end in /simple: installers expect a PEP 503 simple index there",
+    "doctor.leftover": "{path} was left by an interrupted mirrorctl run",
+    "doctor.backup-damaged": "backup {id} no longer matches its checksums ({reason}): it cannot be restored",
+    "doctor.left-on-upstream": "{tool} still downloads from upstream while your other tools use {mirror}",
+    "doctor.mixed-mirrors": "{tool}'s channels come from several mirrors ({owners}): one slow or stale mirror slows "
+                            "or breaks every solve",
+    "doctor.proxy-env": "a proxy is set ({variables}): every tool sends its requests through it, so a slow or "
+                        "blocked proxy looks like a slow mirror",
+    "doctor.mirror-failing": "{profile} ({url}) does not work as a mirror right now ({error}); {tools} use it",
+    "doctor.mirror-stale": "{profile} ({url}) is behind the others (stale); {tools} use it",
 }
 
 
