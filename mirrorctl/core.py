@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mirrorctl.errors import MirrorctlError, ScopeUnavailable, StoreError, UsageError
+from mirrorctl.errors import MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.profiles import Profile, ProfileSet, load_profiles
 from mirrorctl.results import (
     ChangeResult,
@@ -34,43 +34,10 @@ Only = "Sequence[str] | str | None"
 
 
 def _apply(plan: Callable[[], list[FileEdit]], *, reason: str) -> tuple[list[FileEdit], str | None]:
-    """Plan under the lock, back up every file, then write them all or none.
-
-    If any write fails, the files already written are put back from the snapshot in reverse order.
-    """
+    """The transaction of :mod:`mirrorctl.store.transaction`: plan under the lock, back up, write all or none."""
     from mirrorctl import store
 
-    with store.locked():
-        edits = plan()
-        changed = [e for e in edits if e.changed]
-        if not changed:
-            return edits, None
-        snapshot = store.take_snapshot([e.path for e in changed], reason=reason)
-        written: list[FileEdit] = []
-        for edit in changed:
-            try:
-                if edit.new is None:
-                    Path(store.real_path(edit.path)).unlink(missing_ok=True)
-                else:
-                    store.atomic_write(edit.path, edit.new)
-            except OSError as exc:
-                _roll_back(snapshot, written)
-                raise StoreError(f"cannot write: {exc.strerror or exc}; nothing was changed",
-                                 path=edit.path) from None
-            written.append(edit)
-        store.prune()
-        return edits, snapshot.id
-
-
-def _roll_back(snapshot: store.Snapshot, written: list[FileEdit]) -> None:
-    from dataclasses import replace
-
-    from mirrorctl import store
-
-    done = {str(store.real_path(e.path)) for e in written}
-    partial = replace(snapshot, files=tuple(f for f in snapshot.files if f.path in done))
-    store.write_back(partial)
-    store.remove_created_dirs(partial)
+    return store.apply(plan, reason=reason)
 
 
 def _change(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *, dry_run: bool,
