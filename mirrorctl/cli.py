@@ -42,6 +42,7 @@ SCOPE_CHOICE = click.Choice(["user", "venv", "env", "system", "project"])
 SCOPE_HELP = ("Which files: user (default; your own), venv (the active virtualenv), env (the active conda "
               "environment), system (for every user, /etc ...), project (the project in the current directory). "
               "Tools without that scope are skipped.")
+FORCE_HELP = "Also replace a read-only (chmod a-w) config file; it keeps its mode."
 
 
 def _print(text: str, *, err: bool = False) -> None:
@@ -156,9 +157,10 @@ def list_command(as_json: bool) -> None:
               help="With --fastest: rank by estimated install time (pages x latency + bytes / bandwidth; "
                    "downloads up to 2 MB from the leading mirrors) or by latency alone.")
 @click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, timeout: float, samples: int,
-        candidates: tuple[str, ...], by: str, scope: str | None, as_json: bool) -> None:
+        candidates: tuple[str, ...], by: str, scope: str | None, force: bool, as_json: bool) -> None:
     """Switch every tool to the profile NAME (or, with --fastest, to the fastest healthy mirror).
 
     A tool is switched when its configuration file exists or it is on PATH, and always when named with --only.
@@ -186,13 +188,13 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
 
         choice, result = core.use_fastest(candidates=candidates, only=only or None, samples=samples,
                                           timeout=timeout, by=by, dry_run=dry_run, scope=scope,
-                                          progress=None if as_json else sys.stderr)
+                                          progress=None if as_json else sys.stderr, force=force)
         if as_json:
             _print_json({**output.change_json(result), "fastest": bench.choice_json(choice)})
         else:
             _print(bench.choice_text(choice) + output.change_text(result))
         return
-    result = core.use(name=str(name), only=only or None, dry_run=dry_run, scope=scope)
+    result = core.use(name=str(name), only=only or None, dry_run=dry_run, scope=scope, force=force)
     if as_json:
         _print_json(output.change_json(result))
     else:
@@ -265,8 +267,9 @@ def current(only: tuple[str, ...], scope: str | None, as_json: bool) -> None:
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--dry-run", is_flag=True, help="Print a unified diff per file and write nothing.")
 @click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, as_json: bool) -> None:
+def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, force: bool, as_json: bool) -> None:
     """Take the mirror settings out so every tool uses its upstream default.
 
     Every other setting and comment stays. Backed up first, like `use`.
@@ -277,7 +280,7 @@ def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, as_json: bool
     """
     from mirrorctl import core, output
 
-    result = core.reset(only=only or None, dry_run=dry_run, scope=scope)
+    result = core.reset(only=only or None, dry_run=dry_run, scope=scope, force=force)
     _print_json(output.change_json(result)) if as_json else _print(output.change_text(result))
 
 

@@ -33,20 +33,22 @@ if TYPE_CHECKING:
 Only = "Sequence[str] | str | None"
 
 
-def _apply(plan: Callable[[], list[FileEdit]], *, reason: str) -> tuple[list[FileEdit], str | None]:
+def _apply(plan: Callable[[], list[FileEdit]], *, reason: str,
+           force: bool = False) -> tuple[list[FileEdit], str | None]:
     """The transaction of :mod:`mirrorctl.store.transaction`: plan under the lock, back up, write all or none."""
     from mirrorctl import store
 
-    return store.apply(plan, reason=reason)
+    return store.apply(plan, reason=reason, force=force)
 
 
 def _change(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *, dry_run: bool,
-            skipped: Sequence[Finding] = (), reason: str | None = None, scope: str | None = None) -> ChangeResult:
+            skipped: Sequence[Finding] = (), reason: str | None = None, scope: str | None = None,
+            force: bool = False) -> ChangeResult:
     from mirrorctl import cache
 
     with cache.disabled():  # what is written comes from the real parsers only
         return _change_uncached(action, plans, profiles, dry_run=dry_run, skipped=skipped, reason=reason,
-                                scope=scope)
+                                scope=scope, force=force)
 
 
 def _read(target: base.Target, profiles: ProfileSet, overrides: Mapping[Path, bytes | None] | None = None,
@@ -70,7 +72,7 @@ def _read(target: base.Target, profiles: ProfileSet, overrides: Mapping[Path, by
 
 def _change_uncached(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *,
                      dry_run: bool, skipped: Sequence[Finding], reason: str | None,
-                     scope: str | None = None) -> ChangeResult:
+                     scope: str | None = None, force: bool = False) -> ChangeResult:
     def plan() -> list[FileEdit]:
         edits: list[FileEdit] = []
         for target, profile in plans.items():  # every file is read and validated before anything is written
@@ -82,9 +84,12 @@ def _change_uncached(action: str, plans: Mapping[base.Target, Profile | None], p
     if scope is not None and scope != "user":
         label += f" --scope {scope}"
     if dry_run:
+        from mirrorctl import store
+
         edits, snapshot_id = plan(), None
+        store.check_not_read_only(edits, force=force)  # a dry run says what the real one would
     else:
-        edits, snapshot_id = _apply(plan, reason=label)
+        edits, snapshot_id = _apply(plan, reason=label, force=force)
     overrides = {e.path: e.new for e in edits} if dry_run else None
     after = tuple(_read(t, profiles, overrides, scope) for t in plans)
     changed_tools = {e.tool for e in edits if e.changed}
@@ -174,7 +179,7 @@ def _nothing_in_scope(scope: str, skipped: Sequence[Finding]) -> MirrorctlError:
 
 
 def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = False,
-        scope: str | None = None) -> ChangeResult:
+        scope: str | None = None, force: bool = False) -> ChangeResult:
     """Switch the tools to profile ``name``; ``scope`` None is each tool's default (user, else its own)."""
     profiles = _fresh_profiles()
     profile = profiles.get(name)
@@ -187,23 +192,25 @@ def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = F
         if not targets:
             raise _no_tool()
         raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
-    return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped, scope=scope)
+    return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped, scope=scope,
+                   force=force)
 
 
 def use_many(*, choices: Mapping[str, str], dry_run: bool = False, reason: str = "use --fastest",
-             scope: str | None = None) -> ChangeResult:
+             scope: str | None = None, force: bool = False) -> ChangeResult:
     """Switch each tool to its own profile (``{"pip": "tuna", "conda": "ustc"}``) in one transaction."""
     profiles = _fresh_profiles()
     targets, skipped = _scoped(_targets_for(list(choices)), scope, None)
     if not targets and scope is not None:
         raise _nothing_in_scope(scope, skipped)
     plans = {t: profiles.get(choices[t.name]) for t in targets}
-    return _change("use", plans, profiles, dry_run=dry_run, reason=reason, skipped=skipped, scope=scope)
+    return _change("use", plans, profiles, dry_run=dry_run, reason=reason, skipped=skipped, scope=scope,
+                   force=force)
 
 
 def use_fastest(*, candidates: Sequence[str] = (), only: Sequence[str] | str | None = None, samples: int = 3,
                 timeout: float = 5.0, by: str = "install", dry_run: bool = False, scope: str | None = None,
-                progress: TextIO | None = None) -> tuple[FastestChoice, ChangeResult]:
+                progress: TextIO | None = None, force: bool = False) -> tuple[FastestChoice, ChangeResult]:
     """Benchmark, then switch each tool that `use` would configure to its own best mirror, in one transaction.
 
     The same tools as `use NAME`: those named with --only, else the installed or configured ones (the others
@@ -216,16 +223,16 @@ def use_fastest(*, candidates: Sequence[str] = (), only: Sequence[str] | str | N
         raise _no_tool()
     choice = bench.choose_fastest(names=tuple(candidates), only=[t.name for t in targets], samples=samples,
                                   timeout=timeout, by=by, progress=progress)
-    result = use_many(choices=choice.profiles, dry_run=dry_run, scope=scope)
+    result = use_many(choices=choice.profiles, dry_run=dry_run, scope=scope, force=force)
     return choice, result._replace(skipped=tuple(skipped) + result.skipped)
 
 
 def reset(*, only: Sequence[str] | str | None = None, dry_run: bool = False,
-          scope: str | None = None) -> ChangeResult:
+          scope: str | None = None, force: bool = False) -> ChangeResult:
     profiles = _fresh_profiles()
     targets, skipped = _change_targets(only, scope)
     plans: dict[base.Target, Profile | None] = dict.fromkeys(targets)
-    return _change("reset", plans, profiles, dry_run=dry_run, skipped=skipped, scope=scope)
+    return _change("reset", plans, profiles, dry_run=dry_run, skipped=skipped, scope=scope, force=force)
 
 
 def _state(target: base.Target, profiles: ProfileSet, *, named: bool, scope: str | None = None) -> ToolState:
@@ -265,11 +272,12 @@ def restore(*, snapshot_id: str | None = None) -> RestoreResult:
         snapshot = store.find_snapshot(snapshot_id)
         store.verify_snapshot(snapshot)
         safety = store.take_snapshot([Path(f.path) for f in snapshot.files], reason=f"restore {snapshot.id}",
-                                     kind="restore")
+                                     kind="restore", marks=store.undo_marks())
         restored = store.write_back(snapshot)
         removed_dirs = store.remove_created_dirs(snapshot)
-        if snapshot.kind == "change":
-            store.mark_undone(snapshot)
+        # Undoing a change marks it undone; going forward (restoring a restore's snapshot) puts the marks of
+        # that moment back, so a plain `restore` undoes again: the history is a line, not a tree.
+        store.set_undo_marks(snapshot.marks_after_restore())
         store.prune()
     return RestoreResult(snapshot, tuple(restored), safety.id, tuple(removed_dirs))
 
@@ -295,7 +303,7 @@ def add_profile(*, name: str, pypi: str | None, anaconda: str | None, title: str
     profile = parse_profile(path, toml_loads(text), builtin=False)  # validate before writing
     old = _read_existing(path)
     _, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", path, old, text.encode("utf-8"))],
-                            reason=f"profile add {name}")
+                            reason=f"profile add {name}", force=True)  # --replace is the consent
     return ProfileChange("add", profile, path, snapshot_id, tuple(findings))
 
 
@@ -312,7 +320,7 @@ def remove_profile(*, name: str) -> ProfileChange:
         raise MirrorctlError(f"no user profile named {name!r} in {paths.user_profiles_dir()}")
     old = _read_existing(profile.path)
     _, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", profile.path, old, None)],
-                            reason=f"profile remove {profile.name}")
+                            reason=f"profile remove {profile.name}", force=True)
     return ProfileChange("remove", profile, profile.path, snapshot_id)
 
 

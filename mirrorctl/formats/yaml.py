@@ -205,8 +205,10 @@ def dump_keeping(original: str, loaded: Any, document: Any) -> str:
     if len(document):
         body = dump(document, original)
     else:  # every setting went: the comments stay (what the user wrote is never lost with the settings)
-        lines = [line.strip() for line in original.replace("\r\n", "\n").split("\n") if line.strip().startswith("#")]
-        body = "".join(f"{line}\n" for line in lines) if loaded is not None and _says_something("\n".join(lines)) else ""
+        lines = [line.strip() for line in original.replace("\r\n", "\n").split("\n")
+                 if line.strip().startswith("#")]
+        keep = loaded is not None and _says_something("\n".join(lines))
+        body = "".join(f"{line}\n" for line in lines) if keep else ""
     if loaded is None and original.strip():
         head = original.replace("\r\n", "\n")
         body = head + ("" if head.endswith("\n") else "\n") + body

@@ -58,10 +58,13 @@ class Snapshot:
     #: Directories that did not exist when the snapshot was taken (the change creates them for a new file),
     #: outermost first: restoring the absence of that file removes them again if they are empty.
     created_dirs: tuple[str, ...] = ()
+    #: A restore snapshot: every change's ``undone`` mark when it was taken, so restoring it (going forward
+    #: again) puts the marks back too and the history stays a line. None in manifests before 0.3.
+    marks: tuple[tuple[str, bool], ...] | None = None
     directory: Path = field(default=Path(), compare=False)
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "id": self.id,
             "created": self.created,
             "reason": self.reason,
@@ -70,6 +73,19 @@ class Snapshot:
             "created_dirs": list(self.created_dirs),
             "files": [vars(f) for f in self.files],
         }
+        if self.marks is not None:
+            data["marks"] = {snapshot_id: undone for snapshot_id, undone in self.marks}
+        return data
+
+    def marks_after_restore(self) -> dict[str, bool]:
+        """The ``undone`` marks that restoring this snapshot sets: a change becomes undone; a restore snapshot
+        puts back the marks of its moment (an old one without them redoes the change its restore undid)."""
+        if self.kind == "change":
+            return {self.id: True}
+        if self.marks is not None:
+            return dict(self.marks)
+        undid = self.reason[len("restore "):] if self.reason.startswith("restore ") else ""
+        return {undid: False} if _SNAPSHOT_ID.fullmatch(undid) else {}
 
 
 def _new_snapshot_id(directory: Path, created: float) -> str:
@@ -92,7 +108,8 @@ def _read_current(path: Path, action: str) -> bytes | None:
         raise StoreError(f"{action}: {reason}", path=path) from None
 
 
-def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -> Snapshot:
+def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change",
+                  marks: dict[str, bool] | None = None) -> Snapshot:
     """Copy every file in ``files`` (existing or not) into a new snapshot before anything is written.
 
     Every file is read and checked first; then the snapshot directory is written (blobs 0600, the store 0700),
@@ -136,7 +153,7 @@ def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -
                                    uid=info.st_uid if owned else None, gid=info.st_gid if owned else None))
         current = root
         snapshot = Snapshot(snapshot_id, created, reason, kind, tuple(saved), created_dirs=tuple(created_dirs),
-                            directory=directory)
+                            marks=None if marks is None else tuple(sorted(marks.items())), directory=directory)
         _write_manifest(snapshot)
     except OSError as exc:
         if directory is not None:
@@ -166,7 +183,9 @@ def _read_snapshot(directory: Path) -> Snapshot | None:
         return Snapshot(
             id=data["id"], created=float(data["created"]), reason=data["reason"], kind=data["kind"],
             files=files, undone=bool(data.get("undone", False)),
-            created_dirs=tuple(str(d) for d in data.get("created_dirs", ())), directory=directory,
+            created_dirs=tuple(str(d) for d in data.get("created_dirs", ())),
+            marks=None if "marks" not in data else tuple(sorted((str(k), bool(v)) for k, v in data["marks"].items())),
+            directory=directory,
         )
     except (MirrorctlError, OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # an interrupted or foreign directory: not a snapshot we can trust
@@ -306,14 +325,33 @@ def _put_back(path: Path, data: bytes | None, mode: int | None) -> None:
             atomic.atomic_write(path, data, mode=mode)
 
 
-def mark_undone(snapshot: Snapshot) -> Snapshot:
-    updated = replace(snapshot, undone=True)
+def mark_undone(snapshot: Snapshot, undone: bool = True) -> Snapshot:
+    updated = replace(snapshot, undone=undone)
     try:
         _write_manifest(updated)
     except OSError as exc:
         raise StoreError(f"files restored, but the backup could not be marked as undone: {atomic.reason(exc)}",
                          path=snapshot.directory / MANIFEST) from None
     return updated
+
+
+def undo_marks() -> dict[str, bool]:
+    """Every change's ``undone`` mark now (what a restore snapshot records)."""
+    return {s.id: s.undone for s in list_snapshots() if s.kind == "change"}
+
+
+def set_undo_marks(marks: dict[str, bool]) -> None:
+    """Set the ``undone`` mark of each change named in ``marks`` (one no longer kept is skipped)."""
+    for snapshot in list_snapshots():
+        if snapshot.kind == "change" and snapshot.id in marks and snapshot.undone != marks[snapshot.id]:
+            mark_undone(snapshot, marks[snapshot.id])
+
+
+def discard(snapshot: Snapshot) -> None:
+    """Remove a snapshot whose change was rolled back: it records nothing that happened."""
+    import shutil
+
+    shutil.rmtree(snapshot.directory, ignore_errors=True)
 
 
 def prune(keep: int = KEEP_BACKUPS) -> list[str]:

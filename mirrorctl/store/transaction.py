@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import stat
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,17 +15,21 @@ if TYPE_CHECKING:
     from mirrorctl.results import FileEdit
 
 
-def apply(plan: Callable[[], list[FileEdit]], *, reason: str) -> tuple[list[FileEdit], str | None]:
+def apply(plan: Callable[[], list[FileEdit]], *, reason: str,
+          force: bool = False) -> tuple[list[FileEdit], str | None]:
     """Plan under the lock, back up every file, then write them all or none; returns the edits planned and the
     snapshot id (None when nothing changed).
 
-    If any write fails, the files already written are put back from the snapshot in reverse order.
+    A read-only file (no write bit for its owner) is refused unless ``force``. If any write fails, the files
+    already written are put back from the snapshot in reverse order and the snapshot is discarded: a change
+    that did not happen leaves no backup behind.
     """
     with lock.locked():
         edits = plan()
         changed = [e for e in edits if e.changed]
         if not changed:
             return edits, None
+        check_not_read_only(changed, force=force)
         snapshot = snapshots.take_snapshot([e.path for e in changed], reason=reason)
         written: list[FileEdit] = []
         for edit in changed:
@@ -33,12 +39,36 @@ def apply(plan: Callable[[], list[FileEdit]], *, reason: str) -> tuple[list[File
                 else:
                     atomic.atomic_write(edit.path, edit.new)
             except OSError as exc:
-                roll_back(snapshot, written)
-                raise StoreError(f"cannot write: {exc.strerror or exc}; nothing was changed",
+                try:
+                    roll_back(snapshot, written)
+                except StoreError as failed:
+                    raise StoreError(f"cannot write: {atomic.reason(exc)}; putting the files already written "
+                                     f"back failed too ({failed}); `mirrorctl restore {snapshot.id}` puts them "
+                                     "back", path=edit.path) from None
+                snapshots.discard(snapshot)
+                raise StoreError(f"cannot write: {atomic.reason(exc)}; nothing was changed",
                                  path=edit.path) from None
             written.append(edit)
         snapshots.prune()
         return edits, snapshot.id
+
+
+def check_not_read_only(edits: Sequence[FileEdit], *, force: bool) -> None:
+    """Refuse to replace a file whose owner took away its own write bit (chmod a-w): someone meant it to stay
+    as it is. Judged by the mode bits, not by access(): root may write any file, and must still be told.
+    With ``force`` it is replaced (and keeps its mode)."""
+    if force:
+        return
+    for edit in edits:
+        if not edit.changed:
+            continue
+        try:
+            mode = os.stat(atomic.real_path(edit.path)).st_mode
+        except OSError:
+            continue  # absent (a new file) or unreadable: the write says what is wrong
+        if stat.S_ISREG(mode) and not mode & stat.S_IWUSR:
+            raise StoreError(f"is read-only (mode {stat.S_IMODE(mode):04o}); mirrorctl leaves it as it is "
+                             "unless you add --force; nothing was changed", path=edit.path)
 
 
 def roll_back(snapshot: snapshots.Snapshot, written: list[FileEdit]) -> None:
