@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from mirrorctl import __version__
-from mirrorctl.errors import EXIT_INTERRUPTED, EXIT_USAGE, MirrorctlError
+from mirrorctl.errors import EXIT_USAGE, MirrorctlError
 
 
 def tool_names() -> list[str]:
@@ -57,8 +57,18 @@ def _print_json(value: Any) -> None:
     _print(to_json(value))
 
 
+class _Interrupted(Exception):
+    """Ctrl-C inside a command, carried past click (which would print an empty line and raise Abort)."""
+
+
 class _Group(click.Group):
     """Every error of every command ends here: one line (or a traceback with --debug) and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as interrupt:
+            raise _Interrupted() from interrupt
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
@@ -67,6 +77,12 @@ class _Group(click.Group):
         argv = [a for a in argv if a != "--debug"]
         try:
             code = super().main(argv, "mirrorctl", complete_var, standalone_mode=False, **extra)
+        except _Interrupted:
+            if debug:
+                _print_traceback()
+            from mirrorctl.views import interrupted
+
+            code = interrupted()
         except Exception as error:
             if debug:
                 _print_traceback()
@@ -74,8 +90,9 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             if debug:
                 _print_traceback()
-            _print("mirrorctl: interrupted", err=True)
-            code = EXIT_INTERRUPTED
+            from mirrorctl.views import interrupted
+
+            code = interrupted()
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -89,8 +106,9 @@ def _print_traceback() -> None:
 def _report(error: Exception) -> int:
     """One line on stderr for ``error``; returns the exit code."""
     if isinstance(error, click.exceptions.Abort):
-        _print("mirrorctl: interrupted", err=True)
-        return EXIT_INTERRUPTED
+        from mirrorctl.views import interrupted
+
+        return interrupted()
     if isinstance(error, click.ClickException):  # usage errors: the same one-line format, exit 2
         hint = ""
         if isinstance(error, click.UsageError) and error.ctx is not None:

@@ -38,8 +38,7 @@ def show_current(*, only: Sequence[str] | None, scope: str | None, as_json: bool
 def report(error: BaseException) -> int:
     """One line on stderr for an error that is not click's; returns the exit code."""
     if isinstance(error, KeyboardInterrupt):
-        _emit("mirrorctl: interrupted", err=True)
-        return EXIT_INTERRUPTED
+        return interrupted()
     if isinstance(error, MirrorctlError):
         _emit(f"mirrorctl: error: {error}", err=True)
         return error.exit_code
@@ -52,6 +51,17 @@ def report(error: BaseException) -> int:
     _emit(f"mirrorctl: internal error: {type(error).__name__}: {error}\n"
           "this is a bug in mirrorctl; run the same command with --debug for the traceback", err=True)
     return EXIT_INTERNAL
+
+
+def interrupted() -> int:
+    """Ctrl-C: one line, exit 130. A second Ctrl-C while this is said is ignored (it would be a traceback)."""
+    import contextlib
+    import signal
+
+    with contextlib.suppress(ValueError):  # not the main thread (an embedding program's worker): it keeps its own
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _emit("mirrorctl: interrupted", err=True)
+    return EXIT_INTERRUPTED
 
 
 def _lost_cwd() -> str:
