@@ -83,13 +83,14 @@ def _change_uncached(action: str, plans: Mapping[base.Target, Profile | None], p
     label = reason or (f"{action} {named.pop()}" if len(named) == 1 else action)
     if scope is not None and scope != "user":
         label += f" --scope {scope}"
-    if dry_run:
-        from mirrorctl import store
+    from mirrorctl import store
 
+    if dry_run:
         edits, snapshot_id = plan(), None
         store.check_not_read_only(edits, force=force)  # a dry run says what the real one would
     else:
         edits, snapshot_id = _apply(plan, reason=label, force=force)
+    edits = store.exposure_warnings(edits)
     overrides = {e.path: e.new for e in edits} if dry_run else None
     after = tuple(_read(t, profiles, overrides, scope) for t in plans)
     changed_tools = {e.tool for e in edits if e.changed}
@@ -298,9 +299,12 @@ def add_profile(*, name: str, pypi: str | None, anaconda: str | None, title: str
                              "with your own")
     profile = parse_profile(path, toml_loads(text), builtin=False)  # validate before writing
     old = _read_existing(path)
-    _, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", path, old, text.encode("utf-8"))],
-                            reason=f"profile add {name}", force=True)  # --replace is the consent
-    return ProfileChange("add", profile, path, snapshot_id, tuple(findings))
+    edits, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", path, old, text.encode("utf-8"))],
+                                reason=f"profile add {name}", force=True)  # --replace is the consent
+    from mirrorctl import store
+
+    exposed = [f for e in store.exposure_warnings(edits) for f in e.findings]
+    return ProfileChange("add", profile, path, snapshot_id, (*findings, *exposed))
 
 
 def remove_profile(*, name: str) -> ProfileChange:

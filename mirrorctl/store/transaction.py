@@ -37,7 +37,7 @@ def apply(plan: Callable[[], list[FileEdit]], *, reason: str,
                 if edit.new is None:
                     Path(atomic.real_path(edit.path)).unlink(missing_ok=True)
                 else:
-                    atomic.atomic_write(edit.path, edit.new)
+                    atomic.atomic_write(edit.path, edit.new, mode=_private_mode(edit.path, edit.new))
             except OSError as exc:
                 try:
                     roll_back(snapshot, written)
@@ -51,6 +51,38 @@ def apply(plan: Callable[[], list[FileEdit]], *, reason: str,
             written.append(edit)
         snapshots.prune()
         return edits, snapshot.id
+
+
+def _private_mode(path: Path, data: bytes) -> int | None:
+    """0600 for a file this write creates that holds a credential (a password or token in a URL); None (the
+    replaced file's mode, or the umask's) otherwise. An existing file keeps its mode: see exposure_warnings."""
+    from mirrorctl.urls import credentials
+
+    if os.path.lexists(atomic.real_path(path)):
+        return None
+    return 0o600 if credentials(data.decode("utf-8", "replace")) else None
+
+
+def exposure_warnings(edits: Sequence[FileEdit]) -> list[FileEdit]:
+    """``edits``, each one that writes a new credential into an existing file every user may read carrying one
+    ``credential-world-readable`` warning (once per file; its mode is the user's to change, not ours)."""
+    from mirrorctl.results import Finding
+    from mirrorctl.urls import credentials
+
+    warned = []
+    for edit in edits:
+        if edit.changed and edit.new is not None and edit.old is not None:
+            added = credentials(edit.new.decode("utf-8", "replace")) - credentials(edit.old.decode("utf-8", "replace"))
+            try:
+                mode = stat.S_IMODE(os.stat(atomic.real_path(edit.path)).st_mode)
+            except OSError:
+                mode = 0
+            if added and mode & stat.S_IROTH:
+                finding = Finding("credential-world-readable", "warning", edit.tool, edit.path,
+                                  params={"mode": f"{mode:04o}"})
+                edit = edit._replace(findings=(*edit.findings, finding))
+        warned.append(edit)
+    return warned
 
 
 def check_not_read_only(edits: Sequence[FileEdit], *, force: bool) -> None:
