@@ -108,3 +108,20 @@ def test_reset_that_empties_a_condarc_keeps_its_comments(run, condarc):
     result = run("reset", "--only", "conda")
     assert result.exit_code == 0, result.output
     assert condarc.read_text() == "# my lab's notes\n# why\n"
+
+
+def test_real_conda_fetches_from_tuna_after_use_on_the_reported_condarc(run, condarc, isolated_home):
+    """Judged by real conda 26.7.1: `conda info` lists tuna's channels after the switch, and its own defaults
+    (with the upstream alias) after restore."""
+    from conftest import write
+    from real_conda import conda_client
+
+    conda = conda_client()
+    write(condarc, "channel_alias: https://conda.anaconda.org\n#\n")
+    before = conda.resolve(isolated_home)
+    assert run("use", "tuna", "--only", "conda").exit_code == 0
+    after = conda.resolve(isolated_home)
+    assert after.error is None and after.channels, after
+    assert all(url.startswith("https://mirrors.tuna.tsinghua.edu.cn/anaconda/") for url in after.channels), after
+    assert run("restore").exit_code == 0
+    assert conda.resolve(isolated_home) == before
