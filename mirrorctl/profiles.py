@@ -126,8 +126,13 @@ class ProfileSet(NamedTuple):
         for profile in self.profiles:
             if profile.name == wanted or wanted in profile.aliases:
                 return profile
+        import difflib
+
         known = ", ".join(p.name for p in self.profiles)
-        raise MirrorctlError(f"no profile named {name!r} (known: {known})")
+        spellings = {spelling: p.name for p in self.profiles for spelling in (p.name, *p.aliases)}
+        close = difflib.get_close_matches(wanted, list(spellings), n=1)
+        guess = f"; did you mean {spellings[close[0]]!r}?" if close else ""
+        raise MirrorctlError(f"no profile named {name!r}{guess} (known: {known})")
 
     def names(self) -> list[str]:
         return [p.name for p in self.profiles]
