@@ -614,10 +614,18 @@ def render_torch_project(text: str, install: Install, path: Path | None) -> str:
     for name, pinned in install.pins():
         dependencies.append(f"{name}=={pinned.split('+')[0]}")
     dependencies.multiline(True)
-    tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
-    uv = tool.setdefault("uv", tomlkit.table())
-    indexes = uv.get("index")
     table = _torch_index_table(install)
+    tool = document.get("tool")
+    if tool is None and table is None:
+        return tomlkit.dumps(document)
+    if tool is None:
+        tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
+    uv = tool.get("uv")
+    if uv is None and table is None:
+        return tomlkit.dumps(document)
+    if uv is None:
+        uv = tool.setdefault("uv", tomlkit.table())
+    indexes = uv.get("index")
     if indexes is not None:
         kept = [entry for entry in indexes if entry.get("name") != install.index_name]
         indexes.clear()

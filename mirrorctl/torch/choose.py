@@ -188,11 +188,12 @@ def alternatives(data: Data, release: Release, machine: Machine, forced: str | N
             if judge(data, release, name, upgrade).verdict != "ok" or name not in data.variants:
                 continue
             info = data.variants[name]
-            uses_ptx = any(gpu.cc and serves(data.kernels_for(name, release, machine.arch), gpu.cc) == "ptx"
-                           for gpu in machine.nvidia)  # type: ignore[arg-type]
-            needs.append((info.ga_driver if uses_ptx else info.family_floor, name))
+            kernels = data.kernels_for(name, release, machine.arch)
+            uses_ptx = kernels is not None and any(gpu.cc and serves(kernels, gpu.cc) == "ptx"
+                                                   for gpu in machine.nvidia)
+            needs.append((info.ga_driver if uses_ptx else info.family_floor, info.ga_driver, name))
         if needs:
-            need, name = min(needs, key=lambda item: version(item[0]))
+            need, _, name = min(needs, key=lambda item: (version(item[0]), version(item[1])))
             found.append(Finding("torch.try-driver", "hint", TOOL,
                                  params={"need": need, "variant": name, "torch": release.version}))
     return found
@@ -208,7 +209,7 @@ def choose_conda(data: Data, release: Release, machine: Machine, variant: str | 
     from mirrorctl.torch.model import CondaPlan
 
     planning = bool(machine.overrides)
-    if machine.platform.startswith("macos-") or machine.platform == "windows-x86_64" and not machine.nvidia:
+    if machine.platform.startswith("macos-") or (machine.platform == "windows-x86_64" and not machine.nvidia):
         return CondaPlan(release.version, None, None, None), []
     if variant is not None and (variant.startswith("rocm") or variant == "xpu"):
         return None, [Finding("torch.conda-no-variant", "note", TOOL, params={"variant": variant})]

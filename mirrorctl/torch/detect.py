@@ -147,12 +147,12 @@ def detect_nvidia(data: Data) -> tuple[str | None, list[Gpu], list[Finding]]:
 
 
 def detect_rocm() -> tuple[str | None, tuple[str, ...]]:
-    version = None
-    for candidate in ("/opt/rocm/.info/version",):
-        try:
-            version = open(candidate, encoding="utf-8").read().strip() or None
-        except OSError:
-            pass
+    from pathlib import Path
+
+    try:
+        version = Path("/opt/rocm/.info/version").read_text(encoding="utf-8").strip() or None
+    except OSError:
+        version = None
     gfx: tuple[str, ...] = ()
     tool = _which("rocm_agent_enumerator")
     if tool:
@@ -181,7 +181,8 @@ def detect(data: Data, *, platform_name: str | None = None, driver: str | None =
     findings: list[Finding] = []
     found_driver: str | None = None
     found_gpus: list[Gpu] = []
-    rocm, gfx = None, ()
+    rocm: str | None = None
+    gfx: tuple[str, ...] = ()
     if system in ("linux", "windows") and not platform_name:
         found_driver, found_gpus, findings = detect_nvidia(data)
         if not found_gpus and system == "linux":

@@ -3,7 +3,7 @@ project form through the store (backup, then atomic write). Returns data; ``outp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from mirrorctl.profiles import Profile, load_profiles
@@ -56,8 +56,8 @@ def plan(*, torch: str | None = None, variant: str | None = None, cuda: str | No
     profiles = list(profile_set.profiles)
     in_effect = pypi_in_effect(profiles)
     findings: list[Finding] = list(machine.findings)
-    timings: dict[str, float] = {}
-    links: dict[str, str] = {}
+    timings: Mapping[str, float] = {}
+    links: Mapping[str, str] = {}
     if refresh:
         from mirrorctl.torch import refresh as refreshing
 
@@ -152,3 +152,34 @@ def sync(cwd: Path | None = None) -> int:
     except FileNotFoundError:
         raise MirrorctlError(f"{argvs[0][0]} is not on PATH: install it, or run the printed command yourself") \
             from None
+
+
+def check(*, python: str | None = None, cuda: str | None = None, driver: str | None = None,
+          gpus: Sequence[str] = (), platform: str | None = None) -> object:
+    """`mirrorctl torch --check`: the findings for the environment of ``python`` (default: the one in use), each
+    problem with the command that fixes it (remove stray nvidia-* wheels; install the build that fits here)."""
+    from mirrorctl.errors import MirrorctlError
+    from mirrorctl.targets import base
+    from mirrorctl.torch import check as checking
+    from mirrorctl.torch.detect import environment_python
+
+    data = releases.load()
+    machine = detect(data, platform_name=platform, driver=driver, cuda=cuda, gpus=gpus)
+    interpreter = Path(python or environment_python())
+    if interpreter.is_dir():  # a venv folder
+        interpreter = interpreter / ("Scripts/python.exe" if (interpreter / "Scripts").is_dir() else "bin/python")
+    version, found, facts = checking.findings(data, machine, interpreter)
+    found = list(machine.findings) + found
+    fixes: list[Command] = []
+    problems = {f.code for f in found if f.level == "error"} | {f.code for f in found if f.level == "warning"}
+    if facts.get("stray"):
+        for _, builder in base.hooks("torch_fix_mixture")[:1]:
+            fixes.extend(builder(facts["stray"].split()))
+    if problems - {"torch.smi-failed", "torch.gpu-unknown"}:
+        wanted = version if "torch.no-kernels" not in problems and "torch.driver-too-old" not in problems else None
+        try:
+            fitted = plan(torch=wanted, machine=machine)
+        except MirrorctlError:  # a version outside the data: offer the newest
+            fitted = plan(machine=machine)
+        fixes.extend(c for c in fitted.commands if c.form == "install")
+    return checking.CheckResult(interpreter, version, tuple(found), tuple(fixes))

@@ -28,7 +28,7 @@ class InEffect(NamedTuple):
     tool whose configuration says so."""
 
     profile: str
-    index: str
+    url: str
     tool: str
 
 
@@ -79,8 +79,8 @@ def pick(choice: Choice, profiles: Sequence[Profile], in_effect: InEffect | None
     current = in_effect or InEffect(UPSTREAM_PROFILE, "https://pypi.org/simple", "")
     if variant == choice.pypi_variant:
         return WheelSource("pypi", None, current.profile, "torch.source-pypi",
-                           {"variant": variant, "tool": current.tool, "index": current.index},
-                           pypi_index=current.index), findings
+                           {"variant": variant, "tool": current.tool, "index": current.url},
+                           pypi_index=current.url), findings
     local = "" if choice.platform.startswith("macos-") else "+" + variant
     candidates: list[tuple[Profile, str]] = []
     for profile in profiles:
@@ -91,8 +91,9 @@ def pick(choice: Choice, profiles: Sequence[Profile], in_effect: InEffect | None
             profile = profile._replace(pytorch=profile.pytorch._replace(links=seen))
         page, why_not = _carries(profile, variant, release)
         if why_not:
+            frozen = profile.pytorch.frozen_at if profile.pytorch else None
             findings.append(Finding(why_not, "note", TOOL, params={
-                "profile": profile.name, "variant": variant, "frozen_at": profile.pytorch.frozen_at or "",
+                "profile": profile.name, "variant": variant, "frozen_at": frozen or "",
                 "torch": release}))
         elif page:
             candidates.append((profile, page))
@@ -117,9 +118,9 @@ def pick(choice: Choice, profiles: Sequence[Profile], in_effect: InEffect | None
                            {"variant": variant, "pypi": choice.pypi_variant or "-", "ms": round((timed or 0) * 1000),
                             "others": ", ".join(p.name for p, _ in candidates[1:]) or "-"},
                            verified=profile.pytorch.verified and profile.pytorch.links == "mirror", local=local,
-                           pypi_index=current.index), findings
+                           pypi_index=current.url), findings
     upstream = next((p for p in profiles if p.name == UPSTREAM_PROFILE and p.pytorch), None)
     page = upstream.pytorch.page(variant) if upstream and upstream.pytorch else None
     return WheelSource("index", page or UPSTREAM_WHL.format(variant=variant), UPSTREAM_PROFILE,
                        "torch.source-upstream", {"variant": variant, "pypi": choice.pypi_variant or "-"},
-                       local=local, pypi_index=current.index), findings
+                       local=local, pypi_index=current.url), findings
