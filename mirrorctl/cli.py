@@ -430,7 +430,7 @@ def torch_command(torch_version: str | None, variant: str | None, cuda: str | No
     result = planning.plan(torch=torch_version, variant=variant, cuda=cuda, driver=driver, gpus=gpus,
                            platform=platform_name, refresh=refresh, timeout=timeout)
     _print_json(render.plan_json(result)) if as_json else _print(render.plan_text(result))
-    if result.choice.variant is None and result.install is None:
+    if result.choice.variant is None:  # no wheel fits (a conda-forge build may be offered instead)
         sys.exit(1)
     if write or run_sync:
         path, old, new, snapshot = planning.write_project(result, dry_run=dry_run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from mirrorctl.output.common import document, finding_json, message
+from mirrorctl.output.common import _shown, document, finding_json, message
 from mirrorctl.results import Finding
 
 #: The sentences of `mirrorctl torch`'s finding codes.
@@ -83,7 +83,7 @@ VERDICTS = {
 def torch_message(finding: Finding) -> str:
     if finding.code in MESSAGES:
         try:
-            return MESSAGES[finding.code].format(**finding.params)
+            return MESSAGES[finding.code].format(**{k: _shown(v) for k, v in finding.params.items()})
         except (KeyError, IndexError, ValueError):
             return f"{finding.code} {dict(finding.params)}"
     return message(finding)

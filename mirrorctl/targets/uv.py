@@ -639,6 +639,8 @@ def render_torch_project(text: str, install: Install, path: Path | None) -> str:
     if table is not None:
         if indexes is None:
             indexes = tomlkit.aot()
+            if len(uv):
+                uv.add(tomlkit.nl())  # a blank line after the user's own [tool.uv] keys
             uv["index"] = indexes
         indexes.append(table)
         if sources is None:

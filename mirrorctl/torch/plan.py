@@ -181,5 +181,8 @@ def check(*, python: str | None = None, cuda: str | None = None, driver: str | N
             fitted = plan(torch=wanted, machine=machine)
         except MirrorctlError:  # a version outside the data: offer the newest
             fitted = plan(machine=machine)
+        older = next((f.params["torch"] for f in fitted.findings if f.code == "torch.try-older"), None)
+        if fitted.choice.variant is None and older:
+            fitted = plan(torch=older, machine=machine)
         fixes.extend(c for c in fitted.commands if c.form == "install")
     return checking.CheckResult(interpreter, version, tuple(found), tuple(fixes))
