@@ -400,7 +400,8 @@ def profile_show(name: str) -> None:
               "them, check their links stay on the mirror, and find releases newer than mirrorctl's data.")
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
               help="Seconds per page for --refresh.")
-@click.option("--write", is_flag=True, help="Write the project form (an explicit index and its sources) into ./pyproject.toml, backed up first.")
+@click.option("--write", is_flag=True, help="Write the project form (an explicit index and its sources) into "
+              "./pyproject.toml, backed up first.")
 @click.option("--run", "run_sync", is_flag=True, help="--write, then sync the project (installs the build).")
 @click.option("--dry-run", is_flag=True, help="With --write: print the diff and write nothing.")
 @click.option("--check", is_flag=True, help="Inspect the installed torch instead (without importing it).")

@@ -145,7 +145,7 @@ def test_a_forced_variant_that_cannot_run_is_refused_without_a_command(run, bin_
     fake_smi(bin_dir, ("NVIDIA GeForce RTX 3090, 535.104.05, 8.6", 0))
     code, document = plan_json(run, "--variant", "cu130")
     assert code == 1
-    assert document["variant"] is None and document["commands"] == [] or \
+    assert (document["variant"] is None and document["commands"] == []) or \
         all(c["tool"] == "conda" for c in document["commands"])
     assert document["candidates"] == [{"variant": "cu130", "verdict": "driver-too-old", "ga": True,
                                        "params": {"driver": "535.104.05", "need": "580", "cuda": "13.0"},
@@ -296,7 +296,7 @@ def make_env(tmp_path: Path, dists: dict[str, str], cuda: str | None) -> Path:
         # Importing this stand-in would fail loudly: --check must never import torch.
         write(site / "torch" / "__init__.py", "raise SystemExit('torch was imported')\n")
         write(site / "torch" / "version.py", f"__version__ = '{dists['torch']}'\ncuda: Optional[str] = "
-                                             f"{repr(cuda)}\nhip: Optional[str] = None\n")
+                                             f"{cuda!r}\nhip: Optional[str] = None\n")
     return venv
 
 

@@ -595,9 +595,16 @@ def _torch_index_table(install: Install) -> dict[str, Any] | None:
 def render_torch_project(text: str, install: Install, path: Path | None) -> str:
     """Pure: pyproject.toml text -> the same with the torch pins, the index and the sources (comments and every
     other key kept; an older entry of the same index name is replaced, other indexes are kept)."""
-    import tomlkit
 
     document = load(text, path)
+    before = document.unwrap()
+    new = _render_torch(document, install, path)
+    return text if load(new, path).unwrap() == before else new  # the same data: keep the user's layout
+
+
+def _render_torch(document: Any, install: Install, path: Path | None) -> str:
+    import tomlkit
+
     project = document.get("project")
     if project is None:
         raise ConfigParseError("has no [project] table: not a project uv can sync", path=path)
