@@ -60,12 +60,16 @@ class WheelIndex:
         self.files: dict[str, bytes] = {}
         self.pages: dict[str, bytes] = {}
         for variant in VARIANTS:
+            flat = []
             for project, number in RELEASE:
                 name, data = stand_in_wheel(project, f"{number}+{variant}")
                 self.files[f"/whl/{variant}/{name}"] = data
                 link = f'<a href="/whl/{variant}/{name}#sha256={hashlib.sha256(data).hexdigest()}">{name}</a><br>'
                 self.pages[f"/whl/{variant}/{project}/"] = (
                     f"<!DOCTYPE html><html><body>{link}</body></html>").encode()
+                flat.append(link)
+            # The flat form (Aliyun's /pytorch-wheels/<variant>/): one page listing every file, for -f.
+            self.pages[f"/whl/{variant}/"] = f"<html><body>{''.join(flat)}</body></html>".encode()
         self.paths: list[tuple[str, str]] = []
         self.lock = threading.Lock()
 
@@ -119,9 +123,20 @@ def serve() -> Iterator[tuple[WheelIndex, str]]:
         server.server_close()
 
 
-@pytest.fixture
-def lab(tmp_path: Path, pip_conf: Path) -> Iterator[tuple[WheelIndex, str]]:
-    """A profile `lab` whose PyPI mirror is in effect and whose wheel mirror is the loopback index."""
+@pytest.fixture(params=["index"])
+def lab(tmp_path: Path, pip_conf: Path, monkeypatch, request) -> Iterator[tuple[WheelIndex, str]]:
+    """A profile `lab` whose PyPI mirror is in effect and whose wheel mirror is the loopback index.
+
+    --refresh reads only loopback pages here: the built-in profiles' real mirrors are never contacted."""
+    from mirrorctl.torch import refresh
+
+    original = refresh.page_url
+
+    def loopback_only(profile, variant):
+        url = original(profile, variant)
+        return url if url and url.startswith("http://127.0.0.1:") else None
+
+    monkeypatch.setattr(refresh, "page_url", loopback_only)
     with serve() as (index, base):
         write(tmp_path / "mirrorctl" / "profiles" / "lab.toml", f"""name = "lab"
 [pypi]
@@ -129,7 +144,8 @@ index = "{base}/simple"
 verified = true
 [pytorch]
 url = "{base}/whl/cpu"
-variant_url = "{base}/whl/{{variant}}"
+kind = "{request.param}"
+variant_url = "{base}/whl/{{variant}}{'/' if request.param == 'find-links' else ''}"
 variants = ["cpu", "cu126", "cu130"]
 links = "mirror"
 verified = true
@@ -157,6 +173,7 @@ def installed(python: Path) -> list[str]:
     return sorted(p.name for p in Path(site).glob("torch*.dist-info"))
 
 
+@pytest.mark.parametrize("lab", ["index", "find-links"], indirect=True)
 def test_the_printed_pip_and_uv_commands_fetch_from_the_variant_folder(run, lab, tmp_path: Path):
     index, base = lab
     fake_smi(tmp_path / "bin", ("NVIDIA GeForce RTX 4090, 550.144.03, 8.9", 0))
@@ -164,8 +181,9 @@ def test_the_printed_pip_and_uv_commands_fetch_from_the_variant_folder(run, lab,
     assert document["variant"] == "cu126" and document["source"]["profile"] == "lab"
     commands = {(c["tool"], c["form"]): c["argv"] for c in document["commands"]}
     pip = commands[("pip", "install")]
+    flat = document["source"]["kind"] == "find-links"
     assert pip == ["pip", "install", "torch==2.13.0+cu126", "torchvision==0.28.0+cu126", "torchaudio==2.11.0+cu126",
-                   "--index-url", f"{base}/whl/cu126"]
+                   *(["-f", f"{base}/whl/cu126/"] if flat else ["--index-url", f"{base}/whl/cu126"])]
     env = client_env(tmp_path, base)
 
     python = new_venv(tmp_path / "pip-env")
@@ -175,11 +193,13 @@ def test_the_printed_pip_and_uv_commands_fetch_from_the_variant_folder(run, lab,
     assert installed(python) == ["torch-2.13.0+cu126.dist-info", "torchaudio-2.11.0+cu126.dist-info",
                                  "torchvision-0.28.0+cu126.dist-info"]
     fetched = index.requested("pip/")
-    assert "/whl/cu126/torch/" in fetched and "/whl/cu126/torch-2.13.0+cu126-py3-none-any.whl" in fetched
+    assert ("/whl/cu126/" if flat else "/whl/cu126/torch/") in fetched
+    assert "/whl/cu126/torch-2.13.0+cu126-py3-none-any.whl" in fetched
     assert not [p for p in fetched if p.startswith(("/whl/cu130", "/whl/cpu"))]
 
     uv = commands[("uv", "pip-interface")]
-    assert uv[:3] == ["uv", "pip", "install"] and uv[-2:] == ["--index", f"{base}/whl/cu126"]
+    assert uv[:3] == ["uv", "pip", "install"]
+    assert uv[-2:] == (["--find-links", f"{base}/whl/cu126/"] if flat else ["--index", f"{base}/whl/cu126"])
     python = new_venv(tmp_path / "uv-env")
     done = subprocess.run([str(UV), *uv[1:3], "--python", str(python), *uv[3:]], env=env, capture_output=True,
                           text=True)
@@ -187,11 +207,14 @@ def test_the_printed_pip_and_uv_commands_fetch_from_the_variant_folder(run, lab,
     assert installed(python) == ["torch-2.13.0+cu126.dist-info", "torchaudio-2.11.0+cu126.dist-info",
                                  "torchvision-0.28.0+cu126.dist-info"]
     fetched = index.requested("uv/")
-    assert "/whl/cu126/torch/" in fetched and "/whl/cu126/torch-2.13.0+cu126-py3-none-any.whl" in fetched
+    assert ("/whl/cu126/" if flat else "/whl/cu126/torch/") in fetched
+    assert "/whl/cu126/torch-2.13.0+cu126-py3-none-any.whl" in fetched
 
 
+@pytest.mark.parametrize("lab", ["index", "find-links"], indirect=True)
 def test_run_writes_the_project_form_and_syncs_from_the_variant_folder(run, lab, tmp_path: Path, monkeypatch):
     index, base = lab
+    flat = "kind = \"find-links\"" in (tmp_path / "mirrorctl" / "profiles" / "lab.toml").read_text()
     fake_smi(tmp_path / "bin", ("NVIDIA H100 80GB HBM3, 580.65.06, 9.0", 0))
     os.symlink(UV, tmp_path / "bin" / "uv")
     for name, value in client_env(tmp_path, base).items():
@@ -206,10 +229,61 @@ def test_run_writes_the_project_form_and_syncs_from_the_variant_folder(run, lab,
     result = run("torch", "--variant", "cu126", "--run")
     assert result.exit_code == 0, result.output
     text = (project / "pyproject.toml").read_text()
-    assert f'[[tool.uv.index]]\nname = "pytorch-cu126"\nurl = "{base}/whl/cu126"\nexplicit = true\n' in text
+    if flat:
+        assert (f'[[tool.uv.index]]\nname = "pytorch-cu126"\nurl = "{base}/whl/cu126/"\nformat = "flat"\n'
+                'explicit = true\n') in text
+    else:
+        assert f'[[tool.uv.index]]\nname = "pytorch-cu126"\nurl = "{base}/whl/cu126"\nexplicit = true\n' in text
     lock = (project / "uv.lock").read_text()
-    assert f'source = {{ registry = "{base}/whl/cu126" }}' in lock
+    assert (f'source = {{ registry = "{base}/whl/cu126/" }}' if flat else
+            f'source = {{ registry = "{base}/whl/cu126" }}') in lock
     assert installed(project / ".venv" / "bin" / "python") == [
         "torch-2.13.0+cu126.dist-info", "torchaudio-2.11.0+cu126.dist-info", "torchvision-0.28.0+cu126.dist-info"]
-    assert "/whl/cu126/torch/" in index.requested("uv/")
+    assert ("/whl/cu126/" if flat else "/whl/cu126/torch/") in index.requested("uv/")
     assert shutil.which("uv", path=str(tmp_path / "bin"))
+
+
+def test_refresh_times_the_mirrors_and_drops_one_whose_links_go_upstream(run, lab, tmp_path: Path):
+    index, base = lab
+    fake_smi(tmp_path / "bin", ("NVIDIA GeForce RTX 4090, 550.144.03, 8.9", 0))
+    with serve() as (other, other_base):
+        # `echo`'s pages are a copy whose links still point at another host (as ustcmirror-images#154 found).
+        for path, page in list(other.pages.items()):
+            other.pages[path] = page.replace(b'href="/whl/', f'href="{base}/whl/'.encode())
+        # ... and it has a newer torch than mirrorctl's data, which --refresh must notice.
+        name, data = stand_in_wheel("torch", "2.14.0+cu126")
+        other.files[f"/whl/cu126/{name}"] = data
+        write(tmp_path / "mirrorctl" / "profiles" / "echo.toml", f"""name = "echo"
+[pypi]
+index = "{other_base}/simple"
+[pytorch]
+url = "{other_base}/whl/cpu"
+variant_url = "{other_base}/whl/{{variant}}"
+variants = ["cpu", "cu126"]
+links = "mirror"
+""")
+        plain = json.loads(run("torch", "--json").output)
+        assert plain["source"]["profile"] == "lab"  # in effect, without timings
+        document = json.loads(run("torch", "--json", "--refresh").output)
+        assert "/whl/cu126/torch/" in other.requested("python-httpx/")
+        assert "/whl/cu126/torch/" in index.requested("python-httpx/")
+    assert document["source"]["profile"] == "lab"
+    assert document["source"]["reason"] == "torch.source-fastest"
+    assert set(document["timings"]) == {"lab"}  # echo's links go upstream: not a mirror for this purpose
+    notes = [f for f in document["findings"] if f["code"] == "torch.mirror-links-upstream"]
+    assert [n["params"]["profile"] for n in notes] == ["echo", "nju"]
+
+
+def test_refresh_finds_a_release_newer_than_the_data(run, lab, tmp_path: Path):
+    index, base = lab
+    fake_smi(tmp_path / "bin", ("NVIDIA GeForce RTX 4090, 550.144.03, 8.9", 0))
+    name, data = stand_in_wheel("torch", "2.14.0+cu126")
+    index.files[f"/whl/cu126/{name}"] = data
+    page = index.pages["/whl/cu126/torch/"]
+    index.pages["/whl/cu126/torch/"] = page.replace(b"</body>", f'<a href="/whl/cu126/{name}">{name}</a></body>'
+                                                    .encode())
+    document = json.loads(run("torch", "--json", "--refresh").output)
+    assert document["torch"] == "2.14.0" and document["variant"] == "cu126"
+    assert "torch.refresh-newer" in [f["code"] for f in document["findings"]]
+    pip = next(c["argv"] for c in document["commands"] if c["tool"] == "pip")
+    assert pip[2:4] == ["torch==2.14.0+cu126", "torchvision==0.29.0+cu126"]

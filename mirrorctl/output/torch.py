@@ -53,7 +53,7 @@ MESSAGES = {
                                    "download.pytorch.org: not used (--refresh checks again)",
     "torch.mirror-frozen": "{profile}'s PyTorch page is frozen at torch {frozen_at}: not used for {torch}",
     "torch.refresh-failed": "--refresh: {url}: {problem}",
-    "torch.refresh-newer": "--refresh: {url} has torch {torch}, newer than mirrorctl's data",
+    "torch.refresh-newer": "--refresh: the {variant} pages have torch {torch}, newer than mirrorctl's data",
     # --check
     "torch.not-installed": "torch is not installed in {python}",
     "torch.installed": "torch {version} ({build}) in {python}",

@@ -100,5 +100,6 @@ def refresh(data: Data, machine: Machine, profiles: Sequence[Profile], in_effect
     known = version(data.releases[0].version)
     extra = [_synthesised(data.releases[0], v, wanted) for v in sorted(newest, key=version) if version(v) > known]
     for release in extra:
-        findings.append(Finding("torch.refresh-newer", "note", TOOL, params={"url": wanted, "torch": release.version}))
+        findings.append(Finding("torch.refresh-newer", "note", TOOL,
+                                params={"variant": wanted, "torch": release.version}))
     return with_releases(data, extra), timings, links, findings
