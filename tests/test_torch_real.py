@@ -275,7 +275,7 @@ links = "mirror"
 
 
 def test_refresh_finds_a_release_newer_than_the_data(run, lab, tmp_path: Path):
-    index, base = lab
+    index, _ = lab
     fake_smi(tmp_path / "bin", ("NVIDIA GeForce RTX 4090, 550.144.03, 8.9", 0))
     name, data = stand_in_wheel("torch", "2.14.0+cu126")
     index.files[f"/whl/cu126/{name}"] = data
