@@ -199,6 +199,15 @@ def alternatives(data: Data, release: Release, machine: Machine, forced: str | N
     return found
 
 
+def driver_cuda(data: Data, driver: str | None) -> str | None:
+    """The newest CUDA version whose GA driver ``driver`` meets: what conda's ``__cuda`` reports on that machine
+    (nvidia-smi's "CUDA Version"), so CONDA_OVERRIDE_CUDA can stand in for it."""
+    if driver is None:
+        return None
+    met = [cuda for cuda, floor in data.cuda_driver.items() if at_least(driver, floor)]
+    return max(met, key=version) if met else None
+
+
 def gpus_text(gpus: tuple[Gpu, ...]) -> str:
     return ", ".join(f"{g.name} ({g.cc or '?'})" for g in gpus)
 
@@ -231,5 +240,6 @@ def choose_conda(data: Data, release: Release, machine: Machine, variant: str | 
             continue
         if "ptx" in served and machine.driver is not None and not at_least(machine.driver, ga):
             continue
-        return CondaPlan(release.version, cuda, cuda if planning else None, "cuda*"), []
+        return CondaPlan(release.version, cuda, driver_cuda(data, machine.driver) or cuda if planning else None,
+                         "cuda*"), []
     return None, reasons
