@@ -424,9 +424,9 @@ def torch_command(torch_version: str | None, variant: str | None, cuda: str | No
     from mirrorctl.torch import plan as planning
 
     if check:
-        result = planning.check(python=python, cuda=cuda, driver=driver, gpus=gpus, platform=platform_name)
-        _print_json(render.check_json(result)) if as_json else _print(render.check_text(result))
-        failed = any(f.level == "error" for f in result.findings)  # type: ignore[attr-defined]
+        checked = planning.check(python=python, cuda=cuda, driver=driver, gpus=gpus, platform=platform_name)
+        _print_json(render.check_json(checked)) if as_json else _print(render.check_text(checked))
+        failed = any(f.level == "error" for f in checked.findings)
         sys.exit(1 if failed else 0)
     result = planning.plan(torch=torch_version, variant=variant, cuda=cuda, driver=driver, gpus=gpus,
                            platform=platform_name, refresh=refresh, timeout=timeout)

@@ -344,3 +344,20 @@ def test_check_core_function_returns_findings_for_doctor(bin_dir: Path, tmp_path
     result = plan.check(python=str(venv))
     assert [f.code for f in result.findings] == ["torch.smi-failed", "torch.not-installed"]
     assert os.path.basename(str(result.python)) == "python"
+
+
+@pytest.mark.parametrize(("gfx", "torch", "variant", "verdicts"), [
+    ("gfx1100", None, "rocm7.2", []),
+    ("gfx1151", "2.10", None, [("rocm7.1", "no-gfx"), ("rocm7.0", "no-gfx")]),
+    ("gfx1151", None, "rocm7.2", [("rocm7.1", "no-gfx")]),
+], ids=["RX 7900 (gfx1100)", "Strix Halo on 2.10: no index has gfx1151", "Strix Halo on 2.13: rocm7.2"])
+def test_rocm_is_chosen_by_the_gpus_gfx_target(run, bin_dir: Path, gfx: str, torch: str | None,
+                                                variant: str | None, verdicts):
+    write(bin_dir / "rocm_agent_enumerator", f"#!/bin/sh\nprintf 'gfx000\\n{gfx}\\n'\n", mode=0o755)
+    code, document = plan_json(run, *(("--torch", torch) if torch else ()))
+    assert document["machine"]["gfx"] == [gfx]
+    assert document["variant"] == variant and code == (0 if variant else 1)
+    assert [(c["variant"], c["verdict"]) for c in document["candidates"] if c["verdict"] != "ok"] == verdicts
+    if variant:
+        assert pip_line(document).endswith(f"--index-url https://download.pytorch.org/whl/{variant}")
+        assert "+rocm7.2" in pip_line(document)

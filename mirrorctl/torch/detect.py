@@ -211,9 +211,10 @@ def detect(data: Data, *, platform_name: str | None = None, driver: str | None =
             found_gpus.append(Gpu(name, known[0], "--gpu"))
         overrides.append("gpu")
     for gpu in found_gpus:
+        known = data.cc_of(gpu.name)
         if gpu.cc is None:
             findings.append(Finding("torch.gpu-unknown", "warning", TOOL, params={"name": gpu.name}))
-        elif data.cc_of(gpu.name) and gpu.cc_from == "name table" and data.cc_of(gpu.name)[1]:  # type: ignore[index]
+        elif gpu.cc_from in ("name table", "--gpu") and known is not None and known[1]:
             findings.append(Finding("torch.cc-unverified", "note", TOOL, params={"name": gpu.name, "cc": gpu.cc}))
     return Machine(system, arch, found_driver, tuple(found_gpus), rocm, gfx, tuple(findings), tuple(overrides))
 

@@ -10,6 +10,7 @@ from mirrorctl.profiles import Profile, load_profiles
 from mirrorctl.results import Finding
 from mirrorctl.torch import choose as choosing
 from mirrorctl.torch import data as releases
+from mirrorctl.torch.check import CheckResult
 from mirrorctl.torch.detect import Machine, detect
 from mirrorctl.torch.model import Command, Install, TorchPlan
 from mirrorctl.torch.source import InEffect, WheelSource, pick
@@ -81,8 +82,6 @@ def plan(*, torch: str | None = None, variant: str | None = None, cuda: str | No
                           conda)
         if not source.verified and source.profile != "official":
             findings.append(Finding("torch.source-unverified", "note", TOOL, params={"profile": source.profile}))
-        if source.kind == "pypi" and choice.platform.startswith("linux-") and choice.variant != "cpu":
-            pass
         commands = build_commands(install)
     elif conda is not None:
         # No wheel fits, but conda-forge's build (wider kernel lists) does: offer it on its own.
@@ -155,7 +154,7 @@ def sync(cwd: Path | None = None) -> int:
 
 
 def check(*, python: str | None = None, cuda: str | None = None, driver: str | None = None,
-          gpus: Sequence[str] = (), platform: str | None = None) -> object:
+          gpus: Sequence[str] = (), platform: str | None = None) -> CheckResult:
     """`mirrorctl torch --check`: the findings for the environment of ``python`` (default: the one in use), each
     problem with the command that fixes it (remove stray nvidia-* wheels; install the build that fits here)."""
     from mirrorctl.errors import MirrorctlError
@@ -185,4 +184,4 @@ def check(*, python: str | None = None, cuda: str | None = None, driver: str | N
         if fitted.choice.variant is None and older:
             fitted = plan(torch=older, machine=machine)
         fixes.extend(c for c in fitted.commands if c.form == "install")
-    return checking.CheckResult(interpreter, version, tuple(found), tuple(fixes))
+    return CheckResult(interpreter, version, tuple(found), tuple(fixes))
