@@ -116,6 +116,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       mirrorctl use tuna             switch every tool (backed up first)
       mirrorctl current              what is in effect, from which file
       mirrorctl restore              put the files back byte for byte
+      mirrorctl torch                the right PyTorch build for this machine, and where from
 
     \b
     Exit codes: 0 ok, 1 error, 2 usage, 70 internal error (a bug), 130 interrupted.

@@ -361,3 +361,11 @@ def test_rocm_is_chosen_by_the_gpus_gfx_target(run, bin_dir: Path, gfx: str, tor
     if variant:
         assert pip_line(document).endswith(f"--index-url https://download.pytorch.org/whl/{variant}")
         assert "+rocm7.2" in pip_line(document)
+
+
+def test_the_install_commands_come_from_the_tool_modules():
+    """Only a tool's module spells its command (tests/test_contract.py): `mirrorctl torch` asks each one."""
+    from mirrorctl.targets import base
+
+    assert [name for name, _ in base.hooks("torch_commands")] == ["pip", "conda", "uv"]
+    assert [name for name, _ in base.hooks("render_torch_project")] == ["uv"]
