@@ -154,6 +154,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       mirrorctl use tuna             switch every tool (backed up first)
       mirrorctl current              what is in effect, from which file
       mirrorctl restore              put the files back byte for byte
+      mirrorctl torch                the right PyTorch build for this machine, and where from
 
     \b
     Exit codes: 0 ok, 1 error, 2 usage, 70 internal error (a bug), 130 interrupted.
@@ -550,6 +551,61 @@ def completion(shell: str) -> None:
     from mirrorctl.completion import script
 
     _print(script(cli, shell))
+
+
+@cli.command("torch")
+@click.option("--torch", "torch_version", metavar="VERSION", help="The torch release (2.5.1, or 2.5 for its newest "
+              "patch); default the newest known.")
+@click.option("--variant", metavar="VARIANT", help="Force a build: cu126, cpu, rocm7.2, xpu ...")
+@click.option("--cuda", metavar="X.Y", help="Plan for a driver that supports CUDA X.Y (as nvidia-smi's "
+              "'CUDA Version' says), not this machine's.")
+@click.option("--driver", metavar="VERSION", help="Plan for this NVIDIA driver version (e.g. 550.144.03).")
+@click.option("--gpu", "gpus", multiple=True, metavar="NAME", help="Plan for this GPU (\"RTX 3090\", or a compute "
+              "capability such as 8.6); repeatable for a machine with several.")
+@click.option("--platform", "platform_name", metavar="OS-ARCH",
+              help="Plan for linux-x86_64, linux-aarch64, macos-arm64, macos-x86_64 or windows-x86_64.")
+@click.option("--refresh", is_flag=True, help="Read the variant pages of the mirrors that carry the build: time "
+              "them, check their links stay on the mirror, and find releases newer than mirrorctl's data.")
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
+              help="Seconds per page for --refresh.")
+@click.option("--write", is_flag=True, help="Write the project form (an explicit index and its sources) into "
+              "./pyproject.toml, backed up first.")
+@click.option("--run", "run_sync", is_flag=True, help="--write, then sync the project (installs the build).")
+@click.option("--dry-run", is_flag=True, help="With --write: print the diff and write nothing.")
+@click.option("--check", is_flag=True, help="Inspect the installed torch instead (without importing it).")
+@click.option("--python", "python", metavar="PATH", help="With --check: this interpreter or venv (default: the "
+              "environment in use).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def torch_command(torch_version: str | None, variant: str | None, cuda: str | None, driver: str | None,
+                  gpus: tuple[str, ...], platform_name: str | None, refresh: bool, timeout: float, write: bool,
+                  run_sync: bool, dry_run: bool, check: bool, python: str | None, as_json: bool) -> None:
+    """The right PyTorch build for this machine (or another), from the fastest source that has it.
+
+    \b
+      mirrorctl torch                      detect GPU and driver, print pip/uv/conda commands
+      mirrorctl torch --torch 2.5.1        a given release
+      mirrorctl torch --gpu "RTX 3090" --cuda 12.4   plan for another machine
+      mirrorctl torch --write              put the uv project form into ./pyproject.toml
+      mirrorctl torch --check              is the installed torch right for this machine?
+    """
+    from mirrorctl.output import torch as render
+    from mirrorctl.torch import plan as planning
+
+    if check:
+        checked = planning.check(python=python, cuda=cuda, driver=driver, gpus=gpus, platform=platform_name)
+        _print_json(render.check_json(checked)) if as_json else _print(render.check_text(checked))
+        failed = any(f.level == "error" for f in checked.findings)
+        sys.exit(1 if failed else 0)
+    result = planning.plan(torch=torch_version, variant=variant, cuda=cuda, driver=driver, gpus=gpus,
+                           platform=platform_name, refresh=refresh, timeout=timeout)
+    _print_json(render.plan_json(result)) if as_json else _print(render.plan_text(result))
+    if result.choice.variant is None:  # no wheel fits (a conda-forge build may be offered instead)
+        sys.exit(1)
+    if write or run_sync:
+        path, old, new, snapshot = planning.write_project(result, dry_run=dry_run)
+        _print(render.write_text(path, old, new, snapshot, dry_run), err=as_json)
+        if run_sync and not dry_run:
+            sys.exit(planning.sync(path.parent))
 
 
 def main() -> None:

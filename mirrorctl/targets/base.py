@@ -13,7 +13,7 @@ import importlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from mirrorctl.errors import UsageError
 from mirrorctl.results import FileEdit, Finding, ToolState
@@ -190,3 +190,18 @@ def selected(only: Sequence[str] | str | None) -> list[Target]:
         return all_targets()
     wanted = [canonical_tool(name) for name in ([only] if isinstance(only, str) else only)]
     return sorted((load(name) for name in dict.fromkeys(wanted)), key=lambda t: (t.order, t.name))
+
+
+def hooks(attribute: str) -> list[tuple[str, Any]]:
+    """The module-level function ``attribute`` of every tool module that defines one, in the tools' order.
+
+    Optional extras live beside the tool they name: `mirrorctl torch` asks each module for ``torch_commands``
+    (the install command in that tool's syntax), so no module outside ``targets/`` spells a tool's command.
+    """
+    found = []
+    for target in all_targets():
+        module = importlib.import_module(f"mirrorctl.targets.{target.name}")
+        function = getattr(module, attribute, None)
+        if callable(function):
+            found.append((target.name, function))
+    return found
