@@ -69,7 +69,7 @@ def main() -> None:
     try:
         code = _run(sys.argv[1:])
     except KeyboardInterrupt:  # while importing, or between click's own handler and its exit
-        code = _interrupted()
+        code = _interrupted(sys.argv[1:])
     sys.exit(code)
 
 
@@ -85,10 +85,10 @@ def _run(argv: Sequence[str]) -> int:
     except (Exception, KeyboardInterrupt) as error:
         from mirrorctl.views import report
 
-        return report(error)
+        return report(error, as_json="--json" in argv)
 
 
-def _interrupted() -> int:
+def _interrupted(argv: Sequence[str]) -> int:
     """One line for Ctrl-C, whatever was running (a second Ctrl-C while saying so is ignored)."""
     import contextlib
     import signal
@@ -97,4 +97,4 @@ def _interrupted() -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # first: importing views below must not be interrupted
     from mirrorctl.views import interrupted
 
-    return interrupted()
+    return interrupted(as_json="--json" in argv)

@@ -35,26 +35,37 @@ def show_current(*, only: Sequence[str] | None, scope: str | None, as_json: bool
     return 1 if any(s.broken for s in states) else 0
 
 
-def report(error: BaseException) -> int:
-    """One line on stderr for an error that is not click's; returns the exit code."""
+def report(error: BaseException, *, as_json: bool = False) -> int:
+    """One line on stderr for an error that is not click's (and, with --json, the error as JSON on stdout);
+    returns the exit code."""
     if isinstance(error, KeyboardInterrupt):
-        return interrupted()
+        _ignore_interrupts()
     from mirrorctl.output.errors import error_line
 
     text, code = error_line(error)
-    _emit(text, err=True)
+    report_line(error, text, code, as_json=as_json)
     return code
 
 
-def interrupted() -> int:
-    """Ctrl-C: one line, exit 130. A second Ctrl-C while this is said is ignored (it would be a traceback)."""
+def interrupted(*, as_json: bool = False) -> int:
+    """Ctrl-C: one line, exit 130 (with ``as_json`` also the JSON document), whatever was running."""
+    return report(KeyboardInterrupt(), as_json=as_json)
+
+
+def _ignore_interrupts() -> None:
+    """A second Ctrl-C while the first is reported is ignored: it would be a traceback."""
     import contextlib
     import signal
 
     with contextlib.suppress(ValueError):  # not the main thread (an embedding program's worker): it keeps its own
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from mirrorctl.output.errors import error_line
 
-    text, code = error_line(KeyboardInterrupt())
+
+def report_line(error: BaseException, text: str, code: int, *, as_json: bool) -> None:
+    """Print an error already worded: the line on stderr, and with ``as_json`` the JSON document on stdout."""
     _emit(text, err=True)
-    return code
+    if as_json:
+        from mirrorctl.output.common import to_json
+        from mirrorctl.output.errors import error_json
+
+        _emit(to_json(error_json(error, text.splitlines()[0], code)))
