@@ -27,7 +27,7 @@ from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, UsageError
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import plain, remove_key
-from mirrorctl.results import MIXED, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
+from mirrorctl.results import MIXED, Change, EnvFile, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
 from mirrorctl.targets import _channels, decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 
@@ -41,6 +41,10 @@ NO_DEFAULTS = "nodefaults"
 INHERITED_CHANNEL = "channel:"
 
 MESSAGES = {
+    "mamba.env-no-variable": "mamba takes mirrors from mirrored_channels, a map it reads only from a file: use "
+                             "`mirrorctl run {profile} -- mamba ...` or `mirrorctl use {profile} --only mamba`",
+    "mamba.run-replaces-mambarc": "MAMBARC={path} is not read during this command (MAMBARC names the temporary "
+                                  "file)",
     "mamba.channel-upstream": "{channel}: {profile} does not carry it; mamba fetches it from upstream",
     "mamba.no-channels": "no channel is listed in `channels`, so mirrorctl wrote no mirrored_channels (mamba "
                          "activates every key); add e.g. `channels: [conda-forge]` and run `mirrorctl use` again",
@@ -457,9 +461,31 @@ class Mamba:
         return ToolState(NAME, state_label, tuple(settings), tuple(merged.read), tuple(findings), target,
                          scopes=_scopes(files), scope=scope or "user")
 
-    def env(self, profile: Profile) -> dict[str, str]:
-        """Maps (mirrored_channels) cannot be set through the environment: nothing for one command."""
-        return {}
+    def env(self, profile: Profile) -> EnvPlan:
+        """Nothing: mirrorctl points mamba at a mirror with ``mirrored_channels``, a map, and maps cannot be set
+        through the environment (libmamba reads a ``CONDA_``/``MAMBA_`` variable as a scalar or a list)."""
+        if profile.conda is None:
+            return EnvPlan(NAME, profile.name)
+        return EnvPlan(NAME, profile.name, unexpressed=(Finding("mamba.env-no-variable", "warning", NAME,
+                                                                params={"profile": profile.name}),))
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        """A private ``.mambarc`` named by ``MAMBARC``: mamba's highest user file (below only the target prefix,
+        REFERENCE §B), and since mamba takes a map whole from the highest file, its ``mirrored_channels`` is the
+        one in effect. Not ``CONDARC``, which ranks below ``~/.mambarc``. Channels in use are read from the
+        user's files, as :meth:`plan` does."""
+        if profile.conda is None:
+            return EnvPlan(NAME, profile.name)
+        name = ".mambarc"
+        user = os.environ.get("MAMBARC")
+        others = merge([p for p in search_path() if not (user and p == Path(user))])
+        inherited = frozenset(INHERITED_CHANNEL + channel for channel, _ in others.channels)
+        rendered = self.render("", profile, RenderContext(Path(name), tuple(profiles), inherited=inherited))
+        unexpressed = [f for f in rendered.findings if f.level in ("warning", "error")]
+        if user:
+            unexpressed.append(Finding("mamba.run-replaces-mambarc", "note", NAME, params={"path": user}))
+        return EnvPlan(NAME, profile.name, files=(EnvFile("MAMBARC", name, rendered.text),),
+                       unexpressed=tuple(unexpressed))
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from mirrorctl.errors import ConfigParseError, MirrorctlError
 from mirrorctl.formats import toml
-from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target
 from mirrorctl.urls import is_plain_http, normalize
@@ -184,8 +184,15 @@ class Pipenv:
                                        owner=owner))
         return ToolState(NAME, Label(owner), tuple(settings), (path,), tuple(findings), path)
 
-    def env(self, profile: Profile) -> dict[str, str]:
-        return {"PIPENV_PYPI_MIRROR": profile.pypi.index_url} if profile.pypi is not None else {}
+    def env(self, profile: Profile) -> EnvPlan:
+        """``PIPENV_PYPI_MIRROR``: pipenv swaps it for pypi.org in every source (pipenv/environments.py,
+        pipenv/utils/resolver.py), so a Pipfile that names pypi.org fetches from the mirror."""
+        if profile.pypi is None:
+            return EnvPlan(NAME, profile.name)
+        return EnvPlan(NAME, profile.name, {"PIPENV_PYPI_MIRROR": profile.pypi.index_url})
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []
