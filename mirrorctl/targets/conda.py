@@ -22,12 +22,12 @@ from mirrorctl.errors import ConfigParseError, ScopeUnavailable, UsageError
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import add_tail, plain, remove_key, replace_list
 from mirrorctl.results import (
-    EnvFile,
-    EnvPlan,
     CUSTOM,
     MIXED,
     UPSTREAM,
     Change,
+    EnvFile,
+    EnvPlan,
     FileEdit,
     Finding,
     Label,
@@ -702,7 +702,8 @@ class Conda:
         if profile.conda is None:
             return EnvPlan(NAME, profile.name)
         name = "condarc.yml"
-        others = [p for p in search_path() if not (os.environ.get("CONDARC") and p == Path(os.environ["CONDARC"]))]
+        groups = scoped_locations()
+        others = _channels.unique_paths(p for scope, group in groups if scope != "CONDARC" for p in group)
         elsewhere = merge(others)
         inherited = frozenset({"channels"}) if elsewhere.channels else frozenset()
         rendered = self.render("", profile, RenderContext(Path(name), tuple(profiles), inherited=inherited))
@@ -713,9 +714,10 @@ class Conda:
             paths_ = sorted({str(where.path) for where in kept if where.path is not None})
             unexpressed.append(Finding("conda.run-merged-defaults", "warning", NAME,
                                        params={"paths": paths_, "profile": profile.name}))
-        if os.environ.get("CONDARC"):
+        replaced = [p for scope, group in groups if scope == "CONDARC" for p in group if p not in others]
+        if replaced:
             unexpressed.append(Finding("conda.run-replaces-condarc", "note", NAME,
-                                       params={"path": os.environ["CONDARC"]}))
+                                       params={"path": replaced[0]}))
         return EnvPlan(NAME, profile.name, files=(EnvFile("CONDARC", name, rendered.text),),
                        unexpressed=tuple(unexpressed))
 

@@ -27,7 +27,19 @@ from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, UsageError
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import plain, remove_key
-from mirrorctl.results import MIXED, Change, EnvFile, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
+from mirrorctl.results import (
+    MIXED,
+    Change,
+    EnvFile,
+    EnvPlan,
+    FileEdit,
+    Finding,
+    Label,
+    ScopeFiles,
+    Setting,
+    Source,
+    ToolState,
+)
 from mirrorctl.targets import _channels, decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 
@@ -101,8 +113,9 @@ def _dir(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yml", ".yaml"))
 
 
-def search_path() -> list[Path]:
-    """Every file mamba 2.x reads, lowest precedence first, each once (REFERENCE §B)."""
+def search_path(*, mambarc: bool = True) -> list[Path]:
+    """Every file mamba 2.x reads, lowest precedence first, each once (REFERENCE §B); ``mambarc`` False: without
+    the one ``$MAMBARC`` names."""
     home = paths.home()
     if paths.platform() == "win32":
         found = _expand(paths.system_path("C:/ProgramData/conda"))
@@ -120,7 +133,7 @@ def search_path() -> list[Path]:
     for folder in (paths.xdg_config_home() / "mamba", home / ".mamba"):
         found += [folder / ".mambarc", folder / "mambarc", *_dir(folder / "mambarc.d")]
     found.append(home / ".mambarc")
-    if os.environ.get("MAMBARC"):
+    if os.environ.get("MAMBARC") and mambarc:
         found.append(Path(os.environ["MAMBARC"]))
     if os.environ.get("CONDA_PREFIX"):
         found += _expand(Path(os.environ["CONDA_PREFIX"]))
@@ -477,13 +490,14 @@ class Mamba:
         if profile.conda is None:
             return EnvPlan(NAME, profile.name)
         name = ".mambarc"
-        user = os.environ.get("MAMBARC")
-        others = merge([p for p in search_path() if not (user and p == Path(user))])
+        files = search_path(mambarc=False)
+        replaced = [p for p in search_path() if p not in files]
+        others = merge(files)
         inherited = frozenset(INHERITED_CHANNEL + channel for channel, _ in others.channels)
         rendered = self.render("", profile, RenderContext(Path(name), tuple(profiles), inherited=inherited))
         unexpressed = [f for f in rendered.findings if f.level in ("warning", "error")]
-        if user:
-            unexpressed.append(Finding("mamba.run-replaces-mambarc", "note", NAME, params={"path": user}))
+        if replaced:
+            unexpressed.append(Finding("mamba.run-replaces-mambarc", "note", NAME, params={"path": replaced[0]}))
         return EnvPlan(NAME, profile.name, files=(EnvFile("MAMBARC", name, rendered.text),),
                        unexpressed=tuple(unexpressed))
 

@@ -21,11 +21,11 @@ from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
 from mirrorctl.results import (
-    EnvPlan,
     CUSTOM,
     MIXED,
     UPSTREAM,
     Change,
+    EnvPlan,
     FileEdit,
     Finding,
     Label,

@@ -23,11 +23,11 @@ from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
 from mirrorctl.results import (
-    EnvPlan,
     CUSTOM,
     MIXED,
     UPSTREAM,
     Change,
+    EnvPlan,
     FileEdit,
     Finding,
     Label,
