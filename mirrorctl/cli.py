@@ -336,7 +336,7 @@ def run_command(fastest: bool, verbose: bool, words: tuple[str, ...]) -> None:
         if words_[:1] == ["--"]:
             words_ = words_[1:]
     if not words_:
-        raise UsageError("give the command to run after --, e.g. `mirrorctl run tuna -- pip install numpy`")
+        raise UsageError("give the command to run after --, e.g. `mirrorctl run tuna -- COMMAND ARGS...`")
     if fastest:
         choice = core.fastest_choices(progress=sys.stderr if verbose else None)
         plans = core.run_plans(choices=choice.profiles)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -241,7 +240,6 @@ def test_credentials_stay_masked_everywhere_else(run, isolated_home: Path):
 
 def test_env_prints_nothing_when_a_value_is_refused(run, monkeypatch: pytest.MonkeyPatch):
     from mirrorctl.results import EnvPlan
-
     from mirrorctl.targets import pip
 
     monkeypatch.setattr(type(pip.TARGET), "env", lambda self, profile: EnvPlan("pip", profile.name,

@@ -11,7 +11,8 @@ Every format is one quoting rule, written from the parser that reads it:
   anything else), and outside the quotes a value's own ``"`` opens, ``^ & | < > ( )`` are escaped with ``^``.
   Delayed expansion (``!``) is off unless the script turns it on.
 - ``dotenv``: single quotes as python-dotenv reads them (``\\'`` and ``\\\\`` are the escapes). python-dotenv
-  expands ``${NAME}`` even there, with no escape, so a value containing ``${`` is refused. ``docker run --env-file`` does not unquote at all: give it ``github`` lines.
+  expands ``${NAME}`` even there, with no escape, so a value containing ``${`` is refused. ``docker run
+  --env-file`` does not unquote at all: give it ``github`` lines.
 - ``dockerfile``: ``ENV NAME=value`` with the sh rule: buildkit's lexer (moby/buildkit
   frontend/dockerfile/shell/lex.go ``processSingleQuote``) takes single-quoted text as-is, with no ``$``
   expansion, and ``\\'`` outside quotes is a literal quote. (With ``# escape=`` set to a backtick this breaks.)
