@@ -248,6 +248,10 @@ SHELLS = ["sh", "fish", "powershell", "cmd", "dotenv", "dockerfile", "github"]
 @click.argument("name", required=False)
 @click.option("--fastest", is_flag=True, help="Benchmark the mirrors first and give each tool its fastest one "
               "(as `use --fastest`).")
+@click.option("--from", "candidates", multiple=True, metavar="NAME",
+              help="With --fastest: consider only these profiles (repeatable).")
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
+              help="With --fastest: seconds allowed per mirror.")
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--shell", "fmt", type=click.Choice(SHELLS), help="sh (default; also bash, zsh, dash), fish, "
               "powershell (default on Windows), cmd (a batch file), dotenv, dockerfile (ENV lines), github "
@@ -255,8 +259,8 @@ SHELLS = ["sh", "fish", "powershell", "cmd", "dotenv", "dockerfile", "github"]
 @click.option("--unset", is_flag=True, help="Print the lines that undo it (NAME optional: then every variable "
               "any profile sets).")
 @click.option("--json", "as_json", is_flag=True, help="Print the variables as JSON.")
-def env_command(name: str | None, fastest: bool, only: tuple[str, ...], fmt: str | None, unset: bool,
-                as_json: bool) -> None:
+def env_command(name: str | None, fastest: bool, candidates: tuple[str, ...], timeout: float,
+                only: tuple[str, ...], fmt: str | None, unset: bool, as_json: bool) -> None:
     """Print the environment variables that point each tool at profile NAME, with no config file at all.
 
     For CI jobs, Dockerfiles and shells. Only variables each tool really reads; what a tool cannot take from
@@ -280,14 +284,21 @@ def env_command(name: str | None, fastest: bool, only: tuple[str, ...], fmt: str
 
     if fastest and name:
         raise UsageError("give a profile NAME or --fastest, not both")
+    if candidates and not fastest:
+        raise UsageError("--from goes with --fastest")
     fmt = fmt or env_output.default_format()
     if unset and not name and not fastest:
         result = core.every_variable(only=only or None)
     elif not fastest and not name:
         raise UsageError("give a profile NAME (see `mirrorctl list`) or --fastest")
     elif fastest:
-        choice = core.fastest_choices(only=only or None, progress=None if as_json else sys.stderr)
+        choice = core.fastest_choices(candidates=candidates, only=only or None, timeout=timeout,
+                                      progress=None if as_json else sys.stderr)
         result = core.environment(choices=choice.profiles)
+        if not as_json:
+            from mirrorctl import bench
+
+            _print(bench.choice_text(choice), err=True)
     else:
         result = core.environment(name=name, only=only or None)
     if as_json:
@@ -304,10 +315,15 @@ def env_command(name: str | None, fastest: bool, only: tuple[str, ...], fmt: str
 
 @cli.command("run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.option("--fastest", is_flag=True, help="Benchmark the mirrors first and give each tool its fastest one.")
+@click.option("--from", "candidates", multiple=True, metavar="NAME",
+              help="With --fastest: consider only these profiles (repeatable).")
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
+              help="With --fastest: seconds allowed per mirror.")
 @click.option("--verbose", "-v", is_flag=True, help="Say on stderr what is set (credentials masked) before the "
               "command starts.")
 @click.argument("words", nargs=-1, type=click.UNPROCESSED, metavar="NAME -- CMD [ARGS]...")
-def run_command(fastest: bool, verbose: bool, words: tuple[str, ...]) -> None:
+def run_command(fastest: bool, candidates: tuple[str, ...], timeout: float, verbose: bool,
+                words: tuple[str, ...]) -> None:
     """Run one command through profile NAME without changing any file you own.
 
     pip, uv, pdm and pipenv get environment variables; conda gets a temporary private condarc (CONDARC) and
@@ -325,6 +341,8 @@ def run_command(fastest: bool, verbose: bool, words: tuple[str, ...]) -> None:
     from mirrorctl.errors import UsageError
     from mirrorctl.output import env as env_output
 
+    if candidates and not fastest:
+        raise UsageError("--from goes with --fastest")
     words_ = list(words)
     if words_[:1] == ["--"]:
         words_ = words_[1:]
@@ -338,8 +356,13 @@ def run_command(fastest: bool, verbose: bool, words: tuple[str, ...]) -> None:
     if not words_:
         raise UsageError("give the command to run after --, e.g. `mirrorctl run tuna -- COMMAND ARGS...`")
     if fastest:
-        choice = core.fastest_choices(progress=sys.stderr if verbose else None)
+        choice = core.fastest_choices(candidates=candidates, timeout=timeout,
+                                      progress=sys.stderr if verbose else None)
         plans = core.run_plans(choices=choice.profiles)
+        if verbose:
+            from mirrorctl import bench
+
+            _print(bench.choice_text(choice), err=True)
     else:
         plans = core.run_plans(name=name)
 

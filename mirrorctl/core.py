@@ -296,14 +296,14 @@ def run_plans(*, name: str | None = None, choices: Mapping[str, str] | None = No
     return tuple(base.env_plan(t, p, profiles.profiles) for t, p in chosen.items())
 
 
-def fastest_choices(*, only: Sequence[str] | str | None = None, samples: int = 3, timeout: float = 5.0,
-                    by: str = "install", progress: TextIO | None = None) -> FastestChoice:
+def fastest_choices(*, candidates: Sequence[str] = (), only: Sequence[str] | str | None = None, samples: int = 3,
+                    timeout: float = 5.0, by: str = "install", progress: TextIO | None = None) -> FastestChoice:
     """Benchmark and pick each tool's best mirror, as `use --fastest` does, for `env --fastest` and `run
     --fastest` (every tool, or those named)."""
     from mirrorctl import bench
 
-    return bench.choose_fastest(only=[t.name for t in base.selected(only)], samples=samples, timeout=timeout,
-                                by=by, progress=progress)
+    return bench.choose_fastest(names=tuple(candidates), only=[t.name for t in base.selected(only)],
+                                samples=samples, timeout=timeout, by=by, progress=progress)
 
 
 def reset(*, only: Sequence[str] | str | None = None, dry_run: bool = False,

@@ -303,3 +303,56 @@ def test_real_conda_finds_a_package_through_run(run, isolated_home: Path, tmp_pa
     assert "/anaconda/pkgs/main/noarch/repodata.json" in log
     assert condarc.read_bytes() == before
     assert list(temp.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------------------------------
+# --fastest: benches first, as `use --fastest` does (a loopback fleet, tests/loopback_mirrors.py)
+
+
+@pytest.fixture
+def fleet():
+    from loopback_mirrors import Fleet, MirrorSpec
+
+    from mirrorctl import paths
+
+    specs = [MirrorSpec("quick", delay=0.02), MirrorSpec("slow", delay=0.15),
+             MirrorSpec("broken", delay=0.0, behaviour="500")]
+    with Fleet(specs) as running:
+        for spec in specs:
+            base = running.base_url(spec.name)
+            write(paths.user_profiles_dir() / f"{spec.name}.toml",
+                  f'name = "{spec.name}"\n[pypi]\nindex = "{base}/simple"\n'
+                  f'[conda]\ndefault_channels = ["{base}/pkgs/main", "{base}/pkgs/r"]\n')
+        yield running
+
+
+def test_env_fastest_gives_each_tool_the_fastest_healthy_mirror(run, fleet):
+    printed = run("env", "--fastest", "--from", "quick", "--from", "slow", "--from", "broken", "--only", "pip",
+                  "--only", "conda", "--timeout", "1.5")
+    assert printed.exit_code == 0, printed.output
+    base = fleet.base_url("quick")
+    assert printed.stdout == (f"export PIP_INDEX_URL='{base}/simple'\n"
+                              f"export PIP_TRUSTED_HOST='{base.split('//')[1]}'\n"
+                              "export CONDA_CHANNELS='defaults'\n"
+                              f"export CONDA_DEFAULT_CHANNELS='{base}/pkgs/main,{base}/pkgs/r'\n")
+    assert "fastest for pip: quick" in printed.stderr
+
+
+def test_run_fastest_benches_first_and_says_nothing(run, fleet):
+    done = mirrorctl("run", "--fastest", "--from", "quick", "--from", "slow", "--timeout", "1.5", "--", "sh", "-c",
+                     'printf "%s" "$PIP_INDEX_URL"')
+    assert done.returncode == 0, done.stderr
+    assert (done.stdout, done.stderr) == (f"{fleet.base_url('quick')}/simple".encode(), b"")
+
+
+def test_run_verbose_warns_when_the_users_default_channels_stay_in_effect(run, isolated_home: Path):
+    """conda merges lists from every file (measured with conda 26.7.1: a CONDARC file's default_channels come
+    first, the user's follow), so a user's own default_channels still count during `run`."""
+    lab(run)
+    write(isolated_home / ".condarc", "default_channels:\n  - https://elsewhere.example/pkgs/main\n")
+    done = mirrorctl("run", "--verbose", "lab", "--", "true")
+    assert done.returncode == 0
+    assert (f"mirrorctl: conda: conda merges lists from every file: the default_channels in "
+            f"{isolated_home}/.condarc stay in effect after lab's\n").encode() in done.stderr
+    quiet = mirrorctl("run", "lab", "--", "true")
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, b"", b"")
