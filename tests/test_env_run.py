@@ -282,8 +282,11 @@ def conda_channel() -> Iterator[tuple[str, list[str]]]:
 
 
 @pytest.mark.skipif(conda_missing_reason() is not None, reason=str(conda_missing_reason()))
-def test_real_conda_finds_a_package_through_run(run, isolated_home: Path, tmp_path: Path,
+@pytest.mark.parametrize("mode", ["run", "eval"])
+def test_real_conda_finds_a_package_through_run(mode: str, run, isolated_home: Path, tmp_path: Path,
                                                 conda_channel: tuple[str, list[str]]):
+    """`run` (a private CONDARC) and `eval "$(mirrorctl env lab --only conda)"` (CONDA_CHANNELS,
+    CONDA_DEFAULT_CHANNELS): conda 26.7.1 searches the loopback mirror."""
     base_url, log = conda_channel
     lab(run, anaconda=base_url)
     conda, _ = find_conda()
@@ -293,9 +296,13 @@ def test_real_conda_finds_a_package_through_run(run, isolated_home: Path, tmp_pa
     temp = tmp_path / "tmp"
     temp.mkdir()
     env = {**conda.env(isolated_home), "MIRRORCTL_HOME": os.environ["MIRRORCTL_HOME"], "TMPDIR": str(temp)}
-    done = subprocess.run([*MIRRORCTL, "run", "lab", "--", str(conda.python), "-m", "conda", "search",
-                           "mirrorctl-demo", "--json"], env=env, capture_output=True, text=True, timeout=TIMEOUT_S,
-                          check=False)
+    command = [str(conda.python), "-m", "conda", "search", "mirrorctl-demo", "--json"]
+    if mode == "run":
+        argv = [*MIRRORCTL, "run", "lab", "--", *command]
+    else:
+        argv = ["sh", "-c", 'eval "$("$PY" -m mirrorctl env lab --only conda)" && exec "$@"', "sh", *command]
+        env["PY"] = sys.executable
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     found = json.loads(done.stdout)["mirrorctl-demo"]
     assert [p["version"] for p in found] == ["1.0"]
