@@ -59,10 +59,13 @@ def mirrorctl(*args: str, env: dict[str, str] | None = None, input: bytes | None
 # The process: exit status, stdio, nothing of mirrorctl's own, command not found
 
 
-def test_the_exit_status_is_the_commands_and_mirrorctl_says_nothing(run):
+def test_the_exit_status_is_the_commands_and_mirrorctl_says_nothing(run, tmp_path: Path):
     lab(run)
-    done = mirrorctl("run", "lab", "--", "sh", "-c", "exit 7")
+    (tmp_path / "tmp").mkdir()
+    done = mirrorctl("run", "lab", "--", "sh", "-c", 'test -f "$CONDARC" && exit 7',
+                     env={**os.environ, "TMPDIR": str(tmp_path / "tmp")})
     assert (done.returncode, done.stdout, done.stderr) == (7, b"", b"")
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 def test_stdin_stdout_and_stderr_are_the_commands(run):
@@ -98,11 +101,14 @@ def test_verbose_says_what_is_set_with_credentials_masked(run):
     assert "s3cret" not in text
 
 
-def test_a_command_that_is_not_found_is_one_line_and_127(run):
+def test_a_command_that_is_not_found_is_one_line_and_127(run, tmp_path: Path):
     lab(run)
-    done = mirrorctl("run", "lab", "--", "no-such-command-here", "x")
+    (tmp_path / "tmp").mkdir()
+    done = mirrorctl("run", "lab", "--", "no-such-command-here", "x",
+                     env={**os.environ, "TMPDIR": str(tmp_path / "tmp")})
     assert (done.returncode, done.stdout) == (127, b"")
     assert done.stderr == b"mirrorctl: no-such-command-here: command not found\n"
+    assert list((tmp_path / "tmp").iterdir()) == []  # the private condarc was made, then removed
 
 
 def test_a_file_that_is_not_executable_is_126(run, tmp_path: Path):
