@@ -27,6 +27,7 @@ from mirrorctl.results import (
     MIXED,
     UPSTREAM,
     Change,
+    EnvPlan,
     FileEdit,
     Finding,
     Label,
@@ -550,13 +551,21 @@ class Uv:
         return ToolState(NAME, label, tuple(settings), tuple(read), tuple(findings), written,
                          scopes=tuple(scopes), scope=scope or "user")
 
-    def env(self, profile: Profile) -> dict[str, str]:
+    def env(self, profile: Profile) -> EnvPlan:
+        """``UV_DEFAULT_INDEX`` (and ``UV_PYTHON_INSTALL_MIRROR`` where the mirror carries Python builds).
+
+        No ``UV_INSECURE_HOST`` for plain http: uv 0.13.9 installs from an http index without it (observed in
+        tests/test_env_run.py); it only turns off certificate checks, which http has none of.
+        """
         if profile.pypi is None:
-            return {}
+            return EnvPlan(NAME, profile.name)
         variables = {"UV_DEFAULT_INDEX": profile.pypi.index_url.rstrip("/")}
         if profile.pypi.python_install_mirror:
             variables["UV_PYTHON_INSTALL_MIRROR"] = profile.pypi.python_install_mirror
-        return variables
+        return EnvPlan(NAME, profile.name, variables)
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []
