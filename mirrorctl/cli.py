@@ -313,7 +313,7 @@ SHELLS = ["sh", "fish", "powershell", "cmd", "dotenv", "dockerfile", "github"]
 
 
 @cli.command("env")
-@click.argument("name", required=False)
+@click.argument("name", required=False, type=PROFILE)
 @click.option("--fastest", is_flag=True, help="Benchmark the mirrors first and give each tool its fastest one "
               "(as `use --fastest`).")
 @click.option("--from", "candidates", multiple=True, metavar="NAME",
