@@ -302,7 +302,8 @@ def _uv_table(document: Any, create: bool) -> Any:
     return tool["uv"]
 
 
-def render_pyproject(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None) -> str:
+def render_pyproject(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None,
+                     force: bool = False) -> str:
     """``[[tool.uv.index]]`` in a pyproject.toml: the same rules as uv.toml's ``[[index]]`` (no Python mirror)."""
     document = toml.load(text, path)
     wanted = bool(profile and profile.pypi)
@@ -310,7 +311,7 @@ def render_pyproject(text: str, profile: Profile | None, profiles: Sequence[Prof
     if table is None:
         return text
     validate(table, text, path)
-    _render_index(table, profile, profiles)
+    _render_index(table, profile, profiles, force)
     if not len(table):
         del document["tool"]["uv"]
         if not len(document["tool"]):
@@ -323,9 +324,10 @@ def render_pyproject(text: str, profile: Profile | None, profiles: Sequence[Prof
     return toml.keep_newlines(text, rendered)
 
 
-def render_text(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None) -> str:
+def render_text(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None,
+                force: bool = False) -> str:
     if path is not None and path.name == "pyproject.toml":
-        return render_pyproject(text, profile, profiles, path)
+        return render_pyproject(text, profile, profiles, path, force)
     document = load(text, path)
     wanted = profile.pypi.python_install_mirror if profile and profile.pypi else None
     current = document.get(PYTHON_MIRROR_KEY)
@@ -334,18 +336,32 @@ def render_text(text: str, profile: Profile | None, profiles: Sequence[Profile],
             document[PYTHON_MIRROR_KEY] = wanted  # tomlkit puts a new bare key before the first table
     elif current is not None and _python_mirror_owner(profiles, str(current)) != CUSTOM:
         del document[PYTHON_MIRROR_KEY]
-    _render_index(document, profile, profiles)
+    _render_index(document, profile, profiles, force)
     rendered = toml.dump(document)
     if not text.startswith(("\n", "\r\n")):  # a removed first key leaves tomlkit's blank line behind
         rendered = rendered.lstrip("\r\n")
     return toml.keep_newlines(text, rendered)
 
 
-def _render_index(document: Any, profile: Profile | None, profiles: Sequence[Profile]) -> None:
-    """The default ``[[index]]`` of a uv.toml document or a ``[tool.uv]`` table, pointed at ``profile``."""
+def _render_index(document: Any, profile: Profile | None, profiles: Sequence[Profile], force: bool = False) -> None:
+    """The default ``[[index]]`` of a uv.toml document or a ``[tool.uv]`` table, pointed at ``profile``.
+
+    A default ``[[index]]`` of the user's (a URL no profile has) is kept, and wins over mirrorctl's after it;
+    with ``force`` it is replaced: removed, or, when it has a name (``[tool.uv.sources]`` may name it), made
+    ``explicit`` so only the packages that name it use it."""
     import tomlkit
 
     new_url = profile.pypi.index_url.rstrip("/") if profile and profile.pypi else None
+    if force and new_url and "index" in document:
+        indexes = document["index"]
+        for position in reversed([i for i, url in _default_entries(document) if not _owned(profiles, url)]):
+            if "name" in indexes[position]:
+                del indexes[position]["default"]
+                indexes[position]["explicit"] = True
+            else:
+                del indexes[position]
+        if not len(indexes):
+            del document["index"]
     if "index-url" in document and _owned(profiles, document["index-url"]):
         del document["index-url"]  # deprecated; mirrorctl's [[index]] replaces it
     owned = [(i, url) for i, url in _default_entries(document) if _owned(profiles, url)]
@@ -390,6 +406,10 @@ def _changes(path: Path, old_text: str, new_text: str, profiles: Sequence[Profil
         return defaults[0][1] if defaults else None
 
     changes = []
+    kept = {url for _, url in _default_entries(new)}
+    for _, url in _default_entries(old):
+        if _owner(profiles, url) == CUSTOM and url not in kept:  # one of the user's, replaced with --force
+            changes.append(Change(NAME, path, "[[index]] default (yours)", url, None))
     for key, before, after in (
         ("[[index]] default", index(old), index(new)),
         ("index-url", old.get("index-url"), new.get("index-url")),
@@ -443,13 +463,14 @@ class Uv:
         return on_path("uv") or user_file().exists() or system_file().exists()
 
     def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
-        return Rendered(render_text(text, profile, context.profiles, context.path))
+        return Rendered(render_text(text, profile, context.profiles, context.path, context.force))
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
         path = scope_file(scope)
         old = read_bytes(path)
         text = decode(old)
-        new_text = self.render(text, profile, RenderContext(path, tuple(profiles))).text
+        new_text = self.render(text, profile, RenderContext(path, tuple(profiles), force=force)).text
         _settings_of(new_text, path)  # never write a file uv itself would refuse
         if path.name == "pyproject.toml":
             validate(_settings_of(new_text, path), new_text, path)
@@ -489,34 +510,45 @@ class Uv:
         mirror_source = Source()
         read: list[Path] = []
         rank = files.index(written) if written in files else len(files)  # files after it beat it
-        for path in files:  # lowest precedence first: a later file wins
+        defaults: list[tuple[Path, str]] = []  # every default [[index]], highest precedence first
+        index_urls: list[tuple[Path, str]] = []
+        for path in reversed(files):
             exists, document = _read_file(path, overrides, findings)
             if exists:
                 read.append(path)
             if not document:
                 continue
-            defaults = _plain_defaults(document)
-            if defaults:
-                index, index_source = defaults[0], Source(path=path, section="[[index]]")
-                if _owner(profiles, defaults[0]) == CUSTOM and any(_owned(profiles, u) for u in defaults[1:]):
-                    findings.append(Finding("uv.own-default-wins", "warning", NAME, path,
-                                            params={"path": path, "url": defaults[0]}))
-            elif isinstance(document.get("index-url"), str):
-                index, index_source = document["index-url"], Source(path=path)
-            if defaults and isinstance(document.get("index-url"), str):
-                findings.append(Finding("uv.deprecated-index-url", "note", NAME, path,
-                                        params={"path": path, "url": document["index-url"]}))
-            if isinstance(document.get(PYTHON_MIRROR_KEY), str) and path.name != "pyproject.toml":
+            here = _plain_defaults(document)
+            defaults += [(path, url) for url in here]
+            if isinstance(document.get("index-url"), str):
+                index_urls.append((path, document["index-url"]))
+                if here:
+                    findings.append(Finding("uv.deprecated-index-url", "note", NAME, path,
+                                            params={"path": path, "url": document["index-url"]}))
+            if isinstance(document.get(PYTHON_MIRROR_KEY), str) and path.name != "pyproject.toml" and not mirror:
                 mirror, mirror_source = document[PYTHON_MIRROR_KEY], Source(path=path)
-            if files.index(path) > rank and (defaults or "index-url" in document):
-                if path not in (user_file(), system_file()):
-                    findings.append(Finding("uv.project-wins", "warning", NAME, path,
-                                            params={"path": path, "key": "the default index", "written": written}))
-                else:
-                    findings.append(Finding("scope-shadowed", "warning", NAME, path, params={
-                        "path": path, "higher": "user", "key": "the default index",
-                        "value": defaults[0] if defaults else document["index-url"], "written": written,
-                        "scope": scope or "user"}))
+        read.reverse()
+        # Observed with uv 0.13.9 (tests/data/sources_observed.json): the index lists of all files are joined,
+        # the higher-precedence file's first; the first default [[index]] of that list is the default index, and
+        # any default [[index]] (even the user file's) beats every file's deprecated index-url.
+        if defaults:
+            winner, index = defaults[0]
+            index_source = Source(path=winner, section="[[index]]")
+            if _owner(profiles, index) == CUSTOM and any(_owned(profiles, u) for _, u in defaults[1:]):
+                findings.append(Finding("uv.own-default-wins", "warning", NAME, winner,
+                                        params={"path": winner, "url": index}))
+        elif index_urls:
+            winner, index = index_urls[0]
+            index_source = Source(path=winner)
+        if index_source.path is not None and index_source.path in files and files.index(index_source.path) > rank:
+            path = index_source.path
+            if path not in (user_file(), system_file()):
+                findings.append(Finding("uv.project-wins", "warning", NAME, path,
+                                        params={"path": path, "key": "the default index", "written": written}))
+            else:
+                findings.append(Finding("scope-shadowed", "warning", NAME, path, params={
+                    "path": path, "higher": "user", "key": "the default index", "value": index, "written": written,
+                    "scope": scope or "user"}))
         for variable in ("UV_INDEX_URL", "UV_DEFAULT_INDEX"):  # UV_DEFAULT_INDEX beats the deprecated one
             if os.environ.get(variable):
                 index, index_source = os.environ[variable].strip(), Source(env=variable)
