@@ -156,7 +156,7 @@ def list_command(as_json: bool) -> None:
               help="With --fastest: rank by estimated install time (pages x latency + bytes / bandwidth; "
                    "downloads up to 2 MB from the leading mirrors) or by latency alone.")
 @click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
-@click.option("--force", is_flag=True, help="Replace a source you wrote (a named poetry, pdm or uv index) that "
+@click.option("--force", is_flag=True, help="Replace a source you wrote (a named index in a project file) that "
               "would otherwise still win; without it, `use` leaves it and exits 1.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, timeout: float, samples: int,

@@ -120,7 +120,8 @@ def _change_uncached(action: str, plans: Mapping[base.Target, Profile | None], p
         upcoming: dict[Path, bytes | None] = {}
         for target, profile in plans.items():  # every file is read and validated before anything is written
             with pending(upcoming):  # a file two tools share (pyproject.toml) gets both edits, in turn
-                planned = target.plan(profile, profiles.profiles, plan_scope(target, scope), force=force)
+                planned = (target.plan(profile, profiles.profiles, plan_scope(target, scope), force=True) if force
+                           else target.plan(profile, profiles.profiles, plan_scope(target, scope)))  # older tools
             for edit in planned:
                 if edit.changed:
                     upcoming[edit.path] = edit.new

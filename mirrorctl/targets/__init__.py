@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 #: Bytes another tool's edit in the same change is about to give a file (uv and poetry both edit one
 #: pyproject.toml): the next tool renders on top of them, so neither edit undoes the other.
-_PENDING: contextvars.ContextVar[Mapping[Path, bytes | None]] = contextvars.ContextVar("pending", default={})
+_PENDING: contextvars.ContextVar[Mapping[Path, bytes | None] | None] = contextvars.ContextVar("pending",
+                                                                                           default=None)
 
 
 @contextlib.contextmanager
@@ -35,7 +36,7 @@ def read_bytes(path: Path) -> bytes | None:
 
     Inside :func:`pending`, a file another edit of the same change is about to write reads as those bytes."""
     files = _PENDING.get()
-    if path in files:
+    if files is not None and path in files:
         return files[path]
     from mirrorctl.fileio import read_config
 

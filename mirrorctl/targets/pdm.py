@@ -5,8 +5,8 @@ What pdm 2.29 does (``pdm/project/core.py``, ``pdm/project/config.py``): the glo
 ``~/Library/Application Support/pdm``, Windows ``%LOCALAPPDATA%\\pdm\\pdm``), or ``$PDM_CONFIG_FILE``; the site
 file is ``platformdirs.site_config_path("pdm") / "config.toml"``; a project's ``pdm.toml`` beats both, and
 ``PDM_PYPI_URL`` beats every file; a ``[[tool.pdm.source]]`` named ``pypi`` in the project's pyproject.toml
-beats them all (observed, see :func:`pyproject_sources`). mirrorctl writes ``[pypi] url`` and, for a plain-http index only,
-``verify_ssl = false``.
+beats them all (observed, see :func:`pyproject_sources`). mirrorctl writes ``[pypi] url`` and, for a plain-http
+index only, ``verify_ssl = false``.
 """
 
 from __future__ import annotations

@@ -160,8 +160,8 @@ def render_text(text: str, index_url: str | None, path: Path | None = None,
             return PoetryRender(text, winning=tuple((str(s["name"]), str(s.get("url", PYPI))) for s in theirs))
         if not theirs and winning_sources(sources) and not any(_ours(s) for s in sources):
             return PoetryRender(text)  # a source of the user's already points there
-        array = document["tool"]["poetry"]["source"] if theirs else None
         for source in theirs:
+            array = document["tool"]["poetry"]["source"]
             name, url = str(source["name"]), str(source.get("url", PYPI))
             if _named_by_dependency(name, text):
                 source["priority"] = "explicit"

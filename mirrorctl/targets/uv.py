@@ -51,7 +51,8 @@ MESSAGES = {
     "uv.project-wins": "{path} (this project's uv settings) sets {key} and beats {written}",
     "uv.env-index": "UV_INDEX={value} is set: uv looks in these indexes before the default index",
     "uv.env-python-mirror": "UV_PYTHON_INSTALL_MIRROR={value} is set and beats python-install-mirror in {written}",
-    "uv.own-default-wins": "{path} has your own default [[index]] {url} before mirrorctl's: uv uses yours",
+    "uv.own-default-wins": "{path} has your own default [[index]] {url} before mirrorctl's: uv uses yours (left "
+                           "as it is; `use --force` in its scope replaces it)",
     "uv.deprecated-index-url": "{path} sets the deprecated top-level index-url = {url}; uv uses "
                                "[[index]] default = true instead when both are set",
     "uv.lock-refresh": "{path} records the old index URL of every package: run `uv lock` to refresh it",
@@ -280,6 +281,13 @@ def _default_entries(document: Any) -> list[tuple[int, str]]:
     return [(i, str(entry["url"])) for i, entry in enumerate(document["index"]) if entry.get("default") is True]
 
 
+def _mine(document: Any, profiles: Sequence[Profile]) -> list[tuple[int, str]]:
+    """The default entries mirrorctl may replace: no name (a named index is the user's, whatever its URL, and
+    ``[tool.uv.sources]`` may point at it) and a known profile's URL (or pypi.org)."""
+    return [(i, url) for i, url in _default_entries(document)
+            if "name" not in document["index"][i] and _owned(profiles, url)]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Rendering (pure)
 
@@ -354,7 +362,8 @@ def _render_index(document: Any, profile: Profile | None, profiles: Sequence[Pro
     new_url = profile.pypi.index_url.rstrip("/") if profile and profile.pypi else None
     if force and new_url and "index" in document:
         indexes = document["index"]
-        for position in reversed([i for i, url in _default_entries(document) if not _owned(profiles, url)]):
+        mine = {i for i, _ in _mine(document, profiles)}
+        for position in reversed([i for i, _ in _default_entries(document) if i not in mine]):
             if "name" in indexes[position]:
                 del indexes[position]["default"]
                 indexes[position]["explicit"] = True
@@ -364,7 +373,7 @@ def _render_index(document: Any, profile: Profile | None, profiles: Sequence[Pro
             del document["index"]
     if "index-url" in document and _owned(profiles, document["index-url"]):
         del document["index-url"]  # deprecated; mirrorctl's [[index]] replaces it
-    owned = [(i, url) for i, url in _default_entries(document) if _owned(profiles, url)]
+    owned = _mine(document, profiles)
     if owned:
         indexes = document["index"]
         keep = owned[0][0] if new_url else None
@@ -407,8 +416,9 @@ def _changes(path: Path, old_text: str, new_text: str, profiles: Sequence[Profil
 
     changes = []
     kept = {url for _, url in _default_entries(new)}
+    mine = {url for _, url in _mine(old, profiles)} if "index" in old else set()
     for _, url in _default_entries(old):
-        if _owner(profiles, url) == CUSTOM and url not in kept:  # one of the user's, replaced with --force
+        if url not in mine and url not in kept:  # one of the user's, replaced with --force
             changes.append(Change(NAME, path, "[[index]] default (yours)", url, None))
     for key, before, after in (
         ("[[index]] default", index(old), index(new)),
@@ -447,6 +457,11 @@ def _read_file(path: Path, overrides: Overrides | None, findings: list[Finding])
 def _plain_defaults(document: Any) -> list[str]:
     indexes = toml.plain(document.get("index", [])) if document else []
     return [str(i["url"]) for i in indexes if isinstance(i, dict) and i.get("default") is True]
+
+
+def _named_defaults(document: Any) -> set[str]:
+    indexes = toml.plain(document.get("index", [])) if document else []
+    return {str(i["url"]) for i in indexes if isinstance(i, dict) and i.get("default") is True and "name" in i}
 
 
 class Uv:
@@ -511,6 +526,7 @@ class Uv:
         read: list[Path] = []
         rank = files.index(written) if written in files else len(files)  # files after it beat it
         defaults: list[tuple[Path, str]] = []  # every default [[index]], highest precedence first
+        named: set[str] = set()
         index_urls: list[tuple[Path, str]] = []
         for path in reversed(files):
             exists, document = _read_file(path, overrides, findings)
@@ -520,6 +536,7 @@ class Uv:
                 continue
             here = _plain_defaults(document)
             defaults += [(path, url) for url in here]
+            named |= _named_defaults(document)
             if isinstance(document.get("index-url"), str):
                 index_urls.append((path, document["index-url"]))
                 if here:
@@ -534,7 +551,8 @@ class Uv:
         if defaults:
             winner, index = defaults[0]
             index_source = Source(path=winner, section="[[index]]")
-            if _owner(profiles, index) == CUSTOM and any(_owned(profiles, u) for _, u in defaults[1:]):
+            theirs = _owner(profiles, index) == CUSTOM or index in named
+            if theirs and any(_owned(profiles, u) and u not in named for _, u in defaults[1:]):
                 findings.append(Finding("uv.own-default-wins", "warning", NAME, winner,
                                         params={"path": winner, "url": index}))
         elif index_urls:
