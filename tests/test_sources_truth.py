@@ -138,6 +138,17 @@ def test_uv_named_default_index_in_the_project_wins_unless_force(mirrors: Mirror
 
 
 @rc.requires_client("uv")
+def test_uv_named_index_that_is_not_default_is_asked_first_and_said(mirrors: Mirrors, run):
+    write(mirrors.project / "pyproject.toml",
+          HEAD + f'[[tool.uv.index]]\nname = "mine"\nurl = "{mirrors.a.loopback_url}"\n')
+    out = run("use", "loopb", "--only", "uv")
+    assert out.exit_code == 0, out.output
+    assert (f"[[index]] {mirrors.a.loopback_url} (not default, not explicit): uv asks it before the default index, "
+            "for the packages it has") in out.output
+    assert mirrors.asked("uv") == ["loopa"]  # it has the demo project: uv takes it from there
+
+
+@rc.requires_client("uv")
 def test_uv_explicit_index_is_not_asked(mirrors: Mirrors, run):
     write(mirrors.project / "pyproject.toml",
           HEAD + f'[[tool.uv.index]]\nname = "mine"\nurl = "{mirrors.a.loopback_url}"\nexplicit = true\n')

@@ -53,6 +53,8 @@ MESSAGES = {
     "uv.env-python-mirror": "UV_PYTHON_INSTALL_MIRROR={value} is set and beats python-install-mirror in {written}",
     "uv.own-default-wins": "{path} has your own default [[index]] {url} before mirrorctl's: uv uses yours (left "
                            "as it is; `use --force` in its scope replaces it)",
+    "uv.index-first": "{path} has [[index]] {url} (not default, not explicit): uv asks it before the default "
+                      "index, for the packages it has",
     "uv.deprecated-index-url": "{path} sets the deprecated top-level index-url = {url}; uv uses "
                                "[[index]] default = true instead when both are set",
     "uv.lock-refresh": "{path} records the old index URL of every package: run `uv lock` to refresh it",
@@ -536,6 +538,13 @@ class Uv:
                 continue
             here = _plain_defaults(document)
             defaults += [(path, url) for url in here]
+            for entry in toml.plain(document.get("index", [])):  # observed: asked before the default index
+                if isinstance(entry, dict) and entry.get("default") is not True and entry.get("explicit") is not True:
+                    findings.append(Finding("uv.index-first", "note", NAME, path,
+                                            params={"path": path, "url": entry.get("url")}))
+            extra = document.get("extra-index-url")
+            for url in (extra if isinstance(extra, list) else []):
+                findings.append(Finding("uv.index-first", "note", NAME, path, params={"path": path, "url": url}))
             named |= _named_defaults(document)
             if isinstance(document.get("index-url"), str):
                 index_urls.append((path, document["index-url"]))
