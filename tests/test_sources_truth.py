@@ -239,3 +239,25 @@ def test_poetry_supplemental_and_explicit_sources_do_not_win(mirrors: Mirrors, r
     assert out.exit_code == 0, out.output
     assert "poetry: now loopb" in out.output and 'name = "corp"' in path.read_text()
     assert mirrors.asked("poetry") == ["loopb"]
+
+
+def test_two_tools_in_one_pyproject_both_edits_land_and_read_well(isolated_home: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch, run):
+    """No client needed: the bytes. uv's table and poetry's source both land; a blank line separates them."""
+    project = tmp_path / "p"
+    path = write(project / "pyproject.toml", HEAD + POETRY + '\n[tool.uv]\nindex-url = '
+                 '"https://mirrors.aliyun.com/pypi/simple/"\n\n[[tool.poetry.source]]\nname = "corp"\n'
+                 'url = "https://corp.example/simple"\npriority = "supplemental"\n')
+    monkeypatch.chdir(project)
+    out = run("use", "tuna", "--scope", "project", "--only", "uv", "--only", "poetry")
+    assert out.exit_code == 0, out.output
+    tuna = "https://pypi.tuna.tsinghua.edu.cn/simple"
+    assert path.read_text() == (HEAD + POETRY + f'\n[tool.uv]\n\n[[tool.uv.index]]\nurl = "{tuna}"\ndefault = true\n'
+                                '\n[[tool.poetry.source]]\nname = "corp"\nurl = "https://corp.example/simple"\n'
+                                f'priority = "supplemental"\n\n[[tool.poetry.source]]\nname = "mirrorctl"\n'
+                                f'url = "{tuna}"\npriority = "primary"\n')
+    assert "uv: now tuna" in out.output and "poetry: now tuna" in out.output
+    out = run("reset", "--scope", "project", "--only", "uv", "--only", "poetry")
+    assert out.exit_code == 0, out.output
+    assert "uv: now official" in out.output and "poetry: now official" in out.output
+    assert "tuna" not in path.read_text() and 'name = "corp"' in path.read_text()

@@ -331,6 +331,14 @@ def render_pyproject(text: str, profile: Profile | None, profiles: Sequence[Prof
         rendered = rendered.lstrip("\r\n")
     if rendered.endswith("\n\n") and not text.endswith("\n\n"):  # the blank line before a removed table
         rendered = rendered.rstrip("\n") + "\n"
+    if wanted and profile is not None and profile.pypi is not None:  # a blank line after the new [[tool.uv.index]]
+        ours = f'url = "{profile.pypi.index_url.rstrip("/")}"\ndefault = true\n'  # when a table follows it
+        at = rendered.replace("\r\n", "\n").find(ours)
+        if at >= 0 and ours not in text.replace("\r\n", "\n"):
+            end = at + len(ours)
+            plain = rendered.replace("\r\n", "\n")
+            if plain[end:end + 1] == "[":
+                rendered = plain[:end] + "\n" + plain[end:]
     return toml.keep_newlines(text, rendered)
 
 
