@@ -6,9 +6,13 @@ system file, and environment variables beat all three. ``UV_CONFIG_FILE`` replac
 ``UV_NO_CONFIG`` disables them. The default index is the first ``[[index]]`` entry with ``default = true`` (seen
 here with uv 0.13.9: of two such entries the first wins, and either beats the deprecated top-level ``index-url``).
 
-mirrorctl writes ``[[index]] url = "<index, no trailing slash>" default = true``. A default entry whose URL is a
-known profile's index (or pypi.org's) is mirrorctl's to replace or remove; every other ``[[index]]`` entry is
-the user's and is kept. ``python-install-mirror`` (uv.toml only) is written when the profile has one.
+mirrorctl writes ``[[index]] url = "<index, no trailing slash>" default = true``. A default entry without a name
+whose URL is a known profile's index (or pypi.org's) is mirrorctl's to replace or remove; every other
+``[[index]]`` entry is the user's and is kept (``use --force`` makes a default one of theirs in the written file
+``explicit``, or removes it when it has no name). Observed with uv 0.13.9 (tests/data/sources_observed.json):
+the index lists of all files are joined, the higher-precedence file's first; the first default entry is the
+default index and any default entry beats every file's ``index-url``; a non-default, non-explicit entry is asked
+before the default; ``UV_DEFAULT_INDEX`` beats ``UV_INDEX_URL``, which beats every file. ``python-install-mirror`` (uv.toml only) is written when the profile has one.
 """
 
 from __future__ import annotations
