@@ -12,7 +12,8 @@ whose URL is a known profile's index (or pypi.org's) is mirrorctl's to replace o
 ``explicit``, or removes it when it has no name). Observed with uv 0.13.9 (tests/data/sources_observed.json):
 the index lists of all files are joined, the higher-precedence file's first; the first default entry is the
 default index and any default entry beats every file's ``index-url``; a non-default, non-explicit entry is asked
-before the default; ``UV_DEFAULT_INDEX`` beats ``UV_INDEX_URL``, which beats every file. ``python-install-mirror`` (uv.toml only) is written when the profile has one.
+before the default; ``UV_DEFAULT_INDEX`` beats ``UV_INDEX_URL``, which beats every file.
+``python-install-mirror`` (uv.toml only) is written when the profile has one.
 """
 
 from __future__ import annotations
