@@ -76,6 +76,7 @@ SCOPE_CHOICE = click.Choice(["user", "venv", "env", "system", "project"])
 SCOPE_HELP = ("Which files: user (default; your own), venv (the active virtualenv), env (the active conda "
               "environment), system (for every user, /etc ...), project (the project in the current directory). "
               "Tools without that scope are skipped.")
+FORCE_HELP = "Also replace a read-only (chmod a-w) config file; it keeps its mode."  # reset's; use has its own
 
 
 def _print(text: str, *, err: bool = False) -> None:
@@ -90,8 +91,18 @@ def _print_json(value: Any) -> None:
     _print(to_json(value))
 
 
+class _Interrupted(Exception):
+    """Ctrl-C inside a command, carried past click (which would print an empty line and raise Abort)."""
+
+
 class _Group(click.Group):
     """Every error of every command ends here: one line (or a traceback with --debug) and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as interrupt:
+            raise _Interrupted() from interrupt
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
@@ -103,6 +114,12 @@ class _Group(click.Group):
         as_json = "--json" in argv  # then an error is a JSON document on stdout too, with the same exit code
         try:
             code = super().main(argv, "mirrorctl", complete_var, standalone_mode=False, **extra)
+        except _Interrupted:
+            if debug:
+                _print_traceback()
+            from mirrorctl.views import interrupted
+
+            code = interrupted(as_json=as_json)
         except Exception as error:
             if debug:
                 _print_traceback()
@@ -154,6 +171,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       mirrorctl use tuna             switch every tool (backed up first)
       mirrorctl current              what is in effect, from which file
       mirrorctl restore              put the files back byte for byte
+      mirrorctl torch                the right PyTorch build for this machine, and where from
 
     \b
     Exit codes: 0 ok, 1 error, 2 usage, 70 internal error (a bug), 130 interrupted.
@@ -194,12 +212,17 @@ def list_command(as_json: bool) -> None:
               help="With --fastest: rank by estimated install time (pages x latency + bytes / bandwidth; "
                    "downloads up to 2 MB from the leading mirrors) or by latency alone.")
 @click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
+@click.option("--force", is_flag=True, help="Replace a source you wrote (a named index in a project file) that "
+              "would otherwise still win; without it, `use` leaves it and exits 1. Also replaces a read-only "
+              "(chmod a-w) config file, which keeps its mode.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, timeout: float, samples: int,
-        candidates: tuple[str, ...], by: str, scope: str | None, as_json: bool) -> None:
+        candidates: tuple[str, ...], by: str, scope: str | None, force: bool, as_json: bool) -> None:
     """Switch every tool to the profile NAME (or, with --fastest, to the fastest healthy mirror).
 
     A tool is switched when its configuration file exists or it is on PATH, and always when named with --only.
+    A project's files (pyproject.toml, Pipfile) change only with --scope project or when the tool is named
+    with --only. Exit 1 when a tool is not fully switched (a source or variable of yours still wins).
 
     Every file is backed up before it is written; `mirrorctl restore` undoes the change.
 
@@ -227,17 +250,19 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
 
         choice, result = core.use_fastest(candidates=candidates, only=only or None, samples=samples,
                                           timeout=timeout, by=by, dry_run=dry_run, scope=scope,
-                                          progress=None if as_json else sys.stderr)
+                                          progress=None if as_json else sys.stderr, force=force)
         if as_json:
             _print_json({**change.change_json(result), "fastest": bench.choice_json(choice)})
         else:
             _print(bench.choice_text(choice) + change.change_text(result))
-        return
-    result = core.use(name=str(name), only=only or None, dry_run=dry_run, scope=scope)
-    if as_json:
-        _print_json(change.change_json(result))
     else:
-        _print(change.change_text(result))
+        result = core.use(name=str(name), only=only or None, dry_run=dry_run, scope=scope, force=force)
+        if as_json:
+            _print_json(change.change_json(result))
+        else:
+            _print(change.change_text(result))
+    if result.unswitched and not dry_run:
+        sys.exit(1)
 
 
 def _pick_profile(*, only: tuple[str, ...], timeout: float) -> str:
@@ -308,6 +333,144 @@ def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, t
         raise MirrorctlError("no mirror answered correctly; check the network (or a proxy setting)")
 
 
+SHELLS = ["sh", "fish", "powershell", "cmd", "dotenv", "dockerfile", "github"]
+
+
+@cli.command("env")
+@click.argument("name", required=False, type=PROFILE)
+@click.option("--fastest", is_flag=True, help="Benchmark the mirrors first and give each tool its fastest one "
+              "(as `use --fastest`).")
+@click.option("--from", "candidates", multiple=True, metavar="NAME",
+              help="With --fastest: consider only these profiles (repeatable).")
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
+              help="With --fastest: seconds allowed per mirror.")
+@click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
+@click.option("--shell", "fmt", type=click.Choice(SHELLS), help="sh (default; also bash, zsh, dash), fish, "
+              "powershell (default on Windows), cmd (a batch file), dotenv, dockerfile (ENV lines), github "
+              "(lines for $GITHUB_ENV).")
+@click.option("--unset", is_flag=True, help="Print the lines that undo it (NAME optional: then every variable "
+              "any profile sets).")
+@click.option("--json", "as_json", is_flag=True, help="Print the variables as JSON.")
+def env_command(name: str | None, fastest: bool, candidates: tuple[str, ...], timeout: float,
+                only: tuple[str, ...], fmt: str | None, unset: bool, as_json: bool) -> None:
+    """Print the environment variables that point each tool at profile NAME, with no config file at all.
+
+    For CI jobs, Dockerfiles and shells. Only variables each tool really reads; what a tool cannot take from
+    the environment (poetry, pixi, mamba; conda channels on several bases) is said in a comment line and on
+    stderr. Values are quoted for the format so they reach the program byte for byte.
+
+    Credentials in a profile's URLs are printed UNMASKED here (the only command that does so), because the
+    variables need them; mind where the output goes.
+
+    \b
+    Examples:
+      eval "$(mirrorctl env tuna)"
+      mirrorctl env tuna --shell fish | source
+      mirrorctl env tuna --shell dockerfile >> Dockerfile
+      mirrorctl env tuna --shell github >> "$GITHUB_ENV"
+      eval "$(mirrorctl env --unset)"
+    """
+    from mirrorctl import core
+    from mirrorctl.errors import UsageError
+    from mirrorctl.output import env as env_output
+
+    if fastest and name:
+        raise UsageError("give a profile NAME or --fastest, not both")
+    if candidates and not fastest:
+        raise UsageError("--from goes with --fastest")
+    fmt = fmt or env_output.default_format()
+    if unset and not name and not fastest:
+        result = core.every_variable(only=only or None)
+    elif not fastest and not name:
+        raise UsageError("give a profile NAME (see `mirrorctl list`) or --fastest")
+    elif fastest:
+        choice = core.fastest_choices(candidates=candidates, only=only or None, timeout=timeout,
+                                      progress=None if as_json else sys.stderr)
+        result = core.environment(choices=choice.profiles)
+        if not as_json:
+            from mirrorctl import bench
+
+            _print(bench.choice_text(choice), err=True)
+    else:
+        result = core.environment(name=name, only=only or None)
+    if as_json:
+        env_output.write(env_output.to_json(env_output.env_json(result)))
+        return
+    text = env_output.env_text(result, fmt, unset=unset)  # every value checked before anything is printed
+    for line in env_output.notes(result.unexpressed) if not unset else []:
+        _print(f"mirrorctl: not set: {line}", err=True)
+    if only:
+        for line in env_output.skipped_lines(result):
+            _print(f"mirrorctl: {line}", err=True)
+    env_output.write(text)
+
+
+@cli.command("run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("--fastest", is_flag=True, help="Benchmark the mirrors first and give each tool its fastest one.")
+@click.option("--from", "candidates", multiple=True, metavar="NAME",
+              help="With --fastest: consider only these profiles (repeatable).")
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
+              help="With --fastest: seconds allowed per mirror.")
+@click.option("--verbose", "-v", is_flag=True, help="Say on stderr what is set (credentials masked) before the "
+              "command starts.")
+@click.argument("words", nargs=-1, type=click.UNPROCESSED, metavar="NAME -- CMD [ARGS]...")
+def run_command(fastest: bool, candidates: tuple[str, ...], timeout: float, verbose: bool,
+                words: tuple[str, ...]) -> None:
+    """Run one command through profile NAME without changing any file you own.
+
+    pip, uv, pdm and pipenv get environment variables; conda gets a temporary private condarc (CONDARC) and
+    mamba a temporary .mambarc (MAMBARC), removed when the command ends. The command keeps the terminal
+    (stdin, stdout, stderr), gets the signals sent to mirrorctl, and its exit status is mirrorctl's. No backup,
+    no lock, nothing printed by mirrorctl unless --verbose.
+
+    \b
+    Examples:
+      mirrorctl run tuna -- pip install numpy
+      mirrorctl run ustc -- conda install numpy
+      mirrorctl run --fastest -- uv pip install torch
+    """
+    from mirrorctl import core, runner
+    from mirrorctl.errors import UsageError
+    from mirrorctl.output import env as env_output
+
+    if candidates and not fastest:
+        raise UsageError("--from goes with --fastest")
+    words_ = list(words)
+    if words_[:1] == ["--"]:
+        words_ = words_[1:]
+    name = None
+    if not fastest:
+        if not words_ or words_[0].startswith("-"):
+            raise UsageError("give a profile NAME (see `mirrorctl list`) or --fastest, then -- and the command")
+        name = words_.pop(0)
+        if words_[:1] == ["--"]:
+            words_ = words_[1:]
+    if not words_:
+        raise UsageError("give the command to run after --, e.g. `mirrorctl run tuna -- COMMAND ARGS...`")
+    if fastest:
+        choice = core.fastest_choices(candidates=candidates, timeout=timeout,
+                                      progress=sys.stderr if verbose else None)
+        plans = core.run_plans(choices=choice.profiles)
+        if verbose:
+            from mirrorctl import bench
+
+            _print(bench.choice_text(choice), err=True)
+    else:
+        plans = core.run_plans(name=name)
+
+    def announce(files: dict[str, str]) -> None:
+        if verbose:
+            _print("\n".join(env_output.run_lines(plans, files)), err=True)
+
+    try:
+        code = runner.run(plans, words_, announce=announce)
+    except runner.CommandNotFound as missing:
+        _print(env_output.command_not_runnable(missing.command, missing.reason) if missing.reason
+               else env_output.command_not_found(missing.command), err=True)
+        code = missing.exit_code
+    sys.exit(code)
+
+
 @cli.command()
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--scope", type=SCOPE_CHOICE,
@@ -333,8 +496,9 @@ def current(only: tuple[str, ...], scope: str | None, as_json: bool) -> None:
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--dry-run", is_flag=True, help="Print a unified diff per file and write nothing.")
 @click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, as_json: bool) -> None:
+def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, force: bool, as_json: bool) -> None:
     """Take the mirror settings out so every tool uses its upstream default.
 
     Every other setting and comment stays. Backed up first, like `use`.
@@ -346,7 +510,7 @@ def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, as_json: bool
     from mirrorctl import core
     from mirrorctl.output import change
 
-    result = core.reset(only=only or None, dry_run=dry_run, scope=scope)
+    result = core.reset(only=only or None, dry_run=dry_run, scope=scope, force=force)
     _print_json(change.change_json(result)) if as_json else _print(change.change_text(result))
 
 
@@ -583,6 +747,61 @@ def completion(shell: str) -> None:
     from mirrorctl.completion import script
 
     _print(script(cli, shell))
+
+
+@cli.command("torch")
+@click.option("--torch", "torch_version", metavar="VERSION", help="The torch release (2.5.1, or 2.5 for its newest "
+              "patch); default the newest known.")
+@click.option("--variant", metavar="VARIANT", help="Force a build: cu126, cpu, rocm7.2, xpu ...")
+@click.option("--cuda", metavar="X.Y", help="Plan for a driver that supports CUDA X.Y (as nvidia-smi's "
+              "'CUDA Version' says), not this machine's.")
+@click.option("--driver", metavar="VERSION", help="Plan for this NVIDIA driver version (e.g. 550.144.03).")
+@click.option("--gpu", "gpus", multiple=True, metavar="NAME", help="Plan for this GPU (\"RTX 3090\", or a compute "
+              "capability such as 8.6); repeatable for a machine with several.")
+@click.option("--platform", "platform_name", metavar="OS-ARCH",
+              help="Plan for linux-x86_64, linux-aarch64, macos-arm64, macos-x86_64 or windows-x86_64.")
+@click.option("--refresh", is_flag=True, help="Read the variant pages of the mirrors that carry the build: time "
+              "them, check their links stay on the mirror, and find releases newer than mirrorctl's data.")
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
+              help="Seconds per page for --refresh.")
+@click.option("--write", is_flag=True, help="Write the project form (an explicit index and its sources) into "
+              "./pyproject.toml, backed up first.")
+@click.option("--run", "run_sync", is_flag=True, help="--write, then sync the project (installs the build).")
+@click.option("--dry-run", is_flag=True, help="With --write: print the diff and write nothing.")
+@click.option("--check", is_flag=True, help="Inspect the installed torch instead (without importing it).")
+@click.option("--python", "python", metavar="PATH", help="With --check: this interpreter or venv (default: the "
+              "environment in use).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def torch_command(torch_version: str | None, variant: str | None, cuda: str | None, driver: str | None,
+                  gpus: tuple[str, ...], platform_name: str | None, refresh: bool, timeout: float, write: bool,
+                  run_sync: bool, dry_run: bool, check: bool, python: str | None, as_json: bool) -> None:
+    """The right PyTorch build for this machine (or another), from the fastest source that has it.
+
+    \b
+      mirrorctl torch                      detect GPU and driver, print pip/uv/conda commands
+      mirrorctl torch --torch 2.5.1        a given release
+      mirrorctl torch --gpu "RTX 3090" --cuda 12.4   plan for another machine
+      mirrorctl torch --write              put the uv project form into ./pyproject.toml
+      mirrorctl torch --check              is the installed torch right for this machine?
+    """
+    from mirrorctl.output import torch as render
+    from mirrorctl.torch import plan as planning
+
+    if check:
+        checked = planning.check(python=python, cuda=cuda, driver=driver, gpus=gpus, platform=platform_name)
+        _print_json(render.check_json(checked)) if as_json else _print(render.check_text(checked))
+        failed = any(f.level == "error" for f in checked.findings)
+        sys.exit(1 if failed else 0)
+    result = planning.plan(torch=torch_version, variant=variant, cuda=cuda, driver=driver, gpus=gpus,
+                           platform=platform_name, refresh=refresh, timeout=timeout)
+    _print_json(render.plan_json(result)) if as_json else _print(render.plan_text(result))
+    if result.choice.variant is None:  # no wheel fits (a conda-forge build may be offered instead)
+        sys.exit(1)
+    if write or run_sync:
+        path, old, new, snapshot = planning.write_project(result, dry_run=dry_run)
+        _print(render.write_text(path, old, new, snapshot, dry_run), err=as_json)
+        if run_sync and not dry_run:
+            sys.exit(planning.sync(path.parent))
 
 
 def main() -> None:

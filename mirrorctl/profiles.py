@@ -22,6 +22,21 @@ UPSTREAM_PROFILE = "official"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 #: Cloud channels a user profile made from ``--anaconda BASE`` mirrors by default.
 DEFAULT_CLOUD_CHANNELS = ("conda-forge", "bioconda", "pytorch")
+#: A conda channel name: one or more ``/``-separated parts (``pkgs/main``, ``dglteam/label/cu118``) of letters,
+#: digits, ``.``, ``_`` and ``-`` (anaconda.org's account names). conda itself checks nothing here: it joins
+#: the name into the URL verbatim (conda 26.7.1 ``conda/models/channel.py`` ``Channel.urls``: ``base.append(
+#: self.name); base = join_url(*base)``), so ``bad name`` becomes ``<base>/bad name/linux-64`` and every fetch
+#: fails (observed: ``conda search -c "bad name"`` -> "An HTTP error occurred when trying to retrieve this URL").
+CHANNEL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
+
+
+def channel_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a conda channel name (one a mirror's ``cloud`` carries), or None."""
+    if CHANNEL_NAME.fullmatch(name):
+        return None
+    if any(ch.isspace() for ch in name):
+        return "must not contain spaces"
+    return "must be letters, digits, '.', '_' or '-' (parts separated by '/')"
 
 
 class PypiMirror(NamedTuple):
@@ -57,11 +72,29 @@ class CondaMirror(NamedTuple):
 
 
 class PytorchIndex(NamedTuple):
+    """A mirror of download.pytorch.org/whl, as the profile declares it (MIRROR-FACTS section 2)."""
+
     url: str
     #: "index" (use with --index-url/--extra-index-url) or "find-links" (a flat page, use with -f).
     kind: str
     verified: bool
     source: str = ""
+    #: The page for one variant, with ``{variant}`` in it (``https://mirror.example/pytorch/whl/{variant}``); None:
+    #: ``url`` is the only page and carries every variant listed.
+    variant_url: str | None = None
+    #: The variants it carries (cu126, cpu, rocm7.2, xpu ...); empty: only the one in ``url``, if any.
+    variants: tuple[str, ...] = ()
+    #: Where the pages' wheel links point: "mirror" (files served by the mirror), "upstream" (absolute links back
+    #: to download.pytorch.org or download-r2.pytorch.org, so nothing is served by the mirror), or "unknown".
+    links: str = "unknown"
+    #: The newest torch release it has, when the page is frozen (SJTUG's torch_stable.html: about 2.4).
+    frozen_at: str | None = None
+
+    def page(self, variant: str) -> str | None:
+        """The index or find-links page that serves ``variant``, None when this mirror does not carry it."""
+        if variant not in self.variants and not (not self.variants and self.url.rstrip("/").endswith("/" + variant)):
+            return None
+        return self.variant_url.replace("{variant}", variant) if self.variant_url else self.url
 
 
 class StatusFeed(NamedTuple):
@@ -72,6 +105,8 @@ class StatusFeed(NamedTuple):
 
 
 STATUS_FORMATS = ("tunasync", "mirrorz")
+PYTORCH_LINKS = ("mirror", "upstream", "unknown")
+VARIANT_PATTERN = re.compile(r"^(cpu|xpu|cu\d{3}|rocm\d+(\.\d+)+)$")
 
 
 class Profile(NamedTuple):
@@ -233,6 +268,9 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
         channels: dict[str, str] = {}
         if custom:
             for channel in custom.data:
+                problem = channel_name_problem(str(channel))
+                if problem:
+                    raise custom.fail(channel, f"is not a conda channel name: it {problem}")
                 channels[channel] = custom.url(channel)
         conda = CondaMirror(
             default_channels=section.urls("default_channels"),
@@ -248,9 +286,25 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
         kind = section.string("kind", "index")
         if kind not in ("index", "find-links"):
             raise section.fail("kind", "must be 'index' or 'find-links'")
+        links = section.string("links", "unknown")
+        if links not in PYTORCH_LINKS:
+            raise section.fail("links", "must be 'mirror', 'upstream' or 'unknown'")
+        variant_url = None
+        if "variant_url" in section.data:
+            variant_url = section.url("variant_url")
+            if "{variant}" not in variant_url:
+                raise section.fail("variant_url", "must contain {variant}")
+        variants = section.strings("variants")
+        for index, variant in enumerate(variants):
+            if not VARIANT_PATTERN.match(variant):
+                raise section.fail(f"variants[{index}]", f"{variant!r} is not a variant (cpu, cu126, rocm7.2, xpu)")
+        frozen_at = section.string("frozen_at") if "frozen_at" in section.data else None
+        if frozen_at is not None and not re.fullmatch(r"\d+\.\d+(\.\d+)?", frozen_at):
+            raise section.fail("frozen_at", "must be a torch version such as 2.4")
         pytorch = PytorchIndex(
             url=section.url("url"), kind=kind, verified=section.boolean("verified", False),
-            source=section.string("source", ""),
+            source=section.string("source", ""), variant_url=variant_url, variants=variants, links=links,
+            frozen_at=frozen_at,
         )
     status = None
     section = root.table("status")
@@ -339,6 +393,10 @@ def user_profile_document(
     channels = tuple(channels)
     if channels and not anaconda:
         raise MirrorctlError("--channel names a cloud channel of an Anaconda mirror: it needs --anaconda BASE")
+    for channel in channels:
+        problem = channel_name_problem(channel)
+        if problem:
+            raise MirrorctlError(f"--channel {channel!r} is not a conda channel name: it {problem}")
     for option, value in (("--pypi", pypi), ("--anaconda", anaconda)):
         if value is not None and check_url(value):
             raise MirrorctlError(f"{option} {check_url(value)}")

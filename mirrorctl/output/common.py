@@ -26,6 +26,8 @@ MESSAGES = {
     "tool-absent.grouped": "neither installed nor configured (name one with --only to configure it anyway)",
     "scope-unsupported": "has no {scope} scope (it has {scopes}); skipped",
     "scope-unavailable": "{reason}; skipped",
+    "scope-project-only": "has no user-wide setting, only the files of a {scope}: left alone (name it with "
+                          "--only {tool}, or use --scope {scope}, to change the {scope} here)",
     "scope-shadowed": "{path} ({higher} scope) sets {key} = {value} and beats {written} ({scope} scope), so "
                       "{tool} uses that value",
     "profile-refused": "{where_path}{reason}",
@@ -39,6 +41,8 @@ MESSAGES = {
                         "blocked proxy looks like a slow mirror",
     "doctor.mirror-failing": "{profile} ({url}) does not work as a mirror right now ({error}); {tools} use it",
     "doctor.mirror-stale": "{profile} ({url}) is behind the others (stale); {tools} use it",
+    "credential-world-readable": "{path} now holds a password or token and every user on this machine may read "
+                                 "it (mode {mode}); `chmod 600 {path}` makes it private",
 }
 
 

@@ -27,7 +27,14 @@ def profile_text(profile: Any) -> str:
             lines.append(f"    {channel} -> {base.rstrip('/')}/{channel}")
     if profile.pytorch:
         how = "-f" if profile.pytorch.kind == "find-links" else "--index-url"
-        lines.append(f"  pytorch    {how} {profile.pytorch.url}  [{_verified(profile.pytorch)}]")
+        lines.append(f"  pytorch    {how} {profile.pytorch.variant_url or profile.pytorch.url}  "
+                     f"[{_verified(profile.pytorch)}]")
+        if profile.pytorch.variants:
+            lines.append(f"    variants {' '.join(profile.pytorch.variants)}")
+        links = {"mirror": "served by the mirror", "upstream": "link back upstream (not used by `mirrorctl torch`)",
+                 "unknown": "not known"}[profile.pytorch.links]
+        lines.append(f"    wheels   {links}" + (f"; frozen at torch {profile.pytorch.frozen_at}"
+                                                 if profile.pytorch.frozen_at else ""))
     return "\n".join(lines) + "\n"
 
 
