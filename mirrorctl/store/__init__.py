@@ -36,7 +36,8 @@ from mirrorctl.store.transaction import apply, check_not_read_only, exposure_war
 
 __all__ = [
     "BACKUP_LIMIT", "KEEP_BACKUPS", "LOCK_WAIT_S", "MANIFEST", "NotRegularFile", "SavedFile", "Snapshot", "apply",
-    "atomic_write", "check_not_read_only", "discard", "exposure_warnings", "find_snapshot", "incomplete_snapshot_dirs", "list_snapshots",
-    "locked", "mark_undone", "prune", "real_path", "remove_created_dirs", "remove_stale_temps", "roll_back",
-    "set_undo_marks", "stale_temps", "take_snapshot", "undo_marks", "verify_snapshot", "write_back",
+    "atomic_write", "check_not_read_only", "discard", "exposure_warnings", "find_snapshot",
+    "incomplete_snapshot_dirs", "list_snapshots", "locked", "mark_undone", "prune", "real_path",
+    "remove_created_dirs", "remove_stale_temps", "roll_back", "set_undo_marks", "stale_temps", "take_snapshot",
+    "undo_marks", "verify_snapshot", "write_back",
 ]
