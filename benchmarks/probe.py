@@ -37,7 +37,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import loopback_mirrors  # noqa: E402
 from loopback_mirrors import Fleet, MirrorSpec  # noqa: E402
 
-from mirrorctl.probe import sampling  # noqa: E402
+from mirrorctl.probe import http  # noqa: E402
 from mirrorctl.probe.fanout import run_bench  # noqa: E402
 from mirrorctl.probe.model import ProbeResult  # noqa: E402
 from mirrorctl.probe.rank import fastest  # noqa: E402
@@ -59,11 +59,11 @@ MEMORY_CHILD = """
 import json, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from mirrorctl.probe import fanout, sampling
+from mirrorctl.probe import fanout, http
 from mirrorctl.profiles import parse_profile
 profiles = [parse_profile(Path(f"/nonexistent/{name}.toml"), data, builtin=False)
             for name, data in json.loads(sys.argv[2]).items()]
-results = fanout.run_bench(profiles, client_factory=lambda: sampling.make_client(trust_env=False))
+results = fanout.run_bench(profiles, client_factory=lambda: http.make_client(trust_env=False))
 assert sum(r.ok for r in results) == len(results), [r.reason for r in results if not r.ok]
 """
 PEAK_RSS = """
@@ -135,7 +135,7 @@ def name(delay_ms: int) -> str:
 
 def timed(profiles: list[Any], **options: Any) -> tuple[float, list[ProbeResult]]:
     started = time.perf_counter()
-    results = run_bench(profiles, client_factory=partial(sampling.make_client, trust_env=False), **options)
+    results = run_bench(profiles, client_factory=partial(http.make_client, trust_env=False), **options)
     return (time.perf_counter() - started) * 1000, results
 
 

@@ -13,7 +13,7 @@ import pytest
 from loopback_mirrors import SERIAL, STALE_LAST_MODIFIED, STALE_SERIAL, WHEEL, Fleet, MirrorSpec
 
 from mirrorctl import __version__
-from mirrorctl.probe import checks, fanout, sampling
+from mirrorctl.probe import checks, fanout, http, sampling
 from mirrorctl.probe.fanout import run_bench, targets_for
 from mirrorctl.probe.model import ERRORS, Note, ProbeResult, ProbeTarget
 from mirrorctl.probe.rank import fastest
@@ -23,7 +23,7 @@ from mirrorctl.profiles import Profile, parse_profile
 
 def loopback_client() -> httpx.AsyncClient:
     """Proxy variables in the environment must never send loopback traffic elsewhere."""
-    return sampling.make_client(trust_env=False)
+    return http.make_client(trust_env=False)
 
 
 def bench(profiles: list[Profile], **options: Any) -> list[ProbeResult]:
@@ -272,7 +272,7 @@ def test_dns_failure_is_classified_through_an_injected_transport() -> None:
             raise httpx.ConnectError(str(exc), request=request) from exc
 
     async def run() -> list[ProbeResult]:
-        async with sampling.make_client(transport=httpx.MockTransport(handler)) as client:
+        async with http.make_client(transport=httpx.MockTransport(handler)) as client:
             targets = [ProbeTarget("gone", "pypi", "https://mirror.invalid/simple/pip/", "pip")]
             return await fanout.probe_all(targets, client=client)
 
@@ -286,7 +286,7 @@ def test_a_transport_without_trace_events_still_gives_latency() -> None:
 
     async def run() -> list[ProbeResult]:
         transport = httpx.MockTransport(lambda request: httpx.Response(200, html=page))
-        async with sampling.make_client(transport=transport) as client:
+        async with http.make_client(transport=transport) as client:
             targets = [ProbeTarget("mock", "pypi", "https://mock.example/simple/pip/", "pip")]
             return await fanout.probe_all(targets, client=client, samples=2, max_samples=2)
 

@@ -6,7 +6,8 @@ One concern per module, imported one way only (no module imports one that import
 * :mod:`.checks` - per-ecosystem answer validation (PyPI simple page, conda repodata), pure;
 * :mod:`.status` - the mirrors' own sync status feeds (tunasync, mirrorz), pure;
 * :mod:`.rank` - staleness, install-time estimates, ordering and the pick, pure (imports only ``model``);
-* :mod:`.sampling` - HTTP requests: timing, bounded reads, redirects checked hop by hop (httpx, lazily);
+* :mod:`.http` - the client, a GET followed hop by hop, bounded reads, failures classified (httpx, lazily);
+* :mod:`.sampling` - one timed, validated sample; a ranged file download; a status feed;
 * :mod:`.fanout` - concurrency, the deadline and sequential elimination; :func:`.fanout.run_bench`;
 * :mod:`.report` - the text table, JSON and every message a user reads.
 

@@ -67,16 +67,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable
 
+from mirrorctl.probe import http, sampling, status
 from mirrorctl.probe import rank as ranking
-from mirrorctl.probe import sampling, status
 from mirrorctl.probe.checks import PYPI_PROJECT
-from mirrorctl.probe.model import TARGETS, FileProbe, Note, ProbeResult, ProbeTarget, StatusFeed, SyncStatus
+from mirrorctl.probe.model import TARGETS, FileProbe, Note, ProbeResult, ProbeTarget, SyncStatus
 from mirrorctl.urls import host_port, join
 
 if TYPE_CHECKING:
     import httpx
 
-    from mirrorctl.profiles import Profile
+    from mirrorctl.profiles import Profile, StatusFeed
 
 DEFAULT_SAMPLES = 3
 DEFAULT_MAX_SAMPLES = 20
@@ -142,12 +142,7 @@ def _conda_channel(default_channels: Sequence[str], custom_channels: Mapping[str
 
 def feeds_for(profiles: Iterable[Profile]) -> dict[str, StatusFeed]:
     """profile name -> its status feed, for the profiles that declare one."""
-    found = {}
-    for profile in profiles:
-        feed = profile.status
-        if feed is not None:
-            found[profile.name] = StatusFeed(feed.url, feed.format)
-    return found
+    return {profile.name: profile.status for profile in profiles if profile.status is not None}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -315,7 +310,7 @@ class _Mirror:
     """What one mirror's probe has learnt so far; it outlives the tasks the deadline cancels."""
 
     target: ProbeTarget
-    progress: sampling.Progress = field(default_factory=sampling.Progress)
+    progress: http.Progress = field(default_factory=http.Progress)
     samples: list[sampling.Sample] = field(default_factory=list)
     in_flight: dict[asyncio.Future[sampling.Sample], float] = field(default_factory=dict)
     error: str | None = None
@@ -349,7 +344,7 @@ async def probe_all(
 ) -> list[ProbeResult]:
     """Probe every target at once; results in the order of ``targets``, not ranked, none stale.
 
-    The caller owns ``client`` (see :func:`sampling.make_client`). ``on_result(result, done, total)`` is
+    The caller owns ``client`` (see :func:`http.make_client`). ``on_result(result, done, total)`` is
     called as each mirror's part of the race ends, for progress display. ``feeds``: profile -> status feed.
     """
     if samples < 1:
@@ -472,7 +467,7 @@ async def _run_race(
                 if finished.cancelled() or mirror.error:
                     continue
                 failure = finished.exception()
-                if isinstance(failure, sampling.Failure):
+                if isinstance(failure, http.Failure):
                     mirror.error, mirror.reason = failure.error, failure.note
                     race.fail(index)
                     mirror.cancel()
@@ -519,7 +514,7 @@ async def _find_file(client: httpx.AsyncClient, mirror: _Mirror, deadline: float
             await asyncio.sleep(TICK_S)
         mirror.file = await sampling.download(client, mirror.file_url, progress, budget=1,
                                               timeout=max(deadline - loop.time(), 0.001), size=mirror.file_size)
-    except sampling.Failure:
+    except http.Failure:
         return
 
 
@@ -554,11 +549,11 @@ async def _read_feeds(client: httpx.AsyncClient, feeds: Mapping[str, StatusFeed]
     by_url = {feed.url: feed for feed in feeds.values()}
 
     async def read(feed: StatusFeed) -> tuple[bytes | None, Note | None, int]:
-        progress = sampling.Progress()
+        progress = http.Progress()
         try:
             body = await sampling.fetch_feed(client, feed, progress, max(deadline - loop.time(), 0.001))
             return body, None, progress.bytes
-        except sampling.Failure as failure:
+        except http.Failure as failure:
             return None, failure.note, progress.bytes
 
     answers = dict(zip(by_url, await asyncio.gather(*(read(feed) for feed in by_url.values()))))
@@ -640,7 +635,7 @@ def run_bench(
     budget: int = DOWNLOAD_BUDGET,
     settle_only: bool = False,
     find_files: bool = True,
-    client_factory: Callable[[], httpx.AsyncClient] = sampling.make_client,
+    client_factory: Callable[[], httpx.AsyncClient] = http.make_client,
     on_result: OnResult | None = None,
 ) -> list[ProbeResult]:
     """Probe ``profiles``, flag stale mirrors and return the results ranked ``by`` latency or install time.

@@ -16,8 +16,6 @@ from mirrorctl.urls import host_port, mask_credentials
 TARGETS = ("pypi", "conda")
 #: Failure classes of a probe (``ProbeResult.error``).
 ERRORS = ("timeout", "refused", "dns", "tls", "http", "invalid", "error")
-#: Ranking orders ``use --fastest --by`` accepts.
-ORDERS = ("install", "latency")
 
 Param = Union[str, int, float, None]
 
@@ -50,14 +48,6 @@ class ProbeTarget:
     #: What the URL is about, so that only like is compared with like for freshness: the PyPI project, or the
     #: conda channel ("pkgs/main", "conda-forge").
     resource: str
-
-
-@dataclass(frozen=True)
-class StatusFeed:
-    """Where a profile's mirror publishes its sync status, and in which format ("tunasync" or "mirrorz")."""
-
-    url: str
-    format: str
 
 
 @dataclass(frozen=True)
