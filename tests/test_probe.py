@@ -13,9 +13,10 @@ import pytest
 from loopback_mirrors import SERIAL, STALE_LAST_MODIFIED, STALE_SERIAL, WHEEL, Fleet, MirrorSpec
 
 from mirrorctl import __version__
-from mirrorctl.probe import checks, fanout, http, sampling
-from mirrorctl.probe.fanout import run_bench, targets_for
+from mirrorctl.probe import checks, fanout, http, race, sampling
+from mirrorctl.probe.fanout import run_bench
 from mirrorctl.probe.model import ERRORS, Note, ProbeResult, ProbeTarget
+from mirrorctl.probe.plan import targets_for
 from mirrorctl.probe.rank import fastest
 from mirrorctl.probe.report import detail
 from mirrorctl.profiles import Profile, parse_profile
@@ -177,7 +178,7 @@ def test_a_mirror_that_cannot_win_leaves_the_race() -> None:
         settled = by_name(probe_targets(targets, samples=3, max_samples=20, settle_only=True), "pypi")  # by latency
         settled_s = time.perf_counter() - started
 
-    assert full["slow"].ok and full["slow"].eliminated and 1 <= len(full["slow"].samples_ms) <= fanout.LANES
+    assert full["slow"].ok and full["slow"].eliminated and 1 <= len(full["slow"].samples_ms) <= race.LANES
     assert full["fast"].ok and not full["fast"].eliminated and len(full["fast"].samples_ms) >= 3
     assert 0.5 <= full_s < 1.0
     # Settled without the slow mirror's answer: it is out, reported as a timeout of the race, not as healthy.

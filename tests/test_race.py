@@ -1,11 +1,11 @@
-"""Sequential elimination (fanout.Race) on seeded schedules: pure, no network, known answers."""
+"""Sequential elimination (race.Race) on seeded schedules: pure, no network, known answers."""
 
 from __future__ import annotations
 
 import heapq
 import random
 
-from mirrorctl.probe.fanout import ENOUGH_SAMPLES, LANES, Z_PICK, Race
+from mirrorctl.probe.race import ENOUGH_SAMPLES, LANES, Z_PICK, Race
 
 FLEET_WIDE = (10, 30, 60, 90, 120, 150, 180, 220)  # ms; the two best 20 ms apart (10 is clipped at 0)
 FLEET_STEPS = (20, 40, 60, 80, 100, 120, 140, 160)

@@ -182,7 +182,7 @@ class ProbeResult:
     serial: int | None = None  # PyPI: the project's last serial (lowest seen across samples)
     last_modified: float | None = None  # conda: repodata Last-Modified, epoch seconds (oldest seen)
     stale: bool = False  # set by rank.mark_stale
-    #: Left the race early: its answers showed it could not be the fastest (see fanout.Race).
+    #: Left the race early: its answers showed it could not be the fastest (see race.Race).
     eliminated: bool = False
     #: Body bytes received from this mirror for this target, every request counted (pages, files).
     bytes_received: int = 0

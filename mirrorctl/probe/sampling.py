@@ -20,13 +20,15 @@ answer is a :class:`~.http.Failure`.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from mirrorctl.probe import checks
+from mirrorctl.probe import checks, status
 from mirrorctl.probe.http import USER_AGENT, Answer, Failure, Progress, fetch
-from mirrorctl.probe.model import FileProbe, Note, ProbeTarget
+from mirrorctl.probe.model import TARGETS, FileProbe, Note, ProbeTarget, SyncStatus
 
 if TYPE_CHECKING:
     import httpx
@@ -152,7 +154,6 @@ async def download(
     ``budget=1`` only finds the host that serves the file and its time to first byte (a few hundred bytes of
     traffic with headers).
     """
-    import asyncio
 
     headers = {"User-Agent": USER_AGENT, "Range": f"bytes=0-{budget - 1}", "Accept-Encoding": "identity"}
     async def run() -> Answer:
@@ -191,3 +192,32 @@ async def fetch_feed(client: httpx.AsyncClient, feed: StatusFeed, progress: Prog
         raise Failure("http", Note.of("http_status", status=answer.status, phrase=answer.reason_phrase))
     return answer.body
 
+
+async def read_feeds(client: httpx.AsyncClient, feeds: Mapping[str, StatusFeed], deadline: float
+                      ) -> dict[str, dict[str, SyncStatus]]:
+    """profile -> target -> what its feed says; one request per distinct feed URL."""
+    loop = asyncio.get_running_loop()
+    by_url = {feed.url: feed for feed in feeds.values()}
+
+    async def read(feed: StatusFeed) -> tuple[bytes | None, Note | None, int]:
+        progress = Progress()
+        try:
+            body = await fetch_feed(client, feed, progress, max(deadline - loop.time(), 0.001))
+            return body, None, progress.bytes
+        except Failure as failure:
+            return None, failure.note, progress.bytes
+
+    answers = dict(zip(by_url, await asyncio.gather(*(read(feed) for feed in by_url.values()))))
+    now = time.time()
+    found: dict[str, dict[str, SyncStatus]] = {}
+    for profile, feed in feeds.items():
+        body, problem, spent = answers[feed.url]
+        found[profile] = {}
+        for kind in TARGETS:
+            if body is None:
+                parsed = SyncStatus(feed.url, feed.format, None, reason=Note.of("feed_unreadable", why=problem.code
+                                                                                if problem else None))
+            else:
+                parsed = status.parse(feed, body, kind, now=now)
+            found[profile][kind] = replace(parsed, bytes=spent)
+    return found
