@@ -37,11 +37,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import loopback_mirrors  # noqa: E402
 from loopback_mirrors import Fleet, MirrorSpec  # noqa: E402
 
+from mirrorctl.output.bench import traffic  # noqa: E402
 from mirrorctl.probe import http  # noqa: E402
 from mirrorctl.probe.fanout import run_bench  # noqa: E402
 from mirrorctl.probe.model import ProbeResult  # noqa: E402
 from mirrorctl.probe.rank import fastest  # noqa: E402
-from mirrorctl.probe.report import traffic  # noqa: E402
 from mirrorctl.profiles import Profile, parse_profile  # noqa: E402
 
 WIDE_MS = (10, 30, 60, 100, 150, 200, 250, 300)

@@ -183,11 +183,11 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
     if candidates and not fastest:
         raise UsageError("--from goes with --fastest")
     if fastest:
-        from mirrorctl import bench
+        from mirrorctl.output import bench
 
         choice, result = core.use_fastest(candidates=candidates, only=only or None, samples=samples,
                                           timeout=timeout, by=by, dry_run=dry_run, scope=scope,
-                                          progress=None if as_json else sys.stderr)
+                                          on_result=None if as_json else bench.progress_reporter(sys.stderr))
         if as_json:
             _print_json({**change.change_json(result), "fastest": bench.choice_json(choice)})
         else:
@@ -227,16 +227,18 @@ def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, t
       mirrorctl bench
       mirrorctl bench tuna ustc bfsu --samples 5
     """
-    from mirrorctl import bench
-    from mirrorctl.probe.report import format_table, to_json, traffic_text
+    from mirrorctl import core
+    from mirrorctl.output import bench
 
-    measured = bench.bench(names=names, only=only or None, samples=samples, timeout=timeout, by=by,
-                           throughput=throughput, upstream=not no_upstream, progress=None if as_json else sys.stderr)
+    measured = core.bench(names=names, only=only or None, samples=samples, timeout=timeout,
+                          by="install" if throughput else by, upstream=not no_upstream,
+                          on_result=None if as_json else bench.progress_reporter(sys.stderr))
     if as_json:
-        _print_json(to_json(measured.results, by=measured.by))
+        _print_json(bench.to_json(measured.results, by=measured.by))
+        for line in bench.findings_lines(measured):
+            _print(line, err=True)
     else:
-        _print(format_table(measured.results, measured.in_effect, by=measured.by) + "\n"
-               + traffic_text(measured.results))
+        _print(bench.bench_text(measured))
     if not any(r.ok for r in measured.results):
         raise MirrorctlError("no mirror answered correctly; check the network (or a proxy setting)")
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from loopback_mirrors import Fleet, MirrorSpec
 
+from mirrorctl.output.bench import detail
 from mirrorctl.probe import http, sampling, status
 from mirrorctl.probe.fanout import run_bench
 from mirrorctl.probe.model import ProbeResult
 from mirrorctl.probe.race import LANES
 from mirrorctl.probe.rank import fastest
-from mirrorctl.probe.report import detail
 from mirrorctl.profiles import StatusFeed
 
 MB = 10**6

@@ -13,12 +13,12 @@ import pytest
 from loopback_mirrors import SERIAL, STALE_LAST_MODIFIED, STALE_SERIAL, WHEEL, Fleet, MirrorSpec
 
 from mirrorctl import __version__
+from mirrorctl.output.bench import detail
 from mirrorctl.probe import checks, fanout, http, race, sampling
 from mirrorctl.probe.fanout import run_bench
 from mirrorctl.probe.model import ERRORS, Note, ProbeResult, ProbeTarget
 from mirrorctl.probe.plan import targets_for
 from mirrorctl.probe.rank import fastest
-from mirrorctl.probe.report import detail
 from mirrorctl.profiles import Profile, parse_profile
 
 

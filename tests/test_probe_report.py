@@ -6,9 +6,9 @@ import io
 from dataclasses import replace
 from typing import Any
 
+from mirrorctl.output.bench import format_table, progress_reporter, to_json, traffic_text
 from mirrorctl.probe.model import FileProbe, Note, ProbeResult
 from mirrorctl.probe.rank import with_estimates
-from mirrorctl.probe.report import format_table, progress_reporter, to_json, traffic_text
 
 
 def result(profile: str, target: str, latency: float | None, **fields: Any) -> ProbeResult:

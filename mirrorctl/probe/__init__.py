@@ -11,7 +11,8 @@ One concern per module, imported one way only (no module imports one that import
 * :mod:`.plan` - what to probe: each profile's index URL per tool, its status feed, pure;
 * :mod:`.race` - sequential elimination and when to stop, pure (its rule in its docstring);
 * :mod:`.fanout` - concurrency and the deadline: one :class:`~.fanout.ToolRace` per tool; :func:`.fanout.run_bench`;
-* :mod:`.report` - the text table, JSON and every message a user reads.
+
+The text table, JSON and every message a user reads are in :mod:`mirrorctl.output.bench`.
 
 This file imports nothing, so ``from mirrorctl.probe.model import ProbeResult`` stays cheap.
 """

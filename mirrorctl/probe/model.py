@@ -1,6 +1,6 @@
 """What probing finds, as frozen data: every figure a report or ``--json`` shows, and no wording.
 
-Reasons and remarks are :class:`Note` objects (a code and parameters); :mod:`mirrorctl.probe.report` is the
+Reasons and remarks are :class:`Note` objects (a code and parameters); :mod:`mirrorctl.output.bench` is the
 only place that turns them into sentences. Times are milliseconds (``*_ms``) or seconds (``*_s``), instants
 are epoch seconds, sizes are bytes, bandwidth is MB/s (10**6 bytes).
 """
@@ -22,7 +22,7 @@ Param = Union[str, int, float, None]
 
 @dataclass(frozen=True)
 class Note:
-    """A reason or remark: ``code`` says what, ``params`` the figures (see report.NOTE_TEXT for the wording)."""
+    """A reason or remark: ``code`` says what, ``params`` the figures (see output.bench for the wording)."""
 
     code: str
     params: tuple[tuple[str, Param], ...] = ()
@@ -208,7 +208,7 @@ class ProbeResult:
         return next((e for e in self.estimates if e.model == model), None)
 
     def to_json(self) -> dict[str, Any]:
-        """The documented ``--json`` object, minus the worded ``detail`` (report adds it); credentials masked."""
+        """The documented ``--json`` object, minus the worded ``detail`` (output.bench adds it); credentials masked."""
         return {
             "profile": self.profile,
             "target": self.target,

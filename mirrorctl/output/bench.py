@@ -1,7 +1,7 @@
-"""Render bench results: the ranked text table, the same results as JSON, progress, and every message.
+"""`bench` and `use --fastest`: the ranked text table, the same results as JSON, progress, what was picked.
 
-The only module of the prober that words anything: results carry :class:`~.model.Note` codes and figures,
-and :func:`describe` turns them into text, so a translation would touch this file alone.
+The prober words nothing: its results carry :class:`~mirrorctl.probe.model.Note` codes and figures, and
+:func:`describe` turns them into text here.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Callable, TextIO
 
+from mirrorctl.output.common import message
 from mirrorctl.probe.model import Note, ProbeResult, iso
 from mirrorctl.probe.rank import TYPICAL, rank
+from mirrorctl.results import BenchResult, FastestChoice
 from mirrorctl.urls import host_port, mask_credentials
 
 #: Columns whose values line up on the right (numbers).
@@ -177,10 +179,11 @@ def progress_reporter(stream: TextIO) -> Callable[[ProbeResult, int, int], None]
     return report
 
 
-def choice_text(winners: Mapping[str, ProbeResult], skipped: Iterable[str], *, by: str = "latency") -> str:
+def choice_text(choice: FastestChoice) -> str:
     """What ``use --fastest`` picked for each tool, with the figures it picked on."""
     lines = []
-    for tool, result in winners.items():
+    by = choice.by
+    for tool, result in choice.winners.items():
         figures = f"latency {result.latency_ms:.0f} ms over {len(result.samples_ms)} samples"
         if result.connect_ms is not None:
             figures += f", connect {result.connect_ms:.0f} ms"
@@ -191,9 +194,26 @@ def choice_text(winners: Mapping[str, ProbeResult], skipped: Iterable[str], *, b
         if result.file_host and result.file_host != host:
             host += f", files from {result.file_host}"
         lines.append(f"fastest for {tool}: {result.profile} ({figures}, {host})")
-    for tool in skipped:
+    for tool in choice.skipped:
         lines.append(f"{tool}: no healthy, up-to-date mirror answered; left unchanged")
     return "\n".join(lines) + "\n"
+
+
+def choice_json(choice: FastestChoice) -> dict[str, object]:
+    """The figures each tool's pick was made on, for `use --fastest --json`."""
+    return {"by": choice.by, "tools": {tool: result.to_json() for tool, result in choice.winners.items()},
+            "skipped": list(choice.skipped)}
+
+
+def bench_text(measured: BenchResult) -> str:
+    """The table, the traffic, and why a mark of what is in effect may be missing."""
+    lines = [format_table(measured.results, measured.in_effect, by=measured.by), traffic_text(measured.results)]
+    lines += findings_lines(measured)
+    return "\n".join(lines)
+
+
+def findings_lines(measured: BenchResult) -> list[str]:
+    return [f"{finding.tool}: {message(finding)}" for finding in measured.findings]
 
 
 def _ms(value: float | None) -> str:
