@@ -111,7 +111,7 @@ def test_bench_reads_what_is_in_effect_through_the_core_and_a_broken_file_is_a_f
     result = run("bench", "quick", "slow", "--only", "pip", "--timeout", "1.5", "--no-upstream")
     assert result.exit_code == 0, result.output
     rows = [line.split() for line in result.stdout.splitlines()]
-    assert ["*", "pypi", "quick"] == rows[1][:3] and rows[2][:2] == ["pypi", "slow"]
+    assert rows[1][:3] == ["*", "pypi", "quick"] and rows[2][:2] == ["pypi", "slow"]
     assert "conda: mirrorctl does not read ~/.condarc for conda: is a directory, not a file" in result.stdout
     as_json = run("bench", "quick", "--only", "pip", "--timeout", "1.5", "--no-upstream", "--json")
     assert as_json.exit_code == 0, as_json.output

@@ -72,6 +72,7 @@ _TEXT: Mapping[str, Callable[[Note], str]] = {
     "sync_paused": lambda n: "status feed: sync paused",
     "sync_old": lambda n: f"status feed: last success {_when(n.get('last_success'))}, later than its usual cycle",
     "download_cut": lambda n: f"download cut off at {n.get('timeout'):g} s",
+    "download_stopped": lambda n: "download stopped early: the rate so far settled this mirror's place",
     "feed_unreadable": lambda n: "status feed unreadable" + (f" ({n.get('why')})" if n.get("why") else ""),
     "feed_not_json": lambda n: "status feed is not JSON",
     "feed_no_repo": lambda n: f"status feed lists no {n.get('target')} repo",

@@ -23,15 +23,16 @@ mirror whose install estimate could not beat the best one even at infinite bandw
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from mirrorctl.probe import http, sampling
 from mirrorctl.probe import rank as ranking
 from mirrorctl.probe.model import TARGETS, FileProbe, Note, ProbeResult, ProbeTarget, SyncStatus
 from mirrorctl.probe.plan import feeds_for, targets_for
-from mirrorctl.probe.race import DEFAULT_MAX_SAMPLES, DEFAULT_SAMPLES, Race, estimate
+from mirrorctl.probe.race import DEFAULT_MAX_SAMPLES, DEFAULT_SAMPLES, UNMEASURABLE_MS, Race, estimate, penalty_ms
 from mirrorctl.urls import host_port
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ DEFAULT_TIMEOUT = 5.0
 #: The most bytes the install-time probe downloads from one mirror.
 DOWNLOAD_BUDGET = 2 * 1024 * 1024
 DOWNLOAD_CAP_S = 1.0
-MAX_DOWNLOADS = 4
+#: A download runs at least this long before its rate so far may end it (another mirror looks better).
+DOWNLOAD_MIN_S = 0.25
 #: How often the race re-judges mirrors whose first answer is still out.
 TICK_S = 0.01
 
@@ -63,6 +65,8 @@ class _Mirror:
     file_url: str | None = None
     file_size: int | None = None
     file: FileProbe | None = None
+    #: The bounded download's result has replaced the 1-byte probe's in ``file``.
+    downloaded: bool = False
     side: asyncio.Future[None] | None = None
     eliminated: bool = False
     waited_ms: float | None = None
@@ -111,17 +115,16 @@ async def probe_all(
         if on_result is not None:
             on_result(_result(mirror, samples, timeout), counter[0], len(mirrors))
 
+    link = _Link()
     feed_task = asyncio.ensure_future(sampling.read_feeds(client, feeds or {}, deadline))
     races = []
     for kind in TARGETS:
         group = [m for m in mirrors if m.target.target == kind]
         if group:
-            races.append(ToolRace(client, group, settings, deadline=deadline, report=report).run())
+            races.append(ToolRace(client, group, settings, deadline=deadline, report=report, link=link,
+                                  budget=budget).run())
     try:
         await asyncio.gather(*races)
-        if by == "install":
-            for kind in TARGETS:
-                await _downloads(client, [m for m in mirrors if m.target.target == kind], budget, deadline)
         sync = await _until(feed_task, deadline)
     finally:
         feed_task.cancel()
@@ -165,49 +168,103 @@ class RaceSettings:
     find_files: bool = True
 
     @property
-    def censor(self) -> bool:
-        """Judge mirrors whose first answer is still out by how long they have been awaited."""
-        return self.settle_only and self.by == "latency"
-
-    @property
     def every_file(self) -> bool:
         """Every mirror that answered needs its file (ranking by install time downloads from them)."""
         return self.by == "install"
+
+
+class _Link:
+    """The user's own link, shared by every tool's race: one download at a time (concurrent downloads would
+    only measure it shared N ways)."""
+
+    busy: bool = False
+
+
+class _Download:
+    """A bounded download from one mirror under way; its rate so far bounds the mirror's bandwidth."""
+
+    def __init__(self, index: int, mirror: _Mirror, client: httpx.AsyncClient, *, budget: int,
+                 timeout: float) -> None:
+        assert mirror.file_url is not None
+        self.index, self.mirror, self.timeout = index, mirror, timeout
+        #: What the download can deliver: the budget, or the whole file when smaller.
+        self.budget = min(budget, mirror.file_size or budget)
+        self.progress = http.Progress()
+        self.task = asyncio.ensure_future(sampling.download(client, mirror.file_url, self.progress, budget=budget,
+                                                            timeout=timeout, size=mirror.file_size))
+        self.stopped: FileProbe | None = None
+
+    def elapsed(self) -> float | None:
+        """Seconds since the file's headers arrived (None before)."""
+        answered = self.progress.answered_at
+        return None if answered is None else time.perf_counter() - answered
+
+    def stop(self) -> None:
+        """End it now: the bytes received so far are its figure."""
+        assert self.mirror.file_url is not None
+        self.stopped = sampling.cut_short(self.mirror.file_url, self.progress, self.progress.bytes,
+                                          self.mirror.file_size, Note.of("download_stopped"),
+                                          Note.of("download_stopped"))
+        self.task.cancel()
+
+    def result(self) -> FileProbe:
+        """Once the task is done: what it measured."""
+        if self.stopped is not None:
+            return self.stopped
+        return self.task.result()
 
 
 class ToolRace:
     """One tool's mirrors raced over HTTP: requests out as :class:`.race.Race` wants them, answers back in.
 
     File hosts are looked up for the mirrors still in the race after their first answer (for every mirror that
-    answered when ``settings.every_file``: ranking by install time needs their files).
+    answered when ``settings.every_file``: ranking by install time needs their files). By install time, the
+    mirrors :meth:`.race.Race.to_measure` names are downloaded from, one at a time across every tool's race
+    (:class:`_Link`), while the race goes on: each tick the download's elapsed time bounds the mirror's
+    bandwidth (its budget cannot arrive faster than all at once), a download whose mirror left the race is
+    stopped, and one that has run :data:`DOWNLOAD_MIN_S` stops at its rate so far when that puts it behind
+    another mirror still to be measured.
     """
 
     def __init__(self, client: httpx.AsyncClient, mirrors: list[_Mirror], settings: RaceSettings, *,
-                 deadline: float, report: Callable[[_Mirror], None]) -> None:
+                 deadline: float, report: Callable[[_Mirror], None], link: _Link | None = None,
+                 budget: int = DOWNLOAD_BUDGET) -> None:
         self.client, self.mirrors, self.settings = client, mirrors, settings
-        self.deadline, self.report = deadline, report
-        self.race = Race(len(mirrors), min_samples=settings.samples, max_samples=settings.max_samples)
+        self.deadline, self.report, self.link, self.budget = deadline, report, link or _Link(), budget
+        self.race = Race(len(mirrors), min_samples=settings.samples, max_samples=settings.max_samples,
+                         install=settings.by == "install")
         self.owner: dict[asyncio.Future[sampling.Sample], int] = {}
+        self.download: _Download | None = None
         self.loop = asyncio.get_running_loop()
 
     async def run(self) -> None:
         try:
             while True:
                 now = self.loop.time()
+                self._measured()
                 self._judge(now)
                 settled = self.race.settled
                 if settled and self._conclude():
                     break
                 self._launch(now, settled)
-                pending = [task for m in self.mirrors for task in m.in_flight if not task.done()]
+                if not settled:
+                    self._next_download(now)
+                pending: list[asyncio.Future[Any]] = [task for m in self.mirrors for task in m.in_flight
+                                                      if not task.done()]
+                if self.download is not None:
+                    pending.append(self.download.task)
                 remaining = self.deadline - self.loop.time()
-                if not pending or remaining <= 0:
+                if (not pending and not self.race.to_measure()) or remaining <= 0:
                     break
-                # Only a race that judges the waits of unanswered mirrors needs waking up without an answer.
-                done, _ = await asyncio.wait(pending, timeout=min(remaining, TICK_S) if self.settings.censor
-                                             else remaining, return_when=asyncio.FIRST_COMPLETED)
+                if not pending:  # a file to download is still being looked up, or another tool's is under way
+                    await asyncio.sleep(min(remaining, TICK_S))
+                    continue
+                # Ticks: unanswered mirrors are judged by their wait, downloads by their time so far.
+                done, _ = await asyncio.wait(pending, timeout=min(remaining, TICK_S),
+                                             return_when=asyncio.FIRST_COMPLETED)
                 for finished in done:
-                    self._collect(finished)
+                    if finished in self.owner:
+                        self._collect(finished)
             # The files of the mirrors still in the race (the pick and its close rivals) are worth waiting for.
             sides = [m.side for m in self.mirrors if m.side is not None and m.samples and not m.eliminated]
             if sides:
@@ -215,6 +272,10 @@ class ToolRace:
         finally:
             for mirror in self.mirrors:
                 mirror.cancel()
+            if self.download is not None:
+                self.download.stop()
+                await asyncio.wait([self.download.task])
+                self._measured()
             if self.owner:
                 await asyncio.wait(list(self.owner))
         for index, mirror in enumerate(self.mirrors):
@@ -225,13 +286,12 @@ class ToolRace:
     def _judge(self, now: float) -> None:
         """Apply the elimination rule; start the file look-ups the race has earned."""
         race, mirrors, settings = self.race, self.mirrors, self.settings
-        waiting = {
-            i: (now - min(m.in_flight.values())) * 1000
-            for i, m in enumerate(mirrors) if settings.censor and m.in_flight and not m.samples
-        }
+        waiting = {i: (now - min(m.in_flight.values())) * 1000
+                   for i, m in enumerate(mirrors) if m.in_flight and not m.samples}
         for index in race.judge(waiting):
             mirror = mirrors[index]
             mirror.eliminated = True
+            # A bench reports every mirror, so it still waits for a first answer; use --fastest need not.
             mirror.waited_ms = waiting.get(index) if settings.settle_only else None
             if mirror.samples or settings.settle_only:
                 mirror.cancel()
@@ -242,6 +302,53 @@ class ToolRace:
             for index, mirror in enumerate(mirrors):
                 if mirror.side is None and mirror.samples and (settings.every_file or race.live(index)):
                     mirror.side = asyncio.ensure_future(_find_file(self.client, mirror, self.deadline))
+
+    def _measured(self) -> None:
+        """Bound the download under way by its time so far; record a finished one; mark the mirrors that
+        have no file to download."""
+        race = self.race
+        if not race.install:
+            return
+        download = self.download
+        if download is not None and download.task.done():
+            self.download, self.link.busy = None, False
+            mirror = download.mirror
+            probe = download.result()
+            mirror.progress.bytes += download.progress.bytes
+            if probe.ok and mirror.file is not None and probe.final_url is None:
+                probe = replace(probe, final_url=mirror.file.final_url, redirects=mirror.file.redirects)
+            mirror.file, mirror.downloaded = probe, True
+            race.measure(download.index, penalty_ms(probe.transfer_s / probe.bytes)
+                         if probe.ok and probe.bytes and probe.transfer_s else UNMEASURABLE_MS)
+        elif download is not None:
+            elapsed = download.elapsed()
+            if elapsed is not None:
+                race.bound(download.index, penalty_ms(elapsed / download.budget))
+        for index in race.to_measure():
+            mirror = self.mirrors[index]
+            if mirror.file_url is None and (mirror.side is None or mirror.side.done()) and not (
+                    self.settings.find_files and mirror.side is None):
+                race.measure(index, UNMEASURABLE_MS)
+
+    def _next_download(self, now: float) -> None:
+        """Stop the download whose mirror cannot win or is outrun; start the most promising one."""
+        race, download = self.race, self.download
+        if download is not None and download.stopped is None:
+            elapsed = download.elapsed()
+            outrun = (elapsed is not None and elapsed >= DOWNLOAD_MIN_S and download.progress.bytes > 0
+                      and race.outrun(download.index, penalty_ms(elapsed / download.progress.bytes)))
+            if outrun or not race.live(download.index):
+                download.stop()
+        if self.download is not None or self.link.busy:
+            return
+        remaining = self.deadline - now
+        for index in race.to_measure():
+            mirror = self.mirrors[index]
+            if mirror.file_url is not None and remaining > 0:
+                self.link.busy = True
+                self.download = _Download(index, mirror, self.client, budget=self.budget,
+                                          timeout=min(DOWNLOAD_CAP_S, remaining))
+                return
 
     def _conclude(self) -> bool:
         """The pick is settled: the rivals it separated leave, samples stop. Whether the race is over."""
@@ -261,7 +368,7 @@ class ToolRace:
                 mirror.in_flight[task] = now
                 self.owner[task] = index
 
-    def _collect(self, finished: asyncio.Future[sampling.Sample]) -> None:
+    def _collect(self, finished: asyncio.Future[Any]) -> None:
         index = self.owner.pop(finished)
         mirror = self.mirrors[index]
         mirror.in_flight.pop(finished, None)
@@ -299,34 +406,12 @@ async def _find_file(client: httpx.AsyncClient, mirror: _Mirror, deadline: float
             if mirror.error or loop.time() >= deadline:
                 return
             await asyncio.sleep(TICK_S)
-        mirror.file = await sampling.download(client, mirror.file_url, progress, budget=1,
-                                              timeout=max(deadline - loop.time(), 0.001), size=mirror.file_size)
+        host = await sampling.download(client, mirror.file_url, progress, budget=1,
+                                       timeout=max(deadline - loop.time(), 0.001), size=mirror.file_size)
+        if not mirror.downloaded:  # the bounded download, when it came first, already knows the host
+            mirror.file = host
     except http.Failure:
         return
-
-
-async def _downloads(client: httpx.AsyncClient, mirrors: list[_Mirror], budget: int, deadline: float) -> None:
-    """Bandwidth of the leading contenders, one at a time (rule in the module docstring)."""
-    loop = asyncio.get_running_loop()
-    healthy = [m for m in mirrors if m.samples and not m.error and m.file_url]
-    healthy.sort(key=lambda m: estimate([s.latency_ms for s in m.samples]))
-    best: float | None = None
-    for mirror in healthy[:MAX_DOWNLOADS]:
-        latency = estimate([s.latency_ms for s in mirror.samples])
-        if best is not None and ranking.TYPICAL.pages * latency / 1000 >= best:
-            continue
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            return
-        assert mirror.file_url is not None
-        probe = await sampling.download(client, mirror.file_url, mirror.progress, budget=budget,
-                                        timeout=min(DOWNLOAD_CAP_S, remaining), size=mirror.file_size)
-        if probe.ok and mirror.file is not None and probe.final_url is None:
-            probe = replace(probe, final_url=mirror.file.final_url, redirects=mirror.file.redirects)
-        mirror.file = probe
-        if probe.mbps:
-            seconds = ranking.TYPICAL.pages * latency / 1000 + ranking.TYPICAL.bytes / (probe.mbps * 1e6)
-            best = seconds if best is None else min(best, seconds)
 
 
 def _sync_notes(sync: SyncStatus) -> tuple[Note, ...]:

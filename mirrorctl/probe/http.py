@@ -239,12 +239,16 @@ async def _drain(response: httpx.Response, progress: Progress) -> None:
 async def read_bounded(
     response: httpx.Response, limit: int, progress: Progress, *, strict: bool, raw: bool = False
 ) -> tuple[bytes, bool]:
-    """Up to ``limit`` bytes of the body, and whether there was more. ``strict``: more is a failure."""
+    """Up to ``limit`` bytes of the body, and whether there was more. ``strict``: more is a failure.
+
+    ``progress.bytes`` counts the bytes as they arrive (a download's rate so far is read from it)."""
     body = bytearray()
     chunks = response.aiter_raw() if raw else response.aiter_bytes()
-    before = response.num_bytes_downloaded
+    counted = response.num_bytes_downloaded
     try:
         async for chunk in chunks:
+            progress.bytes += response.num_bytes_downloaded - counted
+            counted = response.num_bytes_downloaded
             body += chunk
             if len(body) > limit:
                 if strict:
@@ -253,7 +257,7 @@ async def read_bounded(
             if len(body) == limit and not strict and not _complete(response):
                 return bytes(body), True
     finally:
-        progress.bytes += response.num_bytes_downloaded - before
+        progress.bytes += response.num_bytes_downloaded - counted
     return bytes(body), False
 
 

@@ -49,6 +49,8 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from mirrorctl.probe.rank import TYPICAL
+
 DEFAULT_SAMPLES = 3
 DEFAULT_MAX_SAMPLES = 20
 #: Once every mirror has answered (or failed, or left), the contenders need only this many samples each.
@@ -63,6 +65,17 @@ FLOOR_SD_MS = 2.0
 #: A first answer still out counts against a mirror only once it is this much more than twice the leader's
 #: latency late (the wait includes opening the connection, which samples do not).
 CENSOR_MARGIN_MS = 100.0
+#: By install time, the penalty of a mirror whose package file could not be fetched: it cannot lead.
+UNMEASURABLE_MS = 1e9
+#: How far one bounded download's rate strays from the mirror's (relative standard deviation): the bandwidth
+#: term's share of the spread.
+BANDWIDTH_REL_SD = 0.2
+
+
+def penalty_ms(seconds_per_byte: float) -> float:
+    """The bandwidth term of the typical install per index page, in ms: what ranking by install time adds to a
+    mirror's latency (``pages x latency + bytes / bandwidth`` divided by ``pages``)."""
+    return TYPICAL.bytes * seconds_per_byte / TYPICAL.pages * 1000
 
 
 def estimate(samples: Sequence[float]) -> float:
@@ -88,15 +101,26 @@ class Runner:
     samples: list[float] = field(default_factory=list)
     failed: bool = False
     out: bool = False
+    #: By install time: the bandwidth term of its install time, per page, in ms (``bytes / bandwidth / pages``);
+    #: None until its download has ended.
+    penalty_ms: float | None = None
+    #: While its download runs: the least the penalty can still turn out to be (its budget's bytes arriving at
+    #: once from now on); 0 before.
+    floor_ms: float = 0.0
 
 
 class Race:
-    """Sequential elimination over the samples of one tool's mirrors (the rule is in the module docstring)."""
+    """Sequential elimination over the samples of one tool's mirrors (the rule is in the module docstring).
+
+    ``install=True`` races on estimated install time per page (latency + :attr:`Runner.penalty_ms`): only a
+    mirror whose download has ended can lead, and a rival is judged by the best it could still do.
+    """
 
     def __init__(self, count: int, *, min_samples: int = DEFAULT_SAMPLES, max_samples: int = DEFAULT_MAX_SAMPLES,
-                 z: float = Z) -> None:
+                 z: float = Z, install: bool = False) -> None:
         self.runners = [Runner() for _ in range(count)]
         self.min_samples, self.max_samples, self.z = min_samples, max(min_samples, max_samples), z
+        self.install = install
         self.heard = False
 
     def add(self, index: int, latency_ms: float) -> None:
@@ -105,13 +129,51 @@ class Race:
     def fail(self, index: int) -> None:
         self.runners[index].failed = True
 
+    def measure(self, index: int, penalty_ms: float) -> None:
+        """Mirror ``index``'s download ended: its bandwidth costs ``penalty_ms`` per page
+        (:data:`UNMEASURABLE_MS` when no file could be fetched)."""
+        runner = self.runners[index]
+        runner.penalty_ms, runner.floor_ms = penalty_ms, penalty_ms
+
+    def bound(self, index: int, floor_ms: float) -> None:
+        """Mirror ``index``'s download is under way: its penalty will be at least ``floor_ms``."""
+        self.runners[index].floor_ms = max(self.runners[index].floor_ms, floor_ms)
+
     def live(self, index: int) -> bool:
         runner = self.runners[index]
         return not (runner.out or runner.failed)
 
+    def measured(self, index: int) -> bool:
+        return not self.install or self.runners[index].penalty_ms is not None
+
+    def score(self, index: int) -> float:
+        """The estimate the race ranks on: mean latency, plus by install time the bandwidth term (its floor,
+        the best it could still be, while unmeasured)."""
+        runner = self.runners[index]
+        return estimate(runner.samples) + (runner.floor_ms if self.install else 0.0)
+
     def leader(self) -> int | None:
-        scored = [(estimate(r.samples), i) for i, r in enumerate(self.runners) if r.samples and self.live(i)]
+        """The best mirror with samples (by install time: among those whose download has ended)."""
+        scored = [(self.score(i), i) for i, r in enumerate(self.runners)
+                  if r.samples and self.live(i) and self.measured(i)]
         return min(scored)[1] if scored else None
+
+    def to_measure(self) -> list[int]:
+        """By install time: the mirrors worth a download, most promising first: answered, in the race, not
+        measured, and able to beat the leader at least at infinite bandwidth (on their estimates)."""
+        if not self.install:
+            return []
+        lead = self.leader()
+        best = self.score(lead) if lead is not None else math.inf
+        found = [(self.score(i), i) for i, r in enumerate(self.runners)
+                 if r.samples and self.live(i) and not self.measured(i) and self.score(i) < best]
+        return [i for _, i in sorted(found)]
+
+    def outrun(self, index: int, penalty_ms: float) -> bool:
+        """Whether mirror ``index``, at the penalty its download's rate so far gives, is behind another mirror
+        still to be measured (whose best is better): its download can then end at that rate."""
+        mine = estimate(self.runners[index].samples) + penalty_ms
+        return any(self.score(i) < mine for i in self.to_measure() if i != index)
 
     def pooled_variance(self) -> float:
         weighted, dof = PRIOR_DOF * PRIOR_SD_MS**2, float(PRIOR_DOF)
@@ -125,6 +187,13 @@ class Race:
     def _var(self, runner: Runner, pooled: float) -> float:
         return max(_variance(runner.samples), pooled) if len(runner.samples) >= 5 else pooled
 
+    def _term(self, runner: Runner, pooled: float) -> float:
+        """The variance of a mirror's score: its mean latency's, plus its measured bandwidth term's."""
+        term = self._var(runner, pooled) / len(runner.samples)
+        if self.install and runner.penalty_ms is not None and runner.penalty_ms < UNMEASURABLE_MS:
+            term += (BANDWIDTH_REL_SD * runner.penalty_ms) ** 2
+        return term
+
     def judge(self, waiting_ms: Mapping[int, float] | None = None) -> list[int]:
         """Apply the elimination rule; ``waiting_ms``: index -> how long its first answer has been awaited.
 
@@ -135,17 +204,18 @@ class Race:
             return []
         pooled = self.pooled_variance()
         leader = self.runners[lead]
-        best, leader_var = estimate(leader.samples), self._var(leader, pooled) / len(leader.samples)
+        best, leader_var = self.score(lead), self._term(leader, pooled)
+        latency = estimate(leader.samples)
         out = []
         for index, runner in enumerate(self.runners):
             if index == lead or not self.live(index):
                 continue
             if runner.samples:
-                gap = estimate(runner.samples) - best
-                spread = math.sqrt(leader_var + self._var(runner, pooled) / len(runner.samples))
+                gap = self.score(index) - best
+                spread = math.sqrt(leader_var + self._term(runner, pooled))
             elif waiting_ms and index in waiting_ms:
                 waited = waiting_ms[index]
-                if waited <= 2 * best + CENSOR_MARGIN_MS:
+                if waited <= 2 * latency + CENSOR_MARGIN_MS:
                     continue
                 gap, spread = waited - best, math.sqrt(leader_var + pooled)
             else:
@@ -157,10 +227,13 @@ class Race:
 
     def _separated(self, lead: int, index: int, z: float, pooled: float) -> bool:
         leader, runner = self.runners[lead], self.runners[index]
-        gap = estimate(runner.samples) - estimate(leader.samples)
-        spread = math.sqrt(self._var(leader, pooled) / len(leader.samples)
-                           + self._var(runner, pooled) / len(runner.samples))
+        gap = self.score(index) - self.score(lead)
+        spread = math.sqrt(self._term(leader, pooled) + self._term(runner, pooled))
         return gap > z * spread
+
+    def _resolved(self, lead: int, index: int) -> bool:
+        """By install time, a rival at the sample cap is done once measured or behind even at its best."""
+        return self.measured(index) or self.score(index) >= self.score(lead)
 
     @property
     def settled(self) -> bool:
@@ -171,7 +244,8 @@ class Race:
         others = [i for i, r in enumerate(self.runners) if i != lead and self.live(i)]
         if not others and len(leader.samples) >= self.min_samples:
             return True
-        if all(len(self.runners[i].samples) >= self.max_samples for i in [lead, *others]):
+        if (all(len(self.runners[i].samples) >= self.max_samples for i in [lead, *others])
+                and all(self._resolved(lead, i) for i in others)):
             return True
         if not self.heard or len(leader.samples) < self.min_samples:
             return False
@@ -180,7 +254,8 @@ class Race:
         pooled = self.pooled_variance()
         return all(
             self._separated(lead, i, Z_PICK, pooled)
-            or (len(self.runners[i].samples) >= self.max_samples and len(leader.samples) >= self.max_samples)
+            or (len(self.runners[i].samples) >= self.max_samples and len(leader.samples) >= self.max_samples
+                and self._resolved(lead, i))
             for i in others
         )
 

@@ -164,14 +164,8 @@ async def download(
     try:
         answer = await asyncio.wait_for(run(), timeout)
     except asyncio.TimeoutError:
-        # Cut off mid-body: the bytes that did arrive still measure bandwidth (a slow host stays honest).
-        received = progress.bytes - before
-        if received and progress.answered_at is not None:
-            transfer = time.perf_counter() - progress.answered_at
-            return FileProbe(url, ok=True, final_url=progress.url, redirects=progress.redirects, bytes=received,
-                             transfer_s=transfer, size=size,
-                             reason=Note.of("download_cut", timeout=timeout))
-        return FileProbe(url, ok=False, reason=Note.of("timeout", phase=progress.phase, timeout=timeout))
+        return cut_short(url, progress, progress.bytes - before, size, Note.of("download_cut", timeout=timeout),
+                         Note.of("timeout", phase=progress.phase, timeout=timeout))
     except Failure as failure:
         return FileProbe(url, ok=False, reason=failure.note)
     if not 200 <= answer.status < 300:
@@ -182,6 +176,17 @@ async def download(
         ttfb_ms=answer.ttfb_s * 1000, bytes=len(answer.body), transfer_s=answer.transfer_s,
         size=answer.size or size,
     )
+
+
+def cut_short(url: str, progress: Progress, received: int, size: int | None, reason: Note, failed: Note
+              ) -> FileProbe:
+    """A download ended before its budget: the bytes that did arrive still measure bandwidth (a slow host
+    stays honest), with ``reason``; with none, it failed (``failed``)."""
+    if received and progress.answered_at is not None:
+        transfer = time.perf_counter() - progress.answered_at
+        return FileProbe(url, ok=True, final_url=progress.url, redirects=progress.redirects, bytes=received,
+                         transfer_s=transfer, size=size, reason=reason)
+    return FileProbe(url, ok=False, reason=failed)
 
 
 async def fetch_feed(client: httpx.AsyncClient, feed: StatusFeed, progress: Progress, timeout: float) -> bytes:
