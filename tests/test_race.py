@@ -6,7 +6,7 @@ import heapq
 import random
 
 from mirrorctl.probe.fanout import DOWNLOAD_CAP_S, DOWNLOAD_MIN_S, TICK_S
-from mirrorctl.probe.race import ENOUGH_SAMPLES, LANES, UNMEASURABLE_MS, Z_PICK, Race, penalty_ms
+from mirrorctl.probe.race import ENOUGH_SAMPLES, LANES, PRIOR_SD_MS, UNMEASURABLE_MS, Z_PICK, Race, penalty_ms
 
 FLEET_WIDE = (10, 30, 60, 90, 120, 150, 180, 220)  # ms; the two best 20 ms apart (10 is clipped at 0)
 FLEET_STEPS = (20, 40, 60, 80, 100, 120, 140, 160)
@@ -283,3 +283,68 @@ def test_by_install_time_no_wrong_pick_on_seeded_schedules() -> None:
             found = run_install(means, rates, seed)
             assert found["pick"] == best, (means, rates, seed, found)
             assert len(set(found["downloaded"])) <= 3, (means, seed, found)
+
+
+def test_by_install_time_a_rival_that_never_answers_does_not_hold_the_pick() -> None:
+    """Three dead mirrors (accept, never answer) beside the 20-160 ms fleet: every race settles on the true
+    best well before a one-sample test could (which waits for the dead until its timeout)."""
+    means = (*FLEET_STEPS, 0.0, 0.0, 0.0)
+    for seed in range(200):
+        found = run_install(means, (100.0,) * len(means), seed, dead=(8, 9, 10))
+        assert found["pick"] == 0 and found["at"] < 400, (seed, found)
+
+
+def test_by_install_time_a_rival_answering_just_after_the_stop_could_not_have_won() -> None:
+    """The stop leaves out a rival still unanswered only once its wait alone (at infinite bandwidth) puts it
+    behind the leader's install time: its answer arriving a moment later changes nothing."""
+    race = Race(2, min_samples=3, install=True)
+    for latency in (20.0, 24.0, 18.0, 22.0):
+        race.add(0, latency)
+    race.measure(0, 15.0)  # 100 MB/s: 35 ms per page in all
+    assert race.judge({1: 120.0}) == [] and not race.settled  # could still answer in time to win
+    waited = 121.0
+    while not race.judge({1: waited}):
+        waited += 1.0
+    assert race.settled and race.leader() == 0
+    race.add(1, waited + 1.0)  # its first answer, just after the stop: not counted, and it would lose anyway
+    assert race.settled and race.leader() == 0 and waited + 1.0 > race.score(0) + 3 * PRIOR_SD_MS
+
+
+def test_by_install_time_a_tie_settles_on_one_of_the_two() -> None:
+    """Two identical mirrors cannot be separated: the race still ends (at the sample cap, both measured), on
+    either of them, well within the timeout."""
+    picks = set()
+    for seed in range(200):
+        found = run_install((40.0, 40.0, 150.0), (50.0, 50.0, 50.0), seed)
+        assert found["pick"] in (0, 1) and found["at"] < 1000, (seed, found)
+        assert sorted(set(found["downloaded"])) == [0, 1], (seed, found)
+        picks.add(found["pick"])
+    assert picks == {0, 1}
+
+
+def test_by_install_time_a_stalled_download_is_not_waited_for() -> None:
+    """The lowest-latency mirror's download stalls after 5 ms of transfer (about 0.5 MB): its rate so far puts
+    it behind the next mirror once it has run DOWNLOAD_MIN_S, so it is stopped there, not at DOWNLOAD_CAP_S,
+    and the next mirror, downloaded next, is the pick."""
+    stalled_first = 0
+    for seed in range(200):
+        found = run_install((20.0, 40.0, 120.0), (100.0, 100.0, 100.0), seed, stall={0: 5.0})
+        assert found["pick"] == 1 and found["at"] < DOWNLOAD_CAP_S * 1000, (seed, found)
+        assert found["spent"][0] <= 5.0 * 100.0 * MB + 1  # nothing arrives after the stall
+        stalled_first += found["downloaded"][:2] == [0, 1]  # (with the jitter, 1 sometimes answers first)
+    assert stalled_first > 100
+
+
+def test_by_install_time_a_download_that_cannot_win_is_stopped_by_its_floor() -> None:
+    """A rival whose download is under way is out once even its budget arriving at once from now would leave
+    it behind the measured leader: the bound tightens with every tick, no rate needed."""
+    race = Race(2, min_samples=3, install=True)
+    for latency in (60.0, 58.0, 62.0, 61.0, 59.0):
+        race.add(0, latency)
+        race.add(1, latency - 40.0)  # 40 ms closer
+    race.measure(0, 30.0)  # 50 MB/s
+    assert race.to_measure() == [1] and race.leader() == 0
+    race.bound(1, 40.0)
+    assert race.judge() == [] and race.live(1)
+    race.bound(1, 200.0)  # e.g. 0.27 s into a 2 MB download: at best 7.5 MB/s
+    assert race.judge() == [1] and race.settled and race.leader() == 0
