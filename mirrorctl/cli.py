@@ -183,11 +183,13 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
     if candidates and not fastest:
         raise UsageError("--from goes with --fastest")
     if fastest:
-        from mirrorctl.output import bench
+        from mirrorctl.output import progress
 
         choice, result = core.use_fastest(candidates=candidates, only=only or None, samples=samples,
                                           timeout=timeout, by=by, dry_run=dry_run, scope=scope,
-                                          on_result=None if as_json else bench.progress_reporter(sys.stderr))
+                                          on_result=None if as_json else progress.counter(sys.stderr))
+        from mirrorctl.output import bench
+
         if as_json:
             _print_json({**change.change_json(result), "fastest": bench.choice_json(choice)})
         else:
@@ -228,11 +230,15 @@ def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, t
       mirrorctl bench tuna ustc bfsu --samples 5
     """
     from mirrorctl import core
+    from mirrorctl.output import progress
+
+    live = None if as_json else progress.rows(sys.stdout)
+    measured = core.bench(names=names, only=only or None, samples=samples, timeout=timeout,
+                          by="install" if throughput else by, upstream=not no_upstream, on_result=live)
     from mirrorctl.output import bench
 
-    measured = core.bench(names=names, only=only or None, samples=samples, timeout=timeout,
-                          by="install" if throughput else by, upstream=not no_upstream,
-                          on_result=None if as_json else bench.progress_reporter(sys.stderr))
+    if live is not None:
+        live.clear()
     if as_json:
         _print_json(bench.to_json(measured.results, by=measured.by))
         for line in bench.findings_lines(measured):

@@ -12,9 +12,12 @@ from loopback_mirrors import Fleet, MirrorSpec
 
 from mirrorctl import paths
 
+#: quick and slow serve files at the same, throttled rate: an unthrottled 256 KB file on loopback arrives in a
+#: few ms, so its "bandwidth" measures this process's scheduling (a busy machine made it vary tenfold), and
+#: `use --fastest` ranks by install time.
 SPECS = [
-    MirrorSpec("quick", delay=0.02),
-    MirrorSpec("slow", delay=0.15),
+    MirrorSpec("quick", delay=0.02, rate=20e6, wheel_bytes=1024 * 1024),
+    MirrorSpec("slow", delay=0.15, rate=20e6, wheel_bytes=1024 * 1024),
     MirrorSpec("stalefast", delay=0.0, behaviour="stale"),
     MirrorSpec("portal", delay=0.0, behaviour="portal"),
     MirrorSpec("broken", delay=0.0, behaviour="500"),

@@ -180,6 +180,27 @@ def progress_reporter(stream: TextIO) -> Callable[[ProbeResult, int, int], None]
     return report
 
 
+class LiveRows:
+    """An ``on_result`` callback for `bench` on a terminal: one row per mirror as its result is known (the
+    fastest come first, as they finish first), erased by :meth:`clear` for the final ranked table."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.lines = stream, 0
+
+    def __call__(self, result: ProbeResult, done: int, total: int) -> None:
+        figure = _ms(result.latency_ms) if result.ok else (result.error or "-")
+        self.stream.write(mask_credentials(f"  {result.target:<6} {result.profile:<14} {figure:>8}  {result.host}"
+                                           f"  ({done}/{total})\n"))
+        self.stream.flush()
+        self.lines += 1
+
+    def clear(self) -> None:
+        if self.lines:
+            self.stream.write(f"\x1b[{self.lines}F\x1b[J")  # up to the first live row, erase to the end
+            self.stream.flush()
+            self.lines = 0
+
+
 def choice_text(choice: FastestChoice) -> str:
     """What ``use --fastest`` picked for each tool, with the figures it picked on."""
     lines = []

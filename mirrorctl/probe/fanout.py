@@ -284,8 +284,12 @@ class ToolRace:
             self.report(mirror)
 
     def _judge(self, now: float) -> None:
-        """Apply the elimination rule; start the file look-ups the race has earned."""
+        """Leave out the stale; apply the elimination rule; start the file look-ups the race has earned."""
         race, mirrors, settings = self.race, self.mirrors, self.settings
+        for index in _stale(mirrors):
+            if race.live(index):
+                for revived in race.drop(index):
+                    mirrors[revived].eliminated, mirrors[revived].waited_ms = False, None
         waiting = {i: (now - min(m.in_flight.values())) * 1000
                    for i, m in enumerate(mirrors) if m.in_flight and not m.samples}
         for index in race.judge(waiting):
@@ -389,6 +393,20 @@ class ToolRace:
             mirror.file_url = sample.file_url
         if self.race.live(index):
             self.race.add(index, sample.latency_ms)
+
+
+def _stale(mirrors: Sequence[_Mirror]) -> list[int]:
+    """The mirrors whose answers already show them stale against the freshest seen (as :func:`.rank.mark_stale`
+    will judge them): a stale mirror is never the pick, so it races no further, however fast."""
+    serials = {i: min(s.serial for s in m.samples if s.serial is not None)
+               for i, m in enumerate(mirrors) if any(s.serial is not None for s in m.samples)}
+    modified = {i: min(s.last_modified for s in m.samples if s.last_modified is not None)
+                for i, m in enumerate(mirrors) if any(s.last_modified is not None for s in m.samples)}
+    stale = [i for i, serial in serials.items() if serial < max(serials.values())]
+    if modified:
+        newest = max(modified.values())
+        stale += [i for i, value in modified.items() if newest - value > ranking.CONDA_TOLERANCE_S]
+    return stale
 
 
 async def _find_file(client: httpx.AsyncClient, mirror: _Mirror, deadline: float) -> None:

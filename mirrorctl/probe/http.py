@@ -60,6 +60,7 @@ def make_client(
     import urllib.request
 
     _no_sniffio()
+    _no_httpx_cli()
     import httpx
 
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
@@ -90,6 +91,21 @@ def _no_sniffio() -> None:
 
     if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
+def _no_httpx_cli() -> None:
+    """Keep httpx from importing its command-line client on import.
+
+    ``httpx/__init__.py`` runs ``from ._main import main`` (falling back to a stub on ImportError), and
+    ``httpx._main`` imports click, rich and pygments whenever they are installed (rich comes with pdm, among
+    others): measured with ``python -X importtime``, that was most of the time ``import httpx`` took, ahead of
+    a bench's first request. ``None`` in ``sys.modules`` makes that import fail at once, so httpx keeps its
+    stub ``main``, which mirrorctl never calls. Nothing changes once httpx is imported.
+    """
+    import sys
+
+    if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
+        sys.modules["httpx._main"] = None  # type: ignore[assignment]
 
 
 def per_origin(factory: Callable[[], httpx.AsyncBaseTransport]) -> httpx.AsyncBaseTransport:

@@ -101,6 +101,8 @@ class Runner:
     samples: list[float] = field(default_factory=list)
     failed: bool = False
     out: bool = False
+    #: The leader it left the race behind (revived if that one turns out stale).
+    out_by: int | None = None
     #: By install time: the bandwidth term of its install time, per page, in ms (``bytes / bandwidth / pages``);
     #: None until its download has ended.
     penalty_ms: float | None = None
@@ -128,6 +130,16 @@ class Race:
 
     def fail(self, index: int) -> None:
         self.runners[index].failed = True
+
+    def drop(self, index: int) -> list[int]:
+        """Mirror ``index`` cannot be the pick whatever its speed (its index lags the others': stale). The
+        mirrors that left the race behind it come back (they were judged against a mirror that cannot win);
+        returns them."""
+        self.runners[index].out, self.runners[index].out_by = True, None
+        back = [i for i, r in enumerate(self.runners) if r.out and r.out_by == index and not r.failed]
+        for revived in back:
+            self.runners[revived].out, self.runners[revived].out_by = False, None
+        return back
 
     def measure(self, index: int, penalty_ms: float) -> None:
         """Mirror ``index``'s download ended: its bandwidth costs ``penalty_ms`` per page
@@ -221,7 +233,7 @@ class Race:
             else:
                 continue
             if gap > self.z * spread:
-                runner.out = True
+                runner.out, runner.out_by = True, lead
                 out.append(index)
         return out
 
@@ -269,7 +281,7 @@ class Race:
         out = [i for i, r in enumerate(self.runners)
                if i != lead and self.live(i) and r.samples and self._separated(lead, i, Z_PICK, pooled)]
         for index in out:
-            self.runners[index].out = True
+            self.runners[index].out, self.runners[index].out_by = True, lead
         return out
 
     def all_heard(self) -> None:
@@ -289,4 +301,7 @@ class Race:
         if not self.live(index) or (settled if settled is not None else self.settled):
             return 0
         lanes = LANES if runner.samples else 1
-        return max(0, min(lanes - in_flight, self.max_samples - len(runner.samples) - in_flight))
+        # A mirror alone (no rival left in the race) is not racing: it needs only its samples, not the cap.
+        alone = not any(self.live(i) for i in range(len(self.runners)) if i != index)
+        wanted = self.min_samples if alone else self.max_samples
+        return max(0, min(lanes - in_flight, wanted - len(runner.samples) - in_flight))
