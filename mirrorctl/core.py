@@ -10,17 +10,20 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mirrorctl.errors import MirrorctlError, NothingInScope, ScopeUnavailable, StoreError, UsageError
+from mirrorctl.errors import MirrorctlError, NothingInScope, ProfileError, ScopeUnavailable, StoreError, UsageError
 from mirrorctl.profiles import UPSTREAM_PROFILE, Profile, ProfileSet, load_profiles
 from mirrorctl.results import (
     BenchResult,
     ChangeResult,
+    EnvPlan,
+    EnvResult,
     FastestChoice,
     FileEdit,
     Finding,
     Label,
     ListResult,
     ProfileChange,
+    ProfileImport,
     RestoreResult,
     ToolState,
 )
@@ -242,12 +245,21 @@ def use_fastest(*, candidates: Sequence[str] = (), only: Sequence[str] | str | N
     The same tools as `use NAME`: those named with --only, else the installed or configured ones (the others
     are reported as skipped, never given a file). The race ends as soon as each pick is settled.
     """
-    from mirrorctl.probe.model import TARGETS
-    from mirrorctl.probe.rank import fastest, fastest_for_all
-
     targets, skipped = _change_targets(only, scope)
     if not targets:
         raise _no_tool()
+    choice = _choose(targets, candidates=candidates, samples=samples, timeout=timeout, by=by, on_result=on_result)
+    result = use_many(choices=choice.profiles, dry_run=dry_run, scope=scope)
+    return choice, result._replace(skipped=tuple(skipped) + result.skipped)
+
+
+def _choose(targets: Sequence[base.Target], *, candidates: Sequence[str], samples: int, timeout: float, by: str,
+            on_result: OnResult | None) -> FastestChoice:
+    """Probe until each pick is settled, then each tool's best healthy mirror that is not stale (a tool serving
+    several ecosystems takes all of them from one profile)."""
+    from mirrorctl.probe.model import TARGETS
+    from mirrorctl.probe.rank import fastest, fastest_for_all
+
     measured = _probe(names=tuple(candidates), only=[t.name for t in targets], samples=samples, timeout=timeout,
                       by=by, on_result=on_result, settle_only=True)
     chosen: dict[str, str] = {}
@@ -256,7 +268,7 @@ def use_fastest(*, candidates: Sequence[str] = (), only: Sequence[str] | str | N
     for target in targets:
         if len(target.ecosystems) == 1:
             winner = fastest(measured, next(iter(target.ecosystems)), by=by)
-        else:  # a tool serving several ecosystems takes all of them from one profile
+        else:
             winner = fastest_for_all(measured, sorted(target.ecosystems, key=TARGETS.index), by=by)
         if winner is None:
             left.append(target.name)
@@ -264,9 +276,7 @@ def use_fastest(*, candidates: Sequence[str] = (), only: Sequence[str] | str | N
         chosen[target.name], winners[target.name] = winner.profile, winner
     if not chosen:
         raise MirrorctlError("no mirror answered correctly and in time; nothing was changed (see `mirrorctl bench`)")
-    choice = FastestChoice(chosen, winners, tuple(left), measured, by)
-    result = use_many(choices=choice.profiles, dry_run=dry_run, scope=scope)
-    return choice, result._replace(skipped=tuple(skipped) + result.skipped)
+    return FastestChoice(chosen, winners, tuple(left), measured, by)
 
 
 def bench(*, names: Sequence[str] = (), only: Sequence[str] | str | None = None, samples: int = 3,
@@ -309,6 +319,59 @@ def _probe(*, names: tuple[str, ...], only: Sequence[str] | str | None, samples:
     if not results:
         raise MirrorctlError("the named profiles have no mirror for " + ", ".join(tools or base.tool_names()))
     return results
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Mirrors without touching a file: `env` (variables for a shell, CI, a Dockerfile) and `run` (one command)
+
+
+def _env_choices(name: str | None, choices: Mapping[str, str] | None,
+                 only: Sequence[str] | str | None) -> tuple[dict[base.Target, Profile], list[Finding], ProfileSet]:
+    """Each tool and its profile: ``name`` for every tool it covers, or ``choices`` (tool -> profile, from
+    --fastest). Every tool counts, installed or not: the lines are often for another machine."""
+    profiles = load_profiles()
+    if choices is not None:
+        return {t: profiles.get(choices[t.name]) for t in base.selected(list(choices))}, [], profiles
+    profile = profiles.get(str(name))
+    targets = base.selected(only)
+    chosen = {t: profile for t in targets if base.covers(t, profile)}
+    skipped = [Finding("tool-not-covered", "note", t.name, params={"profile": profile.name,
+                                                                   "ecosystems": sorted(t.ecosystems)})
+               for t in targets if t not in chosen]
+    if not chosen:
+        raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
+    return chosen, skipped, profiles
+
+
+def environment(*, name: str | None = None, choices: Mapping[str, str] | None = None,
+                only: Sequence[str] | str | None = None) -> EnvResult:
+    """The variables that point each tool at its profile with no file at all (`mirrorctl env`), and what they
+    cannot carry. Reads no configuration file."""
+    chosen, skipped, _ = _env_choices(name, choices, only)
+    return EnvResult(tuple(base.env_plan(t, p) for t, p in chosen.items()), tuple(skipped))
+
+
+def every_variable(*, only: Sequence[str] | str | None = None) -> EnvResult:
+    """Every variable any profile sets for the tools (`env --unset` with no NAME): the values are not used."""
+    profiles = load_profiles()
+    plans = [base.env_plan(t, p) for t in base.selected(only) for p in profiles.profiles if base.covers(t, p)]
+    return EnvResult(tuple(plans))
+
+
+def run_plans(*, name: str | None = None, choices: Mapping[str, str] | None = None,
+              only: Sequence[str] | str | None = None) -> tuple[EnvPlan, ...]:
+    """What `mirrorctl run` sets for one command: variables, and private temporary files (written by
+    :mod:`mirrorctl.runner`, never here). The user's files are read where a tool needs them, never written."""
+    chosen, _, profiles = _env_choices(name, choices, only)
+    return tuple(base.env_plan(t, p, profiles.profiles) for t, p in chosen.items())
+
+
+def fastest_choices(*, candidates: Sequence[str] = (), only: Sequence[str] | str | None = None, samples: int = 3,
+                    timeout: float = 5.0, by: str = "install", on_result: OnResult | None = None) -> FastestChoice:
+    """Benchmark and pick each tool's best mirror, as `use --fastest` does, for `env --fastest` and `run
+    --fastest` (every tool, or those named)."""
+    return _choose(base.selected(only), candidates=candidates, samples=samples, timeout=timeout, by=by,
+                   on_result=on_result)
 
 
 def reset(*, only: Sequence[str] | str | None = None, dry_run: bool = False,
@@ -411,3 +474,113 @@ def _read_existing(path: Path) -> bytes | None:
     from mirrorctl.targets import read_bytes
 
     return read_bytes(path)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Profiles that travel: export, import, edit
+
+
+def export_profiles(*, names: Sequence[str]) -> str:
+    """TOML a colleague can `profile import`: one profile's file as it is, or a catalogue of several."""
+    from mirrorctl.profile_io import export_text
+
+    profiles = _fresh_profiles()
+    chosen = list({p.name: p for p in (profiles.get(name) for name in names)}.values())
+    return export_text(chosen)
+
+
+def import_profiles(*, source: str, text: str | None = None, replace: bool = False,
+                    confirm: Callable[[str], bool] | None = None, name: str | None = None) -> ProfileImport:
+    """Add the profiles in ``source`` (a file, an https URL, or ``text`` already read from standard input).
+
+    A profile whose name is taken (a user profile, or a built-in one it would shadow) is replaced only with
+    ``replace``, or when ``confirm(name)`` says yes; without ``confirm`` (no terminal to ask on) it is an error.
+    """
+    from mirrorctl import profile_io
+    from mirrorctl.profiles import user_profile_path
+
+    if text is None:
+        text = _read_import_source(source)
+    incoming = profile_io.parse_import(text, source, verify_pypi=profile_io.answers_as_index,
+                                       verify_conda=profile_io.serves_repodata, name=name)
+    profiles = _fresh_profiles()
+    taken = {spelling for p in profiles.profiles for spelling in (p.name, *p.aliases)}
+    chosen, replaced, kept = [], [], []
+    for item in incoming:
+        if item.name in taken:
+            if not replace:
+                if confirm is None:
+                    raise MirrorctlError(f"profile {item.name!r} already exists; add --replace to replace it "
+                                         "(nothing was imported)")
+                if not confirm(item.name):
+                    kept.append(item.name)
+                    continue
+            replaced.append(item.name)
+        chosen.append(item)
+    edits = [FileEdit("mirrorctl", user_profile_path(item.name), _read_existing(user_profile_path(item.name)),
+                      item.text.encode("utf-8")) for item in chosen]
+    _, snapshot_id = _apply(lambda: edits, reason=f"profile import {source}")
+    written = [(item, edit) for item, edit in zip(chosen, edits) if edit.changed]
+    unchanged = tuple(item.name for item, edit in zip(chosen, edits) if not edit.changed)  # imported before
+    return ProfileImport(source, tuple(item.profile for item, _ in written), tuple(edit.path for _, edit in written),
+                         tuple(name for name in replaced if name not in unchanged), tuple(kept), snapshot_id,
+                         unchanged)
+
+
+def _read_import_source(source: str) -> str:
+    from mirrorctl import profile_io
+
+    if profile_io.is_url(source):
+        raw = profile_io.download(source)
+    else:
+        path = Path(source).expanduser()
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read(profile_io.MAX_IMPORT_BYTES + 1)
+        except OSError as exc:
+            raise MirrorctlError(f"cannot read: {exc.strerror or exc}", path=path) from None
+        if len(raw) > profile_io.MAX_IMPORT_BYTES:
+            raise MirrorctlError(f"larger than {profile_io.MAX_IMPORT_BYTES // 1024} KiB; not a profile", path=path)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise MirrorctlError("is not UTF-8 text", path=source) from None
+
+
+#: What `profile edit` puts above the text when the saved file does not validate.
+EDIT_ERROR_MARK = "# mirrorctl: error: "
+
+
+def edit_profile(*, name: str, run_editor: Callable[[Path], None]) -> ProfileChange:
+    """Open the user's copy of profile ``name`` in an editor (a built-in one is copied first), validate on save,
+    and reopen with the error at the top until it validates or is saved unchanged (then nothing is written)."""
+    import tempfile
+
+    from mirrorctl.profiles import parse_profile, toml_loads, user_profile_path
+
+    profile = _fresh_profiles().get(name)
+    target = user_profile_path(profile.name)
+    original = profile.path.read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="mirrorctl-edit-") as folder:
+        draft = Path(folder) / target.name
+        handed = original
+        draft.write_text(handed, encoding="utf-8")
+        while True:
+            run_editor(draft)
+            text = draft.read_text(encoding="utf-8")
+            if text == handed:
+                if handed == original:  # saved as it was (a built-in one too: nothing to copy)
+                    return ProfileChange("edit", profile, target, None)
+                raise ProfileError("not saved: the file still does not validate (see the first line)", path=target)
+            body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("# mirrorctl: "))
+            try:
+                edited = parse_profile(target, toml_loads(body, target), builtin=False)
+                break
+            except ProfileError as error:
+                handed = (f"{EDIT_ERROR_MARK}{error}\n# mirrorctl: fix it and save again; save without changes to "
+                          f"give up.\n{body}")
+                draft.write_text(handed, encoding="utf-8")
+    old = _read_existing(target)
+    _, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", target, old, body.encode("utf-8"))],
+                            reason=f"profile edit {profile.name}")
+    return ProfileChange("edit", edited, target, snapshot_id)

@@ -13,10 +13,10 @@ import importlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from mirrorctl.errors import UsageError
-from mirrorctl.results import FileEdit, Finding, ToolState
+from mirrorctl.results import EnvPlan, FileEdit, Finding, ToolState
 
 if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
@@ -94,8 +94,19 @@ class Target(Protocol):
         """Read the files of ``scope``, validate them as the tool does, and render each (profile None: reset)."""
         ...
 
-    def env(self, profile: Profile) -> dict[str, str]:
-        """Environment variables that point this tool at ``profile`` for one command (``mirrorctl run``)."""
+    def env(self, profile: Profile) -> EnvPlan:
+        """Environment variables alone that point this tool at ``profile`` (``mirrorctl env``), and, as findings
+        in ``unexpressed``, what of the profile they cannot carry. Pure: reads no file, so the lines work on
+        another machine (a CI job, a Docker image).
+
+        Only variables the tool really reads (its source, or the real tool, says so).
+        """
+        ...
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        """The same for one command on this machine (``mirrorctl run``): may add private temporary files
+        (``EnvPlan.files``, named by a variable the tool reads) and read the user's files to fill them, but
+        never writes one. Most tools return :meth:`env`."""
         ...
 
     def checks(self, state: ToolState) -> list[Finding]:
@@ -109,6 +120,22 @@ class Target(Protocol):
 
 def covers(target: Target, profile: Profile) -> bool:
     return bool(target.ecosystems & profile.ecosystems)
+
+
+def env_plan(target: Target, profile: Profile, profiles: Sequence[Profile] | None = None) -> EnvPlan:
+    """``target.env`` (``profiles`` None) or ``target.run_env``, as an :class:`EnvPlan`.
+
+    A tool module written before the plan existed (``env`` returning a dict, no ``run_env``) keeps working.
+    """
+    if profiles is not None and hasattr(target, "run_env"):
+        planned: object = target.run_env(profile, profiles)
+    else:
+        planned = target.env(profile)
+    if isinstance(planned, EnvPlan):
+        return planned
+    if isinstance(planned, Mapping):
+        return EnvPlan(target.name, profile.name, {str(k): str(v) for k, v in planned.items()})
+    raise TypeError(f"{target.name}: env() returned {type(planned).__name__}, not an EnvPlan")
 
 
 def on_path(*executables: str) -> bool:
@@ -164,13 +191,44 @@ def all_targets() -> list[Target]:
     return sorted((load(name) for name in tool_names()), key=lambda t: (t.order, t.name))
 
 
+def canonical_tool(name: str) -> str:
+    """The tool ``name`` means: any case (``PIP``), or another name a target answers to (its optional ``aliases``
+    attribute: mamba's ``micromamba``, which reads the same files). Raises UsageError, with a guess, otherwise.
+
+    Modules are imported only when the name is not a module's own, so ``--only pip`` still imports one.
+    """
+    known = tool_names()
+    wanted = name.strip().lower()
+    if wanted in known:
+        return wanted
+    for target in all_targets():
+        if wanted in getattr(target, "aliases", ()):
+            return target.name
+    import difflib
+
+    close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.75)  # not npm -> pdm
+    guess = f"; did you mean {close[0]!r}?" if close else ""
+    raise UsageError(f"unknown tool {name!r}{guess} (choose from {', '.join(known)})")
+
+
 def selected(only: Sequence[str] | str | None) -> list[Target]:
     """The tools named by ``--only`` (all when None); only those modules are imported."""
     if only is None:
         return all_targets()
-    wanted = [only] if isinstance(only, str) else list(only)
-    known = tool_names()
-    unknown = [name for name in wanted if name not in known]
-    if unknown:
-        raise UsageError(f"unknown tool {unknown[0]!r} (choose from {', '.join(known)})")
+    wanted = [canonical_tool(name) for name in ([only] if isinstance(only, str) else only)]
     return sorted((load(name) for name in dict.fromkeys(wanted)), key=lambda t: (t.order, t.name))
+
+
+def hooks(attribute: str) -> list[tuple[str, Any]]:
+    """The module-level function ``attribute`` of every tool module that defines one, in the tools' order.
+
+    Optional extras live beside the tool they name: `mirrorctl torch` asks each module for ``torch_commands``
+    (the install command in that tool's syntax), so no module outside ``targets/`` spells a tool's command.
+    """
+    found = []
+    for target in all_targets():
+        module = importlib.import_module(f"mirrorctl.targets.{target.name}")
+        function = getattr(module, attribute, None)
+        if callable(function):
+            found.append((target.name, function))
+    return found

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
-from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
+from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import is_plain_http
@@ -221,13 +221,18 @@ class Pdm:
         return ToolState(NAME, Label(None if broken else owner), tuple(settings), tuple(read), tuple(findings),
                          written, scopes=scopes, scope=scope or "user")
 
-    def env(self, profile: Profile) -> dict[str, str]:
+    def env(self, profile: Profile) -> EnvPlan:
+        """``PDM_PYPI_URL``, and ``PDM_PYPI_VERIFY_SSL=false`` for plain http (pdm/project/config.py:
+        ``pypi.url`` and ``pypi.verify_ssl`` with their ``env_var``)."""
         if profile.pypi is None:
-            return {}
+            return EnvPlan(NAME, profile.name)
         variables = {"PDM_PYPI_URL": profile.pypi.index_url}
         if is_plain_http(profile.pypi.index_url):
             variables["PDM_PYPI_VERIFY_SSL"] = "false"
-        return variables
+        return EnvPlan(NAME, profile.name, variables)
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []

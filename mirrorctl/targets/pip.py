@@ -19,13 +19,14 @@ from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import ini
 from mirrorctl.profiles import UPSTREAM_PROFILE
-from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
+from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import check_url, host_port, is_plain_http, normalize
 
 if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
+    from mirrorctl.torch.model import Command, Install
 
 NAME = "pip"
 
@@ -453,13 +454,18 @@ class Pip:
         return ToolState(NAME, Label(None if broken else owner), tuple(settings), tuple(read), tuple(findings),
                          written, scopes=tuple(scopes), scope=scope or "user")
 
-    def env(self, profile: Profile) -> dict[str, str]:
+    def env(self, profile: Profile) -> EnvPlan:
+        """``PIP_INDEX_URL``, and ``PIP_TRUSTED_HOST`` for plain http (pip reads every option as ``PIP_<NAME>``,
+        pip/_internal/configuration.py ``get_environ_vars``)."""
         if profile.pypi is None:
-            return {}
+            return EnvPlan(NAME, profile.name)
         variables = {"PIP_INDEX_URL": profile.pypi.index_url}
         if is_plain_http(profile.pypi.index_url):
             variables["PIP_TRUSTED_HOST"] = host_port(profile.pypi.index_url)
-        return variables
+        return EnvPlan(NAME, profile.name, variables)
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []
@@ -469,3 +475,29 @@ class Pip:
 
 
 TARGET: Target = Pip()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# `mirrorctl torch`: the install command (named here because only a tool's module may name the tool)
+
+
+def torch_commands(install: Install) -> list[Command]:
+    """``pip install torch==X+cuNNN torchvision==… --index-url PAGE`` (``-f PAGE`` for a flat page; nothing
+    extra when the PyPI mirror in effect serves the build). Exact ``==`` pins with the local tag: a ``+cuNNN``
+    version sorts above the plain one, and the pin keeps the CUDA build and its companions in step."""
+    from mirrorctl.torch.model import Command
+
+    argv = ["pip", "install", *(f"{name}=={pinned}" for name, pinned in install.pins())]
+    source = install.source
+    if source.kind == "index" and source.url:
+        argv += ["--index-url", source.url]
+    elif source.kind == "find-links" and source.url:
+        argv += ["-f", source.url]
+    return [Command(NAME, "install", tuple(argv))]
+
+
+def torch_fix_mixture(projects: Sequence[str]) -> list[Command]:
+    """Remove stray nvidia-* wheels of another CUDA major (``--check``)."""
+    from mirrorctl.torch.model import Command
+
+    return [Command(NAME, "install", ("pip", "uninstall", "-y", *projects))]
