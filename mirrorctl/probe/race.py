@@ -16,10 +16,10 @@ first answers, which a bench waits for anyway, are still out. After every answer
   :data:`PRIOR_SD_MS` with :data:`PRIOR_DOF` pseudo-samples (a handful of early samples can look
   deceptively calm), never below :data:`FLOOR_SD_MS`; a mirror's own variance, once it has five samples,
   replaces the pooled one when larger.
-* only when ranking by latency for ``use --fastest`` (``settle_only``), a mirror whose first answer is still
-  out counts as one sample as slow as the time already waited, once that is more than twice the leader's
-  latency plus :data:`CENSOR_MARGIN_MS`: a dead or very slow mirror is then out without waiting for it. (By
-  install time a far mirror may still win on bandwidth, and ``bench`` reports every mirror, so both wait.)
+* a mirror whose first answer is still out counts as one sample as slow as the time already waited, once that
+  is more than twice the leader's latency plus :data:`CENSOR_MARGIN_MS` (the wait includes opening the
+  connection): a dead or very slow mirror is then out of the race without waiting for it (``bench`` still
+  waits for its first answer, up to the deadline, to report it; ``use --fastest`` does not);
 * the pick is **settled** when every other mirror is out or failed and the leader has ``samples`` samples,
   or when every remaining contender has ``max_samples`` (20) samples, which drop to :data:`ENOUGH_SAMPLES`
   (8) once every mirror has answered, failed or left (the samples gathered while waiting came free; after
@@ -34,12 +34,28 @@ first answers, which a bench waits for anyway, are still out. After every answer
   with one or two answers no longer holds a bench up for another round after the slowest first answer.
   Sampling stops then, and the pick is the lowest mean.
 
-Measured on seeded schedules (tests/test_race.py, 3000 seeds per fleet): with two best means 20 ms apart
+**By install time** (``install=True``) the score is the install time per index page: mean latency +
+:attr:`Runner.penalty_ms` (:func:`penalty_ms`: the typical install's bytes over the bandwidth, divided by its
+pages). Branch and bound: only a mirror whose download has ended (:meth:`Race.measure`) can lead; every other
+mirror is scored at the best it could still do (latency alone while not downloaded; latency + the floor
+:meth:`Race.bound` sets while its download runs, its budget arriving at once from now; its wait while
+unanswered), and the same two rules apply to those scores, with a measured bandwidth term's uncertainty
+(:data:`BANDWIDTH_REL_SD`) in the spread. :meth:`Race.to_measure` names the mirrors worth a download, most
+promising first: answered, in the race, not measured, and ahead of the leader at infinite bandwidth. At the
+sample cap a rival still unmeasured counts as settled only when it is behind the leader even at infinite
+bandwidth. A stale mirror is :meth:`Race.drop`-ped, and the mirrors that left behind it come back.
+
+Measured on seeded schedules (tests/test_race.py, ``run``: 3000 seeds per fleet): with two best means 20 ms apart
 under +/-30 ms uniform jitter, neither rule ever dropped the true best; wrong picks: 0 on the 10-220 ms
 fleet and 0 on the 20-160 ms one, 2 and 8 when each answer also takes up to 30 ms more than its latency
 shows (a busy 2-core machine). The 20-160 ms race settled after the slowest first answer (the wall of a
 one-sample test) in 0.2 % of races (6.5 % with that overhead), against 5.4 % and 23.7 % when every
-contender had to reach ENOUGH_SAMPLES.
+contender had to reach ENOUGH_SAMPLES. By install time (``run_install``, 1000 seeds, each download measuring
+its rate within +/-20 %, equal bandwidth 100 MB/s unless said): wrong picks 1 on the 20-160 ms fleet (2 with
+30 ms of unseen per-answer overhead), 2 on the 10-220 ms one (5), 0 on the bandwidth-skewed fleets (near 10 ms
+at 1 MB/s, far 60 ms at 50 MB/s); the residual wrong picks are races settled at the sample cap, where the two best could
+not be told apart and a measured bandwidth tipped it. Settled in a median 148 ms (20-160 ms fleet), 130 ms
+(10-220 ms, with or without 3 dead mirrors) and 390 ms (skewed: 0.25 s of the near mirror's download).
 """
 
 from __future__ import annotations
