@@ -235,6 +235,8 @@ class ToolRace:
                          install=settings.by == "install")
         self.owner: dict[asyncio.Future[sampling.Sample], int] = {}
         self.download: _Download | None = None
+        #: Mirrors that left the race on their wait alone (bench: back in if their first answer comes).
+        self.censored: set[int] = set()
         self.loop = asyncio.get_running_loop()
 
     async def run(self) -> None:
@@ -297,6 +299,8 @@ class ToolRace:
             mirror.eliminated = True
             # A bench reports every mirror, so it still waits for a first answer; use --fastest need not.
             mirror.waited_ms = waiting.get(index) if settings.settle_only else None
+            if not mirror.samples:
+                self.censored.add(index)
             if mirror.samples or settings.settle_only:
                 mirror.cancel()
                 self.report(mirror)
@@ -388,6 +392,10 @@ class ToolRace:
         if failure is not None:
             raise failure
         sample = finished.result()
+        if index in self.censored and not mirror.samples:  # a bench's late first answer: judged on it after all
+            self.censored.discard(index)
+            self.race.revive(index)
+            mirror.eliminated = False
         mirror.samples.append(sample)
         if mirror.file_url is None and sample.file_url:
             mirror.file_url = sample.file_url

@@ -157,6 +157,13 @@ class Race:
             self.runners[revived].out, self.runners[revived].out_by = False, None
         return back
 
+    def revive(self, index: int) -> None:
+        """Mirror ``index`` left the race on its wait alone, and its first answer came after all: it is back,
+        to be judged on its answers (a bench waits for first answers anyway)."""
+        runner = self.runners[index]
+        if not runner.failed:
+            runner.out, runner.out_by = False, None
+
     def measure(self, index: int, penalty_ms: float) -> None:
         """Mirror ``index``'s download ended: its bandwidth costs ``penalty_ms`` per page
         (:data:`UNMEASURABLE_MS` when no file could be fetched)."""
