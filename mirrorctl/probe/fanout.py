@@ -23,17 +23,16 @@ mirror whose install estimate could not beat the best one even at infinite bandw
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from mirrorctl.probe import http, sampling
 from mirrorctl.probe import rank as ranking
-from mirrorctl.probe.model import TARGETS, FileProbe, Note, ProbeResult, ProbeTarget, SyncStatus
+from mirrorctl.probe.mirror import TICK_S, Download, Link, Mirror, find_file, stale, sync_notes, to_result
+from mirrorctl.probe.model import TARGETS, ProbeResult, ProbeTarget, SyncStatus
 from mirrorctl.probe.plan import feeds_for, targets_for
-from mirrorctl.probe.race import DEFAULT_MAX_SAMPLES, DEFAULT_SAMPLES, UNMEASURABLE_MS, Race, estimate, penalty_ms
-from mirrorctl.urls import host_port
+from mirrorctl.probe.race import DEFAULT_MAX_SAMPLES, DEFAULT_SAMPLES, UNMEASURABLE_MS, Race, penalty_ms
 
 if TYPE_CHECKING:
     import httpx
@@ -46,35 +45,8 @@ DOWNLOAD_BUDGET = 2 * 1024 * 1024
 DOWNLOAD_CAP_S = 1.0
 #: A download runs at least this long before its rate so far may end it (another mirror looks better).
 DOWNLOAD_MIN_S = 0.25
-#: How often the race re-judges mirrors whose first answer is still out.
-TICK_S = 0.01
 
 OnResult = Callable[[ProbeResult, int, int], None]
-
-
-@dataclass
-class _Mirror:
-    """What one mirror's probe has learnt so far; it outlives the tasks the deadline cancels."""
-
-    target: ProbeTarget
-    progress: http.Progress = field(default_factory=http.Progress)
-    samples: list[sampling.Sample] = field(default_factory=list)
-    in_flight: dict[asyncio.Future[sampling.Sample], float] = field(default_factory=dict)
-    error: str | None = None
-    reason: Note | None = None
-    file_url: str | None = None
-    file_size: int | None = None
-    file: FileProbe | None = None
-    #: The bounded download's result has replaced the 1-byte probe's in ``file``.
-    downloaded: bool = False
-    side: asyncio.Future[None] | None = None
-    eliminated: bool = False
-    waited_ms: float | None = None
-    reported: bool = False
-
-    def cancel(self) -> None:
-        for task in self.in_flight:
-            task.cancel()
 
 
 async def probe_all(
@@ -104,18 +76,18 @@ async def probe_all(
         raise ValueError(f"by must be 'latency' or 'install', not {by!r}")
     settings = RaceSettings(samples, max_samples, settle_only, by, find_files)
     deadline = asyncio.get_running_loop().time() + timeout
-    mirrors = [_Mirror(target) for target in targets]
+    mirrors = [Mirror(target) for target in targets]
     counter = [0]
 
-    def report(mirror: _Mirror) -> None:
+    def report(mirror: Mirror) -> None:
         if mirror.reported:
             return
         mirror.reported = True
         counter[0] += 1
         if on_result is not None:
-            on_result(_result(mirror, samples, timeout), counter[0], len(mirrors))
+            on_result(to_result(mirror, samples, timeout), counter[0], len(mirrors))
 
-    link = _Link()
+    link = Link()
     feed_task = asyncio.ensure_future(sampling.read_feeds(client, feeds or {}, deadline))
     races = []
     for kind in TARGETS:
@@ -135,11 +107,11 @@ async def probe_all(
     results = []
     for mirror in mirrors:
         report(mirror)
-        result = _result(mirror, samples, timeout)
+        result = to_result(mirror, samples, timeout)
         if sync and mirror.target.profile in sync:
             found = sync[mirror.target.profile].get(mirror.target.target)
             if found is not None:
-                result = replace(result, sync=found, notes=(*result.notes, *_sync_notes(found)))
+                result = replace(result, sync=found, notes=(*result.notes, *sync_notes(found)))
         results.append(result)
     return ranking.with_estimates(results)
 
@@ -173,68 +145,27 @@ class RaceSettings:
         return self.by == "install"
 
 
-class _Link:
-    """The user's own link, shared by every tool's race: one download at a time (concurrent downloads would
-    only measure it shared N ways)."""
-
-    busy: bool = False
-
-
-class _Download:
-    """A bounded download from one mirror under way; its rate so far bounds the mirror's bandwidth."""
-
-    def __init__(self, index: int, mirror: _Mirror, client: httpx.AsyncClient, *, budget: int,
-                 timeout: float) -> None:
-        assert mirror.file_url is not None
-        self.index, self.mirror, self.timeout = index, mirror, timeout
-        #: What the download can deliver: the budget, or the whole file when smaller.
-        self.budget = min(budget, mirror.file_size or budget)
-        self.progress = http.Progress()
-        self.task = asyncio.ensure_future(sampling.download(client, mirror.file_url, self.progress, budget=budget,
-                                                            timeout=timeout, size=mirror.file_size))
-        self.stopped: FileProbe | None = None
-
-    def elapsed(self) -> float | None:
-        """Seconds since the file's headers arrived (None before)."""
-        answered = self.progress.answered_at
-        return None if answered is None else time.perf_counter() - answered
-
-    def stop(self) -> None:
-        """End it now: the bytes received so far are its figure."""
-        assert self.mirror.file_url is not None
-        self.stopped = sampling.cut_short(self.mirror.file_url, self.progress, self.progress.bytes,
-                                          self.mirror.file_size, Note.of("download_stopped"),
-                                          Note.of("download_stopped"))
-        self.task.cancel()
-
-    def result(self) -> FileProbe:
-        """Once the task is done: what it measured."""
-        if self.stopped is not None:
-            return self.stopped
-        return self.task.result()
-
-
 class ToolRace:
     """One tool's mirrors raced over HTTP: requests out as :class:`.race.Race` wants them, answers back in.
 
     File hosts are looked up for the mirrors still in the race after their first answer (for every mirror that
     answered when ``settings.every_file``: ranking by install time needs their files). By install time, the
     mirrors :meth:`.race.Race.to_measure` names are downloaded from, one at a time across every tool's race
-    (:class:`_Link`), while the race goes on: each tick the download's elapsed time bounds the mirror's
+    (:class:`mirror.Link`), while the race goes on: each tick the download's elapsed time bounds the mirror's
     bandwidth (its budget cannot arrive faster than all at once), a download whose mirror left the race is
     stopped, and one that has run :data:`DOWNLOAD_MIN_S` stops at its rate so far when that puts it behind
     another mirror still to be measured.
     """
 
-    def __init__(self, client: httpx.AsyncClient, mirrors: list[_Mirror], settings: RaceSettings, *,
-                 deadline: float, report: Callable[[_Mirror], None], link: _Link | None = None,
+    def __init__(self, client: httpx.AsyncClient, mirrors: list[Mirror], settings: RaceSettings, *,
+                 deadline: float, report: Callable[[Mirror], None], link: Link | None = None,
                  budget: int = DOWNLOAD_BUDGET) -> None:
         self.client, self.mirrors, self.settings = client, mirrors, settings
-        self.deadline, self.report, self.link, self.budget = deadline, report, link or _Link(), budget
+        self.deadline, self.report, self.link, self.budget = deadline, report, link or Link(), budget
         self.race = Race(len(mirrors), min_samples=settings.samples, max_samples=settings.max_samples,
                          install=settings.by == "install")
         self.owner: dict[asyncio.Future[sampling.Sample], int] = {}
-        self.download: _Download | None = None
+        self.download: Download | None = None
         #: Mirrors that left the race on their wait alone (bench: back in if their first answer comes).
         self.censored: set[int] = set()
         self.loop = asyncio.get_running_loop()
@@ -288,7 +219,7 @@ class ToolRace:
     def _judge(self, now: float) -> None:
         """Leave out the stale; apply the elimination rule; start the file look-ups the race has earned."""
         race, mirrors, settings = self.race, self.mirrors, self.settings
-        for index in _stale(mirrors):
+        for index in stale(mirrors):
             if race.live(index):
                 for revived in race.drop(index):
                     mirrors[revived].eliminated, mirrors[revived].waited_ms = False, None
@@ -309,7 +240,7 @@ class ToolRace:
         if settings.find_files:
             for index, mirror in enumerate(mirrors):
                 if mirror.side is None and mirror.samples and (settings.every_file or race.live(index)):
-                    mirror.side = asyncio.ensure_future(_find_file(self.client, mirror, self.deadline))
+                    mirror.side = asyncio.ensure_future(find_file(self.client, mirror, self.deadline))
 
     def _measured(self) -> None:
         """Bound the download under way by its time so far; record a finished one; mark the mirrors that
@@ -354,7 +285,7 @@ class ToolRace:
             mirror = self.mirrors[index]
             if mirror.file_url is not None and remaining > 0:
                 self.link.busy = True
-                self.download = _Download(index, mirror, self.client, budget=self.budget,
+                self.download = Download(index, mirror, self.client, budget=self.budget,
                                           timeout=min(DOWNLOAD_CAP_S, remaining))
                 return
 
@@ -401,94 +332,6 @@ class ToolRace:
             mirror.file_url = sample.file_url
         if self.race.live(index):
             self.race.add(index, sample.latency_ms)
-
-
-def _stale(mirrors: Sequence[_Mirror]) -> list[int]:
-    """The mirrors whose answers already show them stale against the freshest seen (as :func:`.rank.mark_stale`
-    will judge them): a stale mirror is never the pick, so it races no further, however fast."""
-    serials = {i: min(s.serial for s in m.samples if s.serial is not None)
-               for i, m in enumerate(mirrors) if any(s.serial is not None for s in m.samples)}
-    modified = {i: min(s.last_modified for s in m.samples if s.last_modified is not None)
-                for i, m in enumerate(mirrors) if any(s.last_modified is not None for s in m.samples)}
-    stale = [i for i, serial in serials.items() if serial < max(serials.values())]
-    if modified:
-        newest = max(modified.values())
-        stale += [i for i, value in modified.items() if newest - value > ranking.CONDA_TOLERANCE_S]
-    return stale
-
-
-async def _find_file(client: httpx.AsyncClient, mirror: _Mirror, deadline: float) -> None:
-    """Find the mirror's real package file and who serves it (a 1-byte Range), alongside the race."""
-    loop = asyncio.get_running_loop()
-    progress = mirror.progress
-    try:
-        if mirror.target.target == "conda":
-            found = await sampling.find_conda_package(client, mirror.target.url, progress,
-                                                      max(deadline - loop.time(), 0.001))
-            if found is None:
-                return
-            mirror.file_url, mirror.file_size = found
-        while mirror.file_url is None:
-            if mirror.error or loop.time() >= deadline:
-                return
-            await asyncio.sleep(TICK_S)
-        host = await sampling.download(client, mirror.file_url, progress, budget=1,
-                                       timeout=max(deadline - loop.time(), 0.001), size=mirror.file_size)
-        if not mirror.downloaded:  # the bounded download, when it came first, already knows the host
-            mirror.file = host
-    except http.Failure:
-        return
-
-
-def _sync_notes(sync: SyncStatus) -> tuple[Note, ...]:
-    return tuple(Note.of("sync_" + flag, last_success=sync.last_success, repo=sync.repo) for flag in sync.flags)
-
-
-def _result(mirror: _Mirror, samples: int, timeout: float) -> ProbeResult:
-    target = mirror.target
-    latencies = [s.latency_ms for s in mirror.samples]
-    error, reason = mirror.error, mirror.reason
-    notes: list[Note] = []
-    if error is None and not latencies:
-        if mirror.eliminated and mirror.waited_ms is not None:
-            error, reason = "timeout", Note.of("outrun", waited_ms=round(mirror.waited_ms))
-        else:
-            error, reason = "timeout", Note.of("timeout", phase=mirror.progress.phase, timeout=timeout)
-    elif error is None and len(latencies) < samples and not mirror.eliminated:
-        notes.append(Note.of("partial_samples", got=len(latencies), wanted=samples, timeout=timeout))
-    ok = error is None
-    first = mirror.samples[0] if mirror.samples else None
-    serials = [s.serial for s in mirror.samples if s.serial is not None]
-    modified = [s.last_modified for s in mirror.samples if s.last_modified is not None]
-    connects = [s.connect_ms for s in mirror.samples if s.connect_ms is not None]
-    last = mirror.samples[-1] if mirror.samples else None
-    return ProbeResult(
-        profile=target.profile,
-        target=target.target,
-        url=target.url,
-        resource=target.resource,
-        ok=ok,
-        latency_ms=estimate(latencies) if ok else None,
-        samples_ms=tuple(latencies),
-        connect_ms=connects[0] if connects else None,
-        status=last.status if last else _status_of(reason),
-        final_url=last.final_url if last else None,
-        final_host=host_port(last.final_url) if last else None,
-        redirects=first.redirects if first else (),
-        error=error,
-        reason=reason,
-        notes=tuple(notes),
-        serial=min(serials) if ok and serials else None,
-        last_modified=min(modified) if ok and modified else None,
-        eliminated=mirror.eliminated and ok,
-        bytes_received=mirror.progress.bytes,
-        file=mirror.file,
-    )
-
-
-def _status_of(reason: Note | None) -> int | None:
-    value = reason.get("status") if reason is not None and reason.code == "http_status" else None
-    return value if isinstance(value, int) else None
 
 
 def run_bench(
