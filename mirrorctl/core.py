@@ -81,12 +81,21 @@ def _roll_back(snapshot: store.Snapshot, written: list[FileEdit]) -> None:
 
 
 def _change(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *, dry_run: bool,
-            skipped: Sequence[Finding] = (), reason: str | None = None, scope: str | None = None) -> ChangeResult:
+            skipped: Sequence[Finding] = (), reason: str | None = None, scope: str | None = None,
+            force: bool = False) -> ChangeResult:
     from mirrorctl import cache
 
     with cache.disabled():  # what is written comes from the real parsers only
         return _change_uncached(action, plans, profiles, dry_run=dry_run, skipped=skipped, reason=reason,
-                                scope=scope)
+                                scope=scope, force=force)
+
+
+def plan_scope(target: base.Target, scope: str | None) -> str:
+    """The scope a change writes for ``target``: the one asked for, else "user", else the tool's own first one
+    (a tool with project files only, reached only when named with --only: see :func:`_change_targets`)."""
+    if scope is not None:
+        return scope
+    return "user" if "user" in target.scopes else target.scopes[0]
 
 
 def _read(target: base.Target, profiles: ProfileSet, overrides: Mapping[Path, bytes | None] | None = None,
@@ -110,11 +119,20 @@ def _read(target: base.Target, profiles: ProfileSet, overrides: Mapping[Path, by
 
 def _change_uncached(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *,
                      dry_run: bool, skipped: Sequence[Finding], reason: str | None,
-                     scope: str | None = None) -> ChangeResult:
+                     scope: str | None = None, force: bool = False) -> ChangeResult:
+    from mirrorctl.targets import pending
+
     def plan() -> list[FileEdit]:
         edits: list[FileEdit] = []
+        upcoming: dict[Path, bytes | None] = {}
         for target, profile in plans.items():  # every file is read and validated before anything is written
-            edits += target.plan(profile, profiles.profiles, scope or "user")
+            with pending(upcoming):  # a file two tools share (pyproject.toml) gets both edits, in turn
+                planned = (target.plan(profile, profiles.profiles, plan_scope(target, scope), force=True) if force
+                           else target.plan(profile, profiles.profiles, plan_scope(target, scope)))  # older tools
+            for edit in planned:
+                if edit.changed:
+                    upcoming[edit.path] = edit.new
+            edits += planned
         return edits
 
     named = {p.name for p in plans.values() if p is not None}
@@ -189,10 +207,34 @@ def _scoped(targets: list[base.Target], scope: str | None,
     return kept, skipped
 
 
+def _project_only(targets: list[base.Target], scope: str | None,
+                  only: Sequence[str] | str | None) -> tuple[list[base.Target], list[Finding]]:
+    """With no scope asked for, a tool that has project files only (no user-wide setting) is changed only when
+    named with --only: switching the machine's mirror never edits a tracked file of the current folder. Named,
+    it must have a project here (else ScopeUnavailable: an error, said once)."""
+    if scope is not None:
+        return targets, []
+    kept: list[base.Target] = []
+    skipped: list[Finding] = []
+    for target in targets:
+        if "user" in target.scopes:
+            kept.append(target)
+        elif only is not None:
+            target.locations(plan_scope(target, None))  # raises ScopeUnavailable without a project
+            kept.append(target)
+        else:
+            skipped.append(Finding("scope-project-only", "note", target.name,
+                                   params={"scope": target.scopes[0], "tool": target.name}))
+    return kept, skipped
+
+
 def _change_targets(only: Sequence[str] | str | None, scope: str | None) -> tuple[list[base.Target], list[Finding]]:
     """The tools `use`, `use --fastest` and `reset` change, and a finding for each one left out (absent, or
-    without ``scope``); none of them in ``scope`` is an error that says why."""
+    without ``scope``, or project files only in the default scope); none of them in ``scope`` is an error that
+    says why."""
     targets, skipped = _configurable(only)
+    targets, project_only = _project_only(targets, scope, only)
+    skipped += project_only
     in_scope, out_of_scope = _scoped(targets, scope, only)
     skipped += out_of_scope
     if targets and not in_scope and scope is not None:
@@ -210,7 +252,7 @@ def _nothing_in_scope(scope: str, skipped: Sequence[Finding]) -> MirrorctlError:
 
 
 def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = False,
-        scope: str | None = None) -> ChangeResult:
+        scope: str | None = None, force: bool = False) -> ChangeResult:
     """Switch the tools to profile ``name``; ``scope`` None is each tool's default (user, else its own)."""
     profiles = _fresh_profiles()
     profile = profiles.get(name)
@@ -223,7 +265,8 @@ def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = F
         if not targets:
             raise _no_tool()
         raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
-    return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped, scope=scope)
+    return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped, scope=scope,
+                   force=force)
 
 
 def use_many(*, choices: Mapping[str, str], dry_run: bool = False, reason: str = "use --fastest",
