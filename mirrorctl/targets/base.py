@@ -46,6 +46,8 @@ class RenderContext(NamedTuple):
     primary: bool = True
     #: Keys that another file the tool reads already sets (so this one need not).
     inherited: frozenset[str] = frozenset()
+    #: `use --force`: replace a source the user wrote that would otherwise still win (and say which).
+    force: bool = False
 
 
 class Rendered(NamedTuple):
