@@ -64,7 +64,8 @@ def test_use_puts_mirrorctls_source_first_and_keeps_every_source_of_the_user(pro
     shown = run("current", "--only", "pipenv").output
     assert f"  source mirrorctl {TUNA}" in shown and "  source pypi   https://pypi.org/simple" in shown
     assert "pipenv: tuna" in shown
-    assert run("list").output.count("*") >= 1
+    listed = json.loads(run("list", "--json").output)
+    assert "pipenv" in next(p["in_effect"] for p in listed["profiles"] if p["name"] == "tuna")
     core.reset(only="pipenv")
     assert project.read_text() == PIPFILE  # mirrorctl's source gone: the file as it was
     assert core.current(only="pipenv")[0].profile == "official"

@@ -19,6 +19,7 @@ No pixi client exists on this machine, so every expectation cites prefix-dev/pix
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -199,6 +200,8 @@ def test_mirrorctls_entries_in_a_later_user_file_are_switched_too(config: Path, 
     shown = run("current", "--only", "pixi").output
     assert ("  mirror        https://pypi.org/simple\n"
             "      -> https://pypi.tuna.tsinghua.edu.cn/simple  [tuna]  from ~/.pixi/config.toml (user scope)") in shown
+    listed = json.loads(run("list", "--json").output)
+    assert "pixi" in next(p["in_effect"] for p in listed["profiles"] if p["name"] == "tuna")
     core.reset(only="pixi")
     assert config.read_text() == "default-channels = [\"conda-forge\"]\n" and later.read_text() == ""
     assert core.current(only="pixi")[0].profile == "official"

@@ -2,14 +2,17 @@
 
 mamba reads conda's files and its own ``.mambarc`` files (REFERENCE.md §B, "mamba/micromamba 2.x"):
 
-- order, lowest first: system (``/etc/conda``, ``/var/lib/conda``), the root prefix, conda's user files, mamba's
-  user files (``${XDG_CONFIG_HOME:-~/.config}/mamba``, ``~/.mamba``, ``~/.mambarc``, ``$MAMBARC``), and the
-  target prefix (``$CONDA_PREFIX``), which beats everything;
+- order, lowest first (:func:`search_path`, from libmamba's ``compute_default_rc_sources``): system
+  (``/etc/conda``, ``/var/lib/conda``), the root prefix, conda's user files (the active environment's
+  ``.condarc`` among them), mamba's user files (``${XDG_CONFIG_HOME:-~/.config}/mamba``, ``~/.mamba``,
+  ``~/.mambarc``, ``$MAMBARC``), and the target prefix's ``.mambarc`` (``$CONDA_PREFIX``), which beats everything;
 - lists are merged (highest precedence first), but **maps are not**: the highest-precedence file's whole map
-  wins (unlike conda, which merges ``custom_channels`` per key);
+  wins (libmamba/include/mamba/api/configuration_impl.hpp L104-113 ``Source<T>::merge`` takes
+  ``values.at(sources.front())``; unlike conda, which merges ``custom_channels`` per key);
 - ``mirrored_channels: {name: [urls]}``: every key is loaded as an active channel, before ``channels``
-  (MIRROR-FACTS.md §5 (c), ``libmamba/src/api/channel_loader.cpp``), so mirrorctl writes a key only for a channel
-  that is in use (listed in the ``channels`` mamba sees).
+  (libmamba/src/api/channel_loader.cpp L241-268: the mirrored keys first, then each ``channels`` entry that is
+  not one of them), so mirrorctl writes a key only for a channel that is in use (listed in the ``channels``
+  mamba sees).
 
 mamba shares ``.condarc`` with conda; the conda target edits it. This target never writes a ``.condarc``: it reads
 them to know which channels are in use, and writes only ``.mambarc``, so the two never plan edits of one file.
@@ -97,8 +100,26 @@ def _dir(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yml", ".yaml"))
 
 
+def user_config_dir() -> Path:
+    """libmamba ``util::user_config_dir`` (mamba-org/mamba 03564bf, libmamba/src/util/environment.cpp L295-302,
+    Windows L173-180): ``$XDG_CONFIG_HOME`` when set and not empty, else ``~/.config`` (``%APPDATA%``)."""
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    if xdg:
+        return Path(xdg)
+    return paths.appdata() if paths.platform() == "win32" else paths.home() / ".config"
+
+
 def search_path() -> list[Path]:
-    """Every file mamba 2.x reads, lowest precedence first, each once (REFERENCE §B)."""
+    """Every file mamba 2.x reads, lowest precedence first, each once at its first (lowest) place.
+
+    libmamba/src/api/configuration.cpp L2144-2250 ``compute_default_rc_sources`` (mamba-org/mamba 03564bf):
+    system, the root prefix, then conda's user files (``user_config_dir()/conda``, ``~/.conda``, ``~/.condarc``,
+    ``$XDG_CONFIG_HOME/conda``, **the active environment's ``$CONDA_PREFIX`` .condarc / condarc / condarc.d**,
+    ``$CONDARC``), then mamba's (``user_config_dir()/mamba``, ``~/.mamba``, ``~/.mambarc``, ``$MAMBARC``), then the
+    target prefix (``$CONDA_PREFIX`` when no -n/-p, L544-549). A file is kept at its first place (L2229-2240), so
+    of the environment only its ``.mambarc`` beats the user's files; its ``.condarc`` ranks below ``$CONDARC`` and
+    every ``.mambarc`` of the user.
+    """
     home = paths.home()
     if paths.platform() == "win32":
         found = _expand(paths.system_path("C:/ProgramData/conda"))
@@ -107,19 +128,23 @@ def search_path() -> list[Path]:
     root = os.environ.get("MAMBA_ROOT_PREFIX") or os.environ.get("CONDA_ROOT")
     if root:
         found += _expand(Path(root))
+    config = user_config_dir()
+    found += _expand(config / "conda", mambarc=False) + _expand(home / ".conda", mambarc=False)
+    found.append(home / ".condarc")
     if os.environ.get("XDG_CONFIG_HOME"):
         found += _expand(Path(os.environ["XDG_CONFIG_HOME"]) / "conda", mambarc=False)
-    found += _expand(home / ".config" / "conda", mambarc=False) + _expand(home / ".conda", mambarc=False)
-    found.append(home / ".condarc")
+    prefix = os.environ.get("CONDA_PREFIX")
+    if prefix:
+        found += _expand(Path(prefix), mambarc=False)
     if os.environ.get("CONDARC"):
         found.append(Path(os.environ["CONDARC"]))
-    for folder in (paths.xdg_config_home() / "mamba", home / ".mamba"):
+    for folder in (config / "mamba", home / ".mamba"):
         found += [folder / ".mambarc", folder / "mambarc", *_dir(folder / "mambarc.d")]
     found.append(home / ".mambarc")
     if os.environ.get("MAMBARC"):
         found.append(Path(os.environ["MAMBARC"]))
-    if os.environ.get("CONDA_PREFIX"):
-        found += _expand(Path(os.environ["CONDA_PREFIX"]))
+    if prefix:
+        found += _expand(Path(prefix))
     return _channels.unique_paths(found)
 
 
@@ -408,7 +433,8 @@ class Mamba:
         new, findings = render(text, profile, context.profiles, path=context.path, channels_elsewhere=elsewhere)
         return Rendered(new, tuple(findings))
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
         path = scope_write_path(scope)
         if is_condarc(path):
             raise ConfigParseError("MAMBARC names a .condarc: conda reads it too, so mirrorctl edits it only "
