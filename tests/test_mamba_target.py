@@ -239,3 +239,25 @@ def test_xdg_config_home_replaces_dot_config(isolated_home: Path, tmp_path: Path
     assert isolated_home / ".config" / "mamba" / ".mambarc" not in mamba.search_path()
     assert tmp_path / "xdg" / "mamba" / ".mambarc" in mamba.search_path()
     assert core.current(only="mamba")[0].profile != "ustc"
+
+
+def test_the_environment_variables_mamba_reads(mambarc: Path, monkeypatch):
+    """configuration.cpp L1409-1466 and L219: CONDA_CHANNELS, MAMBA_DEFAULT_CHANNELS, MAMBA_CHANNEL_ALIAS,
+    MAMBA_CUSTOM_CHANNELS, MAMBA_MIRRORED_CHANNELS; a list value is YAML "[<value>]", a map plain YAML
+    (configuration_impl.hpp L117-128, L164-167); a map from the environment replaces the files' whole map."""
+    write(mambarc, f"channels: [conda-forge]\nmirrored_channels:\n  conda-forge: [{TUNA}/conda-forge]\n")
+    assert core.current(only="mamba")[0].profile == "tuna"
+    monkeypatch.setenv("MAMBA_MIRRORED_CHANNELS", f'{{conda-forge: ["{USTC}/conda-forge"]}}')
+    (state,) = core.current(only="mamba")
+    assert state.profile == "ustc" and [f.code for f in state.findings] == ["env-overrides"]
+    assert next(s for s in state.settings if s.value == "conda-forge").source.env == "MAMBA_MIRRORED_CHANNELS"
+    monkeypatch.setenv("MAMBA_MIRRORED_CHANNELS", "{conda-forge: [")
+    assert [f.code for f in core.current(only="mamba")[0].findings] == ["mamba.env-invalid"]
+    monkeypatch.delenv("MAMBA_MIRRORED_CHANNELS")
+    monkeypatch.setenv("CONDA_CHANNELS", "bioconda")
+    (state,) = core.current(only="mamba")
+    assert [s.value for s in state.settings] == ["conda-forge", "bioconda"] and state.profile == "mixed"
+    variables = mamba.TARGET.env(profile("ustc"))
+    assert list(variables) == ["MAMBA_MIRRORED_CHANNELS"]
+    assert json.loads(variables["MAMBA_MIRRORED_CHANNELS"]) == {"conda-forge": [f"{USTC}/conda-forge"],
+                                                                "bioconda": [f"{USTC}/bioconda"]}

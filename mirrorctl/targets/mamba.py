@@ -52,6 +52,7 @@ MESSAGES = {
     "mamba.map-ignored": "{path} sets {key}, but mamba does not merge maps: only the one in {winner} is used",
     "mamba.map-shadowed": "{path} sets {key} too and beats {write_path}: mamba uses only the highest file's map",
     "mamba.kept-custom": "kept mirrored_channels entries that no profile writes: {channels}",
+    "mamba.env-invalid": "{variable} cannot be read as mamba reads it ({reason}): mamba stops with an error",
     "mamba.clean-index": "run `mamba clean -i` (or `micromamba clean -i`) so mamba forgets the index it cached "
                          "from the previous mirror",
 }
@@ -368,8 +369,69 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
         if isinstance(loaded.get("channel_alias"), str):
             alias = (os.path.expandvars(loaded["channel_alias"]), source)
 
+    for variable, key, value in environment():  # above every file (lists: first; maps and alias: whole)
+        source = Source(env=variable)
+        if key in LIST_KEYS:
+            bucket = channels if key == "channels" else default_channels
+            bucket[:0] = [(str(v), source) for v in value]
+        elif key in MAP_KEYS:
+            maps[key] = (value, source)
+        else:
+            alias = (str(value), source)
+        if key not in LIST_KEYS:  # a list from the environment is merged in front, not instead
+            findings.append(Finding("env-overrides", "warning", NAME, params={
+                "variable": f"{variable}={os.environ[variable]}", "files": f"{key} of .mambarc / .condarc"}))
+    findings += _environment_problems()
+
     unique = _channels.first_of_each
     return Merged(unique(channels), unique(default_channels), maps, alias, read, findings, map_files)
+
+
+#: The variables libmamba reads for these keys (configuration.cpp L1409-1466: ``channels`` from
+#: ``CONDA_CHANNELS``; the others from ``MAMBA_<KEY>``, the default of ``set_env_var_names()`` at L219;
+#: ``custom_multichannels`` has none). Lists are parsed as YAML ``[<value>]``, the rest as YAML
+#: (configuration_impl.hpp L117-128, L164-167).
+ENV_KEYS = (("CONDA_CHANNELS", "channels"), ("MAMBA_DEFAULT_CHANNELS", "default_channels"),
+            ("MAMBA_CHANNEL_ALIAS", "channel_alias"), ("MAMBA_CUSTOM_CHANNELS", "custom_channels"),
+            ("MAMBA_MIRRORED_CHANNELS", "mirrored_channels"))
+
+
+def _parse_variable(variable: str, key: str) -> Any:
+    value = os.environ[variable]
+    text = f"v: [{value}]\n" if key in LIST_KEYS else f"v: {value}\n"
+    loaded = plain((yaml.load(text, None) or {}).get("v"))
+    good = (isinstance(loaded, list) and all(isinstance(v, str) for v in loaded) if key in LIST_KEYS else
+            isinstance(loaded, str) if key == "channel_alias" else
+            isinstance(loaded, dict) and all(isinstance(v, str) for v in loaded.values()) if key == "custom_channels"
+            else isinstance(loaded, dict) and all(isinstance(v, list) and all(isinstance(u, str) for u in v)
+                                                  for v in loaded.values()))
+    if not good:
+        raise ConfigParseError(f"{variable} is not a valid {key} value")
+    return loaded
+
+
+def environment() -> list[tuple[str, str, Any]]:
+    """(variable, key, parsed value) for each of :data:`ENV_KEYS` that is set and valid."""
+    found = []
+    for variable, key in ENV_KEYS:
+        if os.environ.get(variable):
+            try:
+                found.append((variable, key, _parse_variable(variable, key)))
+            except ConfigParseError:
+                continue
+    return found
+
+
+def _environment_problems() -> list[Finding]:
+    problems = []
+    for variable, key in ENV_KEYS:
+        if os.environ.get(variable):
+            try:
+                _parse_variable(variable, key)
+            except ConfigParseError as exc:
+                problems.append(Finding("mamba.env-invalid", "error", NAME,
+                                        params={"variable": variable, "reason": exc.message}))
+    return problems
 
 
 def resolve(merged: Merged, profiles: Sequence[Profile]) -> list[Setting]:
@@ -484,8 +546,19 @@ class Mamba:
                          scopes=_scopes(files), scope=scope or "user")
 
     def env(self, profile: Profile) -> dict[str, str]:
-        """Maps (mirrored_channels) cannot be set through the environment: nothing for one command."""
-        return {}
+        """``MAMBA_MIRRORED_CHANNELS`` (a YAML map; JSON is YAML) for the channels in use, the user's own entries
+        kept: it replaces the files' whole map for one command (configuration.cpp L1458-1466)."""
+        import json
+
+        from mirrorctl.profiles import load_profiles
+
+        known = load_profiles().profiles
+        merged = merge(search_path())
+        current = merged.maps.get("mirrored_channels", ({}, Source()))[0]
+        entries = {str(k): [str(u) for u in v] for k, v in current.items() if not owned(v, known)}
+        ours, _ = wanted(profile, in_use([name for name, _ in merged.channels]))
+        entries.update({k: v for k, v in ours.items() if k not in entries})
+        return {"MAMBA_MIRRORED_CHANNELS": json.dumps(entries)} if entries else {}
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []
