@@ -301,3 +301,16 @@ def test_a_profile_files_host_is_optional_and_checked(tmp_path: Path):
     with pytest.raises(ProfileError, match=r"pypi\.files"):
         parse_profile(tmp_path / "campus.toml", {"pypi": {"index": "https://p.example/simple", "files": 3}},
                       builtin=False)
+
+
+def test_a_users_entry_for_a_url_no_profile_maps_competes_with_nothing(config: Path):
+    """lib.rs L1866: entries merge per key; a private channel's key is not one the profile writes, so it stays
+    the user's and the profile is still fully in effect. A key the profile does write, pointed elsewhere, wins
+    over it: "mixed"."""
+    write(config, '[mirrors]\n"https://conda.anaconda.org/my-lab" = ["https://conda.lab.example/my-lab"]\n')
+    core.use(name="tuna", only="pixi")
+    assert core.current(only="pixi")[0].profile == "tuna"
+    assert 'my-lab" = ["https://conda.lab.example/my-lab"]' in config.read_text()
+    write(config, config.read_text().replace('"https://pypi.tuna.tsinghua.edu.cn/simple"',
+                                             '"https://pypi.lab.example/simple"'))
+    assert core.current(only="pixi")[0].profile == "mixed"

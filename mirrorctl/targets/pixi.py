@@ -354,23 +354,29 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None
 
 
 def label(entries: Sequence[Entry], profiles: Sequence[Profile]) -> Label:
-    """A profile's name only when every mirror entry is that profile's (or upstream's for what it lacks)."""
+    """A profile's name when every entry that profile writes is its own (upstream for what it lacks). A user's
+    entry for a URL the profile does not map (a private channel) competes with nothing, so it does not count;
+    one for a URL the profile maps wins over it, and the label says "mixed"."""
     counts: dict[str, int] = {}
     upstream_keys: list[str] = []
+    custom_keys: list[str] = []
     for entry in entries:
         owner = owner_of(entry.key, entry.mirrors[0], profiles) if entry.mirrors else CUSTOM
         counts[owner] = counts.get(owner, 0) + 1
         if owner == UPSTREAM:
             upstream_keys.append(entry.key)
+        elif owner == CUSTOM:
+            custom_keys.append(entry.key)
     parts = tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
     if not counts or set(counts) == {UPSTREAM}:
         return Label(_channels.UPSTREAM_PROFILE, parts)
     if set(counts) == {CUSTOM}:
         return Label(CUSTOM, parts)
     mirrors = [owner for owner in counts if owner not in (UPSTREAM, CUSTOM)]
-    if len(mirrors) == 1 and CUSTOM not in counts:
+    if len(mirrors) == 1:
         profile = next(p for p in profiles if p.name == mirrors[0])
-        if not any(normalize(k) in {normalize(w) for w in wanted(profile)} for k in upstream_keys):
+        written = {normalize(w) for w in wanted(profile)}
+        if not any(normalize(k) in written for k in [*upstream_keys, *custom_keys]):
             return Label(profile.name, parts)
     return Label(MIXED, parts)
 
