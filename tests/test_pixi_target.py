@@ -314,3 +314,20 @@ def test_a_users_entry_for_a_url_no_profile_maps_competes_with_nothing(config: P
     write(config, config.read_text().replace('"https://pypi.tuna.tsinghua.edu.cn/simple"',
                                              '"https://pypi.lab.example/simple"'))
     assert core.current(only="pixi")[0].profile == "mixed"
+
+
+def test_a_workspace_index_url_beats_the_pypi_mirror_key(config: Path, tmp_path: Path, monkeypatch, run):
+    """pixi_manifest toml/manifest.rs L988 + pypi/pypi_options.rs L155-159: [pypi-options] index-url is the
+    workspace's primary PyPI index; [mirrors] rewrites only URLs under its keys (rattler mirror_middleware)."""
+    write(config, "")
+    core.use(name="tuna", only="pixi")
+    workspace = tmp_path / "ws"
+    manifest = write(workspace / "pixi.toml", '[workspace]\nchannels = ["conda-forge"]\n\n[pypi-options]\n'
+                                              'index-url = "https://mirrors.aliyun.com/pypi/simple"\n')
+    monkeypatch.chdir(workspace)
+    (state,) = core.current(only="pixi")
+    assert state.profile == "mixed"
+    assert [(f.code, f.path, f.line) for f in state.findings] == [("pixi.manifest-index", manifest, 5)]
+    assert "  index-url     https://mirrors.aliyun.com/pypi/simple" in run("current", "--only", "pixi").output
+    write(manifest, manifest.read_text().replace("mirrors.aliyun.com/pypi", "pypi.tuna.tsinghua.edu.cn"))
+    assert core.current(only="pixi")[0].profile == "tuna"

@@ -54,6 +54,8 @@ MESSAGES = {
                       ".pixi/config.toml), so {write_path} is not used",
     "pixi.config-file": "PIXI_CONFIG_FILE={value}: pixi reads that file instead of the system and user ones, so "
                         "{write_path} is not used",
+    "pixi.manifest-index": "{path} sets [pypi-options] index-url = {url}: pixi resolves PyPI packages there, not "
+                           "through [mirrors] https://pypi.org/simple",
     "pixi.shadowed": "{path} maps {key} too and is read after {write_path}, so its entry wins",
 }
 
@@ -130,6 +132,32 @@ def project_file(cwd: Path | None = None) -> Path | None:
             return folder / ".pixi" / "config.toml"
     except OSError:
         return None
+    return None
+
+
+def manifest_index(overrides: Overrides | None = None) -> Entry | None:
+    """The workspace manifest's own PyPI index: top-level ``[pypi-options] index-url`` of ``pixi.toml``, or
+    ``[tool.pixi.pypi-options]`` of ``pyproject.toml`` (prefix-dev/pixi crates/pixi_manifest/src/toml/manifest.rs
+    L988; pypi/pypi_options.rs L155-159 "the primary pypi index"). pixi resolves PyPI packages there, so the
+    ``https://pypi.org/simple`` key of [mirrors] is not used for them. None: not a workspace, or no such key."""
+    folder = Path.cwd()
+    for name, table in (("pixi.toml", ()), ("pyproject.toml", ("tool", "pixi"))):
+        path = folder / name
+        try:
+            data = _read(path, overrides)
+            if data is None:
+                continue
+            text = decode(data)
+            values: Any = toml.values(text, path)
+        except (ConfigParseError, OSError):
+            continue  # pixi's own manifest errors are pixi's to report
+        for key in table:
+            values = values.get(key) if isinstance(values, dict) else None
+        options = values.get("pypi-options") if isinstance(values, dict) else None
+        url = options.get("index-url") if isinstance(options, dict) else None
+        if isinstance(url, str):
+            return Entry(PYPI_INDEX, (url,), Source(path=path, section="pypi-options", line=_line_of(text,
+                                                                                                   "index-url")))
     return None
 
 
@@ -443,18 +471,28 @@ class Pixi:
                 findings.append(Finding("pixi.shadowed", "warning", NAME, last, params={
                     "path": last, "key": merged[identity].key if identity in merged else identity,
                     "write_path": target}))
-        settings = tuple(Setting(NAME, "mirror", e.key, e.source, e.mirrors,
-                                 owner_of(e.key, e.mirrors[0], profiles) if e.mirrors else CUSTOM, "mirrors")
-                         for e in merged.values())
+        settings = [Setting(NAME, "mirror", e.key, e.source, e.mirrors,
+                            owner_of(e.key, e.mirrors[0], profiles) if e.mirrors else CUSTOM, "mirrors")
+                    for e in merged.values()]
+        entries = list(merged.values())
+        index = manifest_index(overrides)
+        if index is not None:  # the workspace's own index beats the pypi.org/simple mirror key
+            entries = [e for e in entries if normalize(e.key) != normalize(PYPI_INDEX)] + [index]
+            settings.append(Setting(NAME, "index-url", index.mirrors[0], index.source,
+                                    owner=owner_of(PYPI_INDEX, index.mirrors[0], profiles)))
+            if normalize(PYPI_INDEX) in merged and normalize(index.mirrors[0]) != normalize(PYPI_INDEX):
+                findings.append(Finding("pixi.manifest-index", "warning", NAME, index.source.path,
+                                        index.source.line, params={"path": index.source.path,
+                                                                   "url": index.mirrors[0]}))
         broken = any(f.level == "error" for f in findings)
-        state_label = Label(None) if broken else label(list(merged.values()), profiles)
+        state_label = Label(None) if broken else label(entries, profiles)
         project = project_file()
         system = system_file()
         scopes = [ScopeFiles("system", (system,)),
                   ScopeFiles("user", tuple(global_files()))]
         if project is not None:
             scopes.append(ScopeFiles("project", (project,)))
-        return ToolState(NAME, state_label, settings, tuple(read), tuple(findings), target, scopes=tuple(scopes),
+        return ToolState(NAME, state_label, tuple(settings), tuple(read), tuple(findings), target, scopes=tuple(scopes),
                          scope=scope or "user")
 
     def env(self, profile: Profile) -> dict[str, str]:
