@@ -17,7 +17,8 @@ from conftest import messages, write
 from loopback_index import PROJECT, Index, TrapProxy, dead_index_url, serve_index, trap_proxy
 
 from mirrorctl import core
-from mirrorctl.errors import ConfigParseError
+from mirrorctl.errors import ConfigParseError, ScopeUnavailable
+from mirrorctl.targets import base
 
 TUNA = "https://pypi.tuna.tsinghua.edu.cn/simple"
 ALIYUN = "https://mirrors.aliyun.com/pypi/simple"
@@ -147,9 +148,11 @@ def test_invalid_pipfile_refused_untouched(project: Path):
     assert project.read_text() == bad
 
 
-def test_no_pipfile_nothing_to_do_and_dry_run_then_restore_crlf(project: Path, run):
-    result = core.use(name="tuna", only="pipenv")
-    assert not project.exists() and "takes its source from pip's index-url" in messages(result.edits[0].findings)[0]
+def test_no_pipfile_no_scope_and_dry_run_then_restore_crlf(project: Path, run):
+    with pytest.raises(ScopeUnavailable, match=r"no Pipfile in .*`mirrorctl use NAME --only pip` covers it"):
+        base.load("pipenv").locations("project")
+    skipped = run("use", "tuna", "--only", "pipenv", "--scope", "project")
+    assert skipped.exit_code != 0 and "no Pipfile in" in skipped.output and not project.exists()
     crlf = PIPFILE.replace("\n", "\r\n").encode()
     write(project, crlf)
     dry = run("use", "tuna", "--only", "pipenv", "--dry-run")

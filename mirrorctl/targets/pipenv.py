@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mirrorctl.errors import ConfigParseError, MirrorctlError
+from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable
 from mirrorctl.formats import toml
 from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
@@ -207,7 +207,14 @@ class Pipenv:
     order = 60
 
     def locations(self, scope: str) -> list[Path]:
-        return [pipfile()]
+        """The Pipfile; with none here, ScopeUnavailable: pipenv has no user-wide source, so a change has no
+        file to write (`pipenv install` creates one from pip's index-url)."""
+        path = pipfile()
+        if not path.exists():
+            raise ScopeUnavailable(f"no Pipfile in {path.parent}: pipenv has no user-wide source; run mirrorctl in "
+                                   "the project's folder (a Pipfile pipenv creates takes pip's index-url, so "
+                                   "`mirrorctl use NAME --only pip` covers it)")
+        return [path]
 
     def present(self) -> bool:
         return on_path("pipenv") or pipfile().exists()
