@@ -108,6 +108,8 @@ def main() -> int:
             if run.returncode and "-v" in sys.argv:
                 print(run.describe(), file=sys.stderr)
         sync_after_switch(Path(tmp), index_a, index_b, trap)
+    print("\n\"internet tried\": the trap proxy logged `CONNECT pypi.org:443` during that call (pipenv asks "
+          "pypi.org's JSON API about names besides the index; refused here, it made no difference to the result).")
     return 0
 
 
