@@ -108,8 +108,9 @@ def main() -> int:
             if run.returncode and "-v" in sys.argv:
                 print(run.describe(), file=sys.stderr)
         sync_after_switch(Path(tmp), index_a, index_b, trap)
-    print("\n\"internet tried\": the trap proxy logged `CONNECT pypi.org:443` during that call (pipenv asks "
-          "pypi.org's JSON API about names besides the index; refused here, it made no difference to the result).")
+    print("\n\"internet tried\": the trap proxy logged `CONNECT pypi.org:443` during that call (a CONNECT hides "
+          "the path; pipenv's source has pypi.org/pypi/<name>/json look-ups outside the index, utils/internet.py "
+          "L161-164; refused here, the lock still came from the index shown).")
     return 0
 
 
