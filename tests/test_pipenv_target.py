@@ -130,7 +130,7 @@ def test_no_source_means_pips_index_url(project: Path, pip_conf: Path, monkeypat
 
 
 def test_pipenv_on_path_is_installed_even_without_a_pipfile(project: Path, tmp_path: Path, run):
-    assert "pipenv: not installed, no configuration file" in run("current", "--only", "pipenv").output
+    assert run("current", "--only", "pipenv").output == "not installed and not configured: pipenv\n"
     stub = tmp_path / "bin" / "pipenv"
     write(stub, "#!/bin/sh\n")
     stub.chmod(0o755)
