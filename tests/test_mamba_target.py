@@ -257,7 +257,3 @@ def test_the_environment_variables_mamba_reads(mambarc: Path, monkeypatch):
     monkeypatch.setenv("CONDA_CHANNELS", "bioconda")
     (state,) = core.current(only="mamba")
     assert [s.value for s in state.settings] == ["conda-forge", "bioconda"] and state.profile == "mixed"
-    variables = mamba.TARGET.env(profile("ustc"))
-    assert list(variables) == ["MAMBA_MIRRORED_CHANNELS"]
-    assert json.loads(variables["MAMBA_MIRRORED_CHANNELS"]) == {"conda-forge": [f"{USTC}/conda-forge"],
-                                                                "bioconda": [f"{USTC}/bioconda"]}

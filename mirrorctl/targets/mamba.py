@@ -30,7 +30,19 @@ from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, UsageError
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import plain, remove_key
-from mirrorctl.results import MIXED, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
+from mirrorctl.results import (
+    MIXED,
+    Change,
+    EnvFile,
+    EnvPlan,
+    FileEdit,
+    Finding,
+    Label,
+    ScopeFiles,
+    Setting,
+    Source,
+    ToolState,
+)
 from mirrorctl.targets import _channels, decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 
@@ -44,6 +56,10 @@ NO_DEFAULTS = "nodefaults"
 INHERITED_CHANNEL = "channel:"
 
 MESSAGES = {
+    "mamba.env-no-variable": "mirrorctl points mamba at mirrors with mirrored_channels in a file, not a variable: "
+                             "use `mirrorctl run {profile} -- mamba ...` or `mirrorctl use {profile} --only mamba`",
+    "mamba.run-replaces-mambarc": "MAMBARC={path} is not read during this command (MAMBARC names the temporary "
+                                  "file)",
     "mamba.channel-upstream": "{channel}: {profile} does not carry it; mamba fetches it from upstream",
     "mamba.no-channels": "no channel is listed in `channels`, so mirrorctl wrote no mirrored_channels (mamba "
                          "activates every key); add e.g. `channels: [conda-forge]` and run `mirrorctl use` again",
@@ -110,7 +126,7 @@ def user_config_dir() -> Path:
     return paths.appdata() if paths.platform() == "win32" else paths.home() / ".config"
 
 
-def search_path() -> list[Path]:
+def search_path(*, mambarc: bool = True) -> list[Path]:
     """Every file mamba 2.x reads, lowest precedence first, each once at its first (lowest) place.
 
     libmamba/src/api/configuration.cpp L2144-2250 ``compute_default_rc_sources`` (mamba-org/mamba 03564bf):
@@ -119,7 +135,7 @@ def search_path() -> list[Path]:
     ``$CONDARC``), then mamba's (``user_config_dir()/mamba``, ``~/.mamba``, ``~/.mambarc``, ``$MAMBARC``), then the
     target prefix (``$CONDA_PREFIX`` when no -n/-p, L544-549). A file is kept at its first place (L2229-2240), so
     of the environment only its ``.mambarc`` beats the user's files; its ``.condarc`` ranks below ``$CONDARC`` and
-    every ``.mambarc`` of the user.
+    every ``.mambarc`` of the user. ``mambarc`` False: without the one ``$MAMBARC`` names.
     """
     home = paths.home()
     if paths.platform() == "win32":
@@ -142,7 +158,7 @@ def search_path() -> list[Path]:
     for folder in (config / "mamba", home / ".mamba"):
         found += [folder / ".mambarc", folder / "mambarc", *_dir(folder / "mambarc.d")]
     found.append(home / ".mambarc")
-    if os.environ.get("MAMBARC"):
+    if os.environ.get("MAMBARC") and mambarc:
         found.append(Path(os.environ["MAMBARC"]))
     if prefix:
         found += _expand(Path(prefix))
@@ -548,20 +564,33 @@ class Mamba:
         return ToolState(NAME, state_label, tuple(settings), tuple(merged.read), tuple(findings), target,
                          scopes=_scopes(files), scope=scope or "user")
 
-    def env(self, profile: Profile) -> dict[str, str]:
-        """``MAMBA_MIRRORED_CHANNELS`` (a YAML map; JSON is YAML) for the channels in use, the user's own entries
-        kept: it replaces the files' whole map for one command (configuration.cpp L1458-1466)."""
-        import json
+    def env(self, profile: Profile) -> EnvPlan:
+        """Nothing here (``run`` writes a private ``.mambarc``, :meth:`run_env`). libmamba does read a map from
+        the environment, ``MAMBA_MIRRORED_CHANNELS`` as YAML (configuration.cpp L1458-1466, L219;
+        configuration_impl.hpp L117-128), which `current` reports; mirrorctl does not set it."""
+        if profile.conda is None:
+            return EnvPlan(NAME, profile.name)
+        return EnvPlan(NAME, profile.name, unexpressed=(Finding("mamba.env-no-variable", "warning", NAME,
+                                                                params={"profile": profile.name}),))
 
-        from mirrorctl.profiles import load_profiles
-
-        known = load_profiles().profiles
-        merged = merge(search_path())
-        current = merged.maps.get("mirrored_channels", ({}, Source()))[0]
-        entries = {str(k): [str(u) for u in v] for k, v in current.items() if not owned(v, known)}
-        ours, _ = wanted(profile, in_use([name for name, _ in merged.channels]))
-        entries.update({k: v for k, v in ours.items() if k not in entries})
-        return {"MAMBA_MIRRORED_CHANNELS": json.dumps(entries)} if entries else {}
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        """A private ``.mambarc`` named by ``MAMBARC``: mamba's highest user file (below only the target prefix,
+        REFERENCE §B), and since mamba takes a map whole from the highest file, its ``mirrored_channels`` is the
+        one in effect. Not ``CONDARC``, which ranks below ``~/.mambarc``. Channels in use are read from the
+        user's files, as :meth:`plan` does."""
+        if profile.conda is None:
+            return EnvPlan(NAME, profile.name)
+        name = ".mambarc"
+        files = search_path(mambarc=False)
+        replaced = [p for p in search_path() if p not in files]
+        others = merge(files)
+        inherited = frozenset(INHERITED_CHANNEL + channel for channel, _ in others.channels)
+        rendered = self.render("", profile, RenderContext(Path(name), tuple(profiles), inherited=inherited))
+        unexpressed = [f for f in rendered.findings if f.level in ("warning", "error")]
+        if replaced:
+            unexpressed.append(Finding("mamba.run-replaces-mambarc", "note", NAME, params={"path": replaced[0]}))
+        return EnvPlan(NAME, profile.name, files=(EnvFile("MAMBARC", name, rendered.text),),
+                       unexpressed=tuple(unexpressed))
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []

@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable
 from mirrorctl.formats import toml
-from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
-from mirrorctl.urls import is_plain_http
+from mirrorctl.urls import host_port, is_plain_http
 
 if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
@@ -293,8 +293,23 @@ class Pipenv:
             settings.insert(0, index)
         return ToolState(NAME, Label(index.owner), tuple(settings), (path,), tuple(findings), path)
 
-    def env(self, profile: Profile) -> dict[str, str]:
-        return {"PIPENV_PYPI_MIRROR": profile.pypi.index_url} if profile.pypi is not None else {}
+    def env(self, profile: Profile) -> EnvPlan:
+        """``PIPENV_PYPI_MIRROR``: pipenv swaps it for pypi.org in every source (pipenv/environments.py,
+        pipenv/utils/resolver.py), so a Pipfile that names pypi.org fetches from the mirror.
+
+        For plain http also ``PIP_TRUSTED_HOST``: pipenv 2026.10.3 passes no ``--trusted-host`` for the mirror
+        source, and the pip it runs ignores the index ("not a trusted or secure host") unless pip's own variable
+        says so (observed in tests/test_env_run.py).
+        """
+        if profile.pypi is None:
+            return EnvPlan(NAME, profile.name)
+        variables = {"PIPENV_PYPI_MIRROR": profile.pypi.index_url}
+        if is_plain_http(profile.pypi.index_url):
+            variables["PIP_TRUSTED_HOST"] = host_port(profile.pypi.index_url)
+        return EnvPlan(NAME, profile.name, variables)
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []
