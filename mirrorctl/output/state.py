@@ -46,6 +46,11 @@ def _setting_lines(settings: Iterable[Setting], state: ToolState | None = None) 
             if setting.via_source is not None and via != "URL":
                 via += f" in {source_text(setting.via_source)}{_in_scope(setting.via_source, state)}"
             lines.append(f"      via {via}" + (f"  [{setting.owner}]" if setting.owner else ""))
+        elif setting.key == "mirror":  # a URL-prefix key and the mirrors it points to (the first is used)
+            where = f"{source_text(setting.source)}{_in_scope(setting.source, state)}"
+            lines.append(f"  mirror        {setting.value}")
+            lines.append(f"      -> {', '.join(setting.resolved) or '(none)'}"
+                         + (f"  [{setting.owner}]" if setting.owner else "") + f"  from {where}")
         elif setting.key == "default_channels":
             lines.append(f"  defaults would be {', '.join(setting.resolved)} ({source_text(setting.source)})")
         elif setting.key == "custom_channel":
