@@ -246,11 +246,13 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
     if candidates and not fastest:
         raise UsageError("--from goes with --fastest")
     if fastest:
-        from mirrorctl import bench
+        from mirrorctl.output import progress
 
         choice, result = core.use_fastest(candidates=candidates, only=only or None, samples=samples,
                                           timeout=timeout, by=by, dry_run=dry_run, scope=scope,
-                                          progress=None if as_json else sys.stderr, force=force)
+                                          on_result=None if as_json else progress.counter(sys.stderr), force=force)
+        from mirrorctl.output import bench
+
         if as_json:
             _print_json({**change.change_json(result), "fastest": bench.choice_json(choice)})
         else:
@@ -319,16 +321,22 @@ def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, t
       mirrorctl bench
       mirrorctl bench tuna ustc bfsu --samples 5
     """
-    from mirrorctl import bench
-    from mirrorctl.probe.report import format_table, to_json, traffic_text
+    from mirrorctl import core
+    from mirrorctl.output import progress
 
-    measured = bench.bench(names=names, only=only or None, samples=samples, timeout=timeout, by=by,
-                           throughput=throughput, upstream=not no_upstream, progress=None if as_json else sys.stderr)
+    live = None if as_json else progress.rows(sys.stdout)
+    measured = core.bench(names=names, only=only or None, samples=samples, timeout=timeout,
+                          by="install" if throughput else by, upstream=not no_upstream, on_result=live)
+    from mirrorctl.output import bench
+
+    if live is not None:
+        live.clear()
     if as_json:
-        _print_json(to_json(measured.results, by=measured.by))
+        _print_json(bench.to_json(measured.results, by=measured.by))
+        for line in bench.findings_lines(measured):
+            _print(line, err=True)
     else:
-        _print(format_table(measured.results, measured.in_effect, by=measured.by) + "\n"
-               + traffic_text(measured.results))
+        _print(bench.bench_text(measured))
     if not any(r.ok for r in measured.results):
         raise MirrorctlError("no mirror answered correctly; check the network (or a proxy setting)")
 
@@ -384,11 +392,13 @@ def env_command(name: str | None, fastest: bool, candidates: tuple[str, ...], ti
     elif not fastest and not name:
         raise UsageError("give a profile NAME (see `mirrorctl list`) or --fastest")
     elif fastest:
+        from mirrorctl.output import progress
+
         choice = core.fastest_choices(candidates=candidates, only=only or None, timeout=timeout,
-                                      progress=None if as_json else sys.stderr)
+                                      on_result=None if as_json else progress.counter(sys.stderr))
         result = core.environment(choices=choice.profiles)
         if not as_json:
-            from mirrorctl import bench
+            from mirrorctl.output import bench
 
             _print(bench.choice_text(choice), err=True)
     else:
@@ -448,11 +458,13 @@ def run_command(fastest: bool, candidates: tuple[str, ...], timeout: float, verb
     if not words_:
         raise UsageError("give the command to run after --, e.g. `mirrorctl run tuna -- COMMAND ARGS...`")
     if fastest:
+        from mirrorctl.output import progress
+
         choice = core.fastest_choices(candidates=candidates, timeout=timeout,
-                                      progress=sys.stderr if verbose else None)
+                                      on_result=progress.counter(sys.stderr) if verbose else None)
         plans = core.run_plans(choices=choice.profiles)
         if verbose:
-            from mirrorctl import bench
+            from mirrorctl.output import bench
 
             _print(bench.choice_text(choice), err=True)
     else:

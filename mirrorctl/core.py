@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mirrorctl.errors import MirrorctlError, NothingInScope, ProfileError, ScopeUnavailable, UsageError
-from mirrorctl.profiles import Profile, ProfileSet, load_profiles
+from mirrorctl.profiles import UPSTREAM_PROFILE, Profile, ProfileSet, load_profiles
 from mirrorctl.results import (
+    BenchResult,
     ChangeResult,
     EnvPlan,
     EnvResult,
+    FastestChoice,
     FileEdit,
     Finding,
     Label,
@@ -28,10 +30,12 @@ from mirrorctl.results import (
 from mirrorctl.targets import base
 
 if TYPE_CHECKING:
-    from typing import TextIO
 
     from mirrorctl import store
-    from mirrorctl.bench import FastestChoice
+    from mirrorctl.probe.model import ProbeResult
+
+    #: Called with each mirror's result as its part of a bench ends, and the count done of the total.
+    OnResult = Callable[[ProbeResult, int, int], None]
 
 Only = "Sequence[str] | str | None"
 
@@ -256,21 +260,86 @@ def use_many(*, choices: Mapping[str, str], dry_run: bool = False, reason: str =
 
 def use_fastest(*, candidates: Sequence[str] = (), only: Sequence[str] | str | None = None, samples: int = 3,
                 timeout: float = 5.0, by: str = "install", dry_run: bool = False, scope: str | None = None,
-                progress: TextIO | None = None, force: bool = False) -> tuple[FastestChoice, ChangeResult]:
+                on_result: OnResult | None = None, force: bool = False) -> tuple[FastestChoice, ChangeResult]:
     """Benchmark, then switch each tool that `use` would configure to its own best mirror, in one transaction.
 
     The same tools as `use NAME`: those named with --only, else the installed or configured ones (the others
-    are reported as skipped, never given a file).
+    are reported as skipped, never given a file). The race ends as soon as each pick is settled.
     """
-    from mirrorctl import bench
-
     targets, skipped = _change_targets(only, scope)
     if not targets:
         raise _no_tool()
-    choice = bench.choose_fastest(names=tuple(candidates), only=[t.name for t in targets], samples=samples,
-                                  timeout=timeout, by=by, progress=progress)
+    choice = _choose(targets, candidates=candidates, samples=samples, timeout=timeout, by=by, on_result=on_result)
     result = use_many(choices=choice.profiles, dry_run=dry_run, scope=scope, force=force)
     return choice, result._replace(skipped=tuple(skipped) + result.skipped)
+
+
+def _choose(targets: Sequence[base.Target], *, candidates: Sequence[str], samples: int, timeout: float, by: str,
+            on_result: OnResult | None) -> FastestChoice:
+    """Probe until each pick is settled, then each tool's best healthy mirror that is not stale (a tool serving
+    several ecosystems takes all of them from one profile)."""
+    from mirrorctl.probe.model import TARGETS
+    from mirrorctl.probe.rank import fastest, fastest_for_all
+
+    measured = _probe(names=tuple(candidates), only=[t.name for t in targets], samples=samples, timeout=timeout,
+                      by=by, on_result=on_result, settle_only=True)
+    chosen: dict[str, str] = {}
+    winners: dict[str, ProbeResult] = {}
+    left = []
+    for target in targets:
+        if len(target.ecosystems) == 1:
+            winner = fastest(measured, next(iter(target.ecosystems)), by=by)
+        else:
+            winner = fastest_for_all(measured, sorted(target.ecosystems, key=TARGETS.index), by=by)
+        if winner is None:
+            left.append(target.name)
+            continue
+        chosen[target.name], winners[target.name] = winner.profile, winner
+    if not chosen:
+        raise MirrorctlError("no mirror answered correctly and in time; nothing was changed (see `mirrorctl bench`)")
+    return FastestChoice(chosen, winners, tuple(left), measured, by)
+
+
+def bench(*, names: Sequence[str] = (), only: Sequence[str] | str | None = None, samples: int = 3,
+          timeout: float = 5.0, by: str = "latency", upstream: bool = True,
+          on_result: OnResult | None = None) -> BenchResult:
+    """Probe the named profiles (all when none are named) for the ecosystems of the tools in ``only`` (all),
+    and read which of them are in effect, through the same read as `current` (a file that cannot be read is a
+    finding, not an error). ``by="install"`` also downloads a bounded part of a real package file from the
+    leading contenders, to rank by estimated install time. ``on_result(result, done, total)`` sees each
+    mirror's result as its part of the race ends."""
+    results = _probe(names=tuple(names), only=only, samples=samples, timeout=timeout, by=by, upstream=upstream,
+                     on_result=on_result)
+    profiles = load_profiles()
+    pairs: set[tuple[str, str]] = set()
+    findings: list[Finding] = []
+    for target in base.all_targets():
+        state = _state(target, profiles, named=False)
+        if state.profile:
+            pairs.update((state.profile, ecosystem) for ecosystem in target.ecosystems)
+        findings += [f for f in state.findings if f.level == "error"]
+    return BenchResult(results, frozenset(pairs), by, tuple(findings))
+
+
+def _probe(*, names: tuple[str, ...], only: Sequence[str] | str | None, samples: int, timeout: float, by: str,
+           upstream: bool = True, on_result: OnResult | None = None, settle_only: bool = False
+           ) -> list[ProbeResult]:
+    """Probe the profiles ``names`` (all when empty), with the upstream profile as freshness evidence when it
+    is not among them."""
+    from mirrorctl.probe.fanout import run_bench
+
+    profiles = load_profiles()
+    chosen = [profiles.get(name) for name in names] if names else list(profiles.profiles)
+    unique = list({p.name: p for p in chosen}.values())
+    reference = [p for p in profiles.profiles if p.name == UPSTREAM_PROFILE and p not in unique]
+    tools = None if only is None else [only] if isinstance(only, str) else list(only)
+    ecosystems = {e for target in base.selected(tools) for e in target.ecosystems} if tools else set()
+    results = run_bench(unique, only=ecosystems.pop() if len(ecosystems) == 1 else None,
+                        upstream=reference if upstream else (), samples=samples, timeout=timeout, by=by,
+                        settle_only=settle_only, on_result=on_result)
+    if not results:
+        raise MirrorctlError("the named profiles have no mirror for " + ", ".join(tools or base.tool_names()))
+    return results
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -319,13 +388,11 @@ def run_plans(*, name: str | None = None, choices: Mapping[str, str] | None = No
 
 
 def fastest_choices(*, candidates: Sequence[str] = (), only: Sequence[str] | str | None = None, samples: int = 3,
-                    timeout: float = 5.0, by: str = "install", progress: TextIO | None = None) -> FastestChoice:
+                    timeout: float = 5.0, by: str = "install", on_result: OnResult | None = None) -> FastestChoice:
     """Benchmark and pick each tool's best mirror, as `use --fastest` does, for `env --fastest` and `run
     --fastest` (every tool, or those named)."""
-    from mirrorctl import bench
-
-    return bench.choose_fastest(names=tuple(candidates), only=[t.name for t in base.selected(only)],
-                                samples=samples, timeout=timeout, by=by, progress=progress)
+    return _choose(base.selected(only), candidates=candidates, samples=samples, timeout=timeout, by=by,
+                   on_result=on_result)
 
 
 def reset(*, only: Sequence[str] | str | None = None, dry_run: bool = False,

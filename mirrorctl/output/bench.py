@@ -1,7 +1,7 @@
-"""Render bench results: the ranked text table, the same results as JSON, progress, and every message.
+"""`bench` and `use --fastest`: the ranked text table, the same results as JSON, progress, what was picked.
 
-The only module of the prober that words anything: results carry :class:`~.model.Note` codes and figures,
-and :func:`describe` turns them into text, so a translation would touch this file alone.
+The prober words nothing: its results carry :class:`~mirrorctl.probe.model.Note` codes and figures, and
+:func:`describe` turns them into text here.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Callable, TextIO
 
+from mirrorctl.output.common import message
 from mirrorctl.probe.model import Note, ProbeResult, iso
 from mirrorctl.probe.rank import TYPICAL, rank
+from mirrorctl.results import BenchResult, FastestChoice
 from mirrorctl.urls import host_port, mask_credentials
 
 #: Columns whose values line up on the right (numbers).
@@ -70,6 +72,7 @@ _TEXT: Mapping[str, Callable[[Note], str]] = {
     "sync_paused": lambda n: "status feed: sync paused",
     "sync_old": lambda n: f"status feed: last success {_when(n.get('last_success'))}, later than its usual cycle",
     "download_cut": lambda n: f"download cut off at {n.get('timeout'):g} s",
+    "download_stopped": lambda n: "download stopped early: the rate so far settled this mirror's place",
     "feed_unreadable": lambda n: "status feed unreadable" + (f" ({n.get('why')})" if n.get("why") else ""),
     "feed_not_json": lambda n: "status feed is not JSON",
     "feed_no_repo": lambda n: f"status feed lists no {n.get('target')} repo",
@@ -177,10 +180,32 @@ def progress_reporter(stream: TextIO) -> Callable[[ProbeResult, int, int], None]
     return report
 
 
-def choice_text(winners: Mapping[str, ProbeResult], skipped: Iterable[str], *, by: str = "latency") -> str:
+class LiveRows:
+    """An ``on_result`` callback for `bench` on a terminal: one row per mirror as its result is known (the
+    fastest come first, as they finish first), erased by :meth:`clear` for the final ranked table."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.lines = stream, 0
+
+    def __call__(self, result: ProbeResult, done: int, total: int) -> None:
+        figure = _ms(result.latency_ms) if result.ok else (result.error or "-")
+        self.stream.write(mask_credentials(f"  {result.target:<6} {result.profile:<14} {figure:>8}  {result.host}"
+                                           f"  ({done}/{total})\n"))
+        self.stream.flush()
+        self.lines += 1
+
+    def clear(self) -> None:
+        if self.lines:
+            self.stream.write(f"\x1b[{self.lines}F\x1b[J")  # up to the first live row, erase to the end
+            self.stream.flush()
+            self.lines = 0
+
+
+def choice_text(choice: FastestChoice) -> str:
     """What ``use --fastest`` picked for each tool, with the figures it picked on."""
     lines = []
-    for tool, result in winners.items():
+    by = choice.by
+    for tool, result in choice.winners.items():
         figures = f"latency {result.latency_ms:.0f} ms over {len(result.samples_ms)} samples"
         if result.connect_ms is not None:
             figures += f", connect {result.connect_ms:.0f} ms"
@@ -191,9 +216,26 @@ def choice_text(winners: Mapping[str, ProbeResult], skipped: Iterable[str], *, b
         if result.file_host and result.file_host != host:
             host += f", files from {result.file_host}"
         lines.append(f"fastest for {tool}: {result.profile} ({figures}, {host})")
-    for tool in skipped:
+    for tool in choice.skipped:
         lines.append(f"{tool}: no healthy, up-to-date mirror answered; left unchanged")
     return "\n".join(lines) + "\n"
+
+
+def choice_json(choice: FastestChoice) -> dict[str, object]:
+    """The figures each tool's pick was made on, for `use --fastest --json`."""
+    return {"by": choice.by, "tools": {tool: result.to_json() for tool, result in choice.winners.items()},
+            "skipped": list(choice.skipped)}
+
+
+def bench_text(measured: BenchResult) -> str:
+    """The table, the traffic, and why a mark of what is in effect may be missing."""
+    lines = [format_table(measured.results, measured.in_effect, by=measured.by), traffic_text(measured.results)]
+    lines += findings_lines(measured)
+    return "\n".join(lines)
+
+
+def findings_lines(measured: BenchResult) -> list[str]:
+    return [f"{finding.tool}: {message(finding)}" for finding in measured.findings]
 
 
 def _ms(value: float | None) -> str:
