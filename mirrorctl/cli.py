@@ -11,8 +11,11 @@ from typing import Any
 
 import click
 
-from mirrorctl import __version__
+from mirrorctl import __version__, i18n
 from mirrorctl.errors import EXIT_INTERRUPTED, EXIT_USAGE, MirrorctlError
+from mirrorctl.i18n import N_, _
+
+i18n.translate_click()
 
 
 def tool_names() -> list[str]:
@@ -32,16 +35,19 @@ class _ToolName(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         names = tool_names()
         if value not in names:
-            self.fail(f"unknown tool {value!r} (choose from {', '.join(names)})", param, ctx)
+            self.fail(_("unknown tool {name!r} (choose from {names})").format(name=value, names=", ".join(names)),
+                      param, ctx)
         return str(value)
 
 
 TOOLS = _ToolName()
-ONLY_HELP = "Only this tool (repeatable)."
+ONLY_HELP = N_("Only this tool (repeatable).")
 SCOPE_CHOICE = click.Choice(["user", "venv", "env", "system", "project"])
-SCOPE_HELP = ("Which files: user (default; your own), venv (the active virtualenv), env (the active conda "
-              "environment), system (for every user, /etc ...), project (the project in the current directory). "
-              "Tools without that scope are skipped.")
+SCOPE_HELP = N_("Which files: user (default; your own), venv (the active virtualenv), env (the active conda "
+                "environment), system (for every user, /etc ...), project (the project in the current directory). "
+                "Tools without that scope are skipped.")
+JSON_HELP = N_("Print JSON.")
+DRY_RUN_HELP = N_("Print a unified diff per file and write nothing.")
 
 
 def _print(text: str, *, err: bool = False) -> None:
@@ -56,14 +62,52 @@ def _print_json(value: Any) -> None:
     _print(to_json(value))
 
 
-class _Group(click.Group):
+class _Translated(click.Command):
+    """Help in the user's language: the command's help and its options' help are msgids, translated when shown."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        saved = [(self, self.help), *((p, p.help) for p in self.get_params(ctx) if isinstance(p, click.Option))]
+        try:
+            for owner, text in saved:
+                owner.help = _help(text)
+            super().format_help(ctx, formatter)
+        finally:
+            for owner, text in saved:
+                owner.help = text
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        saved = self.help
+        try:
+            self.help = _help(saved)
+            return super().get_short_help_str(limit)
+        finally:
+            self.help = saved
+
+
+def _help(text: str | None) -> str | None:
+    """A help text as click shows it (``inspect.cleandoc``, up to a form feed), translated."""
+    if not text:
+        return text
+    import inspect
+
+    return _(inspect.cleandoc(text).partition("\f")[0])
+
+
+class _Group(_Translated, click.Group):
     """Every error of every command ends here: one line (or a traceback with --debug) and an exit code."""
+
+    command_class = _Translated
+    group_class = type
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv  # accepted anywhere, also after the subcommand
         argv = [a for a in argv if a != "--debug"]
+        wanted = i18n.lang_argument(argv)  # accepted anywhere too; a value click would refuse is left to click
+        if wanted in i18n.LANGUAGES:
+            i18n.set_language(wanted)
+            argv = i18n.strip_lang(argv)
         try:
             code = super().main(argv, "mirrorctl", complete_var, standalone_mode=False, **extra)
         except Exception as error:
@@ -73,7 +117,7 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             if debug:
                 _print_traceback()
-            _print("mirrorctl: interrupted", err=True)
+            _print(_("mirrorctl: interrupted"), err=True)
             code = EXIT_INTERRUPTED
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -88,14 +132,14 @@ def _print_traceback() -> None:
 def _report(error: Exception) -> int:
     """One line on stderr for ``error``; returns the exit code."""
     if isinstance(error, click.exceptions.Abort):
-        _print("mirrorctl: interrupted", err=True)
+        _print(_("mirrorctl: interrupted"), err=True)
         return EXIT_INTERRUPTED
     if isinstance(error, click.ClickException):  # usage errors: the same one-line format, exit 2
         hint = ""
         if isinstance(error, click.UsageError) and error.ctx is not None:
             command = " ".join(["mirrorctl", *error.ctx.command_path.split()[1:]])
-            hint = f" (see `{command} --help`)"
-        _print(f"mirrorctl: error: {error.format_message()}{hint}", err=True)
+            hint = _(" (see `{command} --help`)").format(command=command)
+        _print(_("mirrorctl: error: {message}").format(message=error.format_message() + hint), err=True)
         return int(error.exit_code) if error.exit_code else EXIT_USAGE
     from mirrorctl.views import report
 
@@ -104,8 +148,11 @@ def _report(error: Exception) -> int:
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mirrorctl")
-@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors (also after the "
-              "command).")
+@click.option("--lang", type=click.Choice(i18n.LANGUAGES), expose_value=False,
+              help=N_("Language of the output: zh (Simplified Chinese) or en (also after the command; default: "
+                      "MIRRORCTL_LANG, then the locale). --json is always English."))
+@click.option("--debug", is_flag=True, help=N_("Show full tracebacks instead of one-line errors (also after the "
+              "command)."))
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Point every Python package tool you have at a fast mirror, see what each really uses, and undo it.
@@ -126,7 +173,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 @cli.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def list_command(as_json: bool) -> None:
     """List every profile and mark the one each tool uses.
 
@@ -144,19 +191,19 @@ def list_command(as_json: bool) -> None:
 @cli.command()
 @click.argument("name", required=False)
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
-@click.option("--dry-run", is_flag=True, help="Print a unified diff per file and write nothing.")
-@click.option("--fastest", is_flag=True, help="Benchmark the mirrors and switch each tool to its fastest one.")
+@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+@click.option("--fastest", is_flag=True, help=N_("Benchmark the mirrors and switch each tool to its fastest one."))
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
-              help="With --fastest: seconds allowed per mirror.")
+              help=N_("With --fastest: seconds allowed per mirror."))
 @click.option("--samples", type=click.IntRange(1, 20), default=3, show_default=True,
-              help="With --fastest: requests per mirror (at least).")
+              help=N_("With --fastest: requests per mirror (at least)."))
 @click.option("--from", "candidates", multiple=True, metavar="NAME",
-              help="With --fastest: consider only these profiles (repeatable).")
+              help=N_("With --fastest: consider only these profiles (repeatable)."))
 @click.option("--by", type=click.Choice(["install", "latency"]), default="install", show_default=True,
-              help="With --fastest: rank by estimated install time (pages x latency + bytes / bandwidth; "
-                   "downloads up to 2 MB from the leading mirrors) or by latency alone.")
+              help=N_("With --fastest: rank by estimated install time (pages x latency + bytes / bandwidth; "
+                   "downloads up to 2 MB from the leading mirrors) or by latency alone."))
 @click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, timeout: float, samples: int,
         candidates: tuple[str, ...], by: str, scope: str | None, as_json: bool) -> None:
     """Switch every tool to the profile NAME (or, with --fastest, to the fastest healthy mirror).
@@ -201,18 +248,18 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
 
 @cli.command("bench")
 @click.argument("names", nargs=-1)
-@click.option("--only", type=TOOLS, multiple=True, help="Probe only the indexes this tool uses (repeatable).")
+@click.option("--only", type=TOOLS, multiple=True, help=N_("Probe only the indexes this tool uses (repeatable)."))
 @click.option("--samples", type=click.IntRange(1, 20), default=3, show_default=True,
-              help="Requests per mirror (at least; fast mirrors take more while slow ones finish).")
+              help=N_("Requests per mirror (at least; fast mirrors take more while slow ones finish)."))
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
-              help="Seconds allowed per mirror; the whole bench ends soon after.")
+              help=N_("Seconds allowed per mirror; the whole bench ends soon after."))
 @click.option("--by", type=click.Choice(["latency", "install"]), default="latency", show_default=True,
-              help="install: also download up to 2 MB of a real package file from the leading mirrors and "
-                   "rank by estimated install time.")
-@click.option("--throughput", is_flag=True, help="Same as --by install.")
+              help=N_("install: also download up to 2 MB of a real package file from the leading mirrors and "
+                   "rank by estimated install time."))
+@click.option("--throughput", is_flag=True, help=N_("Same as --by install."))
 @click.option("--no-upstream", is_flag=True,
-              help="Do not ask pypi.org / Anaconda for the freshness reference (private networks).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+              help=N_("Do not ask pypi.org / Anaconda for the freshness reference (private networks)."))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, timeout: float, by: str,
                   throughput: bool, no_upstream: bool, as_json: bool) -> None:
     """Measure mirrors concurrently and rank them, fastest first (all profiles unless NAMES are given).
@@ -243,9 +290,9 @@ def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, t
 @cli.command()
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--scope", type=SCOPE_CHOICE,
-              help="Show the tools that have this scope, as `use --scope` would write it: its file, and what "
-                   "beats it.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+              help=N_("Show the tools that have this scope, as `use --scope` would write it: its file, and what "
+                   "beats it."))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def current(only: tuple[str, ...], scope: str | None, as_json: bool) -> None:
     """Show what each tool really uses, which file (and scope) each value comes from, and what overrides it.
 
@@ -263,9 +310,9 @@ def current(only: tuple[str, ...], scope: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
-@click.option("--dry-run", is_flag=True, help="Print a unified diff per file and write nothing.")
+@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
 @click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, as_json: bool) -> None:
     """Take the mirror settings out so every tool uses its upstream default.
 
@@ -283,7 +330,7 @@ def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, as_json: bool
 
 @cli.command()
 @click.argument("backup_id", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def restore(backup_id: str | None, as_json: bool) -> None:
     """Put the files back exactly as they were before the latest change (or before BACKUP_ID).
 
@@ -301,7 +348,7 @@ def restore(backup_id: str | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def backups(as_json: bool) -> None:
     """List the backups mirrorctl keeps, newest first.
 
@@ -325,12 +372,12 @@ def profile() -> None:
 
 @profile.command("add")
 @click.argument("name")
-@click.option("--pypi", metavar="URL", help="The PyPI simple index, e.g. https://pypi.example.org/simple")
-@click.option("--anaconda", metavar="BASE", help="Anaconda base, e.g. https://mirror.example.org/anaconda")
+@click.option("--pypi", metavar="URL", help=N_("The PyPI simple index, e.g. https://pypi.example.org/simple"))
+@click.option("--anaconda", metavar="BASE", help=N_("Anaconda base, e.g. https://mirror.example.org/anaconda"))
 @click.option("--channel", "channels", multiple=True, metavar="NAME",
-              help="A cloud channel BASE/cloud carries (repeatable; default conda-forge, bioconda, pytorch).")
-@click.option("--title", help="A human-readable title.")
-@click.option("--replace", is_flag=True, help="Replace your profile of that name, or shadow a built-in one.")
+              help=N_("A cloud channel BASE/cloud carries (repeatable; default conda-forge, bioconda, pytorch)."))
+@click.option("--title", help=N_("A human-readable title."))
+@click.option("--replace", is_flag=True, help=N_("Replace your profile of that name, or shadow a built-in one."))
 def profile_add(name: str, pypi: str | None, anaconda: str | None, channels: tuple[str, ...],
                 title: str | None, replace: bool) -> None:
     """Create a user profile NAME (backed up like any change; `mirrorctl restore` undoes it).

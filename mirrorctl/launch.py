@@ -9,6 +9,10 @@ codes. Anything else (``--help``, ``--debug``, a typo, an unknown tool) goes to 
 error.
 
 Errors from either path are reported by :func:`mirrorctl.views.report`: one line, and the exit code.
+
+The language is settled here, before click builds any help: ``--lang zh|en`` anywhere on the line (a valid
+value is taken out, so the plain forms above stay plain), else ``MIRRORCTL_LANG``, else the locale
+(:mod:`mirrorctl.i18n`; nothing is loaded for English, one ``.mo`` for Chinese).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
+from mirrorctl import i18n
 from mirrorctl.views import report, show_current, show_list
 
 
@@ -60,7 +65,12 @@ def plain_call(argv: Sequence[str]) -> Callable[[], int] | None:
 
 def main() -> None:
     """The console script (and ``python -m mirrorctl``)."""
-    call = plain_call(sys.argv[1:])
+    argv = sys.argv[1:]
+    wanted = i18n.lang_argument(argv)
+    if wanted in i18n.LANGUAGES:
+        i18n.set_language(wanted)
+        argv = i18n.strip_lang(argv)
+    call = plain_call(argv)
     if call is None:
         from mirrorctl.cli import main as click_main
 
