@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from mirrorctl.errors import MirrorctlError
+from mirrorctl.i18n import N_
 from mirrorctl.profiles import Profile, load_profiles
 from mirrorctl.targets import base
 
@@ -67,8 +68,8 @@ def bench(*, names: tuple[str, ...] = (), only: Sequence[str] | str | None = Non
                         timeout=timeout, by=by, settle_only=settle_only,
                         on_result=progress_reporter(progress) if progress is not None else None)
     if not results:
-        raise MirrorctlError("the named profiles have no mirror for " + ", ".join(base.tool_names() if only is None
-                                                                                    else _names(only)))
+        raise MirrorctlError(N_("the named profiles have no mirror for {tools}"),
+                             tools=", ".join(base.tool_names() if only is None else _names(only)))
     return BenchResult(results, _in_effect(profiles), by)
 
 
@@ -120,7 +121,8 @@ def choose_fastest(*, names: tuple[str, ...] = (), only: Sequence[str] | str | N
             continue
         chosen[module.name], winners[module.name] = winner.profile, winner
     if not chosen:
-        raise MirrorctlError("no mirror answered correctly and in time; nothing was changed (see `mirrorctl bench`)")
+        raise MirrorctlError(N_("no mirror answered correctly and in time; nothing was changed "
+                                "(see `mirrorctl bench`)"))
     return FastestChoice(chosen, winners, tuple(skipped), measured.results, by)
 
 

@@ -224,11 +224,11 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
     from mirrorctl.output import change
 
     if fastest and name:
-        raise UsageError("give a profile NAME or --fastest, not both")
+        raise UsageError(N_("give a profile NAME or --fastest, not both"))
     if not fastest and not name:
-        raise UsageError("give a profile NAME (see `mirrorctl list`) or --fastest")
+        raise UsageError(N_("give a profile NAME (see `mirrorctl list`) or --fastest"))
     if candidates and not fastest:
-        raise UsageError("--from goes with --fastest")
+        raise UsageError(N_("--from goes with --fastest"))
     if fastest:
         from mirrorctl import bench
 
@@ -285,7 +285,7 @@ def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, t
         _print(format_table(measured.results, measured.in_effect, by=measured.by) + "\n"
                + traffic_text(measured.results))
     if not any(r.ok for r in measured.results):
-        raise MirrorctlError("no mirror answered correctly; check the network (or a proxy setting)")
+        raise MirrorctlError(N_("no mirror answered correctly; check the network (or a proxy setting)"))
 
 
 @cli.command()

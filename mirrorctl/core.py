@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mirrorctl.errors import MirrorctlError, NothingInScope, ScopeUnavailable, StoreError, UsageError
+from mirrorctl.i18n import N_
 from mirrorctl.profiles import Profile, ProfileSet, load_profiles
 from mirrorctl.results import (
     ChangeResult,
@@ -55,7 +56,7 @@ def _apply(plan: Callable[[], list[FileEdit]], *, reason: str) -> tuple[list[Fil
                     store.atomic_write(edit.path, edit.new)
             except OSError as exc:
                 _roll_back(snapshot, written)
-                raise StoreError(f"cannot write: {exc.strerror or exc}; nothing was changed",
+                raise StoreError(N_("cannot write: {reason}; nothing was changed"), reason=exc.strerror or exc,
                                  path=edit.path) from None
             written.append(edit)
         store.prune()
@@ -151,7 +152,8 @@ def _configurable(only: Sequence[str] | str | None) -> tuple[list[base.Target], 
 
 def _check_scope(scope: str | None) -> None:
     if scope is not None and scope not in base.SCOPES:
-        raise UsageError(f"unknown scope {scope!r} (choose from {', '.join(base.SCOPES)})")
+        raise UsageError(N_("unknown scope {scope!r} (choose from {scopes})"), scope=scope,
+                         scopes=", ".join(base.SCOPES))
 
 
 def _scoped(targets: list[base.Target], scope: str | None,
@@ -166,7 +168,8 @@ def _scoped(targets: list[base.Target], scope: str | None,
     for target in targets:
         if scope not in target.scopes:
             if only is not None:
-                raise UsageError(f"{target.name} has no {scope} scope (it has {', '.join(target.scopes)})")
+                raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool=target.name, scope=scope,
+                                 scopes=", ".join(target.scopes))
             skipped.append(Finding("scope-unsupported", "note", target.name,
                                    params={"scope": scope, "scopes": list(target.scopes)}))
             continue
@@ -194,8 +197,8 @@ def _change_targets(only: Sequence[str] | str | None, scope: str | None) -> tupl
 
 
 def _no_tool() -> MirrorctlError:
-    return MirrorctlError("no package tool is installed or configured here; name one with --only "
-                          f"({', '.join(base.tool_names())})")
+    return MirrorctlError(N_("no package tool is installed or configured here; name one with --only ({tools})"),
+                          tools=", ".join(base.tool_names()))
 
 
 def _nothing_in_scope(scope: str, skipped: Sequence[Finding]) -> MirrorctlError:
@@ -215,7 +218,8 @@ def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = F
     if not chosen:
         if not targets:
             raise _no_tool()
-        raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
+        raise MirrorctlError(N_("profile {name!r} has no mirror for {tools}"), name=profile.name,
+                             tools=", ".join(t.name for t in targets))
     return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped, scope=scope)
 
 
@@ -315,12 +319,13 @@ def add_profile(*, name: str, pypi: str | None, anaconda: str | None, title: str
     path = user_profile_path(name)
     profiles = _fresh_profiles()
     if path.exists() and not replace:
-        raise MirrorctlError(f"profile {name!r} already exists; remove it first (mirrorctl profile remove {name}) "
-                             "or add --replace", path=path)
+        raise MirrorctlError(N_("profile {name!r} already exists; remove it first (mirrorctl profile remove {name}) "
+                                "or add --replace"), path=path, name=name)
     shadowed = next((p for p in profiles.profiles if p.builtin and (p.name == name or name in p.aliases)), None)
     if shadowed is not None and not replace:
-        raise MirrorctlError(f"{name!r} is the built-in profile {shadowed.name!r}; add --replace to shadow it "
-                             "with your own")
+        raise MirrorctlError(N_("{name!r} is the built-in profile {builtin!r}; add --replace to shadow it "
+                                "with your own"),
+                             name=name, builtin=shadowed.name)
     profile = parse_profile(path, toml_loads(text), builtin=False)  # validate before writing
     old = _read_existing(path)
     _, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", path, old, text.encode("utf-8"))],
@@ -337,8 +342,9 @@ def remove_profile(*, name: str) -> ProfileChange:
                    None)
     if profile is None:
         if any(p.builtin and p.name == wanted for p in profiles.profiles):
-            raise MirrorctlError(f"{name!r} is a built-in profile and cannot be removed")
-        raise MirrorctlError(f"no user profile named {name!r} in {paths.user_profiles_dir()}")
+            raise MirrorctlError(N_("{name!r} is a built-in profile and cannot be removed"), name=name)
+        raise MirrorctlError(N_("no user profile named {name!r} in {directory}"), name=name,
+                             directory=paths.user_profiles_dir())
     old = _read_existing(profile.path)
     _, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", profile.path, old, None)],
                             reason=f"profile remove {profile.name}")

@@ -23,9 +23,16 @@ class MirrorctlError(Exception):
 
     exit_code = EXIT_USER_ERROR
 
-    def __init__(self, message: str, *, path: Path | str | None = None, line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, path: Path | str | None = None, line: int | None = None,
+                 **params: object) -> None:
+        """``message`` is an English msgid (marked with ``N_``); with ``params`` it is a template whose
+        ``{name}`` fields they fill, so the output layer can word it in the user's language."""
+        #: The English sentence (the template filled in).
+        text = message.format(**params) if params else message
+        super().__init__(text)
+        self.message = text
+        self.template = message
+        self.params = params
         self.path = path
         self.line = line
 
@@ -43,8 +50,8 @@ class ConfigParseError(MirrorctlError):
     """A tool's configuration file cannot be read the way the tool itself reads it."""
 
     def __init__(self, message: str, *, path: Path | str | None = None, line: int | None = None,
-                 scanner: bool = False) -> None:
-        super().__init__(message, path=path, line=line)
+                 scanner: bool = False, **params: object) -> None:
+        super().__init__(message, path=path, line=line, **params)
         #: A YAML scanner/reader error: the one kind of broken file conda skips (with a warning) instead of
         #: crashing on.
         self.scanner = scanner

@@ -14,6 +14,7 @@ import stat
 from pathlib import Path
 
 from mirrorctl.errors import ConfigParseError, MirrorctlError, StoreError
+from mirrorctl.i18n import N_
 
 #: A configuration file (or profile) larger than this is refused: real ones are a few KiB, and a parser fed
 #: megabytes takes seconds (the YAML scanner spends over 20 s on a 2 MB line).
@@ -116,7 +117,7 @@ def check_writable_target(path: Path) -> Path:
         os.stat(path)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise StoreError("is a symlink loop; mirrorctl writes only regular files", path=path) from None
+            raise StoreError(N_("is a symlink loop; mirrorctl writes only regular files"), path=path) from None
         # absent, or its directory is missing: the write creates it (and reports its own error if it cannot)
     real = Path(os.path.realpath(path))
     try:
@@ -124,7 +125,8 @@ def check_writable_target(path: Path) -> Path:
     except OSError:
         return real
     if not stat.S_ISREG(mode):
-        raise StoreError(f"is {kind(mode)}, not a regular file; mirrorctl writes only regular files", path=path)
+        raise StoreError(N_("is {kind}, not a regular file; mirrorctl writes only regular files"), kind=kind(mode),
+                            path=path)
     return real
 
 

@@ -34,7 +34,7 @@ _override: str | None = None
 _catalogues: dict[str, Any] = {}
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention every extractor knows
+def N_(message: str) -> str:
     """Mark ``message`` for extraction and return it untranslated (it is translated where it is shown)."""
     return message
 
@@ -123,6 +123,19 @@ def set_language(language: str | None) -> None:
 def language() -> str:
     """The language in use now: ``en`` or ``zh``."""
     return _override or normalize(os.environ.get("MIRRORCTL_LANG")) or from_locale()
+
+
+class english:
+    """Within this block every message is English, whatever the user's language (``--json``, files written)."""
+
+    def __enter__(self) -> None:
+        global _override
+        self._saved = _override
+        _override = "en"
+
+    def __exit__(self, *exc: object) -> None:
+        global _override
+        _override = self._saved
 
 
 def _catalogue(lang: str) -> Any:

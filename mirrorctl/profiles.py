@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from mirrorctl import paths
 from mirrorctl.errors import MirrorctlError, ProfileError
+from mirrorctl.i18n import N_
 from mirrorctl.results import Finding
 from mirrorctl.urls import check_url, join, normalize
 
@@ -86,6 +87,8 @@ class Profile(NamedTuple):
     pytorch: PytorchIndex | None = None
     notes: str = ""
     status: StatusFeed | None = None
+    #: The title in Simplified Chinese (``title_zh``), shown to a Chinese-speaking user.
+    title_zh: str = ""
 
     @property
     def kind(self) -> str:
@@ -127,7 +130,7 @@ class ProfileSet(NamedTuple):
             if profile.name == wanted or wanted in profile.aliases:
                 return profile
         known = ", ".join(p.name for p in self.profiles)
-        raise MirrorctlError(f"no profile named {name!r} (known: {known})")
+        raise MirrorctlError(N_("no profile named {name!r} (known: {known})"), name=name, known=known)
 
     def names(self) -> list[str]:
         return [p.name for p in self.profiles]
@@ -143,13 +146,15 @@ def toml_loads(text: str, path: Path | None = None) -> dict[str, Any]:
         try:
             return tomlkit.parse(text).unwrap()
         except tomlkit.exceptions.ParseError as exc:
-            raise ProfileError(f"invalid TOML: {exc}", path=path, line=getattr(exc, "line", None)) from None
+            raise ProfileError(N_("invalid TOML: {problem}"), problem=exc, path=path, line=getattr(exc, "line",
+                               None)) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ProfileError(f"invalid TOML: {message}", path=path, line=int(match.group(1)) if match else None) from None
+        raise ProfileError(N_("invalid TOML: {problem}"), problem=message, path=path,
+                           line=int(match.group(1)) if match else None) from None
 
 
 class _Reader:
@@ -255,13 +260,14 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
             raise section.fail("format", "must be 'tunasync' or 'mirrorz'")
         status = StatusFeed(url=section.url("url"), format=feed_format)
     if not (pypi or conda):
-        raise ProfileError("a profile needs a [pypi] or a [conda] table", path=path)
+        raise ProfileError(N_("a profile needs a [pypi] or a [conda] table"), path=path)
     homepage = root.string("homepage", "")
     if homepage and check_url(homepage):
         raise root.fail("homepage", check_url(homepage) or "")
     return Profile(
         name=name,
         title=root.string("title", name),
+        title_zh=root.string("title_zh", ""),
         homepage=homepage,
         builtin=builtin,
         path=path,
@@ -282,9 +288,9 @@ def load_file(path: Path, *, builtin: bool) -> Profile:
         data = cache.parsed("profiles", path, raw, lambda: toml_loads(raw.decode("utf-8"), path),
                             valid=lambda value: isinstance(value, dict))
     except OSError as exc:
-        raise ProfileError(f"cannot read: {exc.strerror}", path=path) from None
+        raise ProfileError(N_("cannot read: {reason}"), reason=exc.strerror, path=path) from None
     except UnicodeDecodeError:
-        raise ProfileError("is not UTF-8 text", path=path) from None
+        raise ProfileError(N_("is not UTF-8 text"), path=path) from None
     return parse_profile(path, data, builtin=builtin)
 
 
@@ -328,12 +334,12 @@ def user_profile_document(
 
     findings: list[Finding] = []
     if not NAME_PATTERN.match(name):
-        raise MirrorctlError(f"profile name {name!r} must be lower-case letters, digits, '.', '_' or '-'")
+        raise MirrorctlError(N_("profile name {name!r} must be lower-case letters, digits, '.', '_' or '-'"), name=name)
     if not pypi and not anaconda:
-        raise MirrorctlError("give --pypi URL, --anaconda BASE, or both")
+        raise MirrorctlError(N_("give --pypi URL, --anaconda BASE, or both"))
     channels = tuple(channels)
     if channels and not anaconda:
-        raise MirrorctlError("--channel names a cloud channel of an Anaconda mirror: it needs --anaconda BASE")
+        raise MirrorctlError(N_("--channel names a cloud channel of an Anaconda mirror: it needs --anaconda BASE"))
     for option, value in (("--pypi", pypi), ("--anaconda", anaconda)):
         if value is not None and check_url(value):
             raise MirrorctlError(f"{option} {check_url(value)}")

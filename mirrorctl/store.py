@@ -22,6 +22,7 @@ from typing import Callable
 
 from mirrorctl import fileio, paths
 from mirrorctl.errors import MirrorctlError, StoreError, display_path
+from mirrorctl.i18n import N_
 
 #: How many changes (`use`, `reset`) stay undoable; the safety snapshots taken before each restore are kept
 #: beside them (at most as many), so restoring never pushes an older change out of reach.
@@ -133,9 +134,10 @@ def _ensure_directory(directory: Path, *, private: bool = False) -> None:
     try:
         _make_directories(directory, private=private)
     except NotADirectoryError as exc:
-        raise StoreError("is a file, not a directory", path=str(exc.filename)) from None
+        raise StoreError(N_("is a file, not a directory"), path=str(exc.filename)) from None
     except OSError as exc:
-        raise StoreError(f"cannot create the directory: {exc.strerror or exc}", path=directory) from None
+        raise StoreError(N_("cannot create the directory: {reason}"), reason=exc.strerror or exc,
+                         path=directory) from None
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -215,10 +217,11 @@ def locked() -> Iterator[None]:
     try:
         fd = os.open(lock_path, flags | getattr(os, "O_NONBLOCK", 0), 0o600)
     except OSError as exc:
-        raise StoreError(f"cannot open the lock: {_reason(exc)}", path=lock_path) from None
+        raise StoreError(N_("cannot open the lock: {reason}"), reason=_reason(exc), path=lock_path) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise StoreError(f"cannot open the lock: is {fileio.kind(os.fstat(fd).st_mode)}", path=lock_path)
+            raise StoreError(N_("cannot open the lock: is {kind}"), kind=fileio.kind(os.fstat(fd).st_mode),
+                             path=lock_path)
         if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
             import msvcrt
 
@@ -249,12 +252,14 @@ def _retry_lock(fd: int, try_lock: Callable[[], object]) -> None:
             break
         except OSError as exc:
             if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, errno.EDEADLK):
-                raise StoreError(f"cannot lock: {_reason(exc)}", path=paths.lock_file()) from None
+                raise StoreError(N_("cannot lock: {reason}"), reason=_reason(exc), path=paths.lock_file()) from None
             if time.monotonic() >= deadline:
                 holder = _lock_holder(fd)
-                who = f"another mirrorctl (pid {holder})" if holder else "another mirrorctl"
-                raise StoreError(f"{who} is still running; gave up after waiting {wait_s:g} s",
-                                 path=paths.lock_file()) from None
+                if holder:
+                    raise StoreError(N_("another mirrorctl (pid {pid}) is still running; gave up after waiting "
+                                        "{seconds:g} s"), pid=holder, seconds=wait_s, path=paths.lock_file()) from None
+                raise StoreError(N_("another mirrorctl is still running; gave up after waiting {seconds:g} s"),
+                                 seconds=wait_s, path=paths.lock_file()) from None
             time.sleep(0.05)
     try:
         os.ftruncate(fd, 0)
@@ -431,7 +436,7 @@ def _snapshot_directories() -> list[Path]:
         _ensure_directory(root)  # names the file in the way
         raise  # pragma: no cover - _ensure_directory raised
     except OSError as exc:
-        raise StoreError(f"cannot list the backups: {_reason(exc)}", path=root) from None
+        raise StoreError(N_("cannot list the backups: {reason}"), reason=_reason(exc), path=root) from None
     return [Path(e.path) for e in entries
             if _SNAPSHOT_ID.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
 
@@ -450,15 +455,16 @@ def find_snapshot(snapshot_id: str | None) -> Snapshot:
             if snapshot.kind == "change" and not snapshot.undone:
                 return snapshot
         if not snapshots:
-            raise StoreError("nothing to restore: mirrorctl has not changed any file yet (see `mirrorctl backups`)")
+            raise StoreError(N_("nothing to restore: mirrorctl has not changed any file yet (see `mirrorctl backups`)"))
         newest = snapshots[0]
-        raise StoreError(f"nothing to restore: no older change to undo; newest backup {newest.id} ({newest.reason}) "
-                         f"can be put back with `mirrorctl restore {newest.id}`")
+        raise StoreError(N_("nothing to restore: no older change to undo; newest backup {id} ({command}) "
+                            "can be put back with `mirrorctl restore {id}`"), id=newest.id, command=newest.reason)
     matches = [s for s in snapshots if s.id == snapshot_id] or [s for s in snapshots if s.id.startswith(snapshot_id)]
     if not matches:
-        raise StoreError(f"no backup {snapshot_id!r} (see `mirrorctl backups`)")
+        raise StoreError(N_("no backup {id!r} (see `mirrorctl backups`)"), id=snapshot_id)
     if len(matches) > 1:
-        raise StoreError(f"backup id {snapshot_id!r} is ambiguous: {', '.join(s.id for s in matches)}")
+        raise StoreError(N_("backup id {id!r} is ambiguous: {ids}"), id=snapshot_id,
+                         ids=", ".join(s.id for s in matches))
     return matches[0]
 
 
@@ -480,10 +486,12 @@ def _blobs(snapshot: Snapshot) -> dict[str, bytes]:
             missing.append(blob.name)
             continue
         if hashlib.sha256(data).hexdigest() != saved.sha256:
-            raise StoreError(f"backup {snapshot.id} is damaged: {blob.name} does not match its checksum", path=blob)
+            raise StoreError(N_("backup {id} is damaged: {file} does not match its checksum"), id=snapshot.id,
+                             file=blob.name,
+                             path=blob)
         found[str(saved.blob)] = data
     if missing:
-        raise StoreError(f"backup {snapshot.id} is incomplete: missing {', '.join(missing)}",
+        raise StoreError(N_("backup {id} is incomplete: missing {files}"), id=snapshot.id, files=", ".join(missing),
                          path=snapshot.directory)
     return found
 
@@ -517,7 +525,8 @@ def write_back(snapshot: Snapshot) -> list[Path]:
         except OSError as exc:
             for done, data, done_mode in reversed(written):
                 _put_back(done, data, done_mode)
-            raise StoreError(f"cannot restore: {_reason(exc)}; nothing was changed", path=path) from None
+            raise StoreError(N_("cannot restore: {reason}; nothing was changed"), reason=_reason(exc),
+                             path=path) from None
         written.append((path, before, before_mode))
     return [path for path, _, _ in written]
 
@@ -559,7 +568,8 @@ def mark_undone(snapshot: Snapshot) -> Snapshot:
     try:
         _write_manifest(updated)
     except OSError as exc:
-        raise StoreError(f"files restored, but the backup could not be marked as undone: {_reason(exc)}",
+        raise StoreError(N_("files restored, but the backup could not be marked as undone: {reason}"),
+                         reason=_reason(exc),
                          path=snapshot.directory / MANIFEST) from None
     return updated
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mirrorctl.errors import ConfigParseError
+from mirrorctl.i18n import N_
 
 #: Bytes that were not UTF-8 survive decoding as lone surrogates (see targets.decode).
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
@@ -80,11 +81,11 @@ def load(text: str, path: Path | None, *, encoding_advice: str = "save it as UTF
     except YAMLError as exc:
         raise ConfigParseError(" ".join(str(exc).split()), path=path) from None
     except RecursionError:
-        raise ConfigParseError("nested too deeply to read", path=path) from None
+        raise ConfigParseError(N_("nested too deeply to read"), path=path) from None
     if data is None:
         return None
     if not isinstance(data, dict):
-        raise ConfigParseError("the top level must be a mapping of settings (key: value)", path=path, line=1)
+        raise ConfigParseError(N_("the top level must be a mapping of settings (key: value)"), path=path, line=1)
     return data
 
 

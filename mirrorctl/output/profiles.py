@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from mirrorctl.errors import display_path
-from mirrorctl.output.common import message
+from mirrorctl.i18n import N_, _, ljust
+from mirrorctl.output.common import level_text, message, title_text
 from mirrorctl.results import ProfileChange
 
 
 def profile_text(profile: Any) -> str:
-    lines = [f"{profile.name}: {profile.title}  ({profile.kind}, {display_path(profile.path)})"]
+    lines = [f"{profile.name}: {title_text(profile)}  ({_(profile.kind)}, {display_path(profile.path)})"]
     if profile.aliases:
-        lines.append(f"  aliases    {', '.join(profile.aliases)}")
+        lines.append(f"  {ljust(_(N_('aliases')), 10)} {', '.join(profile.aliases)}")
     if profile.homepage:
-        lines.append(f"  homepage   {profile.homepage}")
+        lines.append(f"  {ljust(_(N_('homepage')), 10)} {profile.homepage}")
     if profile.pypi:
         lines.append(f"  pypi       {profile.pypi.index_url}  [{_verified(profile.pypi)}]")
     if profile.conda:
@@ -22,7 +23,7 @@ def profile_text(profile: Any) -> str:
         if profile.conda.default_channels:
             lines.append("    defaults -> " + ", ".join(profile.conda.default_channels))
         else:
-            lines.append("    defaults -> not mirrored (repo.anaconda.com is used)")
+            lines.append("    defaults -> " + _("not mirrored (repo.anaconda.com is used)"))
         for channel, base in profile.conda.custom_channels.items():
             lines.append(f"    {channel} -> {base.rstrip('/')}/{channel}")
     if profile.pytorch:
@@ -32,16 +33,17 @@ def profile_text(profile: Any) -> str:
 
 
 def _verified(section: Any) -> str:
-    text = "verified" if section.verified else "UNVERIFIED"
+    text = _("verified") if section.verified else _("UNVERIFIED")
     return f"{text}: {section.source}" if section.source else text
 
 
 def profile_change_text(result: ProfileChange) -> str:
     if result.action == "remove":
-        text = f"removed {display_path(result.path)}\n"
+        text = _("removed {path}").format(path=display_path(result.path)) + "\n"
     else:
-        text = f"added profile {result.profile.name} ({display_path(result.path)})\n" + profile_text(result.profile)
-    text += "".join(f"{f.level}: {message(f)}\n" for f in result.findings)
+        text = (_("added profile {name} ({path})").format(name=result.profile.name, path=display_path(result.path))
+                + "\n" + profile_text(result.profile))
+    text += "".join(f"{level_text(f.level)}: {message(f)}\n" for f in result.findings)
     if result.snapshot_id:
-        text += f"backup {result.snapshot_id} saved; undo with `mirrorctl restore`\n"
+        text += _("backup {id} saved; undo with `mirrorctl restore`").format(id=result.snapshot_id) + "\n"
     return text

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from mirrorctl.errors import UsageError
+from mirrorctl.i18n import N_
 from mirrorctl.results import FileEdit, Finding, ToolState
 
 if TYPE_CHECKING:
@@ -172,5 +173,5 @@ def selected(only: Sequence[str] | str | None) -> list[Target]:
     known = tool_names()
     unknown = [name for name in wanted if name not in known]
     if unknown:
-        raise UsageError(f"unknown tool {unknown[0]!r} (choose from {', '.join(known)})")
+        raise UsageError(N_("unknown tool {name!r} (choose from {names})"), name=unknown[0], names=", ".join(known))
     return sorted((load(name) for name in dict.fromkeys(wanted)), key=lambda t: (t.order, t.name))

@@ -21,6 +21,7 @@ from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, ScopeUnavailable, UsageError
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import add_tail, plain, remove_key, replace_list
+from mirrorctl.i18n import N_
 from mirrorctl.results import (
     CUSTOM,
     MIXED,
@@ -46,27 +47,27 @@ NAME = "conda"
 VALID_CONDARC_NAME = re.compile(r"(^|[\\/])(\.?condarc|[^\\/]*\.ya?ml)$")
 #: English templates of this tool's own finding codes (generic codes are worded in ``output``).
 MESSAGES = {
-    "conda.clean-index": "run `conda clean -i` so conda forgets the index it cached from the previous mirror",
-    "conda.defaults-unlisted": "`channels` does not list `defaults`, so default_channels (pkgs/main, pkgs/r) "
-                               "is not used",
-    "conda.kept-own-defaults": "{profile} does not mirror pkgs/main or pkgs/r; kept your own default_channels",
-    "conda.defaults-upstream": "{profile} does not mirror pkgs/main or pkgs/r: `defaults` uses repo.anaconda.com",
-    "conda.kept-custom": "kept custom_channels that no profile writes: {channels}",
-    "conda.final-shadowed": "{path} sets {key}, but {final_path} marks it #!final, so conda ignores it here",
-    "conda.no-channels": "no channels are configured: conda >= 26.1 refuses to solve (`mirrorctl use` adds "
-                         "defaults)",
-    "conda.merged-defaults": "default_channels is set in several files and conda merges them all: {paths}",
-    "conda.channel-alias": "channel_alias = {alias}: every named channel without a custom_channels entry goes "
-                           "there",
-    "conda.multichannel-defaults": "custom_multichannels.defaults is set and beats default_channels "
-                                   "(conda >= 26.1)",
-    "conda.channel-upstream": "{channel}: {profile} does not carry it; it now comes from upstream ({url})",
-    "conda.channel-legacy": "{channel} is legacy: Anaconda dropped it from `defaults` long ago",
-    "conda.merged-duplicate": "{key}: {value} was listed twice after the switch; kept the first",
-    "conda.alias-removed": "channel_alias pointed at {alias}; removed it, so named channels come from "
-                           "custom_channels or upstream",
-    "conda.condarc-name-ignored": "CONDARC={value} is ignored by conda: the name must be .condarc, condarc, "
-                                  "*.yml or *.yaml",
+    "conda.clean-index": N_("run `conda clean -i` so conda forgets the index it cached from the previous mirror"),
+    "conda.defaults-unlisted": N_("`channels` does not list `defaults`, so default_channels (pkgs/main, pkgs/r) "
+                               "is not used"),
+    "conda.kept-own-defaults": N_("{profile} does not mirror pkgs/main or pkgs/r; kept your own default_channels"),
+    "conda.defaults-upstream": N_("{profile} does not mirror pkgs/main or pkgs/r: `defaults` uses repo.anaconda.com"),
+    "conda.kept-custom": N_("kept custom_channels that no profile writes: {channels}"),
+    "conda.final-shadowed": N_("{path} sets {key}, but {final_path} marks it #!final, so conda ignores it here"),
+    "conda.no-channels": N_("no channels are configured: conda >= 26.1 refuses to solve (`mirrorctl use` adds "
+                         "defaults)"),
+    "conda.merged-defaults": N_("default_channels is set in several files and conda merges them all: {paths}"),
+    "conda.channel-alias": N_("channel_alias = {alias}: every named channel without a custom_channels entry goes "
+                           "there"),
+    "conda.multichannel-defaults": N_("custom_multichannels.defaults is set and beats default_channels "
+                                   "(conda >= 26.1)"),
+    "conda.channel-upstream": N_("{channel}: {profile} does not carry it; it now comes from upstream ({url})"),
+    "conda.channel-legacy": N_("{channel} is legacy: Anaconda dropped it from `defaults` long ago"),
+    "conda.merged-duplicate": N_("{key}: {value} was listed twice after the switch; kept the first"),
+    "conda.alias-removed": N_("channel_alias pointed at {alias}; removed it, so named channels come from "
+                           "custom_channels or upstream"),
+    "conda.condarc-name-ignored": N_("CONDARC={value} is ignored by conda: the name must be .condarc, condarc, "
+                                  "*.yml or *.yaml"),
 }
 
 
@@ -145,7 +146,8 @@ def scope_write_path(scope: str) -> Path:
         return env_prefix() / ".condarc"
     if scope == "system":
         return system_dirs()[0] / ".condarc"
-    raise UsageError(f"conda has no {scope} scope (it has {', '.join(Conda.scopes)})")
+    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="conda", scope=scope,
+                     scopes=", ".join(Conda.scopes))
 
 
 def scope_files(scope: str) -> list[Path]:

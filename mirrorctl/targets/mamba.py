@@ -27,6 +27,7 @@ from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, UsageError
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import plain, remove_key
+from mirrorctl.i18n import N_
 from mirrorctl.results import MIXED, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
 from mirrorctl.targets import _channels, decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
@@ -41,16 +42,16 @@ NO_DEFAULTS = "nodefaults"
 INHERITED_CHANNEL = "channel:"
 
 MESSAGES = {
-    "mamba.channel-upstream": "{channel}: {profile} does not carry it; mamba fetches it from upstream",
-    "mamba.no-channels": "no channel is listed in `channels`, so mirrorctl wrote no mirrored_channels (mamba "
-                         "activates every key); add e.g. `channels: [conda-forge]` and run `mirrorctl use` again",
-    "mamba.unused-mirrored": "mirrored_channels has {channel}, which is not in `channels`: mamba 2.x adds it to "
-                             "every solve",
-    "mamba.map-ignored": "{path} sets {key}, but mamba does not merge maps: only the one in {winner} is used",
-    "mamba.map-shadowed": "{path} sets {key} too and beats {write_path}: mamba uses only the highest file's map",
-    "mamba.kept-custom": "kept mirrored_channels entries that no profile writes: {channels}",
-    "mamba.clean-index": "run `mamba clean -i` (or `micromamba clean -i`) so mamba forgets the index it cached "
-                         "from the previous mirror",
+    "mamba.channel-upstream": N_("{channel}: {profile} does not carry it; mamba fetches it from upstream"),
+    "mamba.no-channels": N_("no channel is listed in `channels`, so mirrorctl wrote no mirrored_channels (mamba "
+                         "activates every key); add e.g. `channels: [conda-forge]` and run `mirrorctl use` again"),
+    "mamba.unused-mirrored": N_("mirrored_channels has {channel}, which is not in `channels`: mamba 2.x adds it to "
+                             "every solve"),
+    "mamba.map-ignored": N_("{path} sets {key}, but mamba does not merge maps: only the one in {winner} is used"),
+    "mamba.map-shadowed": N_("{path} sets {key} too and beats {write_path}: mamba uses only the highest file's map"),
+    "mamba.kept-custom": N_("kept mirrored_channels entries that no profile writes: {channels}"),
+    "mamba.clean-index": N_("run `mamba clean -i` (or `micromamba clean -i`) so mamba forgets the index it cached "
+                         "from the previous mirror"),
 }
 
 #: Keys `current` reads; the maps among them are taken whole from the highest-precedence file.
@@ -79,7 +80,8 @@ def scope_write_path(scope: str) -> Path:
         return conda.env_prefix() / ".mambarc"
     if scope == "system":
         return conda.system_dirs()[0] / ".mambarc"
-    raise UsageError(f"mamba has no {scope} scope (it has {', '.join(Mamba.scopes)})")
+    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="mamba", scope=scope,
+                     scopes=", ".join(Mamba.scopes))
 
 
 def _expand(location: Path, *, condarc: bool = True, mambarc: bool = True) -> list[Path]:
@@ -138,14 +140,14 @@ def load(text: str, path: Path | None) -> Any:
     if data is None:
         return None
     if not isinstance(data, dict):
-        raise ConfigParseError("must be a mapping of settings", path=path, line=1)
+        raise ConfigParseError(N_("must be a mapping of settings"), path=path, line=1)
 
     def line(key: str) -> int | None:
         return data.lc.key(key)[0] + 1 if hasattr(data, "lc") else None
 
     channels = data.get("channels")
     if channels is not None and (not isinstance(channels, list) or not all(isinstance(c, str) for c in channels)):
-        raise ConfigParseError("channels must be a list of channel names or URLs (mamba refuses this file)",
+        raise ConfigParseError(N_("channels must be a list of channel names or URLs (mamba refuses this file)"),
                                path=path, line=line("channels"))
     mirrored = data.get("mirrored_channels")
     if mirrored is not None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import ini
+from mirrorctl.i18n import N_
 from mirrorctl.profiles import UPSTREAM_PROFILE
 from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
@@ -38,14 +39,14 @@ DEFAULT_INDEX = "https://pypi.org/simple"
 
 #: English templates of this tool's own finding codes (generic codes are worded in ``output``).
 MESSAGES = {
-    "pip.section-beats-global": "{path} [{section}] index-url = {value} beats every [global] index-url "
-                                "for `pip {section}`",
-    "pip.site-file-wins": "{path} (the virtualenv's own pip config) sets index-url and beats {written}",
-    "pip.env-file-unread": "{path} is not read while the virtualenv {venv} is active: pip there reads {site} "
-                           "instead (deactivate it, or use --scope venv)",
-    "pip.bad-index-url": "index-url {url} {problem}: pip reads it, then every install fails (set by {source}; "
-                         "`mirrorctl use NAME` replaces it)",
-    "pip.http-untrusted": "{url} is plain http and {host} is not in trusted-host: pip will refuse it",
+    "pip.section-beats-global": N_("{path} [{section}] index-url = {value} beats every [global] index-url "
+                                "for `pip {section}`"),
+    "pip.site-file-wins": N_("{path} (the virtualenv's own pip config) sets index-url and beats {written}"),
+    "pip.env-file-unread": N_("{path} is not read while the virtualenv {venv} is active: pip there reads {site} "
+                           "instead (deactivate it, or use --scope venv)"),
+    "pip.bad-index-url": N_("index-url {url} {problem}: pip reads it, then every install fails (set by {source}; "
+                         "`mirrorctl use NAME` replaces it)"),
+    "pip.http-untrusted": N_("{url} is plain http and {host} is not in trusted-host: pip will refuse it"),
 }
 
 
@@ -119,7 +120,8 @@ def scope_files(scope: str) -> list[Path]:
         return [venv_dir() / _file_name()]
     if scope == "env":
         return [conda_env_dir() / _file_name()]
-    raise UsageError(f"pip has no {scope} scope (it has {', '.join(Pip.scopes)})")
+    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="pip", scope=scope,
+                     scopes=", ".join(Pip.scopes))
 
 
 #: pip's variants, as scopes: a later one beats an earlier one.

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from mirrorctl.errors import ConfigParseError, MirrorctlError
 from mirrorctl.formats import toml
+from mirrorctl.i18n import N_
 from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target
@@ -37,9 +38,9 @@ SOURCE_NAME = "mirrorctl"
 PYPI = "https://pypi.org/simple"
 
 MESSAGES = {
-    "pipenv.no-pipfile": "no Pipfile at {path}: nothing to change; a Pipfile pipenv creates copies pip's "
-                         "index-url (so `mirrorctl use NAME --only pip` covers it)",
-    "pipenv.project-scope": "pipenv has no user-wide source: changed the project's {path}",
+    "pipenv.no-pipfile": N_("no Pipfile at {path}: nothing to change; a Pipfile pipenv creates copies pip's "
+                         "index-url (so `mirrorctl use NAME --only pip` covers it)"),
+    "pipenv.project-scope": N_("pipenv has no user-wide source: changed the project's {path}"),
 }
 
 
@@ -58,11 +59,11 @@ def _sources(document: Any, text: str, path: Path | None) -> list[Any]:
         return []
     sources = document["source"]
     if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
-        raise ConfigParseError("source must be an array of tables ([[source]])", path=path,
+        raise ConfigParseError(N_("source must be an array of tables ([[source]])"), path=path,
                                line=_line_of(text, 0))
     for number, source in enumerate(sources):
         if not isinstance(source.get("url"), str) or not isinstance(source.get("name"), str):
-            raise ConfigParseError("[[source]] needs a name and a url (strings)", path=path,
+            raise ConfigParseError(N_("[[source]] needs a name and a url (strings)"), path=path,
                                    line=_line_of(text, number))
     return list(sources)
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
+from mirrorctl.i18n import N_
 from mirrorctl.results import (
     CUSTOM,
     MIXED,
@@ -45,14 +46,14 @@ PYPI_INDEX = "https://pypi.org/simple"
 PYPI_FILES = "https://files.pythonhosted.org/packages"
 
 MESSAGES = {
-    "pixi.lock-urls": "pixi.lock records the URLs packages were resolved from: run `pixi update` (or `pixi lock`) "
-                      "in each workspace to re-resolve through the new mirror",
-    "pixi.no-files-mirror": "{profile} has no known host for PyPI package files: files.pythonhosted.org is not "
-                            "mirrored (add `files = URL` to the profile's [pypi] table)",
-    "pixi.kept-own": "kept [mirrors] entries that no profile writes: {keys}",
-    "pixi.no-config": "PIXI_NO_CONFIG is set: pixi reads no config file, so no [mirrors] entry is used",
-    "pixi.config-file": "PIXI_CONFIG_FILE={value}: pixi loads that file too; mirrorctl writes {write_path}",
-    "pixi.shadowed": "{path} maps {key} too and is read after {write_path}, so its entry wins",
+    "pixi.lock-urls": N_("pixi.lock records the URLs packages were resolved from: run `pixi update` (or `pixi lock`) "
+                      "in each workspace to re-resolve through the new mirror"),
+    "pixi.no-files-mirror": N_("{profile} has no known host for PyPI package files: files.pythonhosted.org is not "
+                            "mirrored (add `files = URL` to the profile's [pypi] table)"),
+    "pixi.kept-own": N_("kept [mirrors] entries that no profile writes: {keys}"),
+    "pixi.no-config": N_("PIXI_NO_CONFIG is set: pixi reads no config file, so no [mirrors] entry is used"),
+    "pixi.config-file": N_("PIXI_CONFIG_FILE={value}: pixi loads that file too; mirrorctl writes {write_path}"),
+    "pixi.shadowed": N_("{path} maps {key} too and is read after {write_path}, so its entry wins"),
 }
 
 
@@ -107,7 +108,8 @@ def scope_file(scope: str) -> Path:
             raise ScopeUnavailable(f"no pixi.toml (or pyproject.toml with [tool.pixi]) in {Path.cwd()}: run "
                                    "mirrorctl in the pixi workspace's directory")
         return found
-    raise UsageError(f"pixi has no {scope} scope (it has {', '.join(Pixi.scopes)})")
+    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="pixi", scope=scope,
+                     scopes=", ".join(Pixi.scopes))
 
 
 def search_path() -> list[Path]:
@@ -205,7 +207,7 @@ def load(text: str, path: Path | None, *, editable: bool = True) -> Any:
     if mirrors is None:
         return document
     if not isinstance(mirrors, dict):
-        raise ConfigParseError("mirrors must be a table of URL = [mirror URLs] (pixi refuses this file)",
+        raise ConfigParseError(N_("mirrors must be a table of URL = [mirror URLs] (pixi refuses this file)"),
                                path=path, line=_line_of(text, "mirrors"))
     for key, value in mirrors.items():
         values = toml.plain(value)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from mirrorctl.errors import ConfigParseError, MirrorctlError
 from mirrorctl.formats import toml
+from mirrorctl.i18n import N_
 from mirrorctl.results import CUSTOM, MIXED, Change, FileEdit, Finding, Label, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target
@@ -43,12 +44,12 @@ PRIORITIES = ("primary", "supplemental", "explicit")
 _MARKER = re.compile(rb"^\s*\[{1,2}\s*tool\s*\.\s*poetry\b", re.MULTILINE)
 
 MESSAGES = {
-    "poetry.no-project": "no pyproject.toml with [tool.poetry] in {cwd}: poetry has no user-wide source, so "
-                         "there is nothing to change (run mirrorctl in the project's directory)",
-    "poetry.project-scope": "poetry has no user-wide source: changed the project in the current directory, "
-                            "{path}",
-    "poetry.lock-records-source": "poetry.lock records the sources: run `poetry lock` in {project} to refresh it",
-    "poetry.source-kept": "[[tool.poetry.source]] {name} ({priority}) = {url} is yours and stays in use",
+    "poetry.no-project": N_("no pyproject.toml with [tool.poetry] in {cwd}: poetry has no user-wide source, so "
+                         "there is nothing to change (run mirrorctl in the project's directory)"),
+    "poetry.project-scope": N_("poetry has no user-wide source: changed the project in the current directory, "
+                            "{path}"),
+    "poetry.lock-records-source": N_("poetry.lock records the sources: run `poetry lock` in {project} to refresh it"),
+    "poetry.source-kept": N_("[[tool.poetry.source]] {name} ({priority}) = {url} is yours and stays in use"),
 }
 
 
@@ -85,13 +86,13 @@ def _sources(document: Any, text: str, path: Path | None) -> list[Any]:
     header = r"^[ \t]*\[\[\s*tool\.poetry\.source\s*\]\]"
     if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
         line = _line_of(text, r"^[ \t]*source\s*=|^[ \t]*\[\s*tool\.poetry\.source\s*\]")
-        raise ConfigParseError("tool.poetry.source must be an array of tables ([[tool.poetry.source]])",
+        raise ConfigParseError(N_("tool.poetry.source must be an array of tables ([[tool.poetry.source]])"),
                                path=path, line=line)
     for number, source in enumerate(sources):
         line = _line_of(text, header, number)
         name = source.get("name")
         if not isinstance(name, str) or not name:
-            raise ConfigParseError("[[tool.poetry.source]] needs a name", path=path, line=line)
+            raise ConfigParseError(N_("[[tool.poetry.source]] needs a name"), path=path, line=line)
         if "url" in source and not isinstance(source["url"], str):
             raise ConfigParseError(f"[[tool.poetry.source]] {name}: url must be a string", path=path, line=line)
         priority = source.get("priority", "primary")

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
+from mirrorctl.i18n import N_
 from mirrorctl.results import (
     CUSTOM,
     MIXED,
@@ -48,16 +49,16 @@ PYTHON_MIRROR_KEY = "python-install-mirror"
 
 #: English templates of this tool's own finding codes (generic codes are worded in ``output``).
 MESSAGES = {
-    "uv.project-wins": "{path} (this project's uv settings) sets {key} and beats {written}",
-    "uv.env-index": "UV_INDEX={value} is set: uv looks in these indexes before the default index",
-    "uv.env-python-mirror": "UV_PYTHON_INSTALL_MIRROR={value} is set and beats python-install-mirror in {written}",
-    "uv.own-default-wins": "{path} has your own default [[index]] {url} before mirrorctl's: uv uses yours",
-    "uv.deprecated-index-url": "{path} sets the deprecated top-level index-url = {url}; uv uses "
-                               "[[index]] default = true instead when both are set",
-    "uv.lock-refresh": "{path} records the old index URL of every package: run `uv lock` to refresh it",
-    "uv.ignored-settings": "{path} is below the project root {root}: uv ignores it (it reads {used})",
-    "uv.python-mirror-uv-toml-only": "python-install-mirror can be set in uv.toml only, not in {path}: left as it "
-                                     "is",
+    "uv.project-wins": N_("{path} (this project's uv settings) sets {key} and beats {written}"),
+    "uv.env-index": N_("UV_INDEX={value} is set: uv looks in these indexes before the default index"),
+    "uv.env-python-mirror": N_("UV_PYTHON_INSTALL_MIRROR={value} is set and beats python-install-mirror in {written}"),
+    "uv.own-default-wins": N_("{path} has your own default [[index]] {url} before mirrorctl's: uv uses yours"),
+    "uv.deprecated-index-url": N_("{path} sets the deprecated top-level index-url = {url}; uv uses "
+                               "[[index]] default = true instead when both are set"),
+    "uv.lock-refresh": N_("{path} records the old index URL of every package: run `uv lock` to refresh it"),
+    "uv.ignored-settings": N_("{path} is below the project root {root}: uv ignores it (it reads {used})"),
+    "uv.python-mirror-uv-toml-only": N_("python-install-mirror can be set in uv.toml only, not in {path}: left as it "
+                                     "is"),
 }
 
 
@@ -213,7 +214,8 @@ def scope_file(scope: str) -> Path:
         return system_file()
     if scope == "project":
         return project_write_file()
-    raise UsageError(f"uv has no {scope} scope (it has {', '.join(Uv.scopes)})")
+    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="uv", scope=scope,
+                     scopes=", ".join(Uv.scopes))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -251,14 +253,14 @@ def validate(document: Any, text: str, path: Path | None) -> None:
     if "index" in document:
         indexes = toml.plain(document["index"])
         if not isinstance(indexes, list) or not all(isinstance(i, dict) for i in indexes):
-            raise ConfigParseError("`index` must be an array of tables ([[index]])", path=path,
+            raise ConfigParseError(N_("`index` must be an array of tables ([[index]])"), path=path,
                                    line=_line_of(text, r"^[ \t]*index\s*="))
         for entry in indexes:
             if not isinstance(entry.get("url"), str):
-                raise ConfigParseError("every [[index]] needs url = \"...\" (a string)", path=path,
+                raise ConfigParseError(N_("every [[index]] needs url = \"...\" (a string)"), path=path,
                                        line=_line_of(text, r"^[ \t]*\[\[\s*index\s*\]\]"))
             if "default" in entry and not isinstance(entry["default"], bool):
-                raise ConfigParseError("[[index]] default must be true or false", path=path,
+                raise ConfigParseError(N_("[[index]] default must be true or false"), path=path,
                                        line=_line_of(text, r"^[ \t]*default\s*="))
     for key in ("index-url", PYTHON_MIRROR_KEY):
         if key in document and not isinstance(toml.plain(document[key]), str):
