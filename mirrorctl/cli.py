@@ -66,7 +66,8 @@ class _Translated(click.Command):
     """Help in the user's language: the command's help and its options' help are msgids, translated when shown."""
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        saved = [(self, self.help), *((p, p.help) for p in self.get_params(ctx) if isinstance(p, click.Option))]
+        saved: list[tuple[Any, str | None]] = [(self, self.help)]
+        saved += [(p, p.help) for p in self.get_params(ctx) if isinstance(p, click.Option)]
         try:
             for owner, text in saved:
                 owner.help = _help(text)

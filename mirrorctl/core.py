@@ -280,7 +280,7 @@ def list_profiles() -> ListResult:
     profiles = load_profiles()
     states = tuple(_state(t, profiles, named=False) for t in base.all_targets())
     findings = tuple(Finding("profile-refused", "error", "mirrorctl", Path(p.path) if p.path else None, p.line,
-                             {"reason": p.message}) for p in profiles.problems)
+                             {"reason": p.sentence}) for p in profiles.problems)
     return ListResult(profiles.profiles, states, findings)
 
 

@@ -18,6 +18,23 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 
+class Sentence(str):
+    """An English sentence that remembers its msgid template and parameters.
+
+    It is the English text everywhere a string is (``--json``, comparisons); the output layer, which alone
+    translates, words it again from ``template`` and ``params`` in the user's language.
+    """
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, params: dict[str, object] | None = None) -> Sentence:
+        params = dict(params or {})
+        self = super().__new__(cls, template.format(**params) if params else template)
+        self.template, self.params = template, params
+        return self
+
+
 class MirrorctlError(Exception):
     """A problem the user can fix. Printed as one line, never as a traceback (unless --debug)."""
 
@@ -35,6 +52,11 @@ class MirrorctlError(Exception):
         self.params = params
         self.path = path
         self.line = line
+
+    @property
+    def sentence(self) -> Sentence:
+        """The message without where it is, as a :class:`Sentence` (a finding's ``reason``)."""
+        return Sentence(self.template, self.params)
 
     def __str__(self) -> str:
         where = ""

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mirrorctl import paths
-from mirrorctl.errors import MirrorctlError, ProfileError
+from mirrorctl.errors import MirrorctlError, ProfileError, Sentence
 from mirrorctl.i18n import N_
 from mirrorctl.results import Finding
 from mirrorctl.urls import check_url, join, normalize
@@ -164,12 +164,14 @@ class _Reader:
         self.path, self.data, self.prefix = path, data, prefix
 
     def fail(self, key: str, problem: str) -> ProfileError:
-        return ProfileError(f"key '{self.prefix}{key}' {problem}", path=self.path)
+        """``problem``: an English msgid (marked with ``N_``) or a :class:`Sentence`."""
+        reason = problem if isinstance(problem, Sentence) else Sentence(problem)
+        return ProfileError(N_("key '{key}' {problem}"), key=self.prefix + key, problem=reason, path=self.path)
 
     def string(self, key: str, default: str | None = None) -> str:
         value = self.data.get(key, default)
         if not isinstance(value, str):
-            raise self.fail(key, "is required and must be a string" if value is None else "must be a string")
+            raise self.fail(key, N_("is required and must be a string") if value is None else N_("must be a string"))
         return value
 
     def url(self, key: str) -> str:
@@ -182,13 +184,13 @@ class _Reader:
     def boolean(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
-            raise self.fail(key, "must be true or false")
+            raise self.fail(key, N_("must be true or false"))
         return value
 
     def strings(self, key: str) -> tuple[str, ...]:
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(key, "must be a list of strings")
+            raise self.fail(key, N_("must be a list of strings"))
         return tuple(value)
 
     def urls(self, key: str) -> tuple[str, ...]:
@@ -204,7 +206,7 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, dict):
-            raise self.fail(key, "must be a table")
+            raise self.fail(key, N_("must be a table"))
         return _Reader(self.path, value, f"{self.prefix}{key}.")
 
 
@@ -212,9 +214,10 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
     root = _Reader(path, data)
     name = root.string("name", path.stem).lower()
     if not NAME_PATTERN.match(name):
-        raise root.fail("name", "must be lower-case letters, digits, '.', '_' or '-'")
+        raise root.fail("name", N_("must be lower-case letters, digits, '.', '_' or '-'"))
     if name != path.stem.lower():
-        raise root.fail("name", f"is {name!r} but the file is {path.name}: the two must agree")
+        raise root.fail("name", Sentence(N_("is {name!r} but the file is {file}: the two must agree"),
+                                         {"name": name, "file": path.name}))
     pypi = conda = pytorch = None
     section = root.table("pypi")
     if section:
@@ -242,12 +245,12 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
             legacy_pkgs=section.strings("legacy_pkgs"),
         )
         if not conda.default_channels and not conda.custom_channels:
-            raise root.fail("conda", "needs default_channels or custom_channels")
+            raise root.fail("conda", N_("needs default_channels or custom_channels"))
     section = root.table("pytorch")
     if section:
         kind = section.string("kind", "index")
         if kind not in ("index", "find-links"):
-            raise section.fail("kind", "must be 'index' or 'find-links'")
+            raise section.fail("kind", N_("must be 'index' or 'find-links'"))
         pytorch = PytorchIndex(
             url=section.url("url"), kind=kind, verified=section.boolean("verified", False),
             source=section.string("source", ""),
@@ -257,7 +260,7 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
     if section:
         feed_format = section.string("format")
         if feed_format not in STATUS_FORMATS:
-            raise section.fail("format", "must be 'tunasync' or 'mirrorz'")
+            raise section.fail("format", N_("must be 'tunasync' or 'mirrorz'"))
         status = StatusFeed(url=section.url("url"), format=feed_format)
     if not (pypi or conda):
         raise ProfileError(N_("a profile needs a [pypi] or a [conda] table"), path=path)
@@ -342,7 +345,7 @@ def user_profile_document(
         raise MirrorctlError(N_("--channel names a cloud channel of an Anaconda mirror: it needs --anaconda BASE"))
     for option, value in (("--pypi", pypi), ("--anaconda", anaconda)):
         if value is not None and check_url(value):
-            raise MirrorctlError(f"{option} {check_url(value)}")
+            raise MirrorctlError(N_("{option} {problem}"), option=option, problem=check_url(value))
     doc = tomlkit.document()
     doc.add(tomlkit.comment("A mirrorctl profile (added with `mirrorctl profile add`). Edit freely."))
     doc["name"] = name

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from mirrorctl import fileio, paths
-from mirrorctl.errors import MirrorctlError, StoreError, display_path
+from mirrorctl.errors import MirrorctlError, Sentence, StoreError, display_path
 from mirrorctl.i18n import N_
 
 #: How many changes (`use`, `reset`) stay undoable; the safety snapshots taken before each restore are kept
@@ -335,14 +335,18 @@ def _new_snapshot_id(directory: Path, created: float) -> str:
     return candidate
 
 
+#: The reasons :func:`_read_current` shortens (fileio's, without "; mirrorctl writes only regular files").
+_SHORT_REASONS = (N_("is a symlink loop"), N_("is {kind}, not a regular file"))
+
+
 def _read_current(path: Path, action: str) -> bytes | None:
     """What is at ``path`` now (None: absent), for a snapshot; refuses anything a write must not replace."""
     try:
         fileio.check_writable_target(path)
         return fileio.read_config(path, limit=BACKUP_LIMIT, error=StoreError)
     except StoreError as exc:
-        reason = exc.message.replace("; mirrorctl writes only regular files", "")
-        raise StoreError(f"{action}: {reason}", path=path) from None
+        reason = Sentence(exc.template.replace("; mirrorctl writes only regular files", ""), exc.params)
+        raise StoreError(N_("{action}: {reason}"), action=Sentence(action), reason=reason, path=path) from None
 
 
 def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -> Snapshot:
@@ -358,7 +362,7 @@ def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -
     unique: dict[Path, Path] = {}
     for original in files:
         unique.setdefault(real_path(original), original)
-    contents = [(path, original, _read_current(original, "cannot back up")) for path, original in unique.items()]
+    contents = [(path, original, _read_current(original, N_("cannot back up"))) for path, original in unique.items()]
     remove_stale_temps(unique)
     created_dirs: list[str] = []
     for path, _original, data in contents:
@@ -394,8 +398,10 @@ def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -
     except OSError as exc:
         if directory is not None:
             shutil.rmtree(directory, ignore_errors=True)
-        what = f" {display_path(current)}" if current != root else ""
-        raise StoreError(f"cannot back up{what}: {_reason(exc)}; nothing was changed", path=root) from None
+        if current != root:
+            raise StoreError(N_("cannot back up {file}: {reason}; nothing was changed"), file=display_path(current),
+                             reason=_reason(exc), path=root) from None
+        raise StoreError(N_("cannot back up: {reason}; nothing was changed"), reason=_reason(exc), path=root) from None
     return snapshot
 
 
@@ -511,7 +517,7 @@ def write_back(snapshot: Snapshot) -> list[Path]:
     plan = []
     for saved in reversed(snapshot.files):
         path = Path(saved.path)
-        before = _read_current(path, "cannot restore")
+        before = _read_current(path, N_("cannot restore"))
         before_mode = stat.S_IMODE(os.stat(path).st_mode) if before is not None else None
         plan.append((saved, path, before, before_mode))
     written: list[tuple[Path, bytes | None, int | None]] = []

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from mirrorctl.errors import ConfigParseError
+from mirrorctl.errors import ConfigParseError, Sentence
 from mirrorctl.i18n import N_
 
 #: Bytes that were not UTF-8 survive decoding as lone surrogates (see targets.decode).
@@ -52,11 +52,11 @@ def detect_indent(text: str) -> tuple[int, int, int]:
     return mapping, 4, 2  # what conda's own docs and the mirrors' help pages use
 
 
-def load(text: str, path: Path | None, *, encoding_advice: str = "save it as UTF-8") -> Any:
+def load(text: str, path: Path | None, *, encoding_advice: str = N_("save it as UTF-8")) -> Any:
     """The round-trip document (a mapping), or None for an empty file. Raises ConfigParseError with the line."""
     undecodable = _UNDECODABLE.search(text)
     if undecodable:
-        raise ConfigParseError(f"is not UTF-8 text; {encoding_advice}", path=path,
+        raise ConfigParseError(N_("is not UTF-8 text; {advice}"), advice=Sentence(encoding_advice), path=path,
                                line=text.count("\n", 0, undecodable.start()) + 1)
     import warnings
 

@@ -54,7 +54,8 @@ def change_text(result: ChangeResult) -> str:
             verb = _("removed {path}") if edit.new is None else (_("created {path}") if edit.old is None
                                                                   else _("updated {path}"))
             lines.append(f"{edit.tool}: " + verb.format(path=display_path(edit.path)))
-            lines.extend(f"  {c.key}: {c.before or _('(unset)')} -> {c.after or _('(unset)')}" for c in edit.changes)
+            unset = _("(unset)")
+            lines.extend(f"  {c.key}: {c.before or unset} -> {c.after or unset}" for c in edit.changes)
         if result.snapshot_id:
             lines.append(_("backup {id} saved; undo with `mirrorctl restore`").format(id=result.snapshot_id))
     for edit in result.edits:

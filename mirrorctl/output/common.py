@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from mirrorctl.errors import display_path
+from mirrorctl.errors import Sentence, display_path
 from mirrorctl.i18n import N_, _, english, ljust, ngettext, width
 from mirrorctl.profiles import UPSTREAM_PROFILE
 from mirrorctl.results import CUSTOM, JSON_SCHEMA, MIXED, Finding, Label, Source
@@ -101,6 +101,8 @@ def _template(code: str, tool: str) -> str:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, Sentence):
+        return sentence_text(value)
     if isinstance(value, Path):
         return display_path(value)
     if isinstance(value, (list, tuple)):
@@ -108,11 +110,18 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def sentence_text(sentence: Sentence) -> str:
+    """An English :class:`Sentence` worded again in the user's language (its own sentences too)."""
+    try:
+        return _(sentence.template).format(**{key: _shown(value) if isinstance(value, Sentence) else value
+                                              for key, value in sentence.params.items()})
+    except (KeyError, IndexError, ValueError):  # a translation with a broken placeholder: the English
+        return str(sentence)
+
+
 def message(finding: Finding) -> str:
     """The sentence for one finding, in the user's language."""
     params = {key: _shown(value) for key, value in finding.params.items()}
-    if "reason" in params:  # an error's sentence: translated when it is a msgid (a constant one)
-        params["reason"] = _(params["reason"])
     params.setdefault("tool", finding.tool)
     params.setdefault("path", display_path(finding.path) if finding.path else "")
     params["where"] = _("line {line}: ").format(line=finding.line) if finding.line else ""

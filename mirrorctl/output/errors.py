@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mirrorctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, MirrorctlError, NothingInScope, display_path
+from mirrorctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, MirrorctlError, NothingInScope, Sentence, display_path
 from mirrorctl.i18n import _
-from mirrorctl.output.common import message
+from mirrorctl.output.common import message, sentence_text
 
 
 def _error(text: str) -> str:
@@ -14,7 +14,9 @@ def _error(text: str) -> str:
 def error_text(error: MirrorctlError) -> str:
     """The error's sentence in the user's language, after where it is (``~/.condarc line 3: ``)."""
     try:
-        text = _(error.template).format(**error.params) if error.params else _(error.template)
+        params = {key: sentence_text(value) if isinstance(value, Sentence) else value
+                  for key, value in error.params.items()}
+        text = _(error.template).format(**params) if params else _(error.template)
     except (KeyError, IndexError, ValueError):  # a translation with a broken placeholder: say it in English
         text = error.message
     if error.path is None:

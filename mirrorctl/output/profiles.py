@@ -9,13 +9,15 @@ from mirrorctl.i18n import N_, _, ljust
 from mirrorctl.output.common import level_text, message, title_text
 from mirrorctl.results import ProfileChange
 
+ALIASES, HOMEPAGE = N_("aliases"), N_("homepage")
+
 
 def profile_text(profile: Any) -> str:
     lines = [f"{profile.name}: {title_text(profile)}  ({_(profile.kind)}, {display_path(profile.path)})"]
     if profile.aliases:
-        lines.append(f"  {ljust(_(N_('aliases')), 10)} {', '.join(profile.aliases)}")
+        lines.append(f"  {ljust(_(ALIASES), 10)} {', '.join(profile.aliases)}")
     if profile.homepage:
-        lines.append(f"  {ljust(_(N_('homepage')), 10)} {profile.homepage}")
+        lines.append(f"  {ljust(_(HOMEPAGE), 10)} {profile.homepage}")
     if profile.pypi:
         lines.append(f"  pypi       {profile.pypi.index_url}  [{_verified(profile.pypi)}]")
     if profile.conda:

@@ -28,6 +28,10 @@ def _in_scope(source: Source | None, state: ToolState | None) -> str:
     return _(" ({scope} scope)").format(scope=scope) if scope else ""
 
 
+#: Row labels of `current`, translated and padded where shown.
+FROM, WRITES_TO, FILES_READ, SCOPES = N_("from"), N_("writes to"), N_("files read"), N_("scopes")
+
+
 def _field(label: str, columns: int = 13) -> str:
     """A translated row label padded to ``columns`` display columns (``index-url``-style keys stay as they are)."""
     return ljust(_(label), columns)
@@ -41,7 +45,7 @@ def _setting_lines(settings: Iterable[Setting], state: ToolState | None = None) 
     for setting in settings:
         if setting.key == "index-url":
             lines += [f"  index-url     {setting.value}",
-                      f"    {_field(N_('from'), 11)} {source_text(setting.source)}{_in_scope(setting.source, state)}"]
+                      f"    {_field(FROM, 11)} {source_text(setting.source)}{_in_scope(setting.source, state)}"]
         elif setting.key == "extra-index-url":
             lines.append(f"  extra-index   {setting.value}")
         elif setting.key == "trusted-host":
@@ -101,11 +105,11 @@ def state_text(state: ToolState) -> str:
     lines = [f"{state.tool}: {label_text(state.label, state.findings)}"]
     lines += _setting_lines(state.settings, state)
     if state.write_path:
-        lines.append(f"  {_field(N_('writes to'))} {display_path(state.write_path)}"
+        lines.append(f"  {_field(WRITES_TO)} {display_path(state.write_path)}"
                      + (_(" ({scope} scope)").format(scope=state.scope) if state.scope else ""))
     lines += _scope_lines(state)
     read = ", ".join(map(display_path, state.files_read)) if state.files_read else _("(none)")
-    lines.append(f"  {_field(N_('files read'))} {read}")
+    lines.append(f"  {_field(FILES_READ)} {read}")
     for finding in state.findings:
         lines.append(f"  {level_text(finding.level)}: {message(finding)}")
     return "\n".join(lines) + "\n"
@@ -116,7 +120,7 @@ def _scope_lines(state: ToolState) -> list[str]:
     if not state.scopes:
         return []
     read = set(state.files_read)
-    lines = [f"  {_field(N_('scopes'))} " + _("lowest precedence first; * = read")]
+    lines = [f"  {_field(SCOPES)} " + _("lowest precedence first; * = read")]
     for entry in state.scopes:
         shown = ", ".join(display_path(p) + (" *" if p in read else "") for p in entry.paths) or _("(none here)")
         lines.append(f"    {entry.scope:<11} {shown}")

@@ -32,11 +32,12 @@ def _looks(value: object) -> str:
 
 def _timeout(phase: object, timeout: object) -> str:
     limit = f"{timeout:g} s" if isinstance(timeout, (int, float)) else _("the time allowed")
-    return _({
+    template = {
         "connect": N_("no connection within {limit}"),
         "request": N_("connected, no answer within {limit}"),
         "body": N_("answer not complete within {limit}"),
-    }.get(str(phase), N_("no answer within {limit}"))).format(limit=limit)
+    }.get(str(phase), N_("no answer within {limit}"))
+    return _(template).format(limit=limit)
 
 
 def _duration(seconds: float) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, ScopeUnavailable, UsageError
+from mirrorctl.errors import ConfigParseError, ScopeUnavailable, Sentence, UsageError
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import add_tail, plain, remove_key, replace_list
 from mirrorctl.i18n import N_
@@ -160,8 +160,8 @@ def scope_files(scope: str) -> list[Path]:
 
 
 def load(text: str, path: Path | None) -> Any:
-    return yaml.load(text, path, encoding_advice="conda reads .condarc as UTF-8 and cannot read this file "
-                                                  "(it crashes); save it as UTF-8")
+    return yaml.load(text, path, encoding_advice=N_("conda reads .condarc as UTF-8 and cannot read this file "
+                                                     "(it crashes); save it as UTF-8"))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -174,11 +174,11 @@ def load(text: str, path: Path | None) -> Any:
 
 #: key -> (type conda requires, words for the error)
 _TYPES: dict[str, tuple[type, str]] = {
-    "channels": (list, "a list of channel names or URLs"),
-    "default_channels": (list, "a list of channel URLs"),
-    "custom_channels": (dict, "a mapping of channel name to base URL"),
-    "custom_multichannels": (dict, "a mapping of name to a list of channels"),
-    "channel_alias": (str, "a URL"),
+    "channels": (list, N_("a list of channel names or URLs")),
+    "default_channels": (list, N_("a list of channel URLs")),
+    "custom_channels": (dict, N_("a mapping of channel name to base URL")),
+    "custom_multichannels": (dict, N_("a mapping of name to a list of channels")),
+    "channel_alias": (str, N_("a URL")),
 }
 
 
@@ -198,7 +198,8 @@ def validate(data: Any, path: Path | None, text: str) -> None:
         if bad:
             line = data.lc.key(key)[0] + 1 if hasattr(data, "lc") else None
             shown = " ".join(str(plain(value)).split())[:60]
-            raise ConfigParseError(f"{key} must be {words}, not {shown!r} (conda refuses this file)",
+            raise ConfigParseError(N_("{key} must be {words}, not {shown!r} (conda refuses this file)"), key=key,
+                                   words=Sentence(words), shown=shown,
                                    path=path, line=line)
 
 

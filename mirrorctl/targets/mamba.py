@@ -136,7 +136,7 @@ def is_condarc(path: Path) -> bool:
 
 
 def load(text: str, path: Path | None) -> Any:
-    data = yaml.load(text, path, encoding_advice="mamba reads its files as UTF-8; save it as UTF-8")
+    data = yaml.load(text, path, encoding_advice=N_("mamba reads its files as UTF-8; save it as UTF-8"))
     if data is None:
         return None
     if not isinstance(data, dict):

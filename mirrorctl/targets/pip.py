@@ -231,8 +231,9 @@ def _check_encoding(data: bytes | None, path: Path) -> None:
         data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise ConfigParseError(
-            f"byte 0x{data[exc.start]:02x} at position {exc.start} is not valid {encoding}, the encoding pip reads "
-            f"config files in here (pip refuses to run); save the file as {encoding}",
+            N_("byte 0x{byte:02x} at position {position} is not valid {encoding}, the encoding pip reads "
+               "config files in here (pip refuses to run); save the file as {encoding}"),
+            byte=data[exc.start], position=exc.start, encoding=encoding,
             path=path, line=data.count(b"\n", 0, exc.start) + 1,
         ) from None
     except LookupError:  # an encoding Python does not know: pip would fail the same way; let it decide

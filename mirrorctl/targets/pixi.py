@@ -212,7 +212,8 @@ def load(text: str, path: Path | None, *, editable: bool = True) -> Any:
     for key, value in mirrors.items():
         values = toml.plain(value)
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise ConfigParseError(f"mirrors.{key} must be a list of URLs (pixi refuses this file)", path=path,
+            raise ConfigParseError(N_("mirrors.{key} must be a list of URLs (pixi refuses this file)"), key=key,
+                                   path=path,
                                    line=_line_of(text, str(key)))
     return document
 

@@ -94,10 +94,12 @@ def _sources(document: Any, text: str, path: Path | None) -> list[Any]:
         if not isinstance(name, str) or not name:
             raise ConfigParseError(N_("[[tool.poetry.source]] needs a name"), path=path, line=line)
         if "url" in source and not isinstance(source["url"], str):
-            raise ConfigParseError(f"[[tool.poetry.source]] {name}: url must be a string", path=path, line=line)
+            raise ConfigParseError(N_("[[tool.poetry.source]] {name}: url must be a string"), name=name, path=path,
+                                   line=line)
         priority = source.get("priority", "primary")
         if priority not in PRIORITIES:
-            raise ConfigParseError(f"[[tool.poetry.source]] {name}: priority must be one of {', '.join(PRIORITIES)}",
+            raise ConfigParseError(N_("[[tool.poetry.source]] {name}: priority must be one of {priorities}"), name=name,
+                                   priorities=", ".join(PRIORITIES),
                                    path=path, line=line)
     return list(sources)
 

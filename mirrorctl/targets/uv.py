@@ -264,7 +264,7 @@ def validate(document: Any, text: str, path: Path | None) -> None:
                                        line=_line_of(text, r"^[ \t]*default\s*="))
     for key in ("index-url", PYTHON_MIRROR_KEY):
         if key in document and not isinstance(toml.plain(document[key]), str):
-            raise ConfigParseError(f"{key} must be a string", path=path,
+            raise ConfigParseError(N_("{key} must be a string"), key=key, path=path,
                                    line=_line_of(text, rf"^[ \t]*{re.escape(key)}\s*="))
 
 
