@@ -42,9 +42,10 @@ def restore_text(result: RestoreResult) -> str:
                                                                           command=result.snapshot.reason)]
     for saved in result.snapshot.files:
         what = _("put back") if saved.existed else _("removed (it did not exist)")
-        lines.append(f"  {display_path(saved.path)}: {what}")
+        lines.append("  " + _("{path}: {what}").format(path=display_path(saved.path), what=what))
     for directory in result.removed_dirs:
-        lines.append(f"  {display_path(directory)}/: " + _("removed (empty; mirrorctl had created it)"))
+        lines.append("  " + _("{path}: {what}").format(path=display_path(directory) + "/",
+                                                      what=_("removed (empty; mirrorctl had created it)")))
     if result.safety_snapshot_id:
         lines.append(_("the replaced files are in backup {id} (`mirrorctl restore {id}` to go forward again)")
                      .format(id=result.safety_snapshot_id))

@@ -6,7 +6,7 @@ from typing import Any
 
 from mirrorctl.errors import display_path
 from mirrorctl.i18n import _
-from mirrorctl.output.common import MESSAGES, document, finding_json, label_text, level_text, message
+from mirrorctl.output.common import MESSAGES, document, finding_json, label_text, leveled, message
 from mirrorctl.output.state import state_json
 from mirrorctl.results import MIXED, ChangeResult, FileEdit, ToolState
 
@@ -67,7 +67,7 @@ def change_text(result: ChangeResult) -> str:
     lines.extend(f"{f.tool}: {message(f)}" for f in result.skipped if f.code != "tool-absent")
     for state in result.after:
         lines.append(_after_line(state, result.wanted.get(state.tool), result.dry_run))
-        lines.extend(f"  {level_text(f.level)}: {message(f)}" for f in state.findings
+        lines.extend(f"  {leveled(f)}" for f in state.findings
                      if not (state.label.name is None and f.level == "error"))
     if not result.dry_run:
         lines.extend(_("next: {hint}").format(hint=message(f)) for f in result.hints)

@@ -68,6 +68,11 @@ def level_text(level: str) -> str:
     return {"error": _("error"), "warning": _("warning"), "note": _("note"), "info": _("info")}.get(level, level)
 
 
+def leveled(finding: Finding) -> str:
+    """``error: <sentence>`` in the user's language."""
+    return _("{level}: {message}").format(level=level_text(finding.level), message=message(finding))
+
+
 #: A profile's kind, as `list` and `profile show` print it.
 KINDS = (N_("built-in"), N_("user"))
 

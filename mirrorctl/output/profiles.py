@@ -6,14 +6,15 @@ from typing import Any
 
 from mirrorctl.errors import display_path
 from mirrorctl.i18n import N_, _, ljust
-from mirrorctl.output.common import level_text, message, title_text
+from mirrorctl.output.common import leveled, title_text
 from mirrorctl.results import ProfileChange
 
 ALIASES, HOMEPAGE = N_("aliases"), N_("homepage")
 
 
 def profile_text(profile: Any) -> str:
-    lines = [f"{profile.name}: {title_text(profile)}  ({_(profile.kind)}, {display_path(profile.path)})"]
+    lines = [_("{name}: {title}  ({kind}, {path})").format(name=profile.name, title=title_text(profile),
+                                                          kind=_(profile.kind), path=display_path(profile.path))]
     if profile.aliases:
         lines.append(f"  {ljust(_(ALIASES), 10)} {', '.join(profile.aliases)}")
     if profile.homepage:
@@ -36,7 +37,7 @@ def profile_text(profile: Any) -> str:
 
 def _verified(section: Any) -> str:
     text = _("verified") if section.verified else _("UNVERIFIED")
-    return f"{text}: {section.source}" if section.source else text
+    return text + _(": ") + section.source if section.source else text
 
 
 def profile_change_text(result: ProfileChange) -> str:
@@ -45,7 +46,7 @@ def profile_change_text(result: ProfileChange) -> str:
     else:
         text = (_("added profile {name} ({path})").format(name=result.profile.name, path=display_path(result.path))
                 + "\n" + profile_text(result.profile))
-    text += "".join(f"{level_text(f.level)}: {message(f)}\n" for f in result.findings)
+    text += "".join(f"{leveled(f)}\n" for f in result.findings)
     if result.snapshot_id:
         text += _("backup {id} saved; undo with `mirrorctl restore`").format(id=result.snapshot_id) + "\n"
     return text

@@ -12,8 +12,7 @@ from mirrorctl.output.common import (
     finding_json,
     label_json,
     label_text,
-    level_text,
-    message,
+    leveled,
     source_json,
     source_text,
     table,
@@ -111,7 +110,7 @@ def state_text(state: ToolState) -> str:
     read = ", ".join(map(display_path, state.files_read)) if state.files_read else _("(none)")
     lines.append(f"  {_field(FILES_READ)} {read}")
     for finding in state.findings:
-        lines.append(f"  {level_text(finding.level)}: {message(finding)}")
+        lines.append(f"  {leveled(finding)}")
     return "\n".join(lines) + "\n"
 
 
@@ -146,9 +145,9 @@ def list_text(result: ListResult) -> str:
         if state.label.name is None and state.findings:
             blocking = [f for f in state.findings if f.level == "error" or f.code == "file-ignored"]
             if blocking:
-                text += f"{level_text(blocking[0].level)}: {message(blocking[0])}\n"
+                text += f"{leveled(blocking[0])}\n"
     for finding in result.findings:
-        text += f"{level_text(finding.level)}: {message(finding)}\n"
+        text += f"{leveled(finding)}\n"
     rows = []
     for profile in result.profiles:
         marks = ["*" if s.label.name == profile.name else "" for s in present]
