@@ -31,6 +31,8 @@ LOCALE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "locale")
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
 
 _override: str | None = None
+#: The language the environment asks for, read once per process (see :func:`reset`).
+_from_environment: str | None = None
 _catalogues: dict[str, Any] = {}
 
 
@@ -122,7 +124,12 @@ def set_language(language: str | None) -> None:
 
 def language() -> str:
     """The language in use now: ``en`` or ``zh``."""
-    return _override or normalize(os.environ.get("MIRRORCTL_LANG")) or from_locale()
+    global _from_environment
+    if _override:
+        return _override
+    if _from_environment is None:
+        _from_environment = normalize(os.environ.get("MIRRORCTL_LANG")) or from_locale()
+    return _from_environment
 
 
 class english:
@@ -170,8 +177,10 @@ def has_catalogue(lang: str) -> bool:
 
 
 def reset() -> None:
-    """Forget the ``--lang`` choice and the loaded catalogues (tests run many commands in one process)."""
+    """Forget the ``--lang`` choice, the environment's and the loaded catalogues (tests change the locale)."""
+    global _from_environment
     set_language(None)
+    _from_environment = None
     _catalogues.clear()
 
 

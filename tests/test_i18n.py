@@ -24,6 +24,7 @@ def set_env(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    i18n.reset()  # the language is read from the environment once per process
 
 
 # ---------------------------------------------------------------------------------------------------------

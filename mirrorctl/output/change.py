@@ -31,7 +31,7 @@ def _after_line(state: ToolState, wanted: str | None, dry_run: bool) -> str:
     shown = label_text(state.label, state.findings)
     index = state.setting("index-url")
     if index is not None and state.label.name not in (None, MIXED):
-        shown += f" ({index.value})"
+        shown = _("{label} ({url})").format(label=shown, url=index.value)
     if wanted is not None and state.label.name != wanted:
         if dry_run:
             return f"{state.tool}: " + _("would not be fully switched to {profile}: {shown}").format(profile=wanted,

@@ -181,6 +181,8 @@ def label_text(label: Label, findings: Iterable[Finding] = ()) -> str:
             if index == 0 else f"{owner} ({count})"
             for index, (owner, count) in enumerate(label.parts)
         )
+    if label.name == CUSTOM:
+        return _("custom")
     upstream = dict(label.parts).get("upstream")
     if upstream and label.name not in (UPSTREAM_PROFILE, CUSTOM):
         return ngettext("{name} (upstream for {count} channel {name} does not carry)",

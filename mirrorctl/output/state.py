@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from mirrorctl.errors import display_path
-from mirrorctl.i18n import N_, _, ljust
+from mirrorctl.i18n import N_, _, ljust, ngettext
 from mirrorctl.output.common import (
     document,
     finding_json,
@@ -138,6 +138,22 @@ def current_json(states: Iterable[ToolState]) -> dict[str, Any]:
 # list
 
 
+def covers_text(profile: Any) -> str:
+    """What the profile mirrors, as `list` shows it (``--json`` has the untranslated ``covers``)."""
+    parts = []
+    if profile.pypi:
+        parts.append("pypi" + ("" if profile.pypi.verified else "?"))
+    if profile.conda:
+        what = ["defaults"] if profile.conda.default_channels else []
+        if profile.conda.custom_channels:
+            count = len(profile.conda.custom_channels)
+            what.append(ngettext("{count} channel", "{count} channels", count).format(count=count))
+        parts.append("conda(" + "+".join(what) + ")" + ("" if profile.conda.verified else "?"))
+    if profile.pytorch:
+        parts.append("pytorch" + ("" if profile.pytorch.verified else "?"))
+    return ", ".join(parts)
+
+
 def list_text(result: ListResult) -> str:
     present = [s for s in result.states if s.present]
     text = ""
@@ -151,7 +167,7 @@ def list_text(result: ListResult) -> str:
     rows = []
     for profile in result.profiles:
         marks = ["*" if s.label.name == profile.name else "" for s in present]
-        rows.append([profile.name, *marks, _(profile.kind), ", ".join(profile.covers()), title_text(profile)])
+        rows.append([profile.name, *marks, _(profile.kind), covers_text(profile), title_text(profile)])
     text += table(rows, ["NAME", *(s.tool.upper() for s in present), "KIND", "COVERS", "TITLE"])
     for state in present:
         if state.label.name == CUSTOM:
