@@ -211,6 +211,9 @@ def ljust(text: str, columns: int) -> str:
 # click: its own words, and the help texts of our commands
 
 
+#: Full-width punctuation a Chinese line never starts with.
+_NO_LINE_START = "，。、；：？！）》」』】"
+
 #: click's own messages mirrorctl shows (click marks them with gettext; the catalogue translates them).
 CLICK_MESSAGES = (
     N_("Usage:"), N_("Options"), N_("Commands"), N_("Positional arguments"), N_("Show this message and exit."),
@@ -224,7 +227,11 @@ CLICK_MESSAGES = (
 
 
 def translate_click() -> None:
-    """Route click's own gettext calls (usage, errors, help headings) through mirrorctl's catalogue."""
+    """Route click's own gettext calls (usage, errors, help headings) through mirrorctl's catalogue, and make
+    its help wrap by display width (a CJK character takes two columns and may end a line anywhere).
+
+    Both change nothing for English: an ASCII text has as many columns as characters.
+    """
     for name in ("core", "formatting", "exceptions", "types", "parser", "decorators"):
         module = sys.modules.get("click." + name)
         if module is None:
@@ -233,6 +240,47 @@ def translate_click() -> None:
             module._ = _  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = ngettext  # type: ignore[attr-defined]
+    try:
+        import click._textwrap as textwrap_module
+        import click.formatting as formatting
+    except ImportError:  # a click without them: its own wrapping, by characters
+        return
+    textwrap: Any = textwrap_module
+    original = getattr(textwrap, "term_len", None)
+    if original is None or getattr(original, "_display_width", False):
+        return
+
+    def term_len(text: str) -> int:
+        return width(text) + original(text) - len(text)  # click's length without ANSI codes, CJK counted twice
+
+    term_len._display_width = True  # type: ignore[attr-defined]
+
+    class CJKWrapper(textwrap.TextWrapper):  # type: ignore[misc]
+        def _split(self, text: str) -> list[str]:
+            chunks: list[str] = []
+            for chunk in super()._split(text):
+                if chunk.isascii():
+                    chunks.append(chunk)
+                    continue
+                run = ""
+                for char in chunk:  # a line may break before or after any wide character,
+                    if char in _NO_LINE_START and (run or chunks):  # but not before "，" or "）"
+                        if run:
+                            run += char
+                        else:
+                            chunks[-1] += char
+                    elif width(char) == 2:
+                        chunks += [run, char] if run else [char]
+                        run = ""
+                    else:
+                        run += char
+                if run:
+                    chunks.append(run)
+            return chunks
+
+    textwrap.term_len = term_len
+    setattr(formatting, "term_len", term_len)  # noqa: B010 - click's own name, replaced
+    textwrap.TextWrapper = CJKWrapper
 
 
 def extract(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Any:

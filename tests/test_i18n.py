@@ -195,6 +195,11 @@ def test_help_in_both_languages(run, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "写入前会先备份每个文件；`mirrorctl restore` 可撤销这次改动。" in use_help.output
     assert "逐个文件打印 unified diff，不写入任何文件。" in use_help.output  # an option's help
     assert "mirrorctl use tuna --dry-run" in use_help.output  # commands stay as they are
+    # wrapped by display width: no line wider than click's 80 columns, no line starting with "，" or "）"
+    lines = use_help.output.splitlines()
+    assert max(i18n.width(line) for line in lines) <= 80, use_help.output
+    assert not [line for line in lines if line.strip()[:1] in ("，", "）", "。", "、")], use_help.output
+    assert "改哪一层配置文件" in use_help.output.replace("\n", "").replace(" ", "")
 
 
 def test_lang_option_and_variable_override_the_locale(run, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -237,7 +242,7 @@ def test_every_command_speaks_chinese(run, monkeypatch: pytest.MonkeyPatch, pip_
     dry = run("use", "tuna", "--only", "pip", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "（预览模式：未写入任何文件）" in dry.output
-    assert "pip: 将是 tuna (https://pypi.tuna.tsinghua.edu.cn/simple)" in dry.output
+    assert "pip: 将是 tuna（https://pypi.tuna.tsinghua.edu.cn/simple）" in dry.output
     used = run("use", "tuna", "--only", "pip")
     assert used.exit_code == 0, used.output
     assert "pip: 已创建 ~/.config/pip/pip.conf\n" in used.output
