@@ -15,6 +15,8 @@ from mirrorctl.i18n import N_
 from mirrorctl.profiles import Profile, ProfileSet, load_profiles
 from mirrorctl.results import (
     ChangeResult,
+    EnvPlan,
+    EnvResult,
     FileEdit,
     Finding,
     Label,
@@ -180,7 +182,7 @@ def _scoped(targets: list[base.Target], scope: str | None,
             if only is not None:
                 raise
             skipped.append(Finding("scope-unavailable", "note", target.name,
-                                   params={"scope": scope, "reason": str(exc)}))
+                                   params={"scope": scope, "reason": exc.sentence if exc.path is None else str(exc)}))
             continue
         kept.append(target)
     return kept, skipped
@@ -252,6 +254,61 @@ def use_fastest(*, candidates: Sequence[str] = (), only: Sequence[str] | str | N
                                   timeout=timeout, by=by, progress=progress)
     result = use_many(choices=choice.profiles, dry_run=dry_run, scope=scope)
     return choice, result._replace(skipped=tuple(skipped) + result.skipped)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Mirrors without touching a file: `env` (variables for a shell, CI, a Dockerfile) and `run` (one command)
+
+
+def _env_choices(name: str | None, choices: Mapping[str, str] | None,
+                 only: Sequence[str] | str | None) -> tuple[dict[base.Target, Profile], list[Finding], ProfileSet]:
+    """Each tool and its profile: ``name`` for every tool it covers, or ``choices`` (tool -> profile, from
+    --fastest). Every tool counts, installed or not: the lines are often for another machine."""
+    profiles = load_profiles()
+    if choices is not None:
+        return {t: profiles.get(choices[t.name]) for t in base.selected(list(choices))}, [], profiles
+    profile = profiles.get(str(name))
+    targets = base.selected(only)
+    chosen = {t: profile for t in targets if base.covers(t, profile)}
+    skipped = [Finding("tool-not-covered", "note", t.name, params={"profile": profile.name,
+                                                                   "ecosystems": sorted(t.ecosystems)})
+               for t in targets if t not in chosen]
+    if not chosen:
+        raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
+    return chosen, skipped, profiles
+
+
+def environment(*, name: str | None = None, choices: Mapping[str, str] | None = None,
+                only: Sequence[str] | str | None = None) -> EnvResult:
+    """The variables that point each tool at its profile with no file at all (`mirrorctl env`), and what they
+    cannot carry. Reads no configuration file."""
+    chosen, skipped, _ = _env_choices(name, choices, only)
+    return EnvResult(tuple(base.env_plan(t, p) for t, p in chosen.items()), tuple(skipped))
+
+
+def every_variable(*, only: Sequence[str] | str | None = None) -> EnvResult:
+    """Every variable any profile sets for the tools (`env --unset` with no NAME): the values are not used."""
+    profiles = load_profiles()
+    plans = [base.env_plan(t, p) for t in base.selected(only) for p in profiles.profiles if base.covers(t, p)]
+    return EnvResult(tuple(plans))
+
+
+def run_plans(*, name: str | None = None, choices: Mapping[str, str] | None = None,
+              only: Sequence[str] | str | None = None) -> tuple[EnvPlan, ...]:
+    """What `mirrorctl run` sets for one command: variables, and private temporary files (written by
+    :mod:`mirrorctl.runner`, never here). The user's files are read where a tool needs them, never written."""
+    chosen, _, profiles = _env_choices(name, choices, only)
+    return tuple(base.env_plan(t, p, profiles.profiles) for t, p in chosen.items())
+
+
+def fastest_choices(*, candidates: Sequence[str] = (), only: Sequence[str] | str | None = None, samples: int = 3,
+                    timeout: float = 5.0, by: str = "install", progress: TextIO | None = None) -> FastestChoice:
+    """Benchmark and pick each tool's best mirror, as `use --fastest` does, for `env --fastest` and `run
+    --fastest` (every tool, or those named)."""
+    from mirrorctl import bench
+
+    return bench.choose_fastest(names=tuple(candidates), only=[t.name for t in base.selected(only)],
+                                samples=samples, timeout=timeout, by=by, progress=progress)
 
 
 def reset(*, only: Sequence[str] | str | None = None, dry_run: bool = False,

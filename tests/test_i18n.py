@@ -409,6 +409,9 @@ SEQUENCE = [
     ("restore", "--json"),
     ("restore", "--json"),
     ("backups", "--json"),
+    ("env", "tuna", "--json"),
+    ("env", "tuna"),  # not JSON, but what a shell evaluates (or a Dockerfile gets): never translated either
+    ("env", "tuna", "--shell", "dockerfile"),
 ]
 
 

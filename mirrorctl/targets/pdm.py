@@ -20,7 +20,7 @@ from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
-from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
+from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import is_plain_http
@@ -73,8 +73,8 @@ def scope_file(scope: str) -> Path:
     if scope == "project":
         path = project_file()
         if not path.is_file() and not (path.parent / "pyproject.toml").is_file():
-            raise ScopeUnavailable(f"no pyproject.toml or pdm.toml in {path.parent}: run mirrorctl in the pdm "
-                                   "project's directory")
+            raise ScopeUnavailable(N_("no pyproject.toml or pdm.toml in {folder}: run mirrorctl in the pdm "
+                                      "project's directory"), folder=path.parent)
         return path
     raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="pdm", scope=scope,
                      scopes=", ".join(Pdm.scopes))
@@ -224,13 +224,18 @@ class Pdm:
         return ToolState(NAME, Label(None if broken else owner), tuple(settings), tuple(read), tuple(findings),
                          written, scopes=scopes, scope=scope or "user")
 
-    def env(self, profile: Profile) -> dict[str, str]:
+    def env(self, profile: Profile) -> EnvPlan:
+        """``PDM_PYPI_URL``, and ``PDM_PYPI_VERIFY_SSL=false`` for plain http (pdm/project/config.py:
+        ``pypi.url`` and ``pypi.verify_ssl`` with their ``env_var``)."""
         if profile.pypi is None:
-            return {}
+            return EnvPlan(NAME, profile.name)
         variables = {"PDM_PYPI_URL": profile.pypi.index_url}
         if is_plain_http(profile.pypi.index_url):
             variables["PDM_PYPI_VERIFY_SSL"] = "false"
-        return variables
+        return EnvPlan(NAME, profile.name, variables)
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []

@@ -20,7 +20,7 @@ from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable,
 from mirrorctl.formats import ini
 from mirrorctl.i18n import N_
 from mirrorctl.profiles import UPSTREAM_PROFILE
-from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
+from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import check_url, host_port, is_plain_http, normalize
@@ -95,10 +95,10 @@ def venv_dir() -> Path:
     """The active virtualenv (``$VIRTUAL_ENV``): pip inside it reads ``<venv>/pip.conf`` as its site file."""
     value = os.environ.get("VIRTUAL_ENV")
     if not value:
-        raise ScopeUnavailable("no virtualenv is active (VIRTUAL_ENV is not set): activate one first")
+        raise ScopeUnavailable(N_("no virtualenv is active (VIRTUAL_ENV is not set): activate one first"))
     folder = Path(value)
     if not (folder / "pyvenv.cfg").is_file():
-        raise ScopeUnavailable(f"VIRTUAL_ENV={value} is not a virtualenv (it has no pyvenv.cfg)")
+        raise ScopeUnavailable(N_("VIRTUAL_ENV={value} is not a virtualenv (it has no pyvenv.cfg)"), value=value)
     return folder
 
 
@@ -457,13 +457,18 @@ class Pip:
         return ToolState(NAME, Label(None if broken else owner), tuple(settings), tuple(read), tuple(findings),
                          written, scopes=tuple(scopes), scope=scope or "user")
 
-    def env(self, profile: Profile) -> dict[str, str]:
+    def env(self, profile: Profile) -> EnvPlan:
+        """``PIP_INDEX_URL``, and ``PIP_TRUSTED_HOST`` for plain http (pip reads every option as ``PIP_<NAME>``,
+        pip/_internal/configuration.py ``get_environ_vars``)."""
         if profile.pypi is None:
-            return {}
+            return EnvPlan(NAME, profile.name)
         variables = {"PIP_INDEX_URL": profile.pypi.index_url}
         if is_plain_http(profile.pypi.index_url):
             variables["PIP_TRUSTED_HOST"] = host_port(profile.pypi.index_url)
-        return variables
+        return EnvPlan(NAME, profile.name, variables)
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []

@@ -26,6 +26,7 @@ from mirrorctl.results import (
     MIXED,
     UPSTREAM,
     Change,
+    EnvPlan,
     FileEdit,
     Finding,
     Label,
@@ -46,6 +47,8 @@ PYPI_INDEX = "https://pypi.org/simple"
 PYPI_FILES = "https://files.pythonhosted.org/packages"
 
 MESSAGES = {
+    "pixi.env-no-variable": N_("pixi reads [mirrors] only from its config.toml, never from the environment: run "
+                            "`mirrorctl use {profile} --only pixi` instead"),
     "pixi.lock-urls": N_("pixi.lock records the URLs packages were resolved from: run `pixi update` (or `pixi lock`) "
                       "in each workspace to re-resolve through the new mirror"),
     "pixi.no-files-mirror": N_("{profile} has no known host for PyPI package files: files.pythonhosted.org is not "
@@ -105,8 +108,8 @@ def scope_file(scope: str) -> Path:
     if scope == "project":
         found = project_file()
         if found is None:
-            raise ScopeUnavailable(f"no pixi.toml (or pyproject.toml with [tool.pixi]) in {Path.cwd()}: run "
-                                   "mirrorctl in the pixi workspace's directory")
+            raise ScopeUnavailable(N_("no pixi.toml (or pyproject.toml with [tool.pixi]) in {folder}: run "
+                                      "mirrorctl in the pixi workspace's directory"), folder=Path.cwd())
         return found
     raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="pixi", scope=scope,
                      scopes=", ".join(Pixi.scopes))
@@ -405,9 +408,15 @@ class Pixi:
         return ToolState(NAME, state_label, settings, tuple(read), tuple(findings), target, scopes=tuple(scopes),
                          scope=scope or "user")
 
-    def env(self, profile: Profile) -> dict[str, str]:
-        """pixi has no environment variable for [mirrors]: nothing to set for one command."""
-        return {}
+    def env(self, profile: Profile) -> EnvPlan:
+        """Nothing: pixi reads ``[mirrors]`` only from its config files and command-line arguments
+        (prefix-dev/pixi docs/reference/pixi_configuration.md, the load order); of its variables only
+        ``PIXI_HOME`` names a config file, and it moves pixi's global environments too."""
+        return EnvPlan(NAME, profile.name, unexpressed=(Finding("pixi.env-no-variable", "warning", NAME,
+                                                                params={"profile": profile.name}),))
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []

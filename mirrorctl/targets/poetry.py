@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from mirrorctl.errors import ConfigParseError, MirrorctlError
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
-from mirrorctl.results import CUSTOM, MIXED, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.results import CUSTOM, MIXED, Change, EnvPlan, FileEdit, Finding, Label, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target
 from mirrorctl.urls import normalize
@@ -44,6 +44,9 @@ PRIORITIES = ("primary", "supplemental", "explicit")
 _MARKER = re.compile(rb"^\s*\[{1,2}\s*tool\s*\.\s*poetry\b", re.MULTILINE)
 
 MESSAGES = {
+    "poetry.env-no-variable": N_("poetry reads its package sources only from pyproject.toml, never from the "
+                              "environment: run `mirrorctl use {profile} --only poetry --scope project` in the "
+                              "project instead"),
     "poetry.no-project": N_("no pyproject.toml with [tool.poetry] in {cwd}: poetry has no user-wide source, so "
                          "there is nothing to change (run mirrorctl in the project's directory)"),
     "poetry.project-scope": N_("poetry has no user-wide source: changed the project in the current directory, "
@@ -278,8 +281,17 @@ class Poetry:
             fetched.insert(0, _owner(profiles, PYPI))
         return ToolState(NAME, _label(fetched), tuple(settings), (path,), tuple(findings), path)
 
-    def env(self, profile: Profile) -> dict[str, str]:
-        return {}  # poetry reads no variable that sets a package source
+    def env(self, profile: Profile) -> EnvPlan:
+        """Nothing: poetry takes its package sources only from the project (poetry 2.5.1 poetry/factory.py
+        ``Factory.create_pool`` gets them from ``[[tool.poetry.source]]``); ``POETRY_REPOSITORIES_<NAME>_URL``
+        (poetry/config/config.py) names repositories to publish to, not to install from."""
+        if profile.pypi is None:
+            return EnvPlan(NAME, profile.name)
+        return EnvPlan(NAME, profile.name, unexpressed=(Finding("poetry.env-no-variable", "warning", NAME,
+                                                                params={"profile": profile.name}),))
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []

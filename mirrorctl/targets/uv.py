@@ -28,6 +28,7 @@ from mirrorctl.results import (
     MIXED,
     UPSTREAM,
     Change,
+    EnvPlan,
     FileEdit,
     Finding,
     Label,
@@ -204,8 +205,8 @@ def project_write_file(cwd: Path | None = None) -> Path:
                                            if (d / "pyproject.toml").is_file()), None)
     if root is not None:
         return root / "pyproject.toml"
-    raise ScopeUnavailable(f"no uv.toml or pyproject.toml in {folder} or above: run mirrorctl in the project's "
-                           "directory")
+    raise ScopeUnavailable(N_("no uv.toml or pyproject.toml in {folder} or above: run mirrorctl in the project's "
+                              "directory"), folder=folder)
 
 
 def scope_file(scope: str) -> Path:
@@ -552,13 +553,21 @@ class Uv:
         return ToolState(NAME, label, tuple(settings), tuple(read), tuple(findings), written,
                          scopes=tuple(scopes), scope=scope or "user")
 
-    def env(self, profile: Profile) -> dict[str, str]:
+    def env(self, profile: Profile) -> EnvPlan:
+        """``UV_DEFAULT_INDEX`` (and ``UV_PYTHON_INSTALL_MIRROR`` where the mirror carries Python builds).
+
+        No ``UV_INSECURE_HOST`` for plain http: uv 0.13.9 installs from an http index without it (observed in
+        tests/test_env_run.py); it only turns off certificate checks, which http has none of.
+        """
         if profile.pypi is None:
-            return {}
+            return EnvPlan(NAME, profile.name)
         variables = {"UV_DEFAULT_INDEX": profile.pypi.index_url.rstrip("/")}
         if profile.pypi.python_install_mirror:
             variables["UV_PYTHON_INSTALL_MIRROR"] = profile.pypi.python_install_mirror
-        return variables
+        return EnvPlan(NAME, profile.name, variables)
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []
@@ -609,7 +618,7 @@ def _render_torch(document: Any, install: Install, path: Path | None) -> str:
 
     project = document.get("project")
     if project is None:
-        raise ConfigParseError("has no [project] table: not a project uv can sync", path=path)
+        raise ConfigParseError(N_("has no [project] table: not a project uv can sync"), path=path)
     dependencies = project.get("dependencies")
     if dependencies is None:
         dependencies = tomlkit.array()
