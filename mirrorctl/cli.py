@@ -259,12 +259,16 @@ def list_command(as_json: bool) -> None:
               help=N_("With --fastest: rank by estimated install time (pages x latency + bytes / bandwidth; "
                    "downloads up to 2 MB from the leading mirrors) or by latency alone."))
 @click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
+@click.option("--force", is_flag=True, help=N_("Replace a source you wrote (a named index in a project file) that "
+              "would otherwise still win; without it, `use` leaves it and exits 1."))
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, timeout: float, samples: int,
-        candidates: tuple[str, ...], by: str, scope: str | None, as_json: bool) -> None:
+        candidates: tuple[str, ...], by: str, scope: str | None, force: bool, as_json: bool) -> None:
     """Switch every tool to the profile NAME (or, with --fastest, to the fastest healthy mirror).
 
     A tool is switched when its configuration file exists or it is on PATH, and always when named with --only.
+    A project's files (pyproject.toml, Pipfile) change only with --scope project or when the tool is named
+    with --only. Exit 1 when a tool is not fully switched (a source or variable of yours still wins).
 
     Every file is backed up before it is written; `mirrorctl restore` undoes the change.
 
@@ -297,12 +301,14 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
             _print_json({**change.change_json(result), "fastest": bench.choice_json(choice)})
         else:
             _print(bench.choice_text(choice) + change.change_text(result))
-        return
-    result = core.use(name=str(name), only=only or None, dry_run=dry_run, scope=scope)
-    if as_json:
-        _print_json(change.change_json(result))
     else:
-        _print(change.change_text(result))
+        result = core.use(name=str(name), only=only or None, dry_run=dry_run, scope=scope, force=force)
+        if as_json:
+            _print_json(change.change_json(result))
+        else:
+            _print(change.change_text(result))
+    if result.unswitched and not dry_run:
+        sys.exit(1)
 
 
 def _pick_profile(*, only: tuple[str, ...], timeout: float) -> str:

@@ -78,12 +78,21 @@ def _roll_back(snapshot: store.Snapshot, written: list[FileEdit]) -> None:
 
 
 def _change(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *, dry_run: bool,
-            skipped: Sequence[Finding] = (), reason: str | None = None, scope: str | None = None) -> ChangeResult:
+            skipped: Sequence[Finding] = (), reason: str | None = None, scope: str | None = None,
+            force: bool = False) -> ChangeResult:
     from mirrorctl import cache
 
     with cache.disabled():  # what is written comes from the real parsers only
         return _change_uncached(action, plans, profiles, dry_run=dry_run, skipped=skipped, reason=reason,
-                                scope=scope)
+                                scope=scope, force=force)
+
+
+def plan_scope(target: base.Target, scope: str | None) -> str:
+    """The scope a change writes for ``target``: the one asked for, else "user", else the tool's own first one
+    (a tool with project files only, reached only when named with --only: see :func:`_change_targets`)."""
+    if scope is not None:
+        return scope
+    return "user" if "user" in target.scopes else target.scopes[0]
 
 
 def _read(target: base.Target, profiles: ProfileSet, overrides: Mapping[Path, bytes | None] | None = None,
@@ -107,11 +116,20 @@ def _read(target: base.Target, profiles: ProfileSet, overrides: Mapping[Path, by
 
 def _change_uncached(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *,
                      dry_run: bool, skipped: Sequence[Finding], reason: str | None,
-                     scope: str | None = None) -> ChangeResult:
+                     scope: str | None = None, force: bool = False) -> ChangeResult:
+    from mirrorctl.targets import pending
+
     def plan() -> list[FileEdit]:
         edits: list[FileEdit] = []
+        upcoming: dict[Path, bytes | None] = {}
         for target, profile in plans.items():  # every file is read and validated before anything is written
-            edits += target.plan(profile, profiles.profiles, scope or "user")
+            with pending(upcoming):  # a file two tools share (pyproject.toml) gets both edits, in turn
+                planned = (target.plan(profile, profiles.profiles, plan_scope(target, scope), force=True) if force
+                           else target.plan(profile, profiles.profiles, plan_scope(target, scope)))  # older tools
+            for edit in planned:
+                if edit.changed:
+                    upcoming[edit.path] = edit.new
+            edits += planned
         return edits
 
     named = {p.name for p in plans.values() if p is not None}
@@ -188,10 +206,34 @@ def _scoped(targets: list[base.Target], scope: str | None,
     return kept, skipped
 
 
+def _project_only(targets: list[base.Target], scope: str | None,
+                  only: Sequence[str] | str | None) -> tuple[list[base.Target], list[Finding]]:
+    """With no scope asked for, a tool that has project files only (no user-wide setting) is changed only when
+    named with --only: switching the machine's mirror never edits a tracked file of the current folder. Named,
+    it must have a project here (else ScopeUnavailable: an error, said once)."""
+    if scope is not None:
+        return targets, []
+    kept: list[base.Target] = []
+    skipped: list[Finding] = []
+    for target in targets:
+        if "user" in target.scopes:
+            kept.append(target)
+        elif only is not None:
+            target.locations(plan_scope(target, None))  # raises ScopeUnavailable without a project
+            kept.append(target)
+        else:
+            skipped.append(Finding("scope-project-only", "note", target.name,
+                                   params={"scope": target.scopes[0], "tool": target.name}))
+    return kept, skipped
+
+
 def _change_targets(only: Sequence[str] | str | None, scope: str | None) -> tuple[list[base.Target], list[Finding]]:
     """The tools `use`, `use --fastest` and `reset` change, and a finding for each one left out (absent, or
-    without ``scope``); none of them in ``scope`` is an error that says why."""
+    without ``scope``, or project files only in the default scope); none of them in ``scope`` is an error that
+    says why."""
     targets, skipped = _configurable(only)
+    targets, project_only = _project_only(targets, scope, only)
+    skipped += project_only
     in_scope, out_of_scope = _scoped(targets, scope, only)
     skipped += out_of_scope
     if targets and not in_scope and scope is not None:
@@ -209,7 +251,7 @@ def _nothing_in_scope(scope: str, skipped: Sequence[Finding]) -> MirrorctlError:
 
 
 def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = False,
-        scope: str | None = None) -> ChangeResult:
+        scope: str | None = None, force: bool = False) -> ChangeResult:
     """Switch the tools to profile ``name``; ``scope`` None is each tool's default (user, else its own)."""
     profiles = _fresh_profiles()
     profile = profiles.get(name)
@@ -223,7 +265,8 @@ def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = F
             raise _no_tool()
         raise MirrorctlError(N_("profile {name!r} has no mirror for {tools}"), name=profile.name,
                              tools=", ".join(t.name for t in targets))
-    return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped, scope=scope)
+    return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped, scope=scope,
+                   force=force)
 
 
 def use_many(*, choices: Mapping[str, str], dry_run: bool = False, reason: str = "use --fastest",
@@ -274,7 +317,8 @@ def _env_choices(name: str | None, choices: Mapping[str, str] | None,
                                                                    "ecosystems": sorted(t.ecosystems)})
                for t in targets if t not in chosen]
     if not chosen:
-        raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
+        raise MirrorctlError(N_("profile {name!r} has no mirror for {tools}"), name=profile.name,
+                             tools=", ".join(t.name for t in targets))
     return chosen, skipped, profiles
 
 
@@ -449,8 +493,8 @@ def import_profiles(*, source: str, text: str | None = None, replace: bool = Fal
         if item.name in taken:
             if not replace:
                 if confirm is None:
-                    raise MirrorctlError(f"profile {item.name!r} already exists; add --replace to replace it "
-                                         "(nothing was imported)")
+                    raise MirrorctlError(N_("profile {name!r} already exists; add --replace to replace it "
+                                            "(nothing was imported)"), name=item.name)
                 if not confirm(item.name):
                     kept.append(item.name)
                     continue
@@ -477,13 +521,14 @@ def _read_import_source(source: str) -> str:
             with open(path, "rb") as handle:
                 raw = handle.read(profile_io.MAX_IMPORT_BYTES + 1)
         except OSError as exc:
-            raise MirrorctlError(f"cannot read: {exc.strerror or exc}", path=path) from None
+            raise MirrorctlError(N_("cannot read: {reason}"), reason=exc.strerror or exc, path=path) from None
         if len(raw) > profile_io.MAX_IMPORT_BYTES:
-            raise MirrorctlError(f"larger than {profile_io.MAX_IMPORT_BYTES // 1024} KiB; not a profile", path=path)
+            raise MirrorctlError(N_("larger than {kib} KiB; not a profile"), kib=profile_io.MAX_IMPORT_BYTES // 1024,
+                                 path=path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise MirrorctlError("is not UTF-8 text", path=source) from None
+        raise MirrorctlError(N_("is not UTF-8 text"), path=source) from None
 
 
 #: What `profile edit` puts above the text when the saved file does not validate.
@@ -510,7 +555,7 @@ def edit_profile(*, name: str, run_editor: Callable[[Path], None]) -> ProfileCha
             if text == handed:
                 if handed == original:  # saved as it was (a built-in one too: nothing to copy)
                     return ProfileChange("edit", profile, target, None)
-                raise ProfileError("not saved: the file still does not validate (see the first line)", path=target)
+                raise ProfileError(N_("not saved: the file still does not validate (see the first line)"), path=target)
             body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("# mirrorctl: "))
             try:
                 edited = parse_profile(target, toml_loads(body, target), builtin=False)

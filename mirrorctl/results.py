@@ -159,6 +159,13 @@ class ChangeResult(NamedTuple):
     #: Steps for the user once a tool's configuration changed.
     hints: tuple[Finding, ...] = ()
 
+    @property
+    def unswitched(self) -> tuple[str, ...]:
+        """The tools that do not use the profile they were asked to switch to (something of the user's, a file
+        or a variable, still wins): `use` exits 1 for them."""
+        return tuple(s.tool for s in self.after
+                     if self.wanted.get(s.tool) is not None and s.label.name != self.wanted[s.tool])
+
 
 class ListResult(NamedTuple):
     profiles: tuple[Any, ...]

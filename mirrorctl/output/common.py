@@ -27,6 +27,8 @@ MESSAGES = {
     "tool-absent.grouped": N_("neither installed nor configured (name one with --only to configure it anyway)"),
     "scope-unsupported": N_("has no {scope} scope (it has {scopes}); skipped"),
     "scope-unavailable": N_("{reason}; skipped"),
+    "scope-project-only": N_("has no user-wide setting, only the files of a {scope}: left alone (name it with "
+                          "--only {tool}, or use --scope {scope}, to change the {scope} here)"),
     "scope-shadowed": N_("{path} ({higher} scope) sets {key} = {value} and beats {written} ({scope} scope), so "
                       "{tool} uses that value"),
     "profile-refused": N_("{where_path}{reason}"),

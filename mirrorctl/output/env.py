@@ -98,8 +98,8 @@ def _cmd(value: str) -> str:
 
 def _dotenv(value: str) -> str:
     if "${" in value:  # python-dotenv expands ${NAME} even in single quotes and has no escape for it
-        raise MirrorctlError("a value contains ${, which dotenv readers (python-dotenv) expand even in quotes; "
-                             "use another format")
+        raise MirrorctlError(N_("a value contains ${{, which dotenv readers (python-dotenv) expand even in quotes; "
+                                "use another format"), braces="{")
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 

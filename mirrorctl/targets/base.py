@@ -47,6 +47,8 @@ class RenderContext(NamedTuple):
     primary: bool = True
     #: Keys that another file the tool reads already sets (so this one need not).
     inherited: frozenset[str] = frozenset()
+    #: `use --force`: replace a source the user wrote that would otherwise still win (and say which).
+    force: bool = False
 
 
 class Rendered(NamedTuple):
@@ -91,8 +93,13 @@ class Target(Protocol):
         """Pure: old text + profile (None: back to upstream) -> new text. Raises ConfigParseError."""
         ...
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
-        """Read the files of ``scope``, validate them as the tool does, and render each (profile None: reset)."""
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
+        """Read the files of ``scope``, validate them as the tool does, and render each (profile None: reset).
+
+        A source the user wrote is never removed or renamed unless ``force``; where it would still win, the
+        edit carries a finding that says so (and ``read`` afterwards shows the tool not switched).
+        """
         ...
 
     def env(self, profile: Profile) -> EnvPlan:

@@ -606,7 +606,8 @@ class Conda:
                                channels_configured_elsewhere="channels" in context.inherited)
         return Rendered(new, tuple(findings))
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
         path = scope_write_path(scope)
         old, text = _read(path)
         others = [p for p in search_path() if os.path.realpath(p) != os.path.realpath(path)]

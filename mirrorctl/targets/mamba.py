@@ -430,7 +430,8 @@ class Mamba:
         new, findings = render(text, profile, context.profiles, path=context.path, channels_elsewhere=elsewhere)
         return Rendered(new, tuple(findings))
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
         path = scope_write_path(scope)
         if is_condarc(path):
             raise ConfigParseError(N_("MAMBARC names a .condarc: conda reads it too, so mirrorctl edits it only "

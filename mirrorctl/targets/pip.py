@@ -390,7 +390,8 @@ class Pip:
         assert profile.pypi is not None
         return Rendered(render_use(text, profile.pypi.index_url, primary=context.primary))
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
         files = scope_files(scope)
         primary = files[-1]
         edits = []

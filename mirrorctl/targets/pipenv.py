@@ -136,7 +136,8 @@ class Pipenv:
         url = profile.pypi.index_url if profile is not None and profile.pypi is not None else None
         return Rendered(render_text(text, url, context.path, context.profiles))
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
         path = pipfile()
         old = read_bytes(path)
         if old is None:

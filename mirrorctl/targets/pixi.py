@@ -365,7 +365,8 @@ class Pixi:
         new, findings = render(text, profile, context.profiles, path=context.path)
         return Rendered(new, tuple(findings))
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
         path = scope_file(scope)
         old = read_bytes(path)
         text = decode(old)
