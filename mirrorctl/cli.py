@@ -317,7 +317,10 @@ def _pick_profile(*, only: tuple[str, ...], timeout: float) -> str:
     from mirrorctl.picker import Cancelled, Row, pick
 
     listed = core.list_profiles()
-    rows = [Row(p.name, p.aliases, ", ".join(p.covers()), p.title,
+    from mirrorctl.output.common import title_text
+    from mirrorctl.output.state import covers_text
+
+    rows = [Row(p.name, p.aliases, covers_text(p), title_text(p),
                 tuple(s.tool for s in listed.states if s.present and s.label.name == p.name))
             for p in listed.profiles]
     pypi_heard: set[str] = set()
