@@ -10,7 +10,10 @@ error.
 
 Errors from either path are reported by :func:`mirrorctl.views.report`: one line, and the exit code.
 
-The language is settled here, before click builds any help: ``--lang zh|en`` anywhere on the line (a valid
+Ctrl-C at any moment is one line and exit 130, start-up included: this module imports nothing of its own at
+the top (only ``sys``), so every import, mirrorctl's and click's, happens inside :func:`main`'s ``try``.
+
+The language is settled first, before click builds any help: ``--lang zh|en`` anywhere on the line (a valid
 value is taken out, so the plain forms above stay plain), else ``MIRRORCTL_LANG``, else the locale
 (:mod:`mirrorctl.i18n`; nothing is loaded for English, one ``.mo`` for Chinese).
 """
@@ -18,10 +21,10 @@ value is taken out, so the plain forms above stay plain), else ``MIRRORCTL_LANG`
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from mirrorctl import i18n
-from mirrorctl.views import report, show_current, show_list
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 
 def plain_call(argv: Sequence[str]) -> Callable[[], int] | None:
@@ -58,6 +61,8 @@ def plain_call(argv: Sequence[str]) -> Callable[[], int] | None:
             if value not in SCOPES or scope is not None:
                 return None
             scope = value
+    from mirrorctl.views import show_current, show_list
+
     if command == "list":
         return lambda: show_list(as_json=as_json)
     return lambda: show_current(only=only, scope=scope, as_json=as_json)
@@ -65,7 +70,16 @@ def plain_call(argv: Sequence[str]) -> Callable[[], int] | None:
 
 def main() -> None:
     """The console script (and ``python -m mirrorctl``)."""
-    argv = sys.argv[1:]
+    try:
+        code = _run(sys.argv[1:])
+    except KeyboardInterrupt:  # while importing, or between click's own handler and its exit
+        code = _interrupted(sys.argv[1:])
+    sys.exit(code)
+
+
+def _run(argv: Sequence[str]) -> int:
+    from mirrorctl import i18n
+
     wanted = i18n.lang_argument(argv)
     if wanted in i18n.LANGUAGES:
         i18n.set_language(wanted)
@@ -74,10 +88,23 @@ def main() -> None:
     if call is None:
         from mirrorctl.cli import main as click_main
 
-        click_main()
-        return
+        click_main()  # exits (SystemExit) with click's code
+        return 0
     try:
-        code = call()
+        return call()
     except (Exception, KeyboardInterrupt) as error:
-        code = report(error, as_json="--json" in sys.argv[1:])
-    sys.exit(code)
+        from mirrorctl.views import report
+
+        return report(error, as_json="--json" in argv)
+
+
+def _interrupted(argv: Sequence[str]) -> int:
+    """One line for Ctrl-C, whatever was running (a second Ctrl-C while saying so is ignored)."""
+    import contextlib
+    import signal
+
+    with contextlib.suppress(ValueError):  # ValueError: not the main thread, which keeps its handler
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # first: importing views below must not be interrupted
+    from mirrorctl.views import interrupted
+
+    return interrupted(as_json="--json" in argv)

@@ -33,6 +33,8 @@ MESSAGES = {
                       "{tool} uses that value"),
     "profile-refused": N_("{where_path}{reason}"),
     "profile.pypi-not-simple": N_("{url} does not end in /simple: installers expect a PEP 503 simple index there"),
+    "credential-world-readable": N_("{path} now holds a password or token and every user on this machine may read "
+                                 "it (mode {mode}); `chmod 600 {path}` makes it private"),
 }
 
 

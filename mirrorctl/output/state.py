@@ -59,6 +59,12 @@ def _setting_lines(settings: Iterable[Setting], state: ToolState | None = None) 
                 via += _(" in {source}").format(source=source_text(setting.via_source)
                                                 + _in_scope(setting.via_source, state))
             lines.append("      " + _("via {how}").format(how=via) + (f"  [{setting.owner}]" if setting.owner else ""))
+        elif setting.key == "mirror":  # a URL-prefix key and the mirrors it points to (the first is used)
+            where = f"{source_text(setting.source)}{_in_scope(setting.source, state)}"
+            lines.append(f"  mirror        {setting.value}")
+            lines.append(f"      -> {', '.join(setting.resolved) or _('(none)')}"
+                         + (f"  [{setting.owner}]" if setting.owner else "") + "  " + _("from {source}").format(
+                             source=where))
         elif setting.key == "default_channels":
             lines.append("  " + _("defaults would be {urls} ({source})").format(urls=", ".join(setting.resolved),
                                                                              source=source_text(setting.source)))
