@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mirrorctl.errors import MirrorctlError, NothingInScope, ProfileError, ScopeUnavailable, UsageError
+from mirrorctl.i18n import N_
 from mirrorctl.profiles import UPSTREAM_PROFILE, Profile, ProfileSet, load_profiles
 from mirrorctl.results import (
     BenchResult,
@@ -153,7 +154,8 @@ def _configurable(only: Sequence[str] | str | None) -> tuple[list[base.Target], 
 
 def _check_scope(scope: str | None) -> None:
     if scope is not None and scope not in base.SCOPES:
-        raise UsageError(f"unknown scope {scope!r} (choose from {', '.join(base.SCOPES)})")
+        raise UsageError(N_("unknown scope {scope!r} (choose from {scopes})"), scope=scope,
+                         scopes=", ".join(base.SCOPES))
 
 
 def _scoped(targets: list[base.Target], scope: str | None,
@@ -168,7 +170,8 @@ def _scoped(targets: list[base.Target], scope: str | None,
     for target in targets:
         if scope not in target.scopes:
             if only is not None:
-                raise UsageError(f"{target.name} has no {scope} scope (it has {', '.join(target.scopes)})")
+                raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool=target.name, scope=scope,
+                                 scopes=", ".join(target.scopes))
             skipped.append(Finding("scope-unsupported", "note", target.name,
                                    params={"scope": scope, "scopes": list(target.scopes)}))
             continue
@@ -178,7 +181,7 @@ def _scoped(targets: list[base.Target], scope: str | None,
             if only is not None:
                 raise
             skipped.append(Finding("scope-unavailable", "note", target.name,
-                                   params={"scope": scope, "reason": str(exc)}))
+                                   params={"scope": scope, "reason": exc.sentence if exc.path is None else str(exc)}))
             continue
         kept.append(target)
     return kept, skipped
@@ -220,8 +223,8 @@ def _change_targets(only: Sequence[str] | str | None, scope: str | None) -> tupl
 
 
 def _no_tool() -> MirrorctlError:
-    return MirrorctlError("no package tool is installed or configured here; name one with --only "
-                          f"({', '.join(base.tool_names())})")
+    return MirrorctlError(N_("no package tool is installed or configured here; name one with --only ({tools})"),
+                          tools=", ".join(base.tool_names()))
 
 
 def _nothing_in_scope(scope: str, skipped: Sequence[Finding]) -> MirrorctlError:
@@ -241,7 +244,8 @@ def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = F
     if not chosen:
         if not targets:
             raise _no_tool()
-        raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
+        raise MirrorctlError(N_("profile {name!r} has no mirror for {tools}"), name=profile.name,
+                             tools=", ".join(t.name for t in targets))
     return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped, scope=scope,
                    force=force)
 
@@ -296,7 +300,8 @@ def _choose(targets: Sequence[base.Target], *, candidates: Sequence[str], sample
             continue
         chosen[target.name], winners[target.name] = winner.profile, winner
     if not chosen:
-        raise MirrorctlError("no mirror answered correctly and in time; nothing was changed (see `mirrorctl bench`)")
+        raise MirrorctlError(N_("no mirror answered correctly and in time; nothing was changed "
+                                "(see `mirrorctl bench`)"))
     return FastestChoice(chosen, winners, tuple(left), measured, by)
 
 
@@ -338,7 +343,8 @@ def _probe(*, names: tuple[str, ...], only: Sequence[str] | str | None, samples:
                         upstream=reference if upstream else (), samples=samples, timeout=timeout, by=by,
                         settle_only=settle_only, on_result=on_result)
     if not results:
-        raise MirrorctlError("the named profiles have no mirror for " + ", ".join(tools or base.tool_names()))
+        raise MirrorctlError(N_("the named profiles have no mirror for {tools}"),
+                             tools=", ".join(tools or base.tool_names()))
     return results
 
 
@@ -360,7 +366,8 @@ def _env_choices(name: str | None, choices: Mapping[str, str] | None,
                                                                    "ecosystems": sorted(t.ecosystems)})
                for t in targets if t not in chosen]
     if not chosen:
-        raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
+        raise MirrorctlError(N_("profile {name!r} has no mirror for {tools}"), name=profile.name,
+                             tools=", ".join(t.name for t in targets))
     return chosen, skipped, profiles
 
 
@@ -423,7 +430,7 @@ def list_profiles() -> ListResult:
     profiles = load_profiles()
     states = tuple(_state(t, profiles, named=False) for t in base.all_targets())
     findings = tuple(Finding("profile-refused", "error", "mirrorctl", Path(p.path) if p.path else None, p.line,
-                             {"reason": p.message}) for p in profiles.problems)
+                             {"reason": p.sentence}) for p in profiles.problems)
     return ListResult(profiles.profiles, states, findings)
 
 
@@ -463,12 +470,13 @@ def add_profile(*, name: str, pypi: str | None, anaconda: str | None, title: str
     path = user_profile_path(name)
     profiles = _fresh_profiles()
     if path.exists() and not replace:
-        raise MirrorctlError(f"profile {name!r} already exists; remove it first (mirrorctl profile remove {name}) "
-                             "or add --replace", path=path)
+        raise MirrorctlError(N_("profile {name!r} already exists; remove it first (mirrorctl profile remove {name}) "
+                                "or add --replace"), path=path, name=name)
     shadowed = next((p for p in profiles.profiles if p.builtin and (p.name == name or name in p.aliases)), None)
     if shadowed is not None and not replace:
-        raise MirrorctlError(f"{name!r} is the built-in profile {shadowed.name!r}; add --replace to shadow it "
-                             "with your own")
+        raise MirrorctlError(N_("{name!r} is the built-in profile {builtin!r}; add --replace to shadow it "
+                                "with your own"),
+                             name=name, builtin=shadowed.name)
     profile = parse_profile(path, toml_loads(text), builtin=False)  # validate before writing
     old = _read_existing(path)
     edits, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", path, old, text.encode("utf-8"))],
@@ -488,8 +496,9 @@ def remove_profile(*, name: str) -> ProfileChange:
                    None)
     if profile is None:
         if any(p.builtin and p.name == wanted for p in profiles.profiles):
-            raise MirrorctlError(f"{name!r} is a built-in profile and cannot be removed")
-        raise MirrorctlError(f"no user profile named {name!r} in {paths.user_profiles_dir()}")
+            raise MirrorctlError(N_("{name!r} is a built-in profile and cannot be removed"), name=name)
+        raise MirrorctlError(N_("no user profile named {name!r} in {directory}"), name=name,
+                             directory=paths.user_profiles_dir())
     old = _read_existing(profile.path)
     _, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", profile.path, old, None)],
                             reason=f"profile remove {profile.name}", force=True)
@@ -536,8 +545,8 @@ def import_profiles(*, source: str, text: str | None = None, replace: bool = Fal
         if item.name in taken:
             if not replace:
                 if confirm is None:
-                    raise MirrorctlError(f"profile {item.name!r} already exists; add --replace to replace it "
-                                         "(nothing was imported)")
+                    raise MirrorctlError(N_("profile {name!r} already exists; add --replace to replace it "
+                                            "(nothing was imported)"), name=item.name)
                 if not confirm(item.name):
                     kept.append(item.name)
                     continue
@@ -564,13 +573,14 @@ def _read_import_source(source: str) -> str:
             with open(path, "rb") as handle:
                 raw = handle.read(profile_io.MAX_IMPORT_BYTES + 1)
         except OSError as exc:
-            raise MirrorctlError(f"cannot read: {exc.strerror or exc}", path=path) from None
+            raise MirrorctlError(N_("cannot read: {reason}"), reason=exc.strerror or exc, path=path) from None
         if len(raw) > profile_io.MAX_IMPORT_BYTES:
-            raise MirrorctlError(f"larger than {profile_io.MAX_IMPORT_BYTES // 1024} KiB; not a profile", path=path)
+            raise MirrorctlError(N_("larger than {kib} KiB; not a profile"), kib=profile_io.MAX_IMPORT_BYTES // 1024,
+                                 path=path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise MirrorctlError("is not UTF-8 text", path=source) from None
+        raise MirrorctlError(N_("is not UTF-8 text"), path=source) from None
 
 
 #: What `profile edit` puts above the text when the saved file does not validate.
@@ -597,7 +607,7 @@ def edit_profile(*, name: str, run_editor: Callable[[Path], None]) -> ProfileCha
             if text == handed:
                 if handed == original:  # saved as it was (a built-in one too: nothing to copy)
                     return ProfileChange("edit", profile, target, None)
-                raise ProfileError("not saved: the file still does not validate (see the first line)", path=target)
+                raise ProfileError(N_("not saved: the file still does not validate (see the first line)"), path=target)
             body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("# mirrorctl: "))
             try:
                 edited = parse_profile(target, toml_loads(body, target), builtin=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Callable, TextIO
 
+from mirrorctl.i18n import N_, _, english, ljust, ngettext, width
 from mirrorctl.output.common import message
 from mirrorctl.probe.model import Note, ProbeResult, iso
 from mirrorctl.probe.rank import TYPICAL, rank
@@ -17,70 +18,85 @@ from mirrorctl.urls import host_port, mask_credentials
 
 #: Columns whose values line up on the right (numbers).
 _NUMERIC = {"LATENCY", "CONNECT", "SAMPLES", "MB/S", "INSTALL"}
+#: The table's headings, translated when shown.
+HEADINGS = (N_("TARGET"), N_("PROFILE"), N_("LATENCY"), N_("CONNECT"), N_("SAMPLES"), N_("MB/S"), N_("INSTALL"),
+            N_("HOST"), N_("FILES"), N_("STATUS"))
 
 
 def _looks(value: object) -> str:
     text = str(value or "")
     if text.startswith("title:"):
-        return "an HTML page titled " + repr(text[len("title:"):])
+        return _("an HTML page titled {title}").format(title=repr(text[len("title:"):]))
     if text.startswith("start:"):
-        return "starts with " + repr(text[len("start:"):])
-    return text or "empty"
+        return _("starts with {text}").format(text=repr(text[len("start:"):]))
+    return text or _("empty")
 
 
 def _timeout(phase: object, timeout: object) -> str:
-    limit = f"{timeout:g} s" if isinstance(timeout, (int, float)) else "the time allowed"
-    return {
-        "connect": f"no connection within {limit}",
-        "request": f"connected, no answer within {limit}",
-        "body": f"answer not complete within {limit}",
-    }.get(str(phase), f"no answer within {limit}")
+    limit = f"{timeout:g} s" if isinstance(timeout, (int, float)) else _("the time allowed")
+    template = {
+        "connect": N_("no connection within {limit}"),
+        "request": N_("connected, no answer within {limit}"),
+        "body": N_("answer not complete within {limit}"),
+    }.get(str(phase), N_("no answer within {limit}"))
+    return _(template).format(limit=limit)
 
 
 def _duration(seconds: float) -> str:
     hours = seconds / 3600
-    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.0f} h"
+    return _("{days:.1f} days").format(days=hours / 24) if hours >= 48 else f"{hours:.0f} h"
+
+
+def _say(template: str, **params: object) -> str:
+    return _(template).format(**params)
 
 
 _TEXT: Mapping[str, Callable[[Note], str]] = {
     "http_status": lambda n: f"HTTP {n.get('status')} {n.get('phrase') or ''}".rstrip(),
     "timeout": lambda n: _timeout(n.get("phase"), n.get("timeout")),
-    "timed_out": lambda n: "connect timed out" if n.get("connect") else "timed out",
-    "outrun": lambda n: f"no answer after {n.get('waited_ms')} ms, far slower than the fastest: left the race",
-    "partial_samples": lambda n: f"{n.get('got')} of {n.get('wanted')} samples within {n.get('timeout'):g} s",
-    "not_a_project_page": lambda n: (
-        f"no files of {n.get('project')} in the answer ({_looks(n.get('looks'))}: a portal or soft-404?)"),
-    "not_repodata": lambda n: (
-        f"repodata.json does not start like JSON ({_looks(n.get('looks'))}: a portal or soft-404?)"),
-    "too_large": lambda n: (
-        f"answer larger than {int(n.get('limit') or 0) // (1024 * 1024)} MiB: not what was asked for"),
-    "too_many_redirects": lambda n: "too many redirects",
-    "bad_redirect": lambda n: f"redirected to a {n.get('scheme')}: URL (only http and https are followed)",
-    "bad_encoding": lambda n: "answer cannot be decoded (bad compression)",
-    "bad_scheme": lambda n: "unsupported URL scheme",
-    "dns": lambda n: f"cannot resolve the host ({n.get('why')})",
-    "refused": lambda n: "connection refused",
-    "tls_cert": lambda n: f"TLS certificate rejected ({n.get('why')})",
-    "tls": lambda n: f"TLS handshake failed ({n.get('why')})",
-    "bad_answer": lambda n: "server closed the connection without a valid answer",
-    "reset": lambda n: "connection reset",
+    "timed_out": lambda n: _("connect timed out") if n.get("connect") else _("timed out"),
+    "outrun": lambda n: _say(N_("no answer after {ms} ms, far slower than the fastest: left the race"),
+                             ms=n.get("waited_ms")),
+    "partial_samples": lambda n: _say(N_("{got} of {wanted} samples within {seconds:g} s"), got=n.get("got"),
+                                      wanted=n.get("wanted"), seconds=n.get("timeout")),
+    "not_a_project_page": lambda n: _say(N_("no files of {project} in the answer ({looks}: a portal or soft-404?)"),
+                                         project=n.get("project"), looks=_looks(n.get("looks"))),
+    "not_repodata": lambda n: _say(N_("repodata.json does not start like JSON ({looks}: a portal or soft-404?)"),
+                                   looks=_looks(n.get("looks"))),
+    "too_large": lambda n: _say(N_("answer larger than {mib} MiB: not what was asked for"),
+                                mib=int(n.get("limit") or 0) // (1024 * 1024)),
+    "too_many_redirects": lambda n: _("too many redirects"),
+    "bad_redirect": lambda n: _say(N_("redirected to a {scheme}: URL (only http and https are followed)"),
+                                   scheme=n.get("scheme")),
+    "bad_encoding": lambda n: _("answer cannot be decoded (bad compression)"),
+    "bad_scheme": lambda n: _("unsupported URL scheme"),
+    "dns": lambda n: _say(N_("cannot resolve the host ({why})"), why=n.get("why")),
+    "refused": lambda n: _("connection refused"),
+    "tls_cert": lambda n: _say(N_("TLS certificate rejected ({why})"), why=n.get("why")),
+    "tls": lambda n: _say(N_("TLS handshake failed ({why})"), why=n.get("why")),
+    "bad_answer": lambda n: _("server closed the connection without a valid answer"),
+    "reset": lambda n: _("connection reset"),
     "other": lambda n: str(n.get("text")),
-    "stale_serial": lambda n: f"stale: serial {n.get('serial')}, newest seen {n.get('newest')}",
-    "stale_repodata": lambda n: f"stale: repodata {_duration(float(n.get('lag_s') or 0))} older than the newest seen",
-    "stale_feed": lambda n: f"stale: its status feed's last successful sync is {_when(n.get('last_success'))}",
-    "sync_failed": lambda n: "status feed: last sync failed",
-    "sync_paused": lambda n: "status feed: sync paused",
-    "sync_old": lambda n: f"status feed: last success {_when(n.get('last_success'))}, later than its usual cycle",
-    "download_cut": lambda n: f"download cut off at {n.get('timeout'):g} s",
-    "download_stopped": lambda n: "download stopped early: the rate so far settled this mirror's place",
-    "feed_unreadable": lambda n: "status feed unreadable" + (f" ({n.get('why')})" if n.get("why") else ""),
-    "feed_not_json": lambda n: "status feed is not JSON",
-    "feed_no_repo": lambda n: f"status feed lists no {n.get('target')} repo",
+    "stale_serial": lambda n: _say(N_("stale: serial {serial}, newest seen {newest}"), serial=n.get("serial"),
+                                   newest=n.get("newest")),
+    "stale_repodata": lambda n: _say(N_("stale: repodata {lag} older than the newest seen"),
+                                     lag=_duration(float(n.get("lag_s") or 0))),
+    "stale_feed": lambda n: _say(N_("stale: its status feed's last successful sync is {when}"),
+                                 when=_when(n.get("last_success"))),
+    "sync_failed": lambda n: _("status feed: last sync failed"),
+    "sync_paused": lambda n: _("status feed: sync paused"),
+    "sync_old": lambda n: _say(N_("status feed: last success {when}, later than its usual cycle"),
+                               when=_when(n.get("last_success"))),
+    "download_cut": lambda n: _say(N_("download cut off at {seconds:g} s"), seconds=n.get("timeout")),
+    "download_stopped": lambda n: _("download stopped early: the rate so far settled this mirror's place"),
+    "feed_unreadable": lambda n: _("status feed unreadable") + (f" ({n.get('why')})" if n.get("why") else ""),
+    "feed_not_json": lambda n: _("status feed is not JSON"),
+    "feed_no_repo": lambda n: _say(N_("status feed lists no {target} repo"), target=n.get("target")),
 }
 
 
 def _when(epoch: object) -> str:
-    return iso(float(epoch)) or "unknown" if isinstance(epoch, (int, float)) else "unknown"
+    return iso(float(epoch)) or _("unknown") if isinstance(epoch, (int, float)) else _("unknown")
 
 
 def describe(note: Note) -> str:
@@ -108,13 +124,13 @@ def format_table(results: Iterable[ProbeResult], in_effect: Collection[tuple[str
     """
     ranked = rank(results, by=by)
     if not ranked:
-        return "no mirrors probed"
+        return _("no mirrors probed")
     with_throughput = any(r.throughput_mbps is not None for r in ranked)
     with_files = any(r.file_host is not None for r in ranked)
     header = ["", "TARGET", "PROFILE", "LATENCY", "CONNECT", "SAMPLES"]
     header += ["MB/S", "INSTALL"] if with_throughput else []
     header += ["HOST"] + (["FILES"] if with_files else []) + ["STATUS"]
-    rows = [header]
+    rows = [[_(h) if h else h for h in header]]
     for result in ranked:
         row = [
             "*" if (result.profile, result.target) in in_effect else "",
@@ -133,12 +149,12 @@ def format_table(results: Iterable[ProbeResult], in_effect: Collection[tuple[str
             row.append(result.file_host or "-")
         row.append(_status(result))
         rows.append(row)
-    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    widths = [max(width(row[column]) for row in rows) for column in range(len(header))]
     lines = []
     for row in rows:
         cells = [
-            cell.rjust(width) if header[column] in _NUMERIC else cell.ljust(width)
-            for column, (cell, width) in enumerate(zip(row, widths))
+            " " * (columns - width(cell)) + cell if header[column] in _NUMERIC else ljust(cell, columns)
+            for column, (cell, columns) in enumerate(zip(row, widths))
         ]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
@@ -155,12 +171,14 @@ def traffic_text(results: Iterable[ProbeResult]) -> str:
     total, mirrors = traffic(results)
     from mirrorctl.fileio import size_text
 
-    return f"downloaded {size_text(total)} from {mirrors} mirror{'s' if mirrors != 1 else ''}"
+    return ngettext("downloaded {size} from {count} mirror", "downloaded {size} from {count} mirrors",
+                    mirrors).format(size=size_text(total), count=mirrors)
 
 
 def to_json(results: Iterable[ProbeResult], *, by: str = "latency") -> list[dict[str, Any]]:
     """The ``--json`` list, in the same order as the table, each object with its worded ``detail``."""
-    return [{**result.to_json(), "detail": detail(result)} for result in rank(results, by=by)]
+    with english():  # scripts read it: never translated
+        return [{**result.to_json(), "detail": detail(result)} for result in rank(results, by=by)]
 
 
 def progress_reporter(stream: TextIO) -> Callable[[ProbeResult, int, int], None] | None:
@@ -173,7 +191,7 @@ def progress_reporter(stream: TextIO) -> Callable[[ProbeResult, int, int], None]
         return None
 
     def report(result: ProbeResult, done: int, total: int) -> None:
-        line = f"probing {done}/{total}..."
+        line = _("probing {done}/{total}...").format(done=done, total=total)
         stream.write("\r" + line if done < total else "\r" + " " * len(line) + "\r")
         stream.flush()
 
@@ -206,18 +224,21 @@ def choice_text(choice: FastestChoice) -> str:
     lines = []
     by = choice.by
     for tool, result in choice.winners.items():
-        figures = f"latency {result.latency_ms:.0f} ms over {len(result.samples_ms)} samples"
+        figures = _("latency {ms:.0f} ms over {count} samples").format(ms=result.latency_ms,
+                                                                        count=len(result.samples_ms))
         if result.connect_ms is not None:
-            figures += f", connect {result.connect_ms:.0f} ms"
+            figures += _(", connect {ms:.0f} ms").format(ms=result.connect_ms)
         found = result.estimate(TYPICAL.name)
         if by == "install" and found is not None and result.throughput_mbps is not None:
-            figures += f", {result.throughput_mbps:.1f} MB/s, typical install {found.seconds:.1f} s"
+            figures += _(", {mbps:.1f} MB/s, typical install {seconds:.1f} s").format(mbps=result.throughput_mbps,
+                                                                                   seconds=found.seconds)
         host = result.host
         if result.file_host and result.file_host != host:
-            host += f", files from {result.file_host}"
-        lines.append(f"fastest for {tool}: {result.profile} ({figures}, {host})")
+            host += _(", files from {host}").format(host=result.file_host)
+        lines.append(_("fastest for {tool}: {profile} ({figures}, {host})").format(
+            tool=tool, profile=result.profile, figures=figures, host=host))
     for tool in choice.skipped:
-        lines.append(f"{tool}: no healthy, up-to-date mirror answered; left unchanged")
+        lines.append(f"{tool}: " + _("no healthy, up-to-date mirror answered; left unchanged"))
     return "\n".join(lines) + "\n"
 
 
@@ -250,9 +271,9 @@ def _status(result: ProbeResult) -> str:
         return mask_credentials(f"{result.error}: {detail(result)}")
     notes = [str(result.status)] if result.status is not None else []
     if result.redirects:
-        notes.append(f"redirected from {host_port(result.redirects[0])}")
+        notes.append(_("redirected from {host}").format(host=host_port(result.redirects[0])))
     if result.notes:
         notes.append(detail(result))
     if result.sync is not None and result.sync.last_success is not None:
-        notes.append(f"last sync {iso(result.sync.last_success)}")
+        notes.append(_("last sync {when}").format(when=iso(result.sync.last_success)))
     return mask_credentials(", ".join(notes))

@@ -30,6 +30,7 @@ from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, UsageError
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import plain, remove_key
+from mirrorctl.i18n import N_
 from mirrorctl.results import (
     MIXED,
     Change,
@@ -56,21 +57,21 @@ NO_DEFAULTS = "nodefaults"
 INHERITED_CHANNEL = "channel:"
 
 MESSAGES = {
-    "mamba.env-no-variable": "mirrorctl points mamba at mirrors with mirrored_channels in a file, not a variable: "
-                             "use `mirrorctl run {profile} -- mamba ...` or `mirrorctl use {profile} --only mamba`",
-    "mamba.run-replaces-mambarc": "MAMBARC={path} is not read during this command (MAMBARC names the temporary "
-                                  "file)",
-    "mamba.channel-upstream": "{channel}: {profile} does not carry it; mamba fetches it from upstream",
-    "mamba.no-channels": "no channel is listed in `channels`, so mirrorctl wrote no mirrored_channels (mamba "
-                         "activates every key); add e.g. `channels: [conda-forge]` and run `mirrorctl use` again",
-    "mamba.unused-mirrored": "mirrored_channels has {channel}, which is not in `channels`: mamba 2.x adds it to "
-                             "every solve",
-    "mamba.map-ignored": "{path} sets {key}, but mamba does not merge maps: only the one in {winner} is used",
-    "mamba.map-shadowed": "{path} sets {key} too and beats {write_path}: mamba uses only the highest file's map",
-    "mamba.kept-custom": "kept mirrored_channels entries that no profile writes: {channels}",
-    "mamba.env-invalid": "{variable} cannot be read as mamba reads it ({reason}): mamba stops with an error",
-    "mamba.clean-index": "run `mamba clean -i` (or `micromamba clean -i`) so mamba forgets the index it cached "
-                         "from the previous mirror",
+    "mamba.env-no-variable": N_("mirrorctl points mamba at mirrors with mirrored_channels in a file, not a variable: "
+                             "use `mirrorctl run {profile} -- mamba ...` or `mirrorctl use {profile} --only mamba`"),
+    "mamba.run-replaces-mambarc": N_("MAMBARC={path} is not read during this command (MAMBARC names the temporary "
+                                  "file)"),
+    "mamba.channel-upstream": N_("{channel}: {profile} does not carry it; mamba fetches it from upstream"),
+    "mamba.no-channels": N_("no channel is listed in `channels`, so mirrorctl wrote no mirrored_channels (mamba "
+                         "activates every key); add e.g. `channels: [conda-forge]` and run `mirrorctl use` again"),
+    "mamba.unused-mirrored": N_("mirrored_channels has {channel}, which is not in `channels`: mamba 2.x adds it to "
+                             "every solve"),
+    "mamba.map-ignored": N_("{path} sets {key}, but mamba does not merge maps: only the one in {winner} is used"),
+    "mamba.map-shadowed": N_("{path} sets {key} too and beats {write_path}: mamba uses only the highest file's map"),
+    "mamba.kept-custom": N_("kept mirrored_channels entries that no profile writes: {channels}"),
+    "mamba.env-invalid": N_("{variable} cannot be read as mamba reads it ({reason}): mamba stops with an error"),
+    "mamba.clean-index": N_("run `mamba clean -i` (or `micromamba clean -i`) so mamba forgets the index it cached "
+                         "from the previous mirror"),
 }
 
 #: Keys `current` reads; the maps among them are taken whole from the highest-precedence file.
@@ -99,7 +100,8 @@ def scope_write_path(scope: str) -> Path:
         return conda.env_prefix() / ".mambarc"
     if scope == "system":
         return conda.system_dirs()[0] / ".mambarc"
-    raise UsageError(f"mamba has no {scope} scope (it has {', '.join(Mamba.scopes)})")
+    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="mamba", scope=scope,
+                     scopes=", ".join(Mamba.scopes))
 
 
 def _expand(location: Path, *, condarc: bool = True, mambarc: bool = True) -> list[Path]:
@@ -176,26 +178,26 @@ def is_condarc(path: Path) -> bool:
 
 
 def load(text: str, path: Path | None) -> Any:
-    data = yaml.load(text, path, encoding_advice="mamba reads its files as UTF-8; save it as UTF-8")
+    data = yaml.load(text, path, encoding_advice=N_("mamba reads its files as UTF-8; save it as UTF-8"))
     if data is None:
         return None
     if not isinstance(data, dict):
-        raise ConfigParseError("must be a mapping of settings", path=path, line=1)
+        raise ConfigParseError(N_("must be a mapping of settings"), path=path, line=1)
 
     def line(key: str) -> int | None:
         return data.lc.key(key)[0] + 1 if hasattr(data, "lc") else None
 
     channels = data.get("channels")
     if channels is not None and (not isinstance(channels, list) or not all(isinstance(c, str) for c in channels)):
-        raise ConfigParseError("channels must be a list of channel names or URLs (mamba refuses this file)",
+        raise ConfigParseError(N_("channels must be a list of channel names or URLs (mamba refuses this file)"),
                                path=path, line=line("channels"))
     mirrored = data.get("mirrored_channels")
     if mirrored is not None:
         good = isinstance(mirrored, dict) and all(
             isinstance(v, list) and all(isinstance(u, str) for u in v) for v in mirrored.values())
         if not good:
-            raise ConfigParseError("mirrored_channels must map each channel name to a list of URLs (mamba refuses "
-                                   "this file)", path=path, line=line("mirrored_channels"))
+            raise ConfigParseError(N_("mirrored_channels must map each channel name to a list of URLs (mamba refuses "
+                                      "this file)"), path=path, line=line("mirrored_channels"))
     return data
 
 
@@ -518,8 +520,8 @@ class Mamba:
              force: bool = False) -> list[FileEdit]:
         path = scope_write_path(scope)
         if is_condarc(path):
-            raise ConfigParseError("MAMBARC names a .condarc: conda reads it too, so mirrorctl edits it only "
-                                   "for conda (point MAMBARC at a .mambarc)", path=path)
+            raise ConfigParseError(N_("MAMBARC names a .condarc: conda reads it too, so mirrorctl edits it only "
+                                      "for conda (point MAMBARC at a .mambarc)"), path=path)
         old = read_bytes(path)
         text = decode(old)
         written = os.path.realpath(path)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable
 from mirrorctl.formats import toml
+from mirrorctl.i18n import N_
 from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
@@ -49,15 +50,15 @@ PYPI = "https://pypi.org/simple"
 PYPI_URL = re.compile(r"^http[s]?://pypi(?:\.python)?\.org/simple[/]?$")
 
 MESSAGES = {
-    "pipenv.no-pipfile": "no Pipfile at {path}: nothing to change; the Pipfile pipenv creates takes its source from "
-                         "pip's index-url (so `mirrorctl use NAME --only pip` covers it)",
-    "pipenv.project-scope": "pipenv has no user-wide source: changed the project's {path}",
-    "pipenv.from-pip": "no [[source]] in {path}: pipenv uses pip's index-url, as `pip_conf_index_{section}`",
-    "pipenv.keyed": "packages {packages} name the source {source!r} ({url}): they still come from it",
-    "pipenv.env-default": "PIPENV_PYPI_MIRROR={mirror} is set in your environment: pipenv uses it instead of "
-                          "its default source {url}",
-    "pipenv.lock": "Pipfile.lock records the sources it was locked from, and `pipenv sync` installs from those: "
-                   "run `pipenv lock` (or `pipenv install`) to re-resolve through the new one",
+    "pipenv.no-pipfile": N_("no Pipfile at {path}: nothing to change; the Pipfile pipenv creates takes its source from "
+                         "pip's index-url (so `mirrorctl use NAME --only pip` covers it)"),
+    "pipenv.project-scope": N_("pipenv has no user-wide source: changed the project's {path}"),
+    "pipenv.from-pip": N_("no [[source]] in {path}: pipenv uses pip's index-url, as `pip_conf_index_{section}`"),
+    "pipenv.keyed": N_("packages {packages} name the source {source!r} ({url}): they still come from it"),
+    "pipenv.env-default": N_("PIPENV_PYPI_MIRROR={mirror} is set in your environment: pipenv uses it instead of "
+                          "its default source {url}"),
+    "pipenv.lock": N_("Pipfile.lock records the sources it was locked from, and `pipenv sync` installs from those: "
+                   "run `pipenv lock` (or `pipenv install`) to re-resolve through the new one"),
 }
 
 
@@ -80,11 +81,11 @@ def _sources(document: Any, text: str, path: Path | None) -> list[Any]:
         return []
     sources = document["source"]
     if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
-        raise ConfigParseError("source must be an array of tables ([[source]])", path=path,
+        raise ConfigParseError(N_("source must be an array of tables ([[source]])"), path=path,
                                line=_line_of(text, 0))
     for number, source in enumerate(sources):
         if not isinstance(source.get("url"), str) or not isinstance(source.get("name"), str):
-            raise ConfigParseError("[[source]] needs a name and a url (strings)", path=path,
+            raise ConfigParseError(N_("[[source]] needs a name and a url (strings)"), path=path,
                                    line=_line_of(text, number))
     return list(sources)
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
+from mirrorctl.i18n import N_
 from mirrorctl.results import (
     CUSTOM,
     MIXED,
@@ -46,20 +47,20 @@ PYPI_INDEX = "https://pypi.org/simple"
 PYPI_FILES = "https://files.pythonhosted.org/packages"
 
 MESSAGES = {
-    "pixi.env-no-variable": "pixi reads [mirrors] only from its config.toml, never from the environment: run "
-                            "`mirrorctl use {profile} --only pixi` instead",
-    "pixi.lock-urls": "pixi.lock records the URLs packages were resolved from: run `pixi update` (or `pixi lock`) "
-                      "in each workspace to re-resolve through the new mirror",
-    "pixi.no-files-mirror": "{profile} has no known host for PyPI package files: files.pythonhosted.org is not "
-                            "mirrored (add `files = URL` to the profile's [pypi] table)",
-    "pixi.kept-own": "kept [mirrors] entries that no profile writes: {keys}",
-    "pixi.no-config": "PIXI_NO_CONFIG is set: pixi reads no system or user config file (only a workspace's "
-                      ".pixi/config.toml), so {write_path} is not used",
-    "pixi.config-file": "PIXI_CONFIG_FILE={value}: pixi reads that file instead of the system and user ones, so "
-                        "{write_path} is not used",
-    "pixi.manifest-index": "{path} sets [pypi-options] index-url = {url}: pixi resolves PyPI packages there, not "
-                           "through [mirrors] https://pypi.org/simple",
-    "pixi.shadowed": "{path} maps {key} too and is read after {write_path}, so its entry wins",
+    "pixi.env-no-variable": N_("pixi reads [mirrors] only from its config.toml, never from the environment: run "
+                            "`mirrorctl use {profile} --only pixi` instead"),
+    "pixi.lock-urls": N_("pixi.lock records the URLs packages were resolved from: run `pixi update` (or `pixi lock`) "
+                      "in each workspace to re-resolve through the new mirror"),
+    "pixi.no-files-mirror": N_("{profile} has no known host for PyPI package files: files.pythonhosted.org is not "
+                            "mirrored (add `files = URL` to the profile's [pypi] table)"),
+    "pixi.kept-own": N_("kept [mirrors] entries that no profile writes: {keys}"),
+    "pixi.no-config": N_("PIXI_NO_CONFIG is set: pixi reads no system or user config file (only a workspace's "
+                      ".pixi/config.toml), so {write_path} is not used"),
+    "pixi.config-file": N_("PIXI_CONFIG_FILE={value}: pixi reads that file instead of the system and user ones, so "
+                        "{write_path} is not used"),
+    "pixi.manifest-index": N_("{path} sets [pypi-options] index-url = {url}: pixi resolves PyPI packages there, not "
+                           "through [mirrors] https://pypi.org/simple"),
+    "pixi.shadowed": N_("{path} maps {key} too and is read after {write_path}, so its entry wins"),
 }
 
 
@@ -172,10 +173,11 @@ def scope_file(scope: str) -> Path:
     if scope == "project":
         found = project_file()
         if found is None:
-            raise ScopeUnavailable(f"no pixi.toml (or pyproject.toml with [tool.pixi]) in {Path.cwd()}: run "
-                                   "mirrorctl in the pixi workspace's directory")
+            raise ScopeUnavailable(N_("no pixi.toml (or pyproject.toml with [tool.pixi]) in {folder}: run "
+                                      "mirrorctl in the pixi workspace's directory"), folder=Path.cwd())
         return found
-    raise UsageError(f"pixi has no {scope} scope (it has {', '.join(Pixi.scopes)})")
+    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="pixi", scope=scope,
+                     scopes=", ".join(Pixi.scopes))
 
 
 def search_path() -> list[Path]:
@@ -263,12 +265,13 @@ def load(text: str, path: Path | None, *, editable: bool = True) -> Any:
     if mirrors is None:
         return document
     if not isinstance(mirrors, dict):
-        raise ConfigParseError("mirrors must be a table of URL = [mirror URLs] (pixi refuses this file)",
+        raise ConfigParseError(N_("mirrors must be a table of URL = [mirror URLs] (pixi refuses this file)"),
                                path=path, line=_line_of(text, "mirrors"))
     for key, value in mirrors.items():
         values = toml.plain(value)
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise ConfigParseError(f"mirrors.{key} must be a list of URLs (pixi refuses this file)", path=path,
+            raise ConfigParseError(N_("mirrors.{key} must be a list of URLs (pixi refuses this file)"), key=key,
+                                   path=path,
                                    line=_line_of(text, str(key)))
     return document
 
