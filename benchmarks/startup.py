@@ -13,6 +13,10 @@ One more row, for information only, times ``list`` in a second such home whose `
 changes before every run: the first run after an edit, when nothing mirrorctl may cache about that file is
 still valid.
 
+Three more rows (issue 14) run ``--help``, ``list`` and ``current`` under ``LANG=zh_CN.UTF-8`` in a third such
+home, so the Chinese catalogue is loaded; they are held to the same targets. The English rows run under
+``LANG=C.UTF-8``.
+
 Targets (issues 6 and 10):
 
 1. wall time, as a ratio to the median of ``python -c pass`` in the same run: ``mirrorctl --help`` within 4.7x,
@@ -44,7 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 #: Wall-time limit per command, as a ratio to bare Python.
-RATIO_LIMITS = {"mirrorctl --help": 4.7}
+RATIO_LIMITS = {"mirrorctl --help": 4.7, "mirrorctl --help [zh]": 4.7}
 RATIO_LIMIT = 5.0  # every other command
 MEMORY_LIMIT_MIB = 35.0
 DEFAULT_RUNS = 15
@@ -67,6 +71,12 @@ COMMANDS = [
 #: Shown for information, not held to the targets: `list` right after ~/.condarc changed, in a second home
 #: whose .condarc gets a new comment line before every run, so nothing mirrorctl cached about it still holds.
 EDITED = ("list, .condarc edited", ["-m", "mirrorctl", "list"])
+#: The everyday commands again under LANG=zh_CN.UTF-8: the Chinese catalogue (.mo) loaded, same targets.
+ZH_COMMANDS = [
+    ("mirrorctl --help [zh]", ["-m", "mirrorctl", "--help"]),
+    ("mirrorctl list [zh]", ["-m", "mirrorctl", "list"]),
+    ("mirrorctl current [zh]", ["-m", "mirrorctl", "current"]),
+]
 
 PIP_CONF = """\
 # pip configuration, switched to the TUNA mirror (Tsinghua) with mirrorctl.
@@ -186,7 +196,7 @@ source = "added by the user"
 # The temporary home
 
 
-def make_environment(base: Path) -> dict[str, str]:
+def make_environment(base: Path, lang: str = "C.UTF-8") -> dict[str, str]:
     home = base / "home"
     files = {
         home / ".config" / "pip" / "pip.conf": PIP_CONF,
@@ -206,7 +216,7 @@ def make_environment(base: Path) -> dict[str, str]:
     env = {
         name: value for name, value in os.environ.items()
         if not name.startswith(("PIP_", "CONDA_", "MAMBA", "UV_", "PDM_", "PIXI_", "MIRRORCTL_", "PYTHON"))
-        and name not in ("VIRTUAL_ENV", "NO_COLOR")
+        and name not in ("VIRTUAL_ENV", "NO_COLOR", "LC_ALL", "LC_MESSAGES", "LANGUAGE")
     }
     env.update({
         "HOME": str(home),
@@ -225,6 +235,7 @@ def make_environment(base: Path) -> dict[str, str]:
         "MIRRORCTL_HOME": str(base / "mirrorctl"),
         "MIRRORCTL_SYSTEM_ROOT": str(base / "system"),
         "VIRTUAL_ENV": str(base / "venv"),
+        "LANG": lang,  # English rows under C.UTF-8, the [zh] rows under zh_CN.UTF-8
     })
     if (ROOT / "mirrorctl" / "__init__.py").is_file():  # a checkout: import this one, not an installed copy
         env["PYTHONPATH"] = str(ROOT)
@@ -238,8 +249,8 @@ def make_environment(base: Path) -> dict[str, str]:
 class Home:
     """One temporary home and the environment that points into it."""
 
-    def __init__(self, base: Path, *, edited_each_run: bool = False) -> None:
-        self.env = make_environment(base)
+    def __init__(self, base: Path, *, edited_each_run: bool = False, lang: str = "C.UTF-8") -> None:
+        self.env = make_environment(base, lang)
         self.cwd = base / "home" / "project"
         self.edited_each_run = edited_each_run
         self.edits = 0
@@ -356,6 +367,16 @@ class PeakRss:
         return max(self._read(argv, home) for _ in range(repeats))
 
 
+def _catalogue_state(home: Home) -> str:
+    """Whether the [zh] rows really load the Chinese catalogue (a checkout needs `pip install -e .` first)."""
+    probe = "from mirrorctl import i18n; print(i18n.has_catalogue('zh'), i18n.language(), i18n._('Usage:'))"
+    out = subprocess.run([sys.executable, "-c", probe], env=home.env, cwd=home.cwd, capture_output=True,
+                         text=True, check=True).stdout.split()
+    if out[:2] != ["True", "zh"] or out[2] == "Usage:":
+        return "WARNING: the compiled zh catalogue is missing, so [zh] rows print English"
+    return "compiled .mo present and loaded"
+
+
 def import_times(home: Home) -> list[tuple[int, int, int, str]]:
     """(cumulative us, self us, depth, module) for every import of ``mirrorctl list``."""
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "mirrorctl", "list"], env=home.env,
@@ -386,8 +407,11 @@ def main() -> int:
     base = Path(tempfile.mkdtemp(prefix="mirrorctl-startup-"))
     try:
         home, edited = Home(base / "steady"), Home(base / "edited", edited_each_run=True)
+        chinese = Home(base / "steady-zh", lang="zh_CN.UTF-8")
         commands = [(label, [sys.executable, *argv], home) for label, argv in COMMANDS]
+        commands += [(label, [sys.executable, *argv], chinese) for label, argv in ZH_COMMANDS]
         commands.append((EDITED[0], [sys.executable, *EDITED[1]], edited))
+        catalogue = _catalogue_state(chinese)
         times = wall_times(commands, runs, warmup)
         peak_rss = PeakRss(home)
         memory = {label: peak_rss(argv, where) for label, argv, where in commands}
@@ -405,6 +429,7 @@ def main() -> int:
     print(f"targets: median within {RATIO_LIMIT:g}x of bare python ("
           + ", ".join(f"{k} {v:g}x" for k, v in RATIO_LIMITS.items()) + f"); peak RSS under {MEMORY_LIMIT_MIB:g} MiB")
     print(f"peak RSS: {peak_rss.describe()}")
+    print(f"languages: English rows under LANG=C.UTF-8; [zh] rows under LANG=zh_CN.UTF-8 ({catalogue})")
     print()
     width = max(len(label) for label, _, _ in commands)
     header = (f"{'command':<{width}} {'median ms':>10} {'min ms':>8} {'ratio':>7} {'peak RSS MiB':>13}"

@@ -12,18 +12,35 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mirrorctl import __version__
+from mirrorctl import __version__, i18n
 from mirrorctl.errors import EXIT_USAGE, MirrorctlError
+from mirrorctl.i18n import N_, _
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+
+i18n.translate_click()
 
 
 def tool_names() -> list[str]:
     from mirrorctl.targets.base import tool_names as names  # not at import: `--help` needs no registry
 
     return names()
+
+
+class _BadParameter(click.BadParameter):
+    """click's "Invalid value for '--only'": our error's sentence, worded when shown (in the user's language)."""
+
+    def __init__(self, error: MirrorctlError, param: click.Parameter | None, ctx: click.Context | None) -> None:
+        super().__init__(error.message, ctx=ctx, param=param)
+        self.error = error
+
+    def format_message(self) -> str:
+        from mirrorctl.output.errors import error_text
+
+        self.message = error_text(self.error)  # type: ignore[misc]
+        return super().format_message()
 
 
 class _ToolName(click.ParamType):
@@ -41,7 +58,7 @@ class _ToolName(click.ParamType):
         try:
             return canonical_tool(str(value))
         except UsageError as error:
-            self.fail(error.message, param, ctx)
+            raise _BadParameter(error, param, ctx) from None
 
     def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
         from click.shell_completion import CompletionItem
@@ -71,12 +88,14 @@ class _BackupId(click.ParamType):
 
 TOOLS = _ToolName()
 PROFILE = _ProfileName()
-ONLY_HELP = "Only this tool (repeatable)."
+ONLY_HELP = N_("Only this tool (repeatable).")
 SCOPE_CHOICE = click.Choice(["user", "venv", "env", "system", "project"])
-SCOPE_HELP = ("Which files: user (default; your own), venv (the active virtualenv), env (the active conda "
-              "environment), system (for every user, /etc ...), project (the project in the current directory). "
-              "Tools without that scope are skipped.")
-FORCE_HELP = "Also replace a read-only (chmod a-w) config file; it keeps its mode."  # reset's; use has its own
+SCOPE_HELP = N_("Which files: user (default; your own), venv (the active virtualenv), env (the active conda "
+                "environment), system (for every user, /etc ...), project (the project in the current directory). "
+                "Tools without that scope are skipped.")
+JSON_HELP = N_("Print JSON.")
+DRY_RUN_HELP = N_("Print a unified diff per file and write nothing.")
+FORCE_HELP = N_("Also replace a read-only (chmod a-w) config file; it keeps its mode.")  # reset's; use has its own
 
 
 def _print(text: str, *, err: bool = False) -> None:
@@ -91,12 +110,47 @@ def _print_json(value: Any) -> None:
     _print(to_json(value))
 
 
+class _Translated(click.Command):
+    """Help in the user's language: the command's help and its options' help are msgids, translated when shown."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        saved: list[tuple[Any, str | None]] = [(self, self.help)]
+        saved += [(p, p.help) for p in self.get_params(ctx) if isinstance(p, click.Option)]
+        try:
+            for owner, text in saved:
+                owner.help = _help(text)
+            super().format_help(ctx, formatter)
+        finally:
+            for owner, text in saved:
+                owner.help = text
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        saved = self.help
+        try:
+            self.help = _help(saved)
+            return super().get_short_help_str(limit)
+        finally:
+            self.help = saved
+
+
+def _help(text: str | None) -> str | None:
+    """A help text as click shows it (``inspect.cleandoc``, up to a form feed), translated."""
+    if not text:
+        return text
+    import inspect
+
+    return _(inspect.cleandoc(text).partition("\f")[0])
+
+
 class _Interrupted(Exception):
     """Ctrl-C inside a command, carried past click (which would print an empty line and raise Abort)."""
 
 
-class _Group(click.Group):
+class _Group(_Translated, click.Group):
     """Every error of every command ends here: one line (or a traceback with --debug) and an exit code."""
+
+    command_class = _Translated
+    group_class = type
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -109,6 +163,10 @@ class _Group(click.Group):
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv  # accepted anywhere, also after the subcommand
         argv = [a for a in argv if a != "--debug"]
+        wanted = i18n.lang_argument(argv)  # accepted anywhere too; a value click would refuse is left to click
+        if wanted in i18n.LANGUAGES:
+            i18n.set_language(wanted)
+            argv = i18n.strip_lang(argv)
         if "_MIRRORCTL_COMPLETE" in os.environ:  # a shell asking for completions: PowerShell's class is ours
             import mirrorctl.completion  # noqa: F401
         as_json = "--json" in argv  # then an error is a JSON document on stdout too, with the same exit code
@@ -150,17 +208,23 @@ def _report(error: Exception, *, as_json: bool = False) -> int:
         hint = ""
         if isinstance(error, click.UsageError) and error.ctx is not None:
             command = " ".join(["mirrorctl", *error.ctx.command_path.split()[1:]])
-            hint = f" (see `{command} --help`)"
+            hint = _(" (see `{command} --help`)").format(command=command)
         code = int(error.exit_code) if error.exit_code else EXIT_USAGE
-        report_line(error, f"mirrorctl: error: {error.format_message()}{hint}", code, as_json=as_json)
+        with i18n.english():  # --json is never translated
+            english = f"mirrorctl: error: {error.format_message()}"
+        report_line(error, _("mirrorctl: error: {message}").format(message=error.format_message() + hint), code,
+                    as_json=as_json, english=english)
         return code
     return report(error, as_json=as_json)
 
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mirrorctl")
-@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors (also after the "
-              "command).")
+@click.option("--lang", type=click.Choice(i18n.LANGUAGES), expose_value=False,
+              help=N_("Language of the output: zh (Simplified Chinese) or en (also after the command; default: "
+                      "MIRRORCTL_LANG, then the locale). --json is always English."))
+@click.option("--debug", is_flag=True, help=N_("Show full tracebacks instead of one-line errors (also after the "
+              "command)."))
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Point every Python package tool you have at a fast mirror, see what each really uses, and undo it.
@@ -182,7 +246,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 @cli.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def list_command(as_json: bool) -> None:
     """List every profile and mark the one each tool uses.
 
@@ -200,22 +264,22 @@ def list_command(as_json: bool) -> None:
 @cli.command()
 @click.argument("name", required=False, type=PROFILE)
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
-@click.option("--dry-run", is_flag=True, help="Print a unified diff per file and write nothing.")
-@click.option("--fastest", is_flag=True, help="Benchmark the mirrors and switch each tool to its fastest one.")
+@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+@click.option("--fastest", is_flag=True, help=N_("Benchmark the mirrors and switch each tool to its fastest one."))
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
-              help="With --fastest: seconds allowed per mirror.")
+              help=N_("With --fastest: seconds allowed per mirror."))
 @click.option("--samples", type=click.IntRange(1, 20), default=3, show_default=True,
-              help="With --fastest: requests per mirror (at least).")
+              help=N_("With --fastest: requests per mirror (at least)."))
 @click.option("--from", "candidates", multiple=True, metavar="NAME",
-              help="With --fastest: consider only these profiles (repeatable).")
+              help=N_("With --fastest: consider only these profiles (repeatable)."))
 @click.option("--by", type=click.Choice(["install", "latency"]), default="install", show_default=True,
-              help="With --fastest: rank by estimated install time (pages x latency + bytes / bandwidth; "
-                   "downloads up to 2 MB from the leading mirrors) or by latency alone.")
+              help=N_("With --fastest: rank by estimated install time (pages x latency + bytes / bandwidth; "
+                   "downloads up to 2 MB from the leading mirrors) or by latency alone."))
 @click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
-@click.option("--force", is_flag=True, help="Replace a source you wrote (a named index in a project file) that "
+@click.option("--force", is_flag=True, help=N_("Replace a source you wrote (a named index in a project file) that "
               "would otherwise still win; without it, `use` leaves it and exits 1. Also replaces a read-only "
-              "(chmod a-w) config file, which keeps its mode.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+              "(chmod a-w) config file, which keeps its mode."))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, timeout: float, samples: int,
         candidates: tuple[str, ...], by: str, scope: str | None, force: bool, as_json: bool) -> None:
     """Switch every tool to the profile NAME (or, with --fastest, to the fastest healthy mirror).
@@ -238,19 +302,21 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
     from mirrorctl.output import change
 
     if fastest and name:
-        raise UsageError("give a profile NAME or --fastest, not both")
+        raise UsageError(N_("give a profile NAME or --fastest, not both"))
     if not fastest and not name:
         if as_json or not (sys.stdin.isatty() and sys.stdout.isatty()):
-            raise UsageError("give a profile NAME (see `mirrorctl list`) or --fastest")
+            raise UsageError(N_("give a profile NAME (see `mirrorctl list`) or --fastest"))
         name = _pick_profile(only=only, timeout=timeout)
     if candidates and not fastest:
-        raise UsageError("--from goes with --fastest")
+        raise UsageError(N_("--from goes with --fastest"))
     if fastest:
-        from mirrorctl import bench
+        from mirrorctl.output import progress
 
         choice, result = core.use_fastest(candidates=candidates, only=only or None, samples=samples,
                                           timeout=timeout, by=by, dry_run=dry_run, scope=scope,
-                                          progress=None if as_json else sys.stderr, force=force)
+                                          on_result=None if as_json else progress.counter(sys.stderr), force=force)
+        from mirrorctl.output import bench
+
         if as_json:
             _print_json({**change.change_json(result), "fastest": bench.choice_json(choice)})
         else:
@@ -271,7 +337,10 @@ def _pick_profile(*, only: tuple[str, ...], timeout: float) -> str:
     from mirrorctl.picker import Cancelled, Row, pick
 
     listed = core.list_profiles()
-    rows = [Row(p.name, p.aliases, ", ".join(p.covers()), p.title,
+    from mirrorctl.output.common import title_text
+    from mirrorctl.output.state import covers_text
+
+    rows = [Row(p.name, p.aliases, covers_text(p), title_text(p),
                 tuple(s.tool for s in listed.states if s.present and s.label.name == p.name))
             for p in listed.profiles]
     pypi_heard: set[str] = set()
@@ -288,24 +357,24 @@ def _pick_profile(*, only: tuple[str, ...], timeout: float) -> str:
     try:
         return pick(rows, measure=measure)
     except Cancelled:
-        _print("cancelled; nothing was written", err=True)
+        _print(_("cancelled; nothing was written"), err=True)
         sys.exit(130)
 
 
 @cli.command("bench")
 @click.argument("names", nargs=-1, type=PROFILE)
-@click.option("--only", type=TOOLS, multiple=True, help="Probe only the indexes this tool uses (repeatable).")
+@click.option("--only", type=TOOLS, multiple=True, help=N_("Probe only the indexes this tool uses (repeatable)."))
 @click.option("--samples", type=click.IntRange(1, 20), default=3, show_default=True,
-              help="Requests per mirror (at least; fast mirrors take more while slow ones finish).")
+              help=N_("Requests per mirror (at least; fast mirrors take more while slow ones finish)."))
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
-              help="Seconds allowed per mirror; the whole bench ends soon after.")
+              help=N_("Seconds allowed per mirror; the whole bench ends soon after."))
 @click.option("--by", type=click.Choice(["latency", "install"]), default="latency", show_default=True,
-              help="install: also download up to 2 MB of a real package file from the leading mirrors and "
-                   "rank by estimated install time.")
-@click.option("--throughput", is_flag=True, help="Same as --by install.")
+              help=N_("install: also download up to 2 MB of a real package file from the leading mirrors and "
+                   "rank by estimated install time."))
+@click.option("--throughput", is_flag=True, help=N_("Same as --by install."))
 @click.option("--no-upstream", is_flag=True,
-              help="Do not ask pypi.org / Anaconda for the freshness reference (private networks).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+              help=N_("Do not ask pypi.org / Anaconda for the freshness reference (private networks)."))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, timeout: float, by: str,
                   throughput: bool, no_upstream: bool, as_json: bool) -> None:
     """Measure mirrors concurrently and rank them, fastest first (all profiles unless NAMES are given).
@@ -319,18 +388,24 @@ def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, t
       mirrorctl bench
       mirrorctl bench tuna ustc bfsu --samples 5
     """
-    from mirrorctl import bench
-    from mirrorctl.probe.report import format_table, to_json, traffic_text
+    from mirrorctl import core
+    from mirrorctl.output import progress
 
-    measured = bench.bench(names=names, only=only or None, samples=samples, timeout=timeout, by=by,
-                           throughput=throughput, upstream=not no_upstream, progress=None if as_json else sys.stderr)
+    live = None if as_json else progress.rows(sys.stdout)
+    measured = core.bench(names=names, only=only or None, samples=samples, timeout=timeout,
+                          by="install" if throughput else by, upstream=not no_upstream, on_result=live)
+    from mirrorctl.output import bench
+
+    if live is not None:
+        live.clear()
     if as_json:
-        _print_json(to_json(measured.results, by=measured.by))
+        _print_json(bench.to_json(measured.results, by=measured.by))
+        for line in bench.findings_lines(measured):
+            _print(line, err=True)
     else:
-        _print(format_table(measured.results, measured.in_effect, by=measured.by) + "\n"
-               + traffic_text(measured.results))
+        _print(bench.bench_text(measured))
     if not any(r.ok for r in measured.results):
-        raise MirrorctlError("no mirror answered correctly; check the network (or a proxy setting)")
+        raise MirrorctlError(N_("no mirror answered correctly; check the network (or a proxy setting)"))
 
 
 SHELLS = ["sh", "fish", "powershell", "cmd", "dotenv", "dockerfile", "github"]
@@ -338,19 +413,19 @@ SHELLS = ["sh", "fish", "powershell", "cmd", "dotenv", "dockerfile", "github"]
 
 @cli.command("env")
 @click.argument("name", required=False, type=PROFILE)
-@click.option("--fastest", is_flag=True, help="Benchmark the mirrors first and give each tool its fastest one "
-              "(as `use --fastest`).")
+@click.option("--fastest", is_flag=True, help=N_("Benchmark the mirrors first and give each tool its fastest one "
+              "(as `use --fastest`)."))
 @click.option("--from", "candidates", multiple=True, metavar="NAME",
-              help="With --fastest: consider only these profiles (repeatable).")
+              help=N_("With --fastest: consider only these profiles (repeatable)."))
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
-              help="With --fastest: seconds allowed per mirror.")
+              help=N_("With --fastest: seconds allowed per mirror."))
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
-@click.option("--shell", "fmt", type=click.Choice(SHELLS), help="sh (default; also bash, zsh, dash), fish, "
+@click.option("--shell", "fmt", type=click.Choice(SHELLS), help=N_("sh (default; also bash, zsh, dash), fish, "
               "powershell (default on Windows), cmd (a batch file), dotenv, dockerfile (ENV lines), github "
-              "(lines for $GITHUB_ENV).")
-@click.option("--unset", is_flag=True, help="Print the lines that undo it (NAME optional: then every variable "
-              "any profile sets).")
-@click.option("--json", "as_json", is_flag=True, help="Print the variables as JSON.")
+              "(lines for $GITHUB_ENV)."))
+@click.option("--unset", is_flag=True, help=N_("Print the lines that undo it (NAME optional: then every variable "
+              "any profile sets)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the variables as JSON."))
 def env_command(name: str | None, fastest: bool, candidates: tuple[str, ...], timeout: float,
                 only: tuple[str, ...], fmt: str | None, unset: bool, as_json: bool) -> None:
     """Print the environment variables that point each tool at profile NAME, with no config file at all.
@@ -375,20 +450,22 @@ def env_command(name: str | None, fastest: bool, candidates: tuple[str, ...], ti
     from mirrorctl.output import env as env_output
 
     if fastest and name:
-        raise UsageError("give a profile NAME or --fastest, not both")
+        raise UsageError(N_("give a profile NAME or --fastest, not both"))
     if candidates and not fastest:
-        raise UsageError("--from goes with --fastest")
+        raise UsageError(N_("--from goes with --fastest"))
     fmt = fmt or env_output.default_format()
     if unset and not name and not fastest:
         result = core.every_variable(only=only or None)
     elif not fastest and not name:
-        raise UsageError("give a profile NAME (see `mirrorctl list`) or --fastest")
+        raise UsageError(N_("give a profile NAME (see `mirrorctl list`) or --fastest"))
     elif fastest:
+        from mirrorctl.output import progress
+
         choice = core.fastest_choices(candidates=candidates, only=only or None, timeout=timeout,
-                                      progress=None if as_json else sys.stderr)
+                                      on_result=None if as_json else progress.counter(sys.stderr))
         result = core.environment(choices=choice.profiles)
         if not as_json:
-            from mirrorctl import bench
+            from mirrorctl.output import bench
 
             _print(bench.choice_text(choice), err=True)
     else:
@@ -398,7 +475,7 @@ def env_command(name: str | None, fastest: bool, candidates: tuple[str, ...], ti
         return
     text = env_output.env_text(result, fmt, unset=unset)  # every value checked before anything is printed
     for line in env_output.notes(result.unexpressed) if not unset else []:
-        _print(f"mirrorctl: not set: {line}", err=True)
+        _print(_("mirrorctl: not set: {what}").format(what=line), err=True)
     if only:
         for line in env_output.skipped_lines(result):
             _print(f"mirrorctl: {line}", err=True)
@@ -406,13 +483,13 @@ def env_command(name: str | None, fastest: bool, candidates: tuple[str, ...], ti
 
 
 @cli.command("run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
-@click.option("--fastest", is_flag=True, help="Benchmark the mirrors first and give each tool its fastest one.")
+@click.option("--fastest", is_flag=True, help=N_("Benchmark the mirrors first and give each tool its fastest one."))
 @click.option("--from", "candidates", multiple=True, metavar="NAME",
-              help="With --fastest: consider only these profiles (repeatable).")
+              help=N_("With --fastest: consider only these profiles (repeatable)."))
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
-              help="With --fastest: seconds allowed per mirror.")
-@click.option("--verbose", "-v", is_flag=True, help="Say on stderr what is set (credentials masked) before the "
-              "command starts.")
+              help=N_("With --fastest: seconds allowed per mirror."))
+@click.option("--verbose", "-v", is_flag=True, help=N_("Say on stderr what is set (credentials masked) before the "
+              "command starts."))
 @click.argument("words", nargs=-1, type=click.UNPROCESSED, metavar="NAME -- CMD [ARGS]...")
 def run_command(fastest: bool, candidates: tuple[str, ...], timeout: float, verbose: bool,
                 words: tuple[str, ...]) -> None:
@@ -434,25 +511,27 @@ def run_command(fastest: bool, candidates: tuple[str, ...], timeout: float, verb
     from mirrorctl.output import env as env_output
 
     if candidates and not fastest:
-        raise UsageError("--from goes with --fastest")
+        raise UsageError(N_("--from goes with --fastest"))
     words_ = list(words)
     if words_[:1] == ["--"]:
         words_ = words_[1:]
     name = None
     if not fastest:
         if not words_ or words_[0].startswith("-"):
-            raise UsageError("give a profile NAME (see `mirrorctl list`) or --fastest, then -- and the command")
+            raise UsageError(N_("give a profile NAME (see `mirrorctl list`) or --fastest, then -- and the command"))
         name = words_.pop(0)
         if words_[:1] == ["--"]:
             words_ = words_[1:]
     if not words_:
-        raise UsageError("give the command to run after --, e.g. `mirrorctl run tuna -- COMMAND ARGS...`")
+        raise UsageError(N_("give the command to run after --, e.g. `mirrorctl run tuna -- COMMAND ARGS...`"))
     if fastest:
+        from mirrorctl.output import progress
+
         choice = core.fastest_choices(candidates=candidates, timeout=timeout,
-                                      progress=sys.stderr if verbose else None)
+                                      on_result=progress.counter(sys.stderr) if verbose else None)
         plans = core.run_plans(choices=choice.profiles)
         if verbose:
-            from mirrorctl import bench
+            from mirrorctl.output import bench
 
             _print(bench.choice_text(choice), err=True)
     else:
@@ -474,9 +553,9 @@ def run_command(fastest: bool, candidates: tuple[str, ...], timeout: float, verb
 @cli.command()
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--scope", type=SCOPE_CHOICE,
-              help="Show the tools that have this scope, as `use --scope` would write it: its file, and what "
-                   "beats it.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+              help=N_("Show the tools that have this scope, as `use --scope` would write it: its file, and what "
+                   "beats it."))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def current(only: tuple[str, ...], scope: str | None, as_json: bool) -> None:
     """Show what each tool really uses, which file (and scope) each value comes from, and what overrides it.
 
@@ -494,10 +573,10 @@ def current(only: tuple[str, ...], scope: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
-@click.option("--dry-run", is_flag=True, help="Print a unified diff per file and write nothing.")
+@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
 @click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
 @click.option("--force", is_flag=True, help=FORCE_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, force: bool, as_json: bool) -> None:
     """Take the mirror settings out so every tool uses its upstream default.
 
@@ -516,7 +595,7 @@ def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, force: bool, 
 
 @cli.command()
 @click.argument("backup_id", required=False, type=_BackupId())
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def restore(backup_id: str | None, as_json: bool) -> None:
     """Put the files back exactly as they were before the latest change (or before BACKUP_ID).
 
@@ -538,7 +617,7 @@ def restore(backup_id: str | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def backups(as_json: bool) -> None:
     """List the backups mirrorctl keeps, newest first.
 
@@ -563,13 +642,13 @@ def profile() -> None:
 
 @profile.command("add")
 @click.argument("name")
-@click.option("--pypi", metavar="URL", help="The PyPI simple index, e.g. https://pypi.example.org/simple")
-@click.option("--anaconda", metavar="BASE", help="Anaconda base, e.g. https://mirror.example.org/anaconda")
+@click.option("--pypi", metavar="URL", help=N_("The PyPI simple index, e.g. https://pypi.example.org/simple"))
+@click.option("--anaconda", metavar="BASE", help=N_("Anaconda base, e.g. https://mirror.example.org/anaconda"))
 @click.option("--channel", "channels", multiple=True, metavar="NAME",
-              help="A cloud channel BASE/cloud carries (repeatable; default conda-forge, bioconda, pytorch).")
-@click.option("--title", help="A human-readable title.")
-@click.option("--replace", is_flag=True, help="Replace your profile of that name, or shadow a built-in one.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+              help=N_("A cloud channel BASE/cloud carries (repeatable; default conda-forge, bioconda, pytorch)."))
+@click.option("--title", help=N_("A human-readable title."))
+@click.option("--replace", is_flag=True, help=N_("Replace your profile of that name, or shadow a built-in one."))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def profile_add(name: str, pypi: str | None, anaconda: str | None, channels: tuple[str, ...],
                 title: str | None, replace: bool, as_json: bool) -> None:
     """Create a user profile NAME (backed up like any change; `mirrorctl restore` undoes it).
@@ -590,7 +669,7 @@ def profile_add(name: str, pypi: str | None, anaconda: str | None, channels: tup
 
 @profile.command("remove")
 @click.argument("name", type=PROFILE)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def profile_remove(name: str, as_json: bool) -> None:
     """Delete the user profile NAME (built-in profiles cannot be removed; `mirrorctl restore` brings it back).
 
@@ -607,7 +686,7 @@ def profile_remove(name: str, as_json: bool) -> None:
 
 @profile.command("show")
 @click.argument("name", type=PROFILE)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def profile_show(name: str, as_json: bool) -> None:
     """Show every URL of profile NAME and how sure we are of each.
 
@@ -625,8 +704,8 @@ def profile_show(name: str, as_json: bool) -> None:
 @profile.command("export")
 @click.argument("names", nargs=-1, required=True, type=PROFILE)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
-              help="Write to FILE instead of standard output.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (the TOML as a string).")
+              help=N_("Write to FILE instead of standard output."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON (the TOML as a string)."))
 def profile_export(names: tuple[str, ...], output: str | None, as_json: bool) -> None:
     """Print profile NAME (or a catalogue of several) as TOML a colleague can `mirrorctl profile import`.
 
@@ -649,9 +728,10 @@ def profile_export(names: tuple[str, ...], output: str | None, as_json: bool) ->
 @profile.command("import")
 @click.argument("source", metavar="FILE|URL|-")
 @click.option("--replace", "--yes", "-y", "replace", is_flag=True,
-              help="Replace profiles of the same name without asking.")
-@click.option("--name", metavar="NAME", help="The name for the profile (a mirrorz description or a single profile).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+              help=N_("Replace profiles of the same name without asking."))
+@click.option("--name", metavar="NAME",
+              help=N_("The name for the profile (a mirrorz description or a single profile)."))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def profile_import(source: str, replace: bool, name: str | None, as_json: bool) -> None:
     """Add the profiles in FILE, an https URL, or standard input (-): one profile or a catalogue of them, as
     `profile export` prints; or a mirror site's mirrorz description (the JSON CERNET mirror sites publish),
@@ -682,7 +762,7 @@ def profile_import(source: str, replace: bool, name: str | None, as_json: bool) 
 
 @profile.command("edit")
 @click.argument("name", type=PROFILE)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def profile_edit(name: str, as_json: bool) -> None:
     """Open your copy of profile NAME in $VISUAL or $EDITOR (a built-in one is copied first) and check it on save.
 
@@ -701,13 +781,14 @@ def profile_edit(name: str, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
-@click.option("--offline", is_flag=True, help="Do not contact the mirrors (checks files, variables and state only).")
+@click.option("--offline", is_flag=True,
+              help=N_("Do not contact the mirrors (checks files, variables and state only)."))
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
-              help="Seconds allowed for the mirrors to answer.")
-@click.option("--clean", is_flag=True, help="Remove what an interrupted mirrorctl left behind (temp files next to "
-              "config files, unfinished backup folders), nothing else.")
-@click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR set, or output not a terminal).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+              help=N_("Seconds allowed for the mirrors to answer."))
+@click.option("--clean", is_flag=True, help=N_("Remove what an interrupted mirrorctl left behind (temp files next "
+              "to config files, unfinished backup folders), nothing else."))
+@click.option("--no-color", is_flag=True, help=N_("No colour (also: NO_COLOR set, or output not a terminal)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
 def doctor(only: tuple[str, ...], offline: bool, timeout: float, clean: bool, no_color: bool, as_json: bool) -> None:
     """Find out why installs are slow, wrong or failing, and print the command that fixes each thing.
 
@@ -750,28 +831,28 @@ def completion(shell: str) -> None:
 
 
 @cli.command("torch")
-@click.option("--torch", "torch_version", metavar="VERSION", help="The torch release (2.5.1, or 2.5 for its newest "
-              "patch); default the newest known.")
-@click.option("--variant", metavar="VARIANT", help="Force a build: cu126, cpu, rocm7.2, xpu ...")
-@click.option("--cuda", metavar="X.Y", help="Plan for a driver that supports CUDA X.Y (as nvidia-smi's "
-              "'CUDA Version' says), not this machine's.")
-@click.option("--driver", metavar="VERSION", help="Plan for this NVIDIA driver version (e.g. 550.144.03).")
-@click.option("--gpu", "gpus", multiple=True, metavar="NAME", help="Plan for this GPU (\"RTX 3090\", or a compute "
-              "capability such as 8.6); repeatable for a machine with several.")
+@click.option("--torch", "torch_version", metavar="VERSION", help=N_("The torch release (2.5.1, or 2.5 for its newest "
+              "patch); default the newest known."))
+@click.option("--variant", metavar="VARIANT", help=N_("Force a build: cu126, cpu, rocm7.2, xpu ..."))
+@click.option("--cuda", metavar="X.Y", help=N_("Plan for a driver that supports CUDA X.Y (as nvidia-smi's "
+              "'CUDA Version' says), not this machine's."))
+@click.option("--driver", metavar="VERSION", help=N_("Plan for this NVIDIA driver version (e.g. 550.144.03)."))
+@click.option("--gpu", "gpus", multiple=True, metavar="NAME", help=N_("Plan for this GPU (\"RTX 3090\", or a compute "
+              "capability such as 8.6); repeatable for a machine with several."))
 @click.option("--platform", "platform_name", metavar="OS-ARCH",
-              help="Plan for linux-x86_64, linux-aarch64, macos-arm64, macos-x86_64 or windows-x86_64.")
-@click.option("--refresh", is_flag=True, help="Read the variant pages of the mirrors that carry the build: time "
-              "them, check their links stay on the mirror, and find releases newer than mirrorctl's data.")
+              help=N_("Plan for linux-x86_64, linux-aarch64, macos-arm64, macos-x86_64 or windows-x86_64."))
+@click.option("--refresh", is_flag=True, help=N_("Read the variant pages of the mirrors that carry the build: time "
+              "them, check their links stay on the mirror, and find releases newer than mirrorctl's data."))
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
-              help="Seconds per page for --refresh.")
-@click.option("--write", is_flag=True, help="Write the project form (an explicit index and its sources) into "
-              "./pyproject.toml, backed up first.")
-@click.option("--run", "run_sync", is_flag=True, help="--write, then sync the project (installs the build).")
-@click.option("--dry-run", is_flag=True, help="With --write: print the diff and write nothing.")
-@click.option("--check", is_flag=True, help="Inspect the installed torch instead (without importing it).")
-@click.option("--python", "python", metavar="PATH", help="With --check: this interpreter or venv (default: the "
-              "environment in use).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+              help=N_("Seconds per page for --refresh."))
+@click.option("--write", is_flag=True, help=N_("Write the project form (an explicit index and its sources) into "
+              "./pyproject.toml, backed up first."))
+@click.option("--run", "run_sync", is_flag=True, help=N_("--write, then sync the project (installs the build)."))
+@click.option("--dry-run", is_flag=True, help=N_("With --write: print the diff and write nothing."))
+@click.option("--check", is_flag=True, help=N_("Inspect the installed torch instead (without importing it)."))
+@click.option("--python", "python", metavar="PATH", help=N_("With --check: this interpreter or venv (default: the "
+              "environment in use)."))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def torch_command(torch_version: str | None, variant: str | None, cuda: str | None, driver: str | None,
                   gpus: tuple[str, ...], platform_name: str | None, refresh: bool, timeout: float, write: bool,
                   run_sync: bool, dry_run: bool, check: bool, python: str | None, as_json: bool) -> None:

@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mirrorctl.errors import MirrorctlError, NothingInScope, ProfileError, ScopeUnavailable, UsageError
-from mirrorctl.profiles import Profile, ProfileSet, load_profiles
+from mirrorctl.i18n import N_
+from mirrorctl.profiles import UPSTREAM_PROFILE, Profile, ProfileSet, load_profiles
 from mirrorctl.results import (
+    BenchResult,
     ChangeResult,
     EnvPlan,
     EnvResult,
+    FastestChoice,
     FileEdit,
     Finding,
     Label,
@@ -28,10 +31,12 @@ from mirrorctl.results import (
 from mirrorctl.targets import base
 
 if TYPE_CHECKING:
-    from typing import TextIO
 
     from mirrorctl import store
-    from mirrorctl.bench import FastestChoice
+    from mirrorctl.probe.model import ProbeResult
+
+    #: Called with each mirror's result as its part of a bench ends, and the count done of the total.
+    OnResult = Callable[[ProbeResult, int, int], None]
 
 Only = "Sequence[str] | str | None"
 
@@ -149,7 +154,8 @@ def _configurable(only: Sequence[str] | str | None) -> tuple[list[base.Target], 
 
 def _check_scope(scope: str | None) -> None:
     if scope is not None and scope not in base.SCOPES:
-        raise UsageError(f"unknown scope {scope!r} (choose from {', '.join(base.SCOPES)})")
+        raise UsageError(N_("unknown scope {scope!r} (choose from {scopes})"), scope=scope,
+                         scopes=", ".join(base.SCOPES))
 
 
 def _scoped(targets: list[base.Target], scope: str | None,
@@ -164,7 +170,8 @@ def _scoped(targets: list[base.Target], scope: str | None,
     for target in targets:
         if scope not in target.scopes:
             if only is not None:
-                raise UsageError(f"{target.name} has no {scope} scope (it has {', '.join(target.scopes)})")
+                raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool=target.name, scope=scope,
+                                 scopes=", ".join(target.scopes))
             skipped.append(Finding("scope-unsupported", "note", target.name,
                                    params={"scope": scope, "scopes": list(target.scopes)}))
             continue
@@ -174,7 +181,7 @@ def _scoped(targets: list[base.Target], scope: str | None,
             if only is not None:
                 raise
             skipped.append(Finding("scope-unavailable", "note", target.name,
-                                   params={"scope": scope, "reason": str(exc)}))
+                                   params={"scope": scope, "reason": exc.sentence if exc.path is None else str(exc)}))
             continue
         kept.append(target)
     return kept, skipped
@@ -216,8 +223,8 @@ def _change_targets(only: Sequence[str] | str | None, scope: str | None) -> tupl
 
 
 def _no_tool() -> MirrorctlError:
-    return MirrorctlError("no package tool is installed or configured here; name one with --only "
-                          f"({', '.join(base.tool_names())})")
+    return MirrorctlError(N_("no package tool is installed or configured here; name one with --only ({tools})"),
+                          tools=", ".join(base.tool_names()))
 
 
 def _nothing_in_scope(scope: str, skipped: Sequence[Finding]) -> MirrorctlError:
@@ -237,7 +244,8 @@ def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = F
     if not chosen:
         if not targets:
             raise _no_tool()
-        raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
+        raise MirrorctlError(N_("profile {name!r} has no mirror for {tools}"), name=profile.name,
+                             tools=", ".join(t.name for t in targets))
     return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped, scope=scope,
                    force=force)
 
@@ -256,21 +264,88 @@ def use_many(*, choices: Mapping[str, str], dry_run: bool = False, reason: str =
 
 def use_fastest(*, candidates: Sequence[str] = (), only: Sequence[str] | str | None = None, samples: int = 3,
                 timeout: float = 5.0, by: str = "install", dry_run: bool = False, scope: str | None = None,
-                progress: TextIO | None = None, force: bool = False) -> tuple[FastestChoice, ChangeResult]:
+                on_result: OnResult | None = None, force: bool = False) -> tuple[FastestChoice, ChangeResult]:
     """Benchmark, then switch each tool that `use` would configure to its own best mirror, in one transaction.
 
     The same tools as `use NAME`: those named with --only, else the installed or configured ones (the others
-    are reported as skipped, never given a file).
+    are reported as skipped, never given a file). The race ends as soon as each pick is settled.
     """
-    from mirrorctl import bench
-
     targets, skipped = _change_targets(only, scope)
     if not targets:
         raise _no_tool()
-    choice = bench.choose_fastest(names=tuple(candidates), only=[t.name for t in targets], samples=samples,
-                                  timeout=timeout, by=by, progress=progress)
+    choice = _choose(targets, candidates=candidates, samples=samples, timeout=timeout, by=by, on_result=on_result)
     result = use_many(choices=choice.profiles, dry_run=dry_run, scope=scope, force=force)
     return choice, result._replace(skipped=tuple(skipped) + result.skipped)
+
+
+def _choose(targets: Sequence[base.Target], *, candidates: Sequence[str], samples: int, timeout: float, by: str,
+            on_result: OnResult | None) -> FastestChoice:
+    """Probe until each pick is settled, then each tool's best healthy mirror that is not stale (a tool serving
+    several ecosystems takes all of them from one profile)."""
+    from mirrorctl.probe.model import TARGETS
+    from mirrorctl.probe.rank import fastest, fastest_for_all
+
+    measured = _probe(names=tuple(candidates), only=[t.name for t in targets], samples=samples, timeout=timeout,
+                      by=by, on_result=on_result, settle_only=True)
+    chosen: dict[str, str] = {}
+    winners: dict[str, ProbeResult] = {}
+    left = []
+    for target in targets:
+        if len(target.ecosystems) == 1:
+            winner = fastest(measured, next(iter(target.ecosystems)), by=by)
+        else:
+            winner = fastest_for_all(measured, sorted(target.ecosystems, key=TARGETS.index), by=by)
+        if winner is None:
+            left.append(target.name)
+            continue
+        chosen[target.name], winners[target.name] = winner.profile, winner
+    if not chosen:
+        raise MirrorctlError(N_("no mirror answered correctly and in time; nothing was changed "
+                                "(see `mirrorctl bench`)"))
+    return FastestChoice(chosen, winners, tuple(left), measured, by)
+
+
+def bench(*, names: Sequence[str] = (), only: Sequence[str] | str | None = None, samples: int = 3,
+          timeout: float = 5.0, by: str = "latency", upstream: bool = True,
+          on_result: OnResult | None = None) -> BenchResult:
+    """Probe the named profiles (all when none are named) for the ecosystems of the tools in ``only`` (all),
+    and read which of them are in effect, through the same read as `current` (a file that cannot be read is a
+    finding, not an error). ``by="install"`` also downloads a bounded part of a real package file from the
+    leading contenders, to rank by estimated install time. ``on_result(result, done, total)`` sees each
+    mirror's result as its part of the race ends."""
+    results = _probe(names=tuple(names), only=only, samples=samples, timeout=timeout, by=by, upstream=upstream,
+                     on_result=on_result)
+    profiles = load_profiles()
+    pairs: set[tuple[str, str]] = set()
+    findings: list[Finding] = []
+    for target in base.all_targets():
+        state = _state(target, profiles, named=False)
+        if state.profile:
+            pairs.update((state.profile, ecosystem) for ecosystem in target.ecosystems)
+        findings += [f for f in state.findings if f.level == "error"]
+    return BenchResult(results, frozenset(pairs), by, tuple(findings))
+
+
+def _probe(*, names: tuple[str, ...], only: Sequence[str] | str | None, samples: int, timeout: float, by: str,
+           upstream: bool = True, on_result: OnResult | None = None, settle_only: bool = False
+           ) -> list[ProbeResult]:
+    """Probe the profiles ``names`` (all when empty), with the upstream profile as freshness evidence when it
+    is not among them."""
+    from mirrorctl.probe.fanout import run_bench
+
+    profiles = load_profiles()
+    chosen = [profiles.get(name) for name in names] if names else list(profiles.profiles)
+    unique = list({p.name: p for p in chosen}.values())
+    reference = [p for p in profiles.profiles if p.name == UPSTREAM_PROFILE and p not in unique]
+    tools = None if only is None else [only] if isinstance(only, str) else list(only)
+    ecosystems = {e for target in base.selected(tools) for e in target.ecosystems} if tools else set()
+    results = run_bench(unique, only=ecosystems.pop() if len(ecosystems) == 1 else None,
+                        upstream=reference if upstream else (), samples=samples, timeout=timeout, by=by,
+                        settle_only=settle_only, on_result=on_result)
+    if not results:
+        raise MirrorctlError(N_("the named profiles have no mirror for {tools}"),
+                             tools=", ".join(tools or base.tool_names()))
+    return results
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -291,7 +366,8 @@ def _env_choices(name: str | None, choices: Mapping[str, str] | None,
                                                                    "ecosystems": sorted(t.ecosystems)})
                for t in targets if t not in chosen]
     if not chosen:
-        raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
+        raise MirrorctlError(N_("profile {name!r} has no mirror for {tools}"), name=profile.name,
+                             tools=", ".join(t.name for t in targets))
     return chosen, skipped, profiles
 
 
@@ -319,13 +395,11 @@ def run_plans(*, name: str | None = None, choices: Mapping[str, str] | None = No
 
 
 def fastest_choices(*, candidates: Sequence[str] = (), only: Sequence[str] | str | None = None, samples: int = 3,
-                    timeout: float = 5.0, by: str = "install", progress: TextIO | None = None) -> FastestChoice:
+                    timeout: float = 5.0, by: str = "install", on_result: OnResult | None = None) -> FastestChoice:
     """Benchmark and pick each tool's best mirror, as `use --fastest` does, for `env --fastest` and `run
     --fastest` (every tool, or those named)."""
-    from mirrorctl import bench
-
-    return bench.choose_fastest(names=tuple(candidates), only=[t.name for t in base.selected(only)],
-                                samples=samples, timeout=timeout, by=by, progress=progress)
+    return _choose(base.selected(only), candidates=candidates, samples=samples, timeout=timeout, by=by,
+                   on_result=on_result)
 
 
 def reset(*, only: Sequence[str] | str | None = None, dry_run: bool = False,
@@ -356,7 +430,7 @@ def list_profiles() -> ListResult:
     profiles = load_profiles()
     states = tuple(_state(t, profiles, named=False) for t in base.all_targets())
     findings = tuple(Finding("profile-refused", "error", "mirrorctl", Path(p.path) if p.path else None, p.line,
-                             {"reason": p.message}) for p in profiles.problems)
+                             {"reason": p.sentence}) for p in profiles.problems)
     return ListResult(profiles.profiles, states, findings)
 
 
@@ -396,12 +470,13 @@ def add_profile(*, name: str, pypi: str | None, anaconda: str | None, title: str
     path = user_profile_path(name)
     profiles = _fresh_profiles()
     if path.exists() and not replace:
-        raise MirrorctlError(f"profile {name!r} already exists; remove it first (mirrorctl profile remove {name}) "
-                             "or add --replace", path=path)
+        raise MirrorctlError(N_("profile {name!r} already exists; remove it first (mirrorctl profile remove {name}) "
+                                "or add --replace"), path=path, name=name)
     shadowed = next((p for p in profiles.profiles if p.builtin and (p.name == name or name in p.aliases)), None)
     if shadowed is not None and not replace:
-        raise MirrorctlError(f"{name!r} is the built-in profile {shadowed.name!r}; add --replace to shadow it "
-                             "with your own")
+        raise MirrorctlError(N_("{name!r} is the built-in profile {builtin!r}; add --replace to shadow it "
+                                "with your own"),
+                             name=name, builtin=shadowed.name)
     profile = parse_profile(path, toml_loads(text), builtin=False)  # validate before writing
     old = _read_existing(path)
     edits, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", path, old, text.encode("utf-8"))],
@@ -421,8 +496,9 @@ def remove_profile(*, name: str) -> ProfileChange:
                    None)
     if profile is None:
         if any(p.builtin and p.name == wanted for p in profiles.profiles):
-            raise MirrorctlError(f"{name!r} is a built-in profile and cannot be removed")
-        raise MirrorctlError(f"no user profile named {name!r} in {paths.user_profiles_dir()}")
+            raise MirrorctlError(N_("{name!r} is a built-in profile and cannot be removed"), name=name)
+        raise MirrorctlError(N_("no user profile named {name!r} in {directory}"), name=name,
+                             directory=paths.user_profiles_dir())
     old = _read_existing(profile.path)
     _, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", profile.path, old, None)],
                             reason=f"profile remove {profile.name}", force=True)
@@ -469,8 +545,8 @@ def import_profiles(*, source: str, text: str | None = None, replace: bool = Fal
         if item.name in taken:
             if not replace:
                 if confirm is None:
-                    raise MirrorctlError(f"profile {item.name!r} already exists; add --replace to replace it "
-                                         "(nothing was imported)")
+                    raise MirrorctlError(N_("profile {name!r} already exists; add --replace to replace it "
+                                            "(nothing was imported)"), name=item.name)
                 if not confirm(item.name):
                     kept.append(item.name)
                     continue
@@ -497,13 +573,14 @@ def _read_import_source(source: str) -> str:
             with open(path, "rb") as handle:
                 raw = handle.read(profile_io.MAX_IMPORT_BYTES + 1)
         except OSError as exc:
-            raise MirrorctlError(f"cannot read: {exc.strerror or exc}", path=path) from None
+            raise MirrorctlError(N_("cannot read: {reason}"), reason=exc.strerror or exc, path=path) from None
         if len(raw) > profile_io.MAX_IMPORT_BYTES:
-            raise MirrorctlError(f"larger than {profile_io.MAX_IMPORT_BYTES // 1024} KiB; not a profile", path=path)
+            raise MirrorctlError(N_("larger than {kib} KiB; not a profile"), kib=profile_io.MAX_IMPORT_BYTES // 1024,
+                                 path=path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise MirrorctlError("is not UTF-8 text", path=source) from None
+        raise MirrorctlError(N_("is not UTF-8 text"), path=source) from None
 
 
 #: What `profile edit` puts above the text when the saved file does not validate.
@@ -530,7 +607,7 @@ def edit_profile(*, name: str, run_editor: Callable[[Path], None]) -> ProfileCha
             if text == handed:
                 if handed == original:  # saved as it was (a built-in one too: nothing to copy)
                     return ProfileChange("edit", profile, target, None)
-                raise ProfileError("not saved: the file still does not validate (see the first line)", path=target)
+                raise ProfileError(N_("not saved: the file still does not validate (see the first line)"), path=target)
             body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("# mirrorctl: "))
             try:
                 edited = parse_profile(target, toml_loads(body, target), builtin=False)

@@ -18,16 +18,45 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 
+class Sentence(str):
+    """An English sentence that remembers its msgid template and parameters.
+
+    It is the English text everywhere a string is (``--json``, comparisons); the output layer, which alone
+    translates, words it again from ``template`` and ``params`` in the user's language.
+    """
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, params: dict[str, object] | None = None) -> Sentence:
+        params = dict(params or {})
+        self = super().__new__(cls, template.format(**params) if params else template)
+        self.template, self.params = template, params
+        return self
+
+
 class MirrorctlError(Exception):
     """A problem the user can fix. Printed as one line, never as a traceback (unless --debug)."""
 
     exit_code = EXIT_USER_ERROR
 
-    def __init__(self, message: str, *, path: Path | str | None = None, line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, path: Path | str | None = None, line: int | None = None,
+                 **params: object) -> None:
+        """``message`` is an English msgid (marked with ``N_``); with ``params`` it is a template whose
+        ``{name}`` fields they fill, so the output layer can word it in the user's language."""
+        #: The English sentence (the template filled in).
+        text = message.format(**params) if params else message
+        super().__init__(text)
+        self.message = text
+        self.template = message
+        self.params = params
         self.path = path
         self.line = line
+
+    @property
+    def sentence(self) -> Sentence:
+        """The message without where it is, as a :class:`Sentence` (a finding's ``reason``)."""
+        return Sentence(self.template, self.params)
 
     def __str__(self) -> str:
         where = ""
@@ -43,8 +72,8 @@ class ConfigParseError(MirrorctlError):
     """A tool's configuration file cannot be read the way the tool itself reads it."""
 
     def __init__(self, message: str, *, path: Path | str | None = None, line: int | None = None,
-                 scanner: bool = False) -> None:
-        super().__init__(message, path=path, line=line)
+                 scanner: bool = False, **params: object) -> None:
+        super().__init__(message, path=path, line=line, **params)
         #: A YAML scanner/reader error: the one kind of broken file conda skips (with a warning) instead of
         #: crashing on.
         self.scanner = scanner

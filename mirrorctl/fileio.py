@@ -12,29 +12,31 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
-from mirrorctl.errors import ConfigParseError, MirrorctlError, StoreError
+from mirrorctl.errors import ConfigParseError, MirrorctlError, Sentence, StoreError
+from mirrorctl.i18n import N_
 
 #: A configuration file (or profile) larger than this is refused: real ones are a few KiB, and a parser fed
 #: megabytes takes seconds (the YAML scanner spends over 20 s on a 2 MB line).
 MAX_CONFIG_BYTES = 1024 * 1024
 
 _KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISLNK, "a symlink"),
+    (stat.S_ISDIR, N_("a directory")),
+    (stat.S_ISFIFO, N_("a named pipe (FIFO)")),
+    (stat.S_ISSOCK, N_("a socket")),
+    (stat.S_ISCHR, N_("a character device")),
+    (stat.S_ISBLK, N_("a block device")),
+    (stat.S_ISLNK, N_("a symlink")),
 )
 
 
-def kind(mode: int) -> str:
+def kind(mode: int) -> Sentence:
     """What a non-regular file is, in words ("a named pipe (FIFO)")."""
     for test, words in _KINDS:
         if test(mode):
-            return words
-    return "not a regular file"
+            return Sentence(words)
+    return Sentence(N_("not a regular file"))
 
 
 def size_text(size: int) -> str:
@@ -45,10 +47,10 @@ def size_text(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MiB"
 
 
-def _not_regular(mode: int) -> str:
+def _not_regular(mode: int) -> Sentence:
     if stat.S_ISDIR(mode):
-        return "is a directory, not a file"  # the wording `current` has always used
-    return f"is {kind(mode)}, not a regular file"
+        return Sentence(N_("is a directory, not a file"))  # the wording `current` has always used
+    return Sentence(N_("is {kind}, not a regular file"), {"kind": kind(mode)})
 
 
 def read_config(path: Path, *, limit: int = MAX_CONFIG_BYTES,
@@ -61,8 +63,9 @@ def read_config(path: Path, *, limit: int = MAX_CONFIG_BYTES,
     FIFO swapped in after the checks is refused instead of blocking the run.
     """
 
-    def fail(message: str) -> MirrorctlError:
-        return error(message, path=path)
+    def fail(message: Sentence) -> MirrorctlError:
+        params: dict[str, Any] = dict(message.params)
+        return error(message.template, path=path, **params)
 
     try:
         followed = os.stat(path)
@@ -89,7 +92,7 @@ def read_config(path: Path, *, limit: int = MAX_CONFIG_BYTES,
         if not stat.S_ISREG(opened.st_mode):
             raise fail(_not_regular(opened.st_mode))
         if (opened.st_dev, opened.st_ino) != (checked.st_dev, checked.st_ino) or not stat.S_ISREG(checked.st_mode):
-            raise fail("changed while it was being read; try again")
+            raise fail(Sentence(N_("changed while it was being read; try again")))
         chunks, total = [], 0
         while total <= limit:  # read at most limit + 1 bytes, whatever the file grew to since the checks
             chunk = os.read(fd, min(1024 * 1024, limit + 1 - total))
@@ -116,7 +119,7 @@ def check_writable_target(path: Path) -> Path:
         os.stat(path)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise StoreError("is a symlink loop; mirrorctl writes only regular files", path=path) from None
+            raise StoreError(N_("is a symlink loop; mirrorctl writes only regular files"), path=path) from None
         # absent, or its directory is missing: the write creates it (and reports its own error if it cannot)
     real = Path(os.path.realpath(path))
     try:
@@ -124,17 +127,19 @@ def check_writable_target(path: Path) -> Path:
     except OSError:
         return real
     if not stat.S_ISREG(mode):
-        raise StoreError(f"is {kind(mode)}, not a regular file; mirrorctl writes only regular files", path=path)
+        raise StoreError(N_("is {kind}, not a regular file; mirrorctl writes only regular files"), kind=kind(mode),
+                            path=path)
     return real
 
 
-def _too_large(size: int, limit: int) -> str:
-    return f"is {size_text(size)}, over the {size_text(limit)} mirrorctl reads from a configuration file"
+def _too_large(size: int, limit: int) -> Sentence:
+    return Sentence(N_("is {size}, over the {limit} mirrorctl reads from a configuration file"),
+                    {"size": size_text(size), "limit": size_text(limit)})
 
 
-def _os_reason(exc: OSError) -> str:
+def _os_reason(exc: OSError) -> Sentence:
     if exc.errno == errno.ELOOP:
-        return "is a symlink loop"
+        return Sentence(N_("is a symlink loop"))
     if exc.errno == errno.EISDIR:
-        return "is a directory, not a file"
-    return f"cannot read: {exc.strerror or exc}"
+        return Sentence(N_("is a directory, not a file"))
+    return Sentence(N_("cannot read: {reason}"), {"reason": exc.strerror or exc})

@@ -12,6 +12,10 @@ Errors from either path are reported by :func:`mirrorctl.views.report`: one line
 
 Ctrl-C at any moment is one line and exit 130, start-up included: this module imports nothing of its own at
 the top (only ``sys``), so every import, mirrorctl's and click's, happens inside :func:`main`'s ``try``.
+
+The language is settled first, before click builds any help: ``--lang zh|en`` anywhere on the line (a valid
+value is taken out, so the plain forms above stay plain), else ``MIRRORCTL_LANG``, else the locale
+(:mod:`mirrorctl.i18n`; nothing is loaded for English, one ``.mo`` for Chinese).
 """
 
 from __future__ import annotations
@@ -74,6 +78,12 @@ def main() -> None:
 
 
 def _run(argv: Sequence[str]) -> int:
+    from mirrorctl import i18n
+
+    wanted = i18n.lang_argument(argv)
+    if wanted in i18n.LANGUAGES:
+        i18n.set_language(wanted)
+        argv = i18n.strip_lang(argv)
     call = plain_call(argv)
     if call is None:
         from mirrorctl.cli import main as click_main

@@ -17,6 +17,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import IO, NamedTuple
 
+from mirrorctl.i18n import _
+
 
 class Row(NamedTuple):
     name: str
@@ -82,7 +84,8 @@ class Picker:
         covers_width = max([len(r.covers) for r in self.rows] + [6])
         with self.lock:
             figures = dict(self.figures)
-        out = [f"Switch to which mirror?  ↑/↓ move, type to filter, Enter switch, Esc cancel   filter: {self.filter}"]
+        out = [_("Switch to which mirror?  ↑/↓ move, type to filter, Enter switch, Esc cancel   filter: {filter}")
+               .format(filter=self.filter)]
         for index, row in enumerate(shown):
             pointer = ">" if index == self.cursor else " "
             mark = "*" if row.in_effect else " "
@@ -90,11 +93,11 @@ class Picker:
             line = f"{pointer} {mark} {row.name:<{name_width}}  {figure:>8}  {row.covers:<{covers_width}}  {row.title}"
             out.append(line[:width])
         if not shown:
-            out.append("  (no profile matches)")
+            out.append("  " + _("(no profile matches)"))
         if self.bench_error:
-            note = f"   (no latency figures: {self.bench_error})"
+            note = "   " + _("(no latency figures: {error})").format(error=self.bench_error)
         else:
-            note = "" if figures else "   (measuring latency in the background ...)"
+            note = "" if figures else "   " + _("(measuring latency in the background ...)")
         out.append("* in effect now" + note)
         return out
 

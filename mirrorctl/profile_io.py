@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mirrorctl.errors import MirrorctlError, ProfileError
+from mirrorctl.i18n import N_
 from mirrorctl.profiles import DEFAULT_CLOUD_CHANNELS, NAME_PATTERN, Profile, parse_profile, toml_loads
 from mirrorctl.urls import join
 
@@ -68,13 +69,13 @@ def parse_import(text: str, origin: str, *, verify_pypi: Callable[[str], bool] |
         try:
             document = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise ProfileError(f"invalid JSON: {exc.msg}", path=origin, line=exc.lineno) from None
+            raise ProfileError(N_("invalid JSON: {problem}"), problem=exc.msg, path=origin, line=exc.lineno) from None
         return [from_mirrorz(document, origin, verify_pypi=verify_pypi, verify_conda=verify_conda, name=name)]
     data = toml_loads(text, Path(origin))
     if "profiles" in data:
         entries = data["profiles"]
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            raise ProfileError("key 'profiles': must be an array of tables ([[profiles]])", path=origin)
+            raise ProfileError(N_("key 'profiles': must be an array of tables ([[profiles]])"), path=origin)
         import tomlkit
 
         return [_incoming(entry, tomlkit.dumps(entry), origin, f"profiles[{i}].")
@@ -117,7 +118,7 @@ def from_mirrorz(document: Any, origin: str, *, verify_pypi: Callable[[str], boo
     """The site's PyPI and Anaconda repositories as one profile (``verified = false``, the source recorded)."""
     if not isinstance(document, dict) or not isinstance(document.get("site"), dict) \
             or not isinstance(document.get("mirrors"), list):
-        raise ProfileError("not a mirrorz document (it needs 'site' and 'mirrors')", path=origin)
+        raise ProfileError(N_("not a mirrorz document (it needs 'site' and 'mirrors')"), path=origin)
     site = document["site"]
     base = str(site.get("url", "")).rstrip("/")
     if not base.startswith(("https://", "http://")):
@@ -125,7 +126,7 @@ def from_mirrorz(document: Any, origin: str, *, verify_pypi: Callable[[str], boo
     abbr = str(site.get("abbr", "")).strip()
     wanted = (name or re.sub(r"[^a-z0-9._-]+", "-", abbr.lower()).strip("-.")).lower()
     if not wanted:
-        raise ProfileError("key 'site.abbr': missing; name the profile with --name", path=origin)
+        raise ProfileError(N_("key 'site.abbr': missing; name the profile with --name"), path=origin)
     repos = {str(m.get("cname", "")).lower(): m for m in document["mirrors"] if isinstance(m, dict)}
     source = f"mirrorz description {origin}"
     data: dict[str, Any] = {
@@ -205,7 +206,7 @@ def download_with_type(url: str, *, timeout: float = 10.0, limit: int = MAX_IMPO
                     return bytes(body), response.headers.get("Content-Type", "")
             except httpx.HTTPError as exc:
                 raise MirrorctlError(f"{current}: {type(exc).__name__}: {exc}") from None
-    raise MirrorctlError(f"{url}: more than 5 redirects")
+    raise MirrorctlError(N_("{url}: more than 5 redirects"), url=url)
 
 
 def _check_scheme(current: str, original: str) -> None:
@@ -216,7 +217,8 @@ def _check_scheme(current: str, original: str) -> None:
     local = host in ("localhost", "::1") or host.startswith("127.")
     if parts.scheme == "https" or (parts.scheme == "http" and local):
         return
-    raise MirrorctlError(f"{original}: profiles are fetched over https only ({current} is not)")
+    raise MirrorctlError(N_("{url}: profiles are fetched over https only ({current} is not)"), url=original,
+                         current=current)
 
 
 def answers_as_index(url: str, *, timeout: float = 10.0) -> bool:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mirrorctl import paths
-from mirrorctl.errors import MirrorctlError, ProfileError
+from mirrorctl.errors import MirrorctlError, ProfileError, Sentence
+from mirrorctl.i18n import N_
 from mirrorctl.results import Finding
 from mirrorctl.urls import check_url, join, normalize
 
@@ -121,6 +122,8 @@ class Profile(NamedTuple):
     pytorch: PytorchIndex | None = None
     notes: str = ""
     status: StatusFeed | None = None
+    #: The title in Simplified Chinese (``title_zh``), shown to a Chinese-speaking user.
+    title_zh: str = ""
 
     @property
     def kind(self) -> str:
@@ -166,8 +169,10 @@ class ProfileSet(NamedTuple):
         known = ", ".join(p.name for p in self.profiles)
         spellings = {spelling: p.name for p in self.profiles for spelling in (p.name, *p.aliases)}
         close = difflib.get_close_matches(wanted, list(spellings), n=1)
-        guess = f"; did you mean {spellings[close[0]]!r}?" if close else ""
-        raise MirrorctlError(f"no profile named {name!r}{guess} (known: {known})")
+        if close:
+            raise MirrorctlError(N_("no profile named {name!r}; did you mean {guess!r}? (known: {known})"),
+                                 name=name, guess=spellings[close[0]], known=known)
+        raise MirrorctlError(N_("no profile named {name!r} (known: {known})"), name=name, known=known)
 
     def names(self) -> list[str]:
         return [p.name for p in self.profiles]
@@ -183,13 +188,15 @@ def toml_loads(text: str, path: Path | None = None) -> dict[str, Any]:
         try:
             return tomlkit.parse(text).unwrap()
         except tomlkit.exceptions.ParseError as exc:
-            raise ProfileError(f"invalid TOML: {exc}", path=path, line=getattr(exc, "line", None)) from None
+            raise ProfileError(N_("invalid TOML: {problem}"), problem=exc, path=path, line=getattr(exc, "line",
+                               None)) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ProfileError(f"invalid TOML: {message}", path=path, line=int(match.group(1)) if match else None) from None
+        raise ProfileError(N_("invalid TOML: {problem}"), problem=message, path=path,
+                           line=int(match.group(1)) if match else None) from None
 
 
 class _Reader:
@@ -199,12 +206,14 @@ class _Reader:
         self.path, self.data, self.prefix = path, data, prefix
 
     def fail(self, key: str, problem: str) -> ProfileError:
-        return ProfileError(f"key '{self.prefix}{key}' {problem}", path=self.path)
+        """``problem``: an English msgid (marked with ``N_``) or a :class:`Sentence`."""
+        reason = problem if isinstance(problem, Sentence) else Sentence(problem)
+        return ProfileError(N_("key '{key}' {problem}"), key=self.prefix + key, problem=reason, path=self.path)
 
     def string(self, key: str, default: str | None = None) -> str:
         value = self.data.get(key, default)
         if not isinstance(value, str):
-            raise self.fail(key, "is required and must be a string" if value is None else "must be a string")
+            raise self.fail(key, N_("is required and must be a string") if value is None else N_("must be a string"))
         return value
 
     def url(self, key: str) -> str:
@@ -217,13 +226,13 @@ class _Reader:
     def boolean(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
-            raise self.fail(key, "must be true or false")
+            raise self.fail(key, N_("must be true or false"))
         return value
 
     def strings(self, key: str) -> tuple[str, ...]:
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(key, "must be a list of strings")
+            raise self.fail(key, N_("must be a list of strings"))
         return tuple(value)
 
     def urls(self, key: str) -> tuple[str, ...]:
@@ -239,7 +248,7 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, dict):
-            raise self.fail(key, "must be a table")
+            raise self.fail(key, N_("must be a table"))
         return _Reader(self.path, value, f"{self.prefix}{key}.")
 
 
@@ -247,9 +256,10 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
     root = _Reader(path, data)
     name = root.string("name", path.stem).lower()
     if not NAME_PATTERN.match(name):
-        raise root.fail("name", "must be lower-case letters, digits, '.', '_' or '-'")
+        raise root.fail("name", N_("must be lower-case letters, digits, '.', '_' or '-'"))
     if name != path.stem.lower():
-        raise root.fail("name", f"is {name!r} but the file is {path.name}: the two must agree")
+        raise root.fail("name", Sentence(N_("is {name!r} but the file is {file}: the two must agree"),
+                                         {"name": name, "file": path.name}))
     pypi = conda = pytorch = None
     section = root.table("pypi")
     if section:
@@ -280,27 +290,29 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
             legacy_pkgs=section.strings("legacy_pkgs"),
         )
         if not conda.default_channels and not conda.custom_channels:
-            raise root.fail("conda", "needs default_channels or custom_channels")
+            raise root.fail("conda", N_("needs default_channels or custom_channels"))
     section = root.table("pytorch")
     if section:
         kind = section.string("kind", "index")
         if kind not in ("index", "find-links"):
-            raise section.fail("kind", "must be 'index' or 'find-links'")
+            raise section.fail("kind", N_("must be 'index' or 'find-links'"))
         links = section.string("links", "unknown")
         if links not in PYTORCH_LINKS:
-            raise section.fail("links", "must be 'mirror', 'upstream' or 'unknown'")
+            raise section.fail("links", N_("must be 'mirror', 'upstream' or 'unknown'"))
         variant_url = None
         if "variant_url" in section.data:
             variant_url = section.url("variant_url")
             if "{variant}" not in variant_url:
-                raise section.fail("variant_url", "must contain {variant}")
+                raise section.fail("variant_url", Sentence(N_("must contain {placeholder}"),
+                                                           {"placeholder": "{variant}"}))
         variants = section.strings("variants")
         for index, variant in enumerate(variants):
             if not VARIANT_PATTERN.match(variant):
-                raise section.fail(f"variants[{index}]", f"{variant!r} is not a variant (cpu, cu126, rocm7.2, xpu)")
+                raise section.fail(f"variants[{index}]", Sentence(N_("{variant!r} is not a variant (cpu, cu126, "
+                                                                     "rocm7.2, xpu)"), {"variant": variant}))
         frozen_at = section.string("frozen_at") if "frozen_at" in section.data else None
         if frozen_at is not None and not re.fullmatch(r"\d+\.\d+(\.\d+)?", frozen_at):
-            raise section.fail("frozen_at", "must be a torch version such as 2.4")
+            raise section.fail("frozen_at", N_("must be a torch version such as 2.4"))
         pytorch = PytorchIndex(
             url=section.url("url"), kind=kind, verified=section.boolean("verified", False),
             source=section.string("source", ""), variant_url=variant_url, variants=variants, links=links,
@@ -311,16 +323,17 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
     if section:
         feed_format = section.string("format")
         if feed_format not in STATUS_FORMATS:
-            raise section.fail("format", "must be 'tunasync' or 'mirrorz'")
+            raise section.fail("format", N_("must be 'tunasync' or 'mirrorz'"))
         status = StatusFeed(url=section.url("url"), format=feed_format)
     if not (pypi or conda):
-        raise ProfileError("a profile needs a [pypi] or a [conda] table", path=path)
+        raise ProfileError(N_("a profile needs a [pypi] or a [conda] table"), path=path)
     homepage = root.string("homepage", "")
     if homepage and check_url(homepage):
         raise root.fail("homepage", check_url(homepage) or "")
     return Profile(
         name=name,
         title=root.string("title", name),
+        title_zh=root.string("title_zh", ""),
         homepage=homepage,
         builtin=builtin,
         path=path,
@@ -341,9 +354,9 @@ def load_file(path: Path, *, builtin: bool) -> Profile:
         data = cache.parsed("profiles", path, raw, lambda: toml_loads(raw.decode("utf-8"), path),
                             valid=lambda value: isinstance(value, dict))
     except OSError as exc:
-        raise ProfileError(f"cannot read: {exc.strerror}", path=path) from None
+        raise ProfileError(N_("cannot read: {reason}"), reason=exc.strerror, path=path) from None
     except UnicodeDecodeError:
-        raise ProfileError("is not UTF-8 text", path=path) from None
+        raise ProfileError(N_("is not UTF-8 text"), path=path) from None
     return parse_profile(path, data, builtin=builtin)
 
 
@@ -387,19 +400,20 @@ def user_profile_document(
 
     findings: list[Finding] = []
     if not NAME_PATTERN.match(name):
-        raise MirrorctlError(f"profile name {name!r} must be lower-case letters, digits, '.', '_' or '-'")
+        raise MirrorctlError(N_("profile name {name!r} must be lower-case letters, digits, '.', '_' or '-'"), name=name)
     if not pypi and not anaconda:
-        raise MirrorctlError("give --pypi URL, --anaconda BASE, or both")
+        raise MirrorctlError(N_("give --pypi URL, --anaconda BASE, or both"))
     channels = tuple(channels)
     if channels and not anaconda:
-        raise MirrorctlError("--channel names a cloud channel of an Anaconda mirror: it needs --anaconda BASE")
+        raise MirrorctlError(N_("--channel names a cloud channel of an Anaconda mirror: it needs --anaconda BASE"))
     for channel in channels:
         problem = channel_name_problem(channel)
         if problem:
-            raise MirrorctlError(f"--channel {channel!r} is not a conda channel name: it {problem}")
+            raise MirrorctlError(N_("--channel {channel!r} is not a conda channel name: it {problem}"), channel=channel,
+                                 problem=Sentence(problem))
     for option, value in (("--pypi", pypi), ("--anaconda", anaconda)):
         if value is not None and check_url(value):
-            raise MirrorctlError(f"{option} {check_url(value)}")
+            raise MirrorctlError(N_("{option} {problem}"), option=option, problem=check_url(value))
     doc = tomlkit.document()
     doc.add(tomlkit.comment("A mirrorctl profile (added with `mirrorctl profile add`). Edit freely."))
     doc["name"] = name

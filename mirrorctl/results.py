@@ -191,6 +191,30 @@ class ProfileChange(NamedTuple):
     findings: tuple[Finding, ...] = ()
 
 
+class BenchResult(NamedTuple):
+    """`bench`: every mirror's probe result (``mirrorctl.probe.model.ProbeResult``), ranked ``by``."""
+
+    results: list[Any]
+    #: (profile, "pypi"|"conda") pairs currently configured, marked in the table.
+    in_effect: frozenset[tuple[str, str]]
+    by: str = "latency"
+    #: What could not be read while finding what is in effect (a tool's file refused): why a mark is missing.
+    findings: tuple[Finding, ...] = ()
+
+
+class FastestChoice(NamedTuple):
+    """`use --fastest`: the profile each tool goes to, and the probe result that won it."""
+
+    #: tool ("pip", "conda") -> profile name to switch it to.
+    profiles: dict[str, str]
+    #: tool -> the result (``ProbeResult``) that won it.
+    winners: dict[str, Any]
+    #: tools with no healthy, fresh mirror: left unchanged.
+    skipped: tuple[str, ...]
+    results: list[Any]
+    by: str = "install"
+
+
 class ProfileImport(NamedTuple):
     """`profile import`: the profiles written (each replacing a profile of that name or not), and the backup."""
 

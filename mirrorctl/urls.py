@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from mirrorctl.errors import Sentence
 
 #: The userinfo runs to the LAST @ before the host (urlsplit's rule), so a password with a raw @ or a quote
 #: (``user:p@ss@host``) is hidden whole; it never crosses a slash or whitespace, so it stays inside one URL.
@@ -14,21 +18,24 @@ _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^
 _CONDA_TOKEN = re.compile(r"(?P<before>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]*?/t/)(?P<token>[A-Za-z0-9-]+)")
 
 
-def check_url(url: object) -> str | None:
-    """Why ``url`` is not a usable index URL, or None when it is fine."""
+def check_url(url: object) -> Sentence | None:
+    """Why ``url`` is not a usable index URL (an English :class:`~mirrorctl.errors.Sentence`), or None."""
+    from mirrorctl.errors import Sentence
+    from mirrorctl.i18n import N_
+
     if not isinstance(url, str) or not url.strip():
-        return "must be a non-empty string"
+        return Sentence(N_("must be a non-empty string"))
     if any(ch.isspace() for ch in url):
-        return "must not contain spaces"
+        return Sentence(N_("must not contain spaces"))
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
-        return f"is not a valid URL ({exc})"
+        return Sentence(N_("is not a valid URL ({problem})"), {"problem": str(exc)})
     if parts.scheme not in ("http", "https"):
-        return f"must start with http:// or https:// (got {mask_credentials(url)!r})"
+        return Sentence(N_("must start with http:// or https:// (got {url!r})"), {"url": mask_credentials(url)})
     if not parts.hostname:
-        return f"has no host (got {mask_credentials(url)!r})"
+        return Sentence(N_("has no host (got {url!r})"), {"url": mask_credentials(url)})
     return None
 
 

@@ -43,7 +43,13 @@ def report(error: BaseException, *, as_json: bool = False) -> int:
     from mirrorctl.output.errors import error_line
 
     text, code = error_line(error)
-    report_line(error, text, code, as_json=as_json)
+    english = None
+    if as_json:
+        from mirrorctl.i18n import english as in_english
+
+        with in_english():
+            english = error_line(error)[0]
+    report_line(error, text, code, as_json=as_json, english=english)
     return code
 
 
@@ -61,11 +67,12 @@ def _ignore_interrupts() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def report_line(error: BaseException, text: str, code: int, *, as_json: bool) -> None:
-    """Print an error already worded: the line on stderr, and with ``as_json`` the JSON document on stdout."""
+def report_line(error: BaseException, text: str, code: int, *, as_json: bool, english: str | None = None) -> None:
+    """Print an error already worded: the line on stderr (in the user's language), and with ``as_json`` the JSON
+    document on stdout (``english``: the same line in English, for the JSON, which is never translated)."""
     _emit(text, err=True)
     if as_json:
         from mirrorctl.output.common import to_json
         from mirrorctl.output.errors import error_json
 
-        _emit(to_json(error_json(error, text.splitlines()[0], code)))
+        _emit(to_json(error_json(error, (english or text).splitlines()[0], code)))

@@ -16,6 +16,8 @@ from typing import ClassVar
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
+
 REAL_HOMES = {
     os.path.realpath(p)
     for p in (os.path.expanduser("~"), pwd.getpwuid(os.getuid()).pw_dir)
@@ -104,6 +106,27 @@ def expect_guard_violation():
     _Guard.violations.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """A checkout's catalogues compiled from its current .po files, as the build hook does (hatch_build.py).
+
+    An installed mirrorctl (``pip install .``, CI) already carries the .mo its build compiled: left alone.
+    """
+    from mirrorctl import i18n
+
+    locale_dir = Path(i18n.LOCALE_DIR)
+    if locale_dir.parent.parent != ROOT:
+        return
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in locale_dir.glob("*/LC_MESSAGES/*.po"):
+        with po.open("rb") as source:
+            catalog = read_po(source, abort_invalid=True)
+        with po.with_suffix(".mo").open("wb") as target:
+            write_mo(target, catalog, use_fuzzy=False)
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest):
     home = tmp_path / "home"
@@ -141,7 +164,15 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pyte
     monkeypatch.setenv("PATH", os.pathsep.join([str(tmp_path / "bin"), "/usr/bin", "/bin"]))
     for name in ("NO_COLOR", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
+    # English unless a test asks for another language (the machine's own locale must not decide the output).
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    from mirrorctl import i18n
+
+    i18n.reset()
     yield home
+    i18n.reset()
     changed = [path for path, mark in _real_home_marks().items() if mark != before.get(path)]
     if changed:  # a child process ran without the fake HOME (env={...} without HOME, `env -i`, su ...)
         pytest.fail("a child process of this test reached the real home: " + ", ".join(changed)

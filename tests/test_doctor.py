@@ -223,3 +223,39 @@ def test_text_groups_by_tool_with_the_fix_and_a_summary(run, pip_conf: Path, mon
     assert any(line.startswith("    fix: unset PIP_INDEX_URL") for line in lines)
     assert lines[-2] == "offline: the mirrors were not contacted (run without --offline to check them)"
     assert lines[-1].startswith("2 warnings: pip: ")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The network part, against loopback mirrors only (upstream references go to the trap proxy, which refuses them)
+
+
+@pytest.fixture
+def behind_trap(monkeypatch):
+    from loopback_index import trap_proxy
+
+    with trap_proxy() as trap:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+            monkeypatch.setenv(name, trap.url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+        monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+        yield trap
+
+
+@pytest.mark.parametrize("behaviour, expected", [("ok", None), ("portal", "doctor.mirror-failing"),
+                                                 ("closed", "doctor.mirror-failing")])
+def test_the_mirror_in_effect_is_checked(run, pip_conf: Path, behind_trap, behaviour: str, expected: str | None):
+    from loopback_mirrors import Fleet, MirrorSpec
+
+    with Fleet([MirrorSpec("lab", behaviour=behaviour)]) as fleet:
+        base = fleet.base_url("lab")
+        assert run("profile", "add", "lab", "--pypi", f"{base}/simple").exit_code == 0
+        assert run("use", "lab", "--only", "pip").exit_code == 0
+        result = run("doctor", "--only", "pip", "--timeout", "3", "--json")
+    document = json.loads(result.stdout)
+    mine = [f for f in document["findings"] if f["code"].startswith("doctor.mirror")]
+    if expected is None:
+        assert (result.exit_code, mine) == (0, [])
+        return
+    assert result.exit_code == 1
+    assert [(f["code"], f["level"], f["params"]["profile"]) for f in mine] == [(expected, "error", "lab")]
+    assert mine[0]["fix"] == "mirrorctl use --fastest --only pip"

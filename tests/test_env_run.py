@@ -328,7 +328,10 @@ def fleet():
 
     from mirrorctl import paths
 
-    specs = [MirrorSpec("quick", delay=0.02), MirrorSpec("slow", delay=0.15),
+    # quick and slow serve files at the same throttled rate (as in test_fastest.py): --fastest ranks by install
+    # time, and an unthrottled loopback file times this process's scheduling, not bandwidth.
+    specs = [MirrorSpec("quick", delay=0.02, rate=20e6, wheel_bytes=1024 * 1024),
+             MirrorSpec("slow", delay=0.15, rate=20e6, wheel_bytes=1024 * 1024),
              MirrorSpec("broken", delay=0.0, behaviour="500")]
     with Fleet(specs) as running:
         for spec in specs:

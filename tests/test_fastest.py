@@ -12,9 +12,12 @@ from loopback_mirrors import Fleet, MirrorSpec
 
 from mirrorctl import paths
 
+#: quick and slow serve files at the same, throttled rate: an unthrottled 256 KB file on loopback arrives in a
+#: few ms, so its "bandwidth" measures this process's scheduling (a busy machine made it vary tenfold), and
+#: `use --fastest` ranks by install time.
 SPECS = [
-    MirrorSpec("quick", delay=0.02),
-    MirrorSpec("slow", delay=0.15),
+    MirrorSpec("quick", delay=0.02, rate=20e6, wheel_bytes=1024 * 1024),
+    MirrorSpec("slow", delay=0.15, rate=20e6, wheel_bytes=1024 * 1024),
     MirrorSpec("stalefast", delay=0.0, behaviour="stale"),
     MirrorSpec("portal", delay=0.0, behaviour="portal"),
     MirrorSpec("broken", delay=0.0, behaviour="500"),
@@ -99,3 +102,20 @@ def test_use_fastest_configures_the_tools_use_would_and_gives_pixi_one_profile_f
     assert fleet.base_url("quick") in pixi_config.read_text()
     assert not (isolated_home / ".config" / "uv" / "uv.toml").exists()  # uv is neither installed nor configured
     assert not (isolated_home / ".condarc").exists()
+
+
+def test_bench_reads_what_is_in_effect_through_the_core_and_a_broken_file_is_a_finding(
+        run, fleet, pip_conf: Path, condarc: Path):
+    """`bench` with ~/.condarc a directory used to probe every mirror, then fail with "is a directory": it
+    now reads what is in effect as `current` does, marks what it can and says what it could not read."""
+    condarc.mkdir()
+    write(pip_conf, f"[global]\nindex-url = {fleet.base_url('quick')}/simple\n")
+    assert run("current", "--only", "conda").exit_code == 1  # `current` reports the same file as an error
+    result = run("bench", "quick", "slow", "--only", "pip", "--timeout", "1.5", "--no-upstream")
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert rows[1][:3] == ["*", "pypi", "quick"] and rows[2][:2] == ["pypi", "slow"]
+    assert "conda: mirrorctl does not read ~/.condarc for conda: is a directory, not a file" in result.stdout
+    as_json = run("bench", "quick", "--only", "pip", "--timeout", "1.5", "--no-upstream", "--json")
+    assert as_json.exit_code == 0, as_json.output
+    assert [row["profile"] for row in json.loads(as_json.stdout)] == ["quick"]

@@ -9,17 +9,19 @@ from typing import Any
 import pytest
 from loopback_mirrors import Fleet, MirrorSpec
 
-from mirrorctl.probe import sampling, status
-from mirrorctl.probe.fanout import LANES, run_bench
-from mirrorctl.probe.model import ProbeResult, StatusFeed
+from mirrorctl.output.bench import detail
+from mirrorctl.probe import http, sampling, status
+from mirrorctl.probe.fanout import run_bench
+from mirrorctl.probe.model import ProbeResult
+from mirrorctl.probe.race import LANES
 from mirrorctl.probe.rank import fastest
-from mirrorctl.probe.report import detail
+from mirrorctl.profiles import StatusFeed
 
 MB = 10**6
 
 
 def bench(fleet: Fleet, **options: Any) -> list[ProbeResult]:
-    return run_bench(fleet.profiles(), client_factory=lambda: sampling.make_client(trust_env=False), **options)
+    return run_bench(fleet.profiles(), client_factory=lambda: http.make_client(trust_env=False), **options)
 
 
 def pick(results: list[ProbeResult], target: str, by: str) -> str | None:
@@ -50,7 +52,7 @@ def test_a_fast_page_whose_files_come_from_a_slow_host_loses() -> None:
     with Fleet(specs) as fleet:
         profiles = [fleet.profile("front"), fleet.profile("honest")]
         results = run_bench(profiles, only="pypi", by="install", timeout=4.0,
-                            client_factory=lambda: sampling.make_client(trust_env=False))
+                            client_factory=lambda: http.make_client(trust_env=False))
         slow_host = fleet.base_url("slowfiles")[len("http://"):]
 
     found = {r.profile: r for r in results}
@@ -127,7 +129,7 @@ def test_feed_is_read_alongside_the_probe_and_flags_the_result() -> None:
                           "next_schedule_ts": int(now + 3000)}]).encode()
     with Fleet([MirrorSpec("m", feed=failed)]) as fleet:
         profile = fleet.profile("m", feed_format="tunasync")
-        results = run_bench([profile], only="pypi", client_factory=lambda: sampling.make_client(trust_env=False))
+        results = run_bench([profile], only="pypi", client_factory=lambda: http.make_client(trust_env=False))
         feed_requests = [r for r in fleet.requests("m") if r.path.startswith("/status/")]
 
     [result] = results

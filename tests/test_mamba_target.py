@@ -9,6 +9,7 @@ becomes an active channel, so only channels in use may get one; ``changes-2.0.rs
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,56 @@ def test_reading_uses_a_parse_cache_whose_tampered_entries_are_parsed_again(mamb
     # Any byte of the file changed: a fresh parse, never the old answer.
     write(mambarc, "mirrored_channels:\n  conda-forge: [https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud/conda-forge]\n")
     assert "tuna" in str(core.current(only="mamba")[0].setting("channel"))
+
+
+def test_the_environments_condarc_ranks_below_the_users_mambarc(mambarc: Path, tmp_path: Path, monkeypatch, run):
+    """libmamba/src/api/configuration.cpp L2187-2199: $CONDA_PREFIX's .condarc is one of conda's user files
+    (below $CONDARC and every .mambarc); L2215-2240: the target prefix adds it again, but a file keeps its first,
+    lowest place. Only the environment's .mambarc beats ~/.mambarc."""
+    monkeypatch.setenv("CONDA_PREFIX", str(tmp_path / "env"))
+    env_condarc = write(tmp_path / "env" / ".condarc",
+                        f"channels: [conda-forge]\nmirrored_channels:\n  conda-forge: [{USTC}/conda-forge]\n")
+    assert core.current(only="mamba")[0].profile == "ustc"
+    core.use(name="tuna", only="mamba")
+    assert mirrored(mambarc.read_text()) == {"conda-forge": [f"{TUNA}/conda-forge"]}
+    (state,) = core.current(only="mamba")
+    assert state.profile == "tuna"  # ~/.mambarc's whole map wins over the environment's .condarc
+    assert [(f.code, f.path) for f in state.findings] == [("mamba.map-ignored", env_condarc)]
+    listed = json.loads(run("list", "--json").output)
+    assert "mamba" in next(p["in_effect"] for p in listed["profiles"] if p["name"] == "tuna")
+    core.reset(only="mamba")
+    assert core.current(only="mamba")[0].profile == "ustc"
+    assert run("restore").exit_code == 0 and core.current(only="mamba")[0].profile == "tuna"
+    env_mambarc = write(tmp_path / "env" / ".mambarc", f"mirrored_channels:\n  conda-forge: [{USTC}/conda-forge]\n")
+    files = mamba.search_path()
+    assert files.index(env_condarc) < files.index(mambarc) < files.index(env_mambarc) == len(files) - 1
+    assert core.current(only="mamba")[0].profile == "ustc"
+
+
+def test_xdg_config_home_replaces_dot_config(isolated_home: Path, tmp_path: Path, monkeypatch):
+    """libmamba/src/util/environment.cpp L295-302: user_config_dir() is $XDG_CONFIG_HOME, else ~/.config."""
+    write(isolated_home / ".config" / "mamba" / ".mambarc",
+          f"channels: [conda-forge]\nmirrored_channels:\n  conda-forge: [{USTC}/conda-forge]\n")
+    assert core.current(only="mamba")[0].profile == "ustc"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert isolated_home / ".config" / "mamba" / ".mambarc" not in mamba.search_path()
+    assert tmp_path / "xdg" / "mamba" / ".mambarc" in mamba.search_path()
+    assert core.current(only="mamba")[0].profile != "ustc"
+
+
+def test_the_environment_variables_mamba_reads(mambarc: Path, monkeypatch):
+    """configuration.cpp L1409-1466 and L219: CONDA_CHANNELS, MAMBA_DEFAULT_CHANNELS, MAMBA_CHANNEL_ALIAS,
+    MAMBA_CUSTOM_CHANNELS, MAMBA_MIRRORED_CHANNELS; a list value is YAML "[<value>]", a map plain YAML
+    (configuration_impl.hpp L117-128, L164-167); a map from the environment replaces the files' whole map."""
+    write(mambarc, f"channels: [conda-forge]\nmirrored_channels:\n  conda-forge: [{TUNA}/conda-forge]\n")
+    assert core.current(only="mamba")[0].profile == "tuna"
+    monkeypatch.setenv("MAMBA_MIRRORED_CHANNELS", f'{{conda-forge: ["{USTC}/conda-forge"]}}')
+    (state,) = core.current(only="mamba")
+    assert state.profile == "ustc" and [f.code for f in state.findings] == ["env-overrides"]
+    assert next(s for s in state.settings if s.value == "conda-forge").source.env == "MAMBA_MIRRORED_CHANNELS"
+    monkeypatch.setenv("MAMBA_MIRRORED_CHANNELS", "{conda-forge: [")
+    assert [f.code for f in core.current(only="mamba")[0].findings] == ["mamba.env-invalid"]
+    monkeypatch.delenv("MAMBA_MIRRORED_CHANNELS")
+    monkeypatch.setenv("CONDA_CHANNELS", "bioconda")
+    (state,) = core.current(only="mamba")
+    assert [s.value for s in state.settings] == ["conda-forge", "bioconda"] and state.profile == "mixed"

@@ -1,26 +1,30 @@
-"""pipenv: mirrorctl's [[source]] in the project's Pipfile, and real pipenv locks through it."""
+"""pipenv: mirrorctl's own ``[[source]]`` first in the Pipfile, the user's sources untouched; real pipenv judges.
+
+What pipenv does with each layout was observed first (tests/data/observe_pipenv.py, the table in
+tests/data/pipenv_observed.md): the first source is the index, a later one serves only packages keyed to it,
+a Pipfile without ``[[source]]`` takes pip's index-url, PIPENV_PYPI_MIRROR replaces only PyPI's URL.
+"""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import time
+import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import real_clients as rc
 from conftest import messages, write
-from test_real_pip import PROJECT, VERSION, Index, dead_url, index  # noqa: F401 (fixtures)
+from loopback_index import PROJECT, Index, TrapProxy, dead_index_url, serve_index, trap_proxy
 
 from mirrorctl import core
-from mirrorctl.errors import ConfigParseError
+from mirrorctl.errors import ConfigParseError, ScopeUnavailable
 from mirrorctl.targets import base
 
 TUNA = "https://pypi.tuna.tsinghua.edu.cn/simple"
+ALIYUN = "https://mirrors.aliyun.com/pypi/simple"
 #: What `pipenv lock` wrote into a new Pipfile here (pipenv 2026.10, no pip index configured).
 DEFAULT_SOURCE = '[[source]]\nurl = "https://pypi.org/simple"\nverify_ssl = true\nname = "pypi"\n'
-PIPFILE = DEFAULT_SOURCE + """
+REST = """
 # our own packages
 [[source]]
 url = "https://corp.example/simple"
@@ -33,6 +37,8 @@ requests = "*"  # the usual
 [requires]
 python_version = "3.11"
 """
+PIPFILE = DEFAULT_SOURCE + REST
+OURS = f'[[source]]\nurl = "{TUNA}"\nverify_ssl = true\nname = "mirrorctl"\n\n'
 
 
 @pytest.fixture
@@ -40,100 +46,179 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "project"
     folder.mkdir()
     monkeypatch.chdir(folder)
-    monkeypatch.delenv("PIPENV_PIPFILE", raising=False)
-    monkeypatch.delenv("PIPENV_PYPI_MIRROR", raising=False)
     return folder / "Pipfile"
 
 
-def test_use_replaces_the_pypi_source_in_place_and_reset_gives_pipenvs_default_back(project: Path):
-    write(project, PIPFILE)
-    result = core.use(name="tuna", only="pipenv")
-    assert project.read_text() == PIPFILE.replace("https://pypi.org/simple", TUNA, 1)
-    assert [(c.before, c.after) for c in result.edits[0].changes] == [("https://pypi.org/simple", TUNA)]
-    assert result.after[0].profile == "tuna"
-    core.reset(only="pipenv")
-    assert project.read_text() == PIPFILE
-
-
-def test_a_pipfile_without_a_pypi_source_gets_mirrorctls_first(project: Path):
-    text = PIPFILE[len(DEFAULT_SOURCE) + 1:]
-    write(project, text)
-    assert core.current(only="pipenv")[0].profile == "custom"  # the first source is the one pipenv installs from
-    core.use(name="tuna", only="pipenv")
+def sources(path: Path) -> list[tuple[str, str]]:
     import tomlkit
 
-    used = project.read_text()
-    assert [(s["name"], s["url"]) for s in tomlkit.parse(used)["source"]] == [
-        ("mirrorctl", TUNA), ("corp", "https://corp.example/simple")]
-    assert used.startswith("# our own packages\n") and 'requests = "*"  # the usual' in used
+    return [(s["name"], s["url"]) for s in tomlkit.parse(path.read_text(encoding="utf-8")).get("source", [])]
+
+
+def test_use_puts_mirrorctls_source_first_and_keeps_every_source_of_the_user(project: Path, run):
+    write(project, PIPFILE)
+    result = core.use(name="tuna", only="pipenv")
+    assert project.read_text() == OURS + PIPFILE  # pypi and corp: not renamed, not re-pointed, same order
+    assert [(c.before, c.after) for c in result.edits[0].changes] == [("https://pypi.org/simple", TUNA)]
+    assert result.after[0].profile == "tuna"
+    assert [f.code for f in result.hints] == ["pipenv.lock"]
+    shown = run("current", "--only", "pipenv").output
+    assert f"  source mirrorctl {TUNA}" in shown and "  source pypi   https://pypi.org/simple" in shown
+    assert "pipenv: tuna" in shown
+    listed = json.loads(run("list", "--json").output)
+    assert "pipenv" in next(p["in_effect"] for p in listed["profiles"] if p["name"] == "tuna")
+    core.reset(only="pipenv")
+    assert project.read_text() == PIPFILE  # mirrorctl's source gone: the file as it was
+    assert core.current(only="pipenv")[0].profile == "official"
+    core.use(name="tuna", only="pipenv")
+    core.use(name="aliyun", only="pipenv")
+    assert sources(project)[0] == ("mirrorctl", ALIYUN) and len(sources(project)) == 3
+    assert run("restore").exit_code == 0
+    assert project.read_text() == OURS + PIPFILE
+
+
+def test_a_users_mirror_first_is_kept_behind_mirrorctls(project: Path):
+    text = f'[[source]]\nurl = "{ALIYUN}"\nverify_ssl = true\nname = "aliyun"\n' + REST
+    write(project, text)
+    assert core.current(only="pipenv")[0].profile == "aliyun"  # the first source is the one pipenv uses
+    core.use(name="tuna", only="pipenv")
+    assert sources(project) == [("mirrorctl", TUNA), ("aliyun", ALIYUN), ("corp", "https://corp.example/simple")]
     assert core.current(only="pipenv")[0].profile == "tuna"
     core.reset(only="pipenv")
-    assert project.read_text() == used.replace(TUNA, "https://pypi.org/simple").replace('"mirrorctl"', '"pypi"')
+    assert project.read_text() == text
 
 
-def test_invalid_pipfile_refused_untouched_and_env_mirror_reported(project: Path, monkeypatch):
+def test_mirrorctls_source_moved_first_and_a_lone_one_reset_to_pipenvs_default(project: Path):
+    write(project, PIPFILE + "\n" + OURS)
+    core.use(name="aliyun", only="pipenv")
+    assert sources(project) == [("mirrorctl", ALIYUN), ("pypi", "https://pypi.org/simple"),
+                                ("corp", "https://corp.example/simple")]
+    write(project, OURS + '[packages]\nrequests = "*"\n')
+    core.reset(only="pipenv")
+    assert project.read_text() == DEFAULT_SOURCE + '\n[packages]\nrequests = "*"\n'
+
+
+def test_keyed_packages_reported_and_env_mirror_replaces_only_pypi(project: Path, monkeypatch):
+    write(project, PIPFILE + '\n[dev-packages]\ninternal = {version = "*", index = "corp"}\n')
+    state = core.current(only="pipenv")[0]
+    assert "packages internal name the source 'corp' (https://corp.example/simple): they still come from it" \
+        in messages(state.findings)
+    monkeypatch.setenv("PIPENV_PYPI_MIRROR", TUNA)
+    assert core.current(only="pipenv")[0].profile == "tuna"
+    write(project, PIPFILE.replace("https://pypi.org/simple", "https://pypi.org/simple/", 1))
+    assert core.current(only="pipenv")[0].profile == "tuna"  # observed: the slash form is replaced too
+    write(project, f'[[source]]\nurl = "{ALIYUN}"\nverify_ssl = true\nname = "aliyun"\n')
+    state = core.current(only="pipenv")[0]
+    assert state.profile == "aliyun" and not state.findings  # observed: a mirror's URL is not replaced
+
+
+def test_no_source_means_pips_index_url(project: Path, pip_conf: Path, monkeypatch):
+    write(pip_conf, f"[global]\nindex-url = {ALIYUN}\n")
+    write(project, '# deps\n[packages]\nrequests = "*"\n')
+    state = core.current(only="pipenv")[0]
+    assert state.profile == "aliyun" and state.settings[0].key == "source pip_conf_index_global"
+    monkeypatch.setenv("PIPENV_PYPI_MIRROR", TUNA)
+    assert core.current(only="pipenv")[0].profile == "tuna"  # observed: replaces the default whatever it is
+    monkeypatch.delenv("PIPENV_PYPI_MIRROR")
+    core.use(name="tuna", only="pipenv")
+    assert project.read_text() == OURS + '# deps\n[packages]\nrequests = "*"\n'
+    assert core.current(only="pipenv")[0].profile == "tuna"
+    project.unlink()
+    state = core.current(only="pipenv")[0]
+    assert state.profile == "aliyun" and "copies" not in " ".join(messages(state.findings))
+    assert "takes its source from pip's index-url" in messages(state.findings)[0]
+
+
+def test_pipenv_on_path_is_installed_even_without_a_pipfile(project: Path, tmp_path: Path, run):
+    assert run("current", "--only", "pipenv").output == "not installed and not configured: pipenv\n"
+    stub = tmp_path / "bin" / "pipenv"
+    write(stub, "#!/bin/sh\n")
+    stub.chmod(0o755)
+    shown = run("current", "--only", "pipenv").output
+    assert "not installed" not in shown and "no Pipfile at" in shown
+    assert "pipenv" not in run("list").output.split("not installed and not configured:")[-1].split("\n")[0]
+
+
+def test_invalid_pipfile_refused_untouched(project: Path):
     bad = PIPFILE.replace('name = "corp"\n', "")
     write(project, bad)
     with pytest.raises(ConfigParseError) as caught:
         core.use(name="tuna", only="pipenv")
     assert caught.value.path == project and caught.value.line == 7
     assert project.read_text() == bad
-    write(project, PIPFILE)
-    monkeypatch.setenv("PIPENV_PYPI_MIRROR", TUNA)
-    state = core.current(only="pipenv")[0]
-    assert state.profile == "tuna" and state.findings[0].code == "env-overrides"
 
 
-def test_no_pipfile_nothing_to_do_and_dry_run_then_restore(project: Path, run):
-    assert not base.load("pipenv").present()
-    result = core.use(name="tuna", only="pipenv")
-    assert not project.exists() and "copies pip's index-url" in messages(result.edits[0].findings)[0]
+def test_no_pipfile_no_scope_and_dry_run_then_restore_crlf(project: Path, run):
+    with pytest.raises(ScopeUnavailable, match=r"no Pipfile in .*`mirrorctl use NAME --only pip` covers it"):
+        base.load("pipenv").locations("project")
+    skipped = run("use", "tuna", "--only", "pipenv", "--scope", "project")
+    assert skipped.exit_code != 0 and "no Pipfile in" in skipped.output and not project.exists()
     crlf = PIPFILE.replace("\n", "\r\n").encode()
     write(project, crlf)
     dry = run("use", "tuna", "--only", "pipenv", "--dry-run")
     assert f'+url = "{TUNA}"' in dry.output and project.read_bytes() == crlf
     assert run("use", "tuna", "--only", "pipenv").exit_code == 0
-    assert TUNA.encode() + b'"\r\n' in project.read_bytes()
+    assert project.read_bytes() == OURS.replace("\n", "\r\n").encode() + crlf
     assert run("restore").exit_code == 0
     assert project.read_bytes() == crlf
 
 
-def _pipenv_lock(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], float]:
-    executable = shutil.which("pipenv") or str(Path(sys.executable).parent / "pipenv")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIPENV_")}
-    env.update(PIPENV_VENV_IN_PROJECT="1", PIPENV_CACHE_DIR=str(tmp_path / "pipenv-cache"),
-               WORKON_HOME=str(tmp_path / "venvs"), PIPENV_YES="1", PIPENV_NOSPIN="1",
-               PIPENV_IGNORE_VIRTUALENVS="1", PIP_NO_INPUT="1", PIP_DISABLE_PIP_VERSION_CHECK="1", NO_PROXY="*")
-    started = time.perf_counter()
-    result = subprocess.run([executable, "lock"], env=env, capture_output=True, text=True, timeout=300,
-                            check=False)
-    return result, time.perf_counter() - started
+# ---------------------------------------------------------------------------------------------------------
+# Real pipenv as the judge
 
 
-def test_real_pipenv_locks_through_the_mirror_after_use_and_not_after_restore(
-        project: Path, index: Index, dead_url: str, tmp_path: Path):  # noqa: F811
-    if not (shutil.which("pipenv") or (Path(sys.executable).parent / "pipenv").exists()):
-        pytest.skip("pipenv is not installed (pip install -e '.[clients]')")
-    live = f"http://127.0.0.1:{index.port}/simple"
-    core.add_profile(name="loop", pypi=live, anaconda=None, title=None)
-    # a Pipfile whose first source is a mirror that is gone now
-    write(project, f'[[source]]\nurl = "{dead_url}"\nverify_ssl = false\nname = "pypi"\n\n'
-                   f'[packages]\n{PROJECT} = "=={VERSION}"\n')
-    lock = project.parent / "Pipfile.lock"
-    failed, seconds = _pipenv_lock(tmp_path)
-    print(f"pipenv lock against the dead mirror: {seconds:.1f} s")
-    assert failed.returncode != 0 and not lock.exists(), failed.stdout + failed.stderr
+@pytest.fixture
+def index() -> Iterator[Index]:
+    with serve_index() as served:
+        yield served
+
+
+@pytest.fixture
+def trap() -> Iterator[TrapProxy]:
+    with trap_proxy() as proxy:
+        yield proxy
+
+
+def lock(project: Path, index: Index, trap: TrapProxy, **env: str) -> rc.ClientRun:
+    (project.parent / "Pipfile.lock").unlink(missing_ok=True)
+    return rc.run_client("pipenv", ["lock", "--python", rc.sys.executable], home=project.parent / "client-home",
+                         cwd=project.parent, index=index, trap=trap, extra_env=env)
+
+
+@rc.requires_client("pipenv")
+@pytest.mark.parametrize("layout", ["pypi-first", "users-mirror-first", "no-source"])
+def test_real_pipenv_locks_where_mirrorctl_says(layout: str, project: Path, index: Index, trap: TrapProxy,
+                                                pip_conf: Path, monkeypatch):
+    dead = dead_index_url()
+    core.add_profile(name="loop", pypi=index.loopback_url, anaconda=None, title=None)
+    packages = f'[packages]\n{PROJECT} = "*"\n'
+    env: dict[str, str] = {}
+    if layout == "pypi-first":  # pypi.org, which the trap refuses: nothing is fetched before `use`
+        text = DEFAULT_SOURCE + "\n" + packages
+    elif layout == "users-mirror-first":  # the user's own (dead) mirror first, kept after `use`
+        text = f'[[source]]\nurl = "{dead}"\nverify_ssl = false\nname = "corp"\n\n' + packages
+    else:  # no [[source]]: pip's index-url, here a dead one, in a pip.conf both pipenv and mirrorctl read
+        write(pip_conf, f"[global]\nindex-url = {dead}\n")
+        monkeypatch.setenv("PIP_CONFIG_FILE", str(pip_conf))
+        env["PIP_CONFIG_FILE"] = str(pip_conf)
+        text = packages
+    write(project, text)
+    assert core.current(only="pipenv")[0].profile != "loop"
+    before = lock(project, index, trap, **env)
+    assert before.returncode != 0 and not before.hit_index, before.describe()
 
     core.use(name="loop", only="pipenv")
-    locked, seconds = _pipenv_lock(tmp_path)
-    print(f"pipenv lock through the loopback index: {seconds:.1f} s")
-    assert locked.returncode == 0, locked.stdout + locked.stderr
-    assert PROJECT in lock.read_text() and f"/simple/{PROJECT}/" in index.paths()
+    assert core.current(only="pipenv")[0].profile == "loop"
+    after = lock(project, index, trap, **env)
+    assert after.returncode == 0 and after.hit_index, after.describe()
+    meta = json.loads((project.parent / "Pipfile.lock").read_text())["_meta"]["sources"]
+    assert meta[0] == {"name": "mirrorctl", "url": index.loopback_url, "verify_ssl": False}
 
-    lock.unlink()
-    core.restore()
-    assert dead_url in project.read_text()
-    seen = len(index.paths())
-    again, _ = _pipenv_lock(tmp_path)
-    assert again.returncode != 0 and not lock.exists(), again.stdout + again.stderr
-    assert len(index.paths()) == seen, "pipenv still used the loopback index after restore"
+    core.reset(only="pipenv")
+    assert core.current(only="pipenv")[0].profile != "loop"
+    reset = lock(project, index, trap, **env)
+    assert reset.returncode != 0 and not reset.hit_index, reset.describe()
+    assert project in core.restore().restored
+    assert core.current(only="pipenv")[0].profile == "loop"
+    restored = lock(project, index, trap, **env)
+    assert restored.returncode == 0 and restored.hit_index, restored.describe()

@@ -13,17 +13,18 @@ import pytest
 from loopback_mirrors import SERIAL, STALE_LAST_MODIFIED, STALE_SERIAL, WHEEL, Fleet, MirrorSpec
 
 from mirrorctl import __version__
-from mirrorctl.probe import checks, fanout, sampling
-from mirrorctl.probe.fanout import run_bench, targets_for
+from mirrorctl.output.bench import detail
+from mirrorctl.probe import checks, fanout, http, race, sampling
+from mirrorctl.probe.fanout import run_bench
 from mirrorctl.probe.model import ERRORS, Note, ProbeResult, ProbeTarget
+from mirrorctl.probe.plan import targets_for
 from mirrorctl.probe.rank import fastest
-from mirrorctl.probe.report import detail
 from mirrorctl.profiles import Profile, parse_profile
 
 
 def loopback_client() -> httpx.AsyncClient:
     """Proxy variables in the environment must never send loopback traffic elsewhere."""
-    return sampling.make_client(trust_env=False)
+    return http.make_client(trust_env=False)
 
 
 def bench(profiles: list[Profile], **options: Any) -> list[ProbeResult]:
@@ -177,7 +178,7 @@ def test_a_mirror_that_cannot_win_leaves_the_race() -> None:
         settled = by_name(probe_targets(targets, samples=3, max_samples=20, settle_only=True), "pypi")  # by latency
         settled_s = time.perf_counter() - started
 
-    assert full["slow"].ok and full["slow"].eliminated and 1 <= len(full["slow"].samples_ms) <= fanout.LANES
+    assert full["slow"].ok and full["slow"].eliminated and 1 <= len(full["slow"].samples_ms) <= race.LANES
     assert full["fast"].ok and not full["fast"].eliminated and len(full["fast"].samples_ms) >= 3
     assert 0.5 <= full_s < 1.0
     # Settled without the slow mirror's answer: it is out, reported as a timeout of the race, not as healthy.
@@ -272,7 +273,7 @@ def test_dns_failure_is_classified_through_an_injected_transport() -> None:
             raise httpx.ConnectError(str(exc), request=request) from exc
 
     async def run() -> list[ProbeResult]:
-        async with sampling.make_client(transport=httpx.MockTransport(handler)) as client:
+        async with http.make_client(transport=httpx.MockTransport(handler)) as client:
             targets = [ProbeTarget("gone", "pypi", "https://mirror.invalid/simple/pip/", "pip")]
             return await fanout.probe_all(targets, client=client)
 
@@ -286,7 +287,7 @@ def test_a_transport_without_trace_events_still_gives_latency() -> None:
 
     async def run() -> list[ProbeResult]:
         transport = httpx.MockTransport(lambda request: httpx.Response(200, html=page))
-        async with sampling.make_client(transport=transport) as client:
+        async with http.make_client(transport=transport) as client:
             targets = [ProbeTarget("mock", "pypi", "https://mock.example/simple/pip/", "pip")]
             return await fanout.probe_all(targets, client=client, samples=2, max_samples=2)
 

@@ -6,9 +6,9 @@ import io
 from dataclasses import replace
 from typing import Any
 
+from mirrorctl.output.bench import format_table, progress_reporter, to_json, traffic_text
 from mirrorctl.probe.model import FileProbe, Note, ProbeResult
 from mirrorctl.probe.rank import with_estimates
-from mirrorctl.probe.report import format_table, progress_reporter, to_json, traffic_text
 
 
 def result(profile: str, target: str, latency: float | None, **fields: Any) -> ProbeResult:
@@ -89,3 +89,20 @@ def test_progress_only_on_a_terminal() -> None:
     for done in (1, 2, 3):
         report(RESULTS[0], done, 3)
     assert stream.getvalue() == "\rprobing 1/3...\rprobing 2/3...\r" + " " * len("probing 3/3...") + "\r"
+
+
+def test_bench_rows_appear_as_known_on_a_terminal_then_give_way_to_the_ranked_table() -> None:
+    from mirrorctl.output import progress
+
+    assert progress.rows(io.StringIO()) is None  # piped: the final table only
+    stream = io.StringIO()
+    stream.isatty = lambda: True  # type: ignore[method-assign]
+    live = progress.rows(stream)
+    assert live is not None
+    fast, dead = result("fast", "pypi", 12.0), result("dead", "pypi", None)
+    live(fast, 1, 2)
+    assert stream.getvalue() == "  pypi   fast              12 ms  fast.example  (1/2)\n"
+    live(dead, 2, 2)
+    assert stream.getvalue().splitlines()[1] == "  pypi   dead            timeout  dead.example  (2/2)"
+    live.clear()
+    assert stream.getvalue().endswith("\x1b[2F\x1b[J")  # back to the first row, erased for the final table

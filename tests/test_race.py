@@ -1,11 +1,12 @@
-"""Sequential elimination (fanout.Race) on seeded schedules: pure, no network, known answers."""
+"""Sequential elimination (race.Race) on seeded schedules: pure, no network, known answers."""
 
 from __future__ import annotations
 
 import heapq
 import random
 
-from mirrorctl.probe.fanout import ENOUGH_SAMPLES, LANES, Z_PICK, Race
+from mirrorctl.probe.fanout import DOWNLOAD_CAP_S, DOWNLOAD_MIN_S, TICK_S
+from mirrorctl.probe.race import ENOUGH_SAMPLES, LANES, PRIOR_SD_MS, UNMEASURABLE_MS, Z_PICK, Race, penalty_ms
 
 FLEET_WIDE = (10, 30, 60, 90, 120, 150, 180, 220)  # ms; the two best 20 ms apart (10 is clipped at 0)
 FLEET_STEPS = (20, 40, 60, 80, 100, 120, 140, 160)
@@ -116,7 +117,8 @@ def test_failures_leave_the_race_and_the_last_one_standing_needs_its_samples() -
     race.fail(1)
     race.fail(2)
     race.add(0, 50.0)
-    assert not race.settled and race.wanted(0, 0) == LANES
+    # Alone, it is not racing: it asks for the samples it still needs (2), not for LANES up to the cap.
+    assert not race.settled and race.wanted(0, 0) == 2 and race.wanted(0, 2) == 0
     race.add(0, 51.0)
     race.add(0, 49.0)
     assert race.settled and race.wanted(0, 0) == 0
@@ -164,3 +166,186 @@ def test_a_close_rival_without_enough_samples_keeps_the_race_going() -> None:
     race.add(1, 30.0)
     race.all_heard()
     assert not race.settled and race.wanted(1, 0) == LANES and race.conclude() == []
+
+
+# ---------------------------------------------------------------------------------------------------------
+# By install time: latency plus each mirror's bandwidth term, downloads one at a time (as fanout.ToolRace)
+
+BUDGET = 2 * 1024 * 1024
+MB = 1e6 / 1000  # bytes per ms at 1 MB/s
+
+
+def run_install(means: tuple[float, ...], rates: tuple[float, ...], seed: int, *, settle_only: bool = True,
+                noise: float = 0.2, overhead: float = 0.0, dead: tuple[int, ...] = (),
+                stall: dict[int, float] | None = None, horizon: float = 5000.0) -> dict[str, object]:
+    """One race by install time on a seeded schedule, as fanout.ToolRace runs it: samples as :func:`run`,
+    every unanswered mirror judged by its wait; one download at a time, from the mirror
+    :meth:`Race.to_measure` names first, bounded each tick by its time so far, stopped when its mirror leaves
+    or (after DOWNLOAD_MIN_S) when its rate so far puts it behind another mirror still to be measured.
+
+    ``rates``: MB/s; a download measures its rate within +/-``noise`` of it. ``dead``: mirrors that never
+    answer. ``stall``: mirror -> ms after which its download delivers nothing more. Returns the pick (None if
+    unsettled by ``horizon``), when it settled, the mirrors downloaded from, and bytes downloaded per mirror.
+    """
+    rng = random.Random(seed)
+    stall = stall or {}
+    race = Race(len(means), min_samples=3, max_samples=20, install=True)
+    events: list[tuple[float, int, float, float]] = []
+    in_flight: dict[int, list[float]] = {i: [] for i in range(len(means))}
+
+    def launch(index: int, now: float) -> None:
+        in_flight[index].append(now)
+        if index in dead:
+            return
+        latency = max(0.0, means[index] + rng.uniform(-JITTER, JITTER))
+        heapq.heappush(events, (now + latency + (rng.uniform(0.0, overhead) if overhead else 0.0), index, now, latency))
+
+    def received(index: int, answered: float, now: float) -> float:
+        until = min(now, answered + stall[index]) if index in stall else now
+        return min(BUDGET, max(0.0, until - answered) * rates[index] * MB)
+
+    download: tuple[int, float, float, float] | None = None  # index, started, answered, measured rate factor
+    downloaded: list[int] = []
+    spent = [0.0] * len(means)
+    now, tick = 0.0, 0.0
+    for index in range(len(means)):
+        for _ in range(race.wanted(index, 0)):
+            launch(index, now)
+    while now < horizon:
+        if events and events[0][0] <= tick:
+            now, index, started, latency = heapq.heappop(events)
+            in_flight[index].remove(started)
+            if race.live(index):
+                race.add(index, latency)
+        else:
+            now, tick = tick, tick + TICK_S * 1000
+        if download is not None:
+            index, started, answered, factor = download
+            got = received(index, answered, now)
+            if now >= answered and (got >= BUDGET or now - started >= DOWNLOAD_CAP_S * 1000):
+                # The rate over the bytes received (the download times its last byte, not the tick that sees it).
+                last = answered + got / (rates[index] * MB) if index not in stall else min(now, answered + stall[index])
+                race.measure(index, penalty_ms((last - answered) / 1000 / got / factor) if got else UNMEASURABLE_MS)
+                spent[index] += got
+                download = None
+            elif now >= answered:
+                race.bound(index, penalty_ms((now - answered) / 1000 / BUDGET))
+        waiting = {i: now - min(t) for i, t in in_flight.items() if t and not race.runners[i].samples}
+        race.judge(waiting)
+        if race.heard_all():
+            race.all_heard()
+        if race.settled:
+            race.conclude()
+            if settle_only:
+                break
+        for other in range(len(means)):
+            for _ in range(race.wanted(other, len(in_flight[other]))):
+                launch(other, now)
+        if download is not None:
+            index, started, answered, factor = download
+            got = received(index, answered, now)
+            elapsed = (now - answered) / 1000
+            if not race.live(index):
+                spent[index] += got
+                download = None
+            elif now >= answered and elapsed >= DOWNLOAD_MIN_S and got and race.outrun(
+                    index, penalty_ms(elapsed / got / factor)):
+                race.measure(index, penalty_ms(elapsed / got / factor))
+                spent[index] += got
+                download = None
+        if download is None and not race.settled:
+            for index in race.to_measure():
+                ttfb = max(0.0, means[index] + rng.uniform(-JITTER, JITTER))
+                download = (index, now, now + ttfb, rng.uniform(1 - noise, 1 + noise))
+                downloaded.append(index)
+                break
+    return {"pick": race.leader() if race.settled else None, "at": now, "downloaded": downloaded,
+            "spent": spent}
+
+
+def truly_fastest(means: tuple[float, ...], rates: tuple[float, ...]) -> int:
+    return min(range(len(means)), key=lambda i: means[i] + penalty_ms(1 / (rates[i] * 1e6)))
+
+
+def test_by_install_time_no_wrong_pick_on_seeded_schedules() -> None:
+    """The two best 20 ms apart under +/-30 ms jitter at equal bandwidth (so the pick is by latency), and a
+    bandwidth-skewed fleet (near 10 ms at 1 MB/s, far 60 ms at 50 MB/s, and slower mirrors): seeded races by
+    install time, with each download measuring its rate within +/-20 %. No wrong pick, and no mirror
+    downloaded from that could not have won (one whose latency alone, at infinite bandwidth, is behind the
+    pick's install time by the race's margin). 3000 seeds per fleet by hand: see race.py's docstring."""
+    fleets = [
+        (FLEET_STEPS, (100.0,) * len(FLEET_STEPS)),
+        (FLEET_WIDE, (100.0,) * len(FLEET_WIDE)),
+        ((10, 60, 100, 150), (1.0, 50.0, 50.0, 50.0)),
+    ]
+    for means, rates in fleets:
+        best = truly_fastest(means, rates)
+        for seed in range(300):
+            found = run_install(means, rates, seed)
+            assert found["pick"] == best, (means, rates, seed, found)
+            assert len(set(found["downloaded"])) <= 3, (means, seed, found)
+
+
+def test_by_install_time_a_rival_that_never_answers_does_not_hold_the_pick() -> None:
+    """Three dead mirrors (accept, never answer) beside the 20-160 ms fleet: every race settles on the true
+    best well before a one-sample test could (which waits for the dead until its timeout)."""
+    means = (*FLEET_STEPS, 0.0, 0.0, 0.0)
+    for seed in range(200):
+        found = run_install(means, (100.0,) * len(means), seed, dead=(8, 9, 10))
+        assert found["pick"] == 0 and found["at"] < 400, (seed, found)
+
+
+def test_by_install_time_a_rival_answering_just_after_the_stop_could_not_have_won() -> None:
+    """The stop leaves out a rival still unanswered only once its wait alone (at infinite bandwidth) puts it
+    behind the leader's install time: its answer arriving a moment later changes nothing."""
+    race = Race(2, min_samples=3, install=True)
+    for latency in (20.0, 24.0, 18.0, 22.0):
+        race.add(0, latency)
+    race.measure(0, 15.0)  # 100 MB/s: 35 ms per page in all
+    assert race.judge({1: 120.0}) == [] and not race.settled  # could still answer in time to win
+    waited = 121.0
+    while not race.judge({1: waited}):
+        waited += 1.0
+    assert race.settled and race.leader() == 0
+    race.add(1, waited + 1.0)  # its first answer, just after the stop: not counted, and it would lose anyway
+    assert race.settled and race.leader() == 0 and waited + 1.0 > race.score(0) + 3 * PRIOR_SD_MS
+
+
+def test_by_install_time_a_tie_settles_on_one_of_the_two() -> None:
+    """Two identical mirrors cannot be separated: the race still ends (at the sample cap, both measured), on
+    either of them, well within the timeout."""
+    picks = set()
+    for seed in range(200):
+        found = run_install((40.0, 40.0, 150.0), (50.0, 50.0, 50.0), seed)
+        assert found["pick"] in (0, 1) and found["at"] < 1000, (seed, found)
+        assert sorted(set(found["downloaded"])) == [0, 1], (seed, found)
+        picks.add(found["pick"])
+    assert picks == {0, 1}
+
+
+def test_by_install_time_a_stalled_download_is_not_waited_for() -> None:
+    """The lowest-latency mirror's download stalls after 5 ms of transfer (about 0.5 MB): its rate so far puts
+    it behind the next mirror once it has run DOWNLOAD_MIN_S, so it is stopped there, not at DOWNLOAD_CAP_S,
+    and the next mirror, downloaded next, is the pick."""
+    stalled_first = 0
+    for seed in range(200):
+        found = run_install((20.0, 40.0, 120.0), (100.0, 100.0, 100.0), seed, stall={0: 5.0})
+        assert found["pick"] == 1 and found["at"] < DOWNLOAD_CAP_S * 1000, (seed, found)
+        assert found["spent"][0] <= 5.0 * 100.0 * MB + 1  # nothing arrives after the stall
+        stalled_first += found["downloaded"][:2] == [0, 1]  # (with the jitter, 1 sometimes answers first)
+    assert stalled_first > 100
+
+
+def test_by_install_time_a_download_that_cannot_win_is_stopped_by_its_floor() -> None:
+    """A rival whose download is under way is out once even its budget arriving at once from now would leave
+    it behind the measured leader: the bound tightens with every tick, no rate needed."""
+    race = Race(2, min_samples=3, install=True)
+    for latency in (60.0, 58.0, 62.0, 61.0, 59.0):
+        race.add(0, latency)
+        race.add(1, latency - 40.0)  # 40 ms closer
+    race.measure(0, 30.0)  # 50 MB/s
+    assert race.to_measure() == [1] and race.leader() == 0
+    race.bound(1, 40.0)
+    assert race.judge() == [] and race.live(1)
+    race.bound(1, 200.0)  # e.g. 0.27 s into a 2 MB download: at best 7.5 MB/s
+    assert race.judge() == [1] and race.settled and race.leader() == 0

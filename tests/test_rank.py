@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from mirrorctl.output.bench import detail
 from mirrorctl.probe.model import FileProbe, Note, ProbeResult
 from mirrorctl.probe.rank import CONDA_TOLERANCE_S, TORCH, TYPICAL, fastest, mark_stale, rank, with_estimates
-from mirrorctl.probe.report import detail
 
 DAY = 86_400.0
 

@@ -53,7 +53,9 @@ def gbk_locale(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 def _base_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LC_") and k not in ("LANG", "LANGUAGE")}
-    env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1", PYTHONUTF8="0")
+    # A zh_CN locale makes mirrorctl answer in Chinese (tests/test_i18n.py); here the encoding is what is tested,
+    # so the English messages are compared.
+    env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1", PYTHONUTF8="0", MIRRORCTL_LANG="en")
     return env
 
 

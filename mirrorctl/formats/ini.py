@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mirrorctl.errors import ConfigParseError
+from mirrorctl.i18n import N_
 
 if TYPE_CHECKING:
     import configparser
@@ -44,25 +45,29 @@ def parse(text: str, path: Path | None = None, *, reader: str = "configparser") 
         parser.read_string(text, source=str(path) if path else "<text>")
     except configparser.MissingSectionHeaderError as exc:
         raise ConfigParseError(
-            f"text before the first [section] header: {exc.line!r}", path=path, line=exc.lineno
+            N_("text before the first [section] header: {text!r}"), text=exc.line, path=path, line=exc.lineno
         ) from None
     except configparser.ParsingError as exc:
         line = exc.errors[0][0] if exc.errors else None
         content = text.splitlines()[line - 1].strip() if line else ""
         raise ConfigParseError(
-            f"{reader} cannot parse {content!r} (expected 'key = value' or '[section]')", path=path, line=line
+            N_("{reader} cannot parse {text!r} (expected 'key = value' or '[section]')"), reader=reader, text=content,
+            path=path, line=line
         ) from None
     except configparser.DuplicateSectionError as exc:
         raise ConfigParseError(
-            f"section [{exc.section}] appears twice ({reader} refuses the whole file)", path=path, line=exc.lineno
+            N_("section [{section}] appears twice ({reader} refuses the whole file)"), section=exc.section,
+            reader=reader, path=path, line=exc.lineno
         ) from None
     except configparser.DuplicateOptionError as exc:
         raise ConfigParseError(
-            f"key '{exc.option}' appears twice in [{exc.section}] ({reader} refuses the whole file)",
-            path=path, line=exc.lineno,
+            N_("key '{key}' appears twice in [{section}] ({reader} refuses the whole file)"), key=exc.option,
+            section=exc.section,
+            reader=reader, path=path, line=exc.lineno,
         ) from None
     except configparser.Error as exc:
-        raise ConfigParseError(f"{reader} cannot parse this file: {exc.message}", path=path) from None
+        raise ConfigParseError(N_("{reader} cannot parse this file: {problem}"), reader=reader, problem=exc.message,
+                               path=path) from None
     return parser
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mirrorctl.errors import ConfigParseError
+from mirrorctl.i18n import N_
 
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 
@@ -17,7 +18,7 @@ def load(text: str, path: Path | None) -> Any:
     """The tomlkit document for ``text``. Raises ConfigParseError naming the line, as the tool would refuse it."""
     undecodable = _UNDECODABLE.search(text)
     if undecodable:
-        raise ConfigParseError("is not UTF-8 text (TOML files must be UTF-8)", path=path,
+        raise ConfigParseError(N_("is not UTF-8 text (TOML files must be UTF-8)"), path=path,
                                line=text.count("\n", 0, undecodable.start()) + 1)
     import tomlkit
     from tomlkit.exceptions import ParseError, TOMLKitError
@@ -26,9 +27,9 @@ def load(text: str, path: Path | None) -> Any:
         return tomlkit.parse(text)
     except ParseError as exc:
         message = re.sub(r"\s*at line \d+ col \d+$", "", str(exc))
-        raise ConfigParseError(f"invalid TOML: {message}", path=path, line=exc.line) from None
+        raise ConfigParseError(N_("invalid TOML: {problem}"), problem=message, path=path, line=exc.line) from None
     except TOMLKitError as exc:
-        raise ConfigParseError(f"invalid TOML: {exc}", path=path) from None
+        raise ConfigParseError(N_("invalid TOML: {problem}"), problem=exc, path=path) from None
 
 
 def values(text: str, path: Path | None) -> dict[str, Any]:

@@ -11,7 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from mirrorctl.errors import ConfigParseError
+from mirrorctl.errors import ConfigParseError, Sentence
+from mirrorctl.i18n import N_
 
 #: Bytes that were not UTF-8 survive decoding as lone surrogates (see targets.decode).
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
@@ -51,11 +52,11 @@ def detect_indent(text: str) -> tuple[int, int, int]:
     return mapping, 4, 2  # what conda's own docs and the mirrors' help pages use
 
 
-def load(text: str, path: Path | None, *, encoding_advice: str = "save it as UTF-8") -> Any:
+def load(text: str, path: Path | None, *, encoding_advice: str = N_("save it as UTF-8")) -> Any:
     """The round-trip document (a mapping), or None for an empty file. Raises ConfigParseError with the line."""
     undecodable = _UNDECODABLE.search(text)
     if undecodable:
-        raise ConfigParseError(f"is not UTF-8 text; {encoding_advice}", path=path,
+        raise ConfigParseError(N_("is not UTF-8 text; {advice}"), advice=Sentence(encoding_advice), path=path,
                                line=text.count("\n", 0, undecodable.start()) + 1)
     import warnings
 
@@ -80,11 +81,11 @@ def load(text: str, path: Path | None, *, encoding_advice: str = "save it as UTF
     except YAMLError as exc:
         raise ConfigParseError(" ".join(str(exc).split()), path=path) from None
     except RecursionError:
-        raise ConfigParseError("nested too deeply to read", path=path) from None
+        raise ConfigParseError(N_("nested too deeply to read"), path=path) from None
     if data is None:
         return None
     if not isinstance(data, dict):
-        raise ConfigParseError("the top level must be a mapping of settings (key: value)", path=path, line=1)
+        raise ConfigParseError(N_("the top level must be a mapping of settings (key: value)"), path=path, line=1)
     return data
 
 

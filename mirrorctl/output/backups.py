@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mirrorctl.errors import display_path
+from mirrorctl.i18n import _
 from mirrorctl.output.common import document, table
 from mirrorctl.results import RestoreResult
 
@@ -17,11 +18,11 @@ def _local_time(epoch: float, *, offset: bool = False) -> str:
 
 def backups_text(snapshots: list[Any]) -> str:
     if not snapshots:
-        return "no backups yet\n"
+        return _("no backups yet") + "\n"
     rows = []
     for s in snapshots:
-        state = "undone" if s.undone else ""
-        files = ", ".join(display_path(f.path) + ("" if f.existed else " (absent)") for f in s.files)
+        state = _("undone") if s.undone else ""
+        files = ", ".join(display_path(f.path) + ("" if f.existed else _(" (absent)")) for f in s.files)
         rows.append([s.id, _local_time(s.created), s.reason, state, files])
     return table(rows, ["ID", "TAKEN", "BEFORE", "", "FILES"])
 
@@ -37,15 +38,17 @@ def _iso(epoch: float) -> str:
 
 
 def restore_text(result: RestoreResult) -> str:
-    lines = [f"restored backup {result.snapshot.id} (taken before `{result.snapshot.reason}`):"]
+    lines = [_("restored backup {id} (taken before `{command}`):").format(id=result.snapshot.id,
+                                                                          command=result.snapshot.reason)]
     for saved in result.snapshot.files:
-        what = "put back" if saved.existed else "removed (it did not exist)"
-        lines.append(f"  {display_path(saved.path)}: {what}")
+        what = _("put back") if saved.existed else _("removed (it did not exist)")
+        lines.append("  " + _("{path}: {what}").format(path=display_path(saved.path), what=what))
     for directory in result.removed_dirs:
-        lines.append(f"  {display_path(directory)}/: removed (empty; mirrorctl had created it)")
+        lines.append("  " + _("{path}: {what}").format(path=display_path(directory) + "/",
+                                                      what=_("removed (empty; mirrorctl had created it)")))
     if result.safety_snapshot_id:
-        lines.append(f"the replaced files are in backup {result.safety_snapshot_id} "
-                     f"(`mirrorctl restore {result.safety_snapshot_id}` to go forward again)")
+        lines.append(_("the replaced files are in backup {id} (`mirrorctl restore {id}` to go forward again)")
+                     .format(id=result.safety_snapshot_id))
     return "\n".join(lines) + "\n"
 
 

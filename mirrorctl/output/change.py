@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from mirrorctl.errors import display_path
-from mirrorctl.output.common import MESSAGES, document, finding_json, label_text, message
+from mirrorctl.i18n import _
+from mirrorctl.output.common import MESSAGES, document, finding_json, label_text, leveled, message
 from mirrorctl.output.state import state_json
 from mirrorctl.results import MIXED, ChangeResult, FileEdit, ToolState
 
@@ -30,41 +31,46 @@ def _after_line(state: ToolState, wanted: str | None, dry_run: bool) -> str:
     shown = label_text(state.label, state.findings)
     index = state.setting("index-url")
     if index is not None and state.label.name not in (None, MIXED):
-        shown += f" ({index.value})"
+        shown = _("{label} ({url})").format(label=shown, url=index.value)
     if wanted is not None and state.label.name != wanted:
-        verb = "would not be fully switched" if dry_run else "not fully switched"
-        return f"{state.tool}: {verb} to {wanted}: {shown}"
-    return f"{state.tool}: {'would be' if dry_run else 'now'} {shown}"
+        if dry_run:
+            return f"{state.tool}: " + _("would not be fully switched to {profile}: {shown}").format(profile=wanted,
+                                                                                                   shown=shown)
+        return f"{state.tool}: " + _("not fully switched to {profile}: {shown}").format(profile=wanted, shown=shown)
+    return f"{state.tool}: " + (_("would be {shown}") if dry_run else _("now {shown}")).format(shown=shown)
 
 
 def change_text(result: ChangeResult) -> str:
     lines = []
     if result.dry_run:
         diffs = [unified_diff(edit) for edit in result.edits if edit.changed]
-        lines.append("".join(diffs) if diffs else "nothing to change")
-        lines.append("(dry run: nothing was written)")
+        lines.append("".join(diffs) if diffs else _("nothing to change"))
+        lines.append(_("(dry run: nothing was written)"))
     else:
         changed = [e for e in result.edits if e.changed]
         if not changed:
-            lines.append("already in place: nothing to change")
+            lines.append(_("already in place: nothing to change"))
         for edit in changed:
-            verb = "removed" if edit.new is None else ("created" if edit.old is None else "updated")
-            lines.append(f"{edit.tool}: {verb} {display_path(edit.path)}")
-            lines.extend(f"  {c.key}: {c.before or '(unset)'} -> {c.after or '(unset)'}" for c in edit.changes)
+            verb = _("removed {path}") if edit.new is None else (_("created {path}") if edit.old is None
+                                                                  else _("updated {path}"))
+            lines.append(f"{edit.tool}: " + verb.format(path=display_path(edit.path)))
+            unset = _("(unset)")
+            lines.extend(f"  {c.key}: {c.before or unset} -> {c.after or unset}" for c in edit.changes)
         if result.snapshot_id:
-            lines.append(f"backup {result.snapshot_id} saved; undo with `mirrorctl restore`")
+            lines.append(_("backup {id} saved; undo with `mirrorctl restore`").format(id=result.snapshot_id))
     for edit in result.edits:
         lines.extend(f"{edit.tool}: {message(f)}" for f in edit.findings)
     absent = [f.tool for f in result.skipped if f.code == "tool-absent"]
     if absent:  # one line for all of them: most machines have only a few of the tools
-        lines.append(f"skipped {', '.join(str(t) for t in absent)}: {MESSAGES['tool-absent.grouped']}")
+        lines.append(_("skipped {tools}: {reason}").format(tools=", ".join(str(t) for t in absent),
+                                                            reason=_(MESSAGES["tool-absent.grouped"])))
     lines.extend(f"{f.tool}: {message(f)}" for f in result.skipped if f.code != "tool-absent")
     for state in result.after:
         lines.append(_after_line(state, result.wanted.get(state.tool), result.dry_run))
-        lines.extend(f"  {f.level}: {message(f)}" for f in state.findings
+        lines.extend(f"  {leveled(f)}" for f in state.findings
                      if not (state.label.name is None and f.level == "error"))
     if not result.dry_run:
-        lines.extend(f"next: {message(f)}" for f in result.hints)
+        lines.extend(_("next: {hint}").format(hint=message(f)) for f in result.hints)
     return "\n".join(line.rstrip("\n") for line in lines) + "\n"
 
 

@@ -8,7 +8,11 @@ from typing import IO, Any
 
 from mirrorctl.doctor import DoctorReport
 from mirrorctl.errors import display_path
+from mirrorctl.i18n import N_, _, ngettext
 from mirrorctl.output.common import document, finding_json, message
+
+#: The level words, translated when shown (JSON keeps the codes).
+LEVEL_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 
 COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
 RESET = "\x1b[0m"
@@ -30,14 +34,16 @@ def doctor_text(report: DoctorReport, *, colour: bool = False) -> str:
         for finding in (f for f in report.findings if f.tool == tool):
             where = ""
             if finding.path is not None:
-                where = f" ({display_path(finding.path)}" + (f" line {finding.line}" if finding.line else "") + ")"
-            lines.append(f"  {paint(finding.level, finding.level)}: {message(finding)}{where}")
+                where = (_(" ({path} line {line})").format(path=display_path(finding.path), line=finding.line)
+                         if finding.line else f" ({display_path(finding.path)})")
+            level = _(LEVEL_WORDS.get(finding.level, finding.level))
+            lines.append(f"  {paint(finding.level, level)}: {message(finding)}{where}")
             if finding.params.get("fix"):
-                lines.append(f"    fix: {finding.params['fix']}")
+                lines.append("    " + _("fix: {command}").format(command=finding.params["fix"]))
     for path in report.cleaned:
-        lines.append(f"removed {display_path(path)} (left by an interrupted run)")
+        lines.append(_("removed {path} (left by an interrupted run)").format(path=display_path(path)))
     if report.offline:
-        lines.append("offline: the mirrors were not contacted (run without --offline to check them)")
+        lines.append(_("offline: the mirrors were not contacted (run without --offline to check them)"))
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
@@ -45,12 +51,18 @@ def doctor_text(report: DoctorReport, *, colour: bool = False) -> str:
 def summary(report: DoctorReport) -> str:
     counts = {level: sum(f.level == level for f in report.findings) for level in ("error", "warning", "info")}
     if not report.findings:
-        checked = ", ".join(report.tools) or "no package tool"
-        return f"no problems found ({checked})"
-    parts = [f"{n} {level}{'s' if n != 1 else ''}" for level, n in counts.items() if n and level != "info"]
-    parts += [f"{counts['info']} note{'s' if counts['info'] != 1 else ''}"] if counts["info"] else []
+        checked = ", ".join(report.tools) or _("no package tool")
+        return _("no problems found ({tools})").format(tools=checked)
+    parts = []
+    if counts["error"]:
+        parts.append(ngettext("{count} error", "{count} errors", counts["error"]).format(count=counts["error"]))
+    if counts["warning"]:
+        parts.append(ngettext("{count} warning", "{count} warnings", counts["warning"]).format(
+            count=counts["warning"]))
+    if counts["info"]:
+        parts.append(ngettext("{count} note", "{count} notes", counts["info"]).format(count=counts["info"]))
     worst = report.findings[0]
-    return f"{', '.join(parts)}: {worst.tool}: {message(worst)}"
+    return _("{counts}: {tool}: {sentence}").format(counts=", ".join(parts), tool=worst.tool, sentence=message(worst))
 
 
 def doctor_json(report: DoctorReport) -> dict[str, Any]:

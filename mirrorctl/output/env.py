@@ -28,7 +28,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from mirrorctl.errors import MirrorctlError, UsageError
+from mirrorctl.errors import MirrorctlError, Sentence, UsageError
+from mirrorctl.i18n import N_, english
 from mirrorctl.output.common import document, finding_json, message, to_json
 from mirrorctl.results import EnvPlan, EnvResult, Finding
 
@@ -60,11 +61,11 @@ def default_format() -> str:
 
 def _check(name: str, value: str, fmt: str) -> None:
     if not _NAME.match(name):
-        raise MirrorctlError(f"{name!r} is not a variable name every shell accepts")
-    for bad, what in (("\n", "a line break"), ("\r", "a carriage return"), ("\0", "a NUL byte")):
+        raise MirrorctlError(N_("{name!r} is not a variable name every shell accepts"), name=name)
+    for bad, what in (("\n", N_("a line break")), ("\r", N_("a carriage return")), ("\0", N_("a NUL byte"))):
         if bad in value:
-            raise MirrorctlError(f"the value of {name} contains {what}, which {fmt} lines cannot carry safely; "
-                                 "fix the profile's URL")
+            raise MirrorctlError(N_("the value of {name} contains {what}, which {format} lines cannot carry "
+                                    "safely; fix the profile's URL"), name=name, what=Sentence(what), format=fmt)
 
 
 def _sh(value: str) -> str:
@@ -97,8 +98,8 @@ def _cmd(value: str) -> str:
 
 def _dotenv(value: str) -> str:
     if "${" in value:  # python-dotenv expands ${NAME} even in single quotes and has no escape for it
-        raise MirrorctlError("a value contains ${, which dotenv readers (python-dotenv) expand even in quotes; "
-                             "use another format")
+        raise MirrorctlError(N_("a value contains ${{, which dotenv readers (python-dotenv) expand even in quotes; "
+                                "use another format"), braces="{")
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
@@ -118,7 +119,7 @@ def set_line(fmt: str, name: str, value: str) -> str:
         return f"ENV {name}={_sh(value)}"
     if fmt == "github":
         return f"{name}={value}"
-    raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    raise UsageError(N_("unknown format {format!r} (choose from {formats})"), format=fmt, formats=", ".join(FORMATS))
 
 
 def unset_line(fmt: str, name: str) -> str:
@@ -131,8 +132,8 @@ def unset_line(fmt: str, name: str) -> str:
     if fmt == "cmd":
         return f'set "{name}="'
     if fmt in SET_ONLY:
-        raise UsageError(f"--unset: a {fmt} file can only set variables; delete its lines instead")
-    raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+        raise UsageError(N_("--unset: a {format} file can only set variables; delete its lines instead"), format=fmt)
+    raise UsageError(N_("unknown format {format!r} (choose from {formats})"), format=fmt, formats=", ".join(FORMATS))
 
 
 def comment_line(fmt: str, text: str) -> str | None:
@@ -157,6 +158,11 @@ def notes(findings: Iterable[Finding]) -> list[str]:
 def env_text(result: EnvResult, fmt: str, *, unset: bool = False) -> str:
     """The lines to evaluate: a comment per thing not expressed (where the format has comments), then one line
     per variable, in tool order. ``unset``: the lines that remove the same variables."""
+    with english():  # what a shell, a .env file or a Dockerfile reads is never translated
+        return _env_text(result, fmt, unset=unset)
+
+
+def _env_text(result: EnvResult, fmt: str, *, unset: bool) -> str:
     lines = []
     for note in notes(() if unset else result.unexpressed):
         comment = comment_line(fmt, "mirrorctl: not set: " + note)

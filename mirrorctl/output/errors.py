@@ -5,25 +5,48 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from mirrorctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, MirrorctlError, NothingInScope, display_path
-from mirrorctl.output.common import message
+from mirrorctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, MirrorctlError, NothingInScope, Sentence, display_path
+from mirrorctl.i18n import _
+from mirrorctl.output.common import message, sentence_text
+
+
+def _error(text: str) -> str:
+    return _("mirrorctl: error: {message}").format(message=text)
+
+
+def error_text(error: MirrorctlError) -> str:
+    """The error's sentence in the user's language, after where it is (``~/.condarc line 3: ``)."""
+    try:
+        params = {key: sentence_text(value) if isinstance(value, Sentence) else value
+                  for key, value in error.params.items()}
+        text = _(error.template).format(**params) if params else _(error.template)
+    except (KeyError, IndexError, ValueError):  # a translation with a broken placeholder: say it in English
+        text = error.message
+    if error.path is None:
+        return text
+    where = display_path(error.path)
+    if error.line is not None:
+        where += _(" line {line}").format(line=error.line)
+    return where + _(": ") + text
 
 
 def error_line(error: BaseException) -> tuple[str, int]:
     """What to print for ``error`` (without a trailing newline) and the exit code."""
     if isinstance(error, KeyboardInterrupt):
-        return "mirrorctl: interrupted", EXIT_INTERRUPTED
+        return _("mirrorctl: interrupted"), EXIT_INTERRUPTED
     if isinstance(error, NothingInScope):
         reasons = "; ".join(f"{f.tool}: {message(f)}" for f in error.skipped if f.code.startswith("scope-"))
-        text = f"--scope {error.scope}: no tool to configure" + (f" ({reasons})" if reasons else "")
-        return f"mirrorctl: error: {text}", error.exit_code
+        text = _("--scope {scope}: no tool to configure").format(scope=error.scope) + (f" ({reasons})" if reasons
+                                                                                       else "")
+        return _error(text), error.exit_code
     if isinstance(error, MirrorctlError):
-        return f"mirrorctl: error: {error}", error.exit_code
+        return _error(error_text(error)), error.exit_code
     if isinstance(error, OSError):  # the file system said no somewhere unexpected: name the path, say what
         where = f"{display_path(error.filename)}: " if error.filename else _lost_cwd()
-        return f"mirrorctl: error: {where}{error.strerror or error}; nothing was changed", 1
-    return (f"mirrorctl: internal error: {type(error).__name__}: {error}\n"
-            "this is a bug in mirrorctl; run the same command with --debug for the traceback"), EXIT_INTERNAL
+        return _error(_("{where}{reason}; nothing was changed").format(where=where,
+                                                                       reason=error.strerror or error)), 1
+    return (_("mirrorctl: internal error: {error}").format(error=f"{type(error).__name__}: {error}") + "\n"
+            + _("this is a bug in mirrorctl; run the same command with --debug for the traceback")), EXIT_INTERNAL
 
 
 def error_json(error: BaseException, text: str, code: int) -> dict[str, Any]:
@@ -50,5 +73,5 @@ def _lost_cwd() -> str:
     try:
         os.getcwd()
     except FileNotFoundError:
-        return "the current directory no longer exists: "
+        return _("the current directory no longer exists: ")
     return ""

@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from mirrorctl.errors import display_path
-from mirrorctl.output.common import document, finding_json, message
+from mirrorctl.i18n import N_, _, ljust
+from mirrorctl.output.common import document, finding_json, leveled, title_text
 from mirrorctl.results import ProfileChange, ProfileImport
+
+ALIASES, HOMEPAGE = N_("aliases"), N_("homepage")
 
 
 def profile_text(profile: Any) -> str:
-    lines = [f"{profile.name}: {profile.title}  ({profile.kind}, {display_path(profile.path)})"]
+    lines = [_("{name}: {title}  ({kind}, {path})").format(name=profile.name, title=title_text(profile),
+                                                          kind=_(profile.kind), path=display_path(profile.path))]
     if profile.aliases:
-        lines.append(f"  aliases    {', '.join(profile.aliases)}")
+        lines.append(f"  {ljust(_(ALIASES), 10)} {', '.join(profile.aliases)}")
     if profile.homepage:
-        lines.append(f"  homepage   {profile.homepage}")
+        lines.append(f"  {ljust(_(HOMEPAGE), 10)} {profile.homepage}")
     if profile.pypi:
         lines.append(f"  pypi       {profile.pypi.index_url}  [{_verified(profile.pypi)}]")
     if profile.conda:
@@ -22,7 +26,7 @@ def profile_text(profile: Any) -> str:
         if profile.conda.default_channels:
             lines.append("    defaults -> " + ", ".join(profile.conda.default_channels))
         else:
-            lines.append("    defaults -> not mirrored (repo.anaconda.com is used)")
+            lines.append("    defaults -> " + _("not mirrored (repo.anaconda.com is used)"))
         for channel, base in profile.conda.custom_channels.items():
             lines.append(f"    {channel} -> {base.rstrip('/')}/{channel}")
     if profile.pytorch:
@@ -39,22 +43,24 @@ def profile_text(profile: Any) -> str:
 
 
 def _verified(section: Any) -> str:
-    text = "verified" if section.verified else "UNVERIFIED"
-    return f"{text}: {section.source}" if section.source else text
+    text = _("verified") if section.verified else _("UNVERIFIED")
+    return text + _(": ") + section.source if section.source else text
 
 
 def profile_change_text(result: ProfileChange) -> str:
     if result.action == "remove":
-        text = f"removed {display_path(result.path)}\n"
+        text = _("removed {path}").format(path=display_path(result.path)) + "\n"
     elif result.action == "edit":
         if result.snapshot_id is None:
-            return f"{result.profile.name}: no change; nothing was written\n"
-        text = f"saved profile {result.profile.name} ({display_path(result.path)})\n"
+            return f"{result.profile.name}: " + _("no change; nothing was written") + "\n"
+        text = _("saved profile {name} ({path})").format(name=result.profile.name,
+                                                         path=display_path(result.path)) + "\n"
     else:
-        text = f"added profile {result.profile.name} ({display_path(result.path)})\n" + profile_text(result.profile)
-    text += "".join(f"{f.level}: {message(f)}\n" for f in result.findings)
+        text = (_("added profile {name} ({path})").format(name=result.profile.name, path=display_path(result.path))
+                + "\n" + profile_text(result.profile))
+    text += "".join(f"{leveled(f)}\n" for f in result.findings)
     if result.snapshot_id:
-        text += f"backup {result.snapshot_id} saved; undo with `mirrorctl restore`\n"
+        text += _("backup {id} saved; undo with `mirrorctl restore`").format(id=result.snapshot_id) + "\n"
     return text
 
 
@@ -87,14 +93,16 @@ def export_json(names: list[str], text: str) -> dict[str, Any]:
 def import_text(result: ProfileImport) -> str:
     lines = []
     for profile, path in zip(result.profiles, result.paths):
-        verb = "replaced" if profile.name in result.replaced else "added"
-        lines.append(f"{verb} profile {profile.name} ({display_path(path)})")
-    lines.extend(f"kept your profile {name} (not replaced)" for name in result.kept)
-    lines.extend(f"profile {name} is already in place: nothing to change" for name in result.unchanged)
+        verb = _("replaced profile {name} ({path})") if profile.name in result.replaced else \
+            _("added profile {name} ({path})")
+        lines.append(verb.format(name=profile.name, path=display_path(path)))
+    lines.extend(_("kept your profile {name} (not replaced)").format(name=name) for name in result.kept)
+    lines.extend(_("profile {name} is already in place: nothing to change").format(name=name)
+                 for name in result.unchanged)
     if not result.profiles and not result.unchanged:
-        lines.append("nothing imported")
+        lines.append(_("nothing imported"))
     if result.snapshot_id:
-        lines.append(f"backup {result.snapshot_id} saved; undo with `mirrorctl restore`")
+        lines.append(_("backup {id} saved; undo with `mirrorctl restore`").format(id=result.snapshot_id))
     return "\n".join(lines) + "\n"
 
 

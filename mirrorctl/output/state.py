@@ -6,15 +6,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from mirrorctl.errors import display_path
+from mirrorctl.i18n import N_, _, ljust, ngettext
 from mirrorctl.output.common import (
     document,
     finding_json,
     label_json,
     label_text,
-    message,
+    leveled,
     source_json,
     source_text,
     table,
+    title_text,
 )
 from mirrorctl.results import CUSTOM, MIXED, ListResult, Setting, Source, ToolState
 
@@ -22,7 +24,16 @@ from mirrorctl.results import CUSTOM, MIXED, ListResult, Setting, Source, ToolSt
 def _in_scope(source: Source | None, state: ToolState | None) -> str:
     """`` (user scope)`` after a source that is one of the state's scope files."""
     scope = state.scope_of(source.path) if state is not None and source is not None else None
-    return f" ({scope} scope)" if scope else ""
+    return _(" ({scope} scope)").format(scope=scope) if scope else ""
+
+
+#: Row labels of `current`, translated and padded where shown.
+FROM, WRITES_TO, FILES_READ, SCOPES = N_("from"), N_("writes to"), N_("files read"), N_("scopes")
+
+
+def _field(label: str, columns: int = 13) -> str:
+    """A translated row label padded to ``columns`` display columns (``index-url``-style keys stay as they are)."""
+    return ljust(_(label), columns)
 
 
 def _setting_lines(settings: Iterable[Setting], state: ToolState | None = None) -> list[str]:
@@ -33,21 +44,30 @@ def _setting_lines(settings: Iterable[Setting], state: ToolState | None = None) 
     for setting in settings:
         if setting.key == "index-url":
             lines += [f"  index-url     {setting.value}",
-                      f"    from        {source_text(setting.source)}{_in_scope(setting.source, state)}"]
+                      f"    {_field(FROM, 11)} {source_text(setting.source)}{_in_scope(setting.source, state)}"]
         elif setting.key == "extra-index-url":
             lines.append(f"  extra-index   {setting.value}")
         elif setting.key == "trusted-host":
             lines.append(f"  trusted-host  {setting.value}")
         elif setting.key == "channel":
-            lines.append(f"  channel {setting.value}  (listed in {source_text(setting.source)}"
-                         f"{_in_scope(setting.source, state)})")
+            lines.append(f"  channel {setting.value}  "
+                         + _("(listed in {source})").format(source=source_text(setting.source)
+                                                            + _in_scope(setting.source, state)))
             lines += [f"      -> {url}" for url in setting.resolved]
             via = setting.via or ""
             if setting.via_source is not None and via != "URL":
-                via += f" in {source_text(setting.via_source)}{_in_scope(setting.via_source, state)}"
-            lines.append(f"      via {via}" + (f"  [{setting.owner}]" if setting.owner else ""))
+                via += _(" in {source}").format(source=source_text(setting.via_source)
+                                                + _in_scope(setting.via_source, state))
+            lines.append("      " + _("via {how}").format(how=via) + (f"  [{setting.owner}]" if setting.owner else ""))
+        elif setting.key == "mirror":  # a URL-prefix key and the mirrors it points to (the first is used)
+            where = f"{source_text(setting.source)}{_in_scope(setting.source, state)}"
+            lines.append(f"  mirror        {setting.value}")
+            lines.append(f"      -> {', '.join(setting.resolved) or _('(none)')}"
+                         + (f"  [{setting.owner}]" if setting.owner else "") + "  " + _("from {source}").format(
+                             source=where))
         elif setting.key == "default_channels":
-            lines.append(f"  defaults would be {', '.join(setting.resolved)} ({source_text(setting.source)})")
+            lines.append("  " + _("defaults would be {urls} ({source})").format(urls=", ".join(setting.resolved),
+                                                                             source=source_text(setting.source)))
         elif setting.key == "custom_channel":
             base = setting.resolved[0][: -len(setting.value)].rstrip("/") if setting.resolved else ""
             where = source_text(setting.source) + _in_scope(setting.source, state)
@@ -58,9 +78,10 @@ def _setting_lines(settings: Iterable[Setting], state: ToolState | None = None) 
                 where = f"  ({display_path(setting.source.path)}{where[1:]}"
             lines.append(f"  {setting.key:<13} {setting.value}{where}")
     if not channels and any(s.key == "default_channels" for s in settings):
-        lines.insert(0, "  channels      (none)")
+        lines.insert(0, "  channels      " + _("(none)"))
     for (base, where), names in unlisted.items():
-        lines.append(f"  when used: {', '.join(names)} -> {base}/<name>  (custom_channels in {where})")
+        lines.append("  " + _("when used: {names} -> {base}/<name>  (custom_channels in {source})").format(
+            names=", ".join(names), base=base, source=where))
     return lines
 
 
@@ -87,12 +108,13 @@ def state_text(state: ToolState) -> str:
     lines = [f"{state.tool}: {label_text(state.label, state.findings)}"]
     lines += _setting_lines(state.settings, state)
     if state.write_path:
-        lines.append(f"  writes to     {display_path(state.write_path)}"
-                     + (f" ({state.scope} scope)" if state.scope else ""))
+        lines.append(f"  {_field(WRITES_TO)} {display_path(state.write_path)}"
+                     + (_(" ({scope} scope)").format(scope=state.scope) if state.scope else ""))
     lines += _scope_lines(state)
-    lines.append(f"  files read    {', '.join(map(display_path, state.files_read)) if state.files_read else '(none)'}")
+    read = ", ".join(map(display_path, state.files_read)) if state.files_read else _("(none)")
+    lines.append(f"  {_field(FILES_READ)} {read}")
     for finding in state.findings:
-        lines.append(f"  {finding.level}: {message(finding)}")
+        lines.append(f"  {leveled(finding)}")
     return "\n".join(lines) + "\n"
 
 
@@ -101,9 +123,9 @@ def _scope_lines(state: ToolState) -> list[str]:
     if not state.scopes:
         return []
     read = set(state.files_read)
-    lines = ["  scopes        lowest precedence first; * = read"]
+    lines = [f"  {_field(SCOPES)} " + _("lowest precedence first; * = read")]
     for entry in state.scopes:
-        shown = ", ".join(display_path(p) + (" *" if p in read else "") for p in entry.paths) or "(none here)"
+        shown = ", ".join(display_path(p) + (" *" if p in read else "") for p in entry.paths) or _("(none here)")
         lines.append(f"    {entry.scope:<11} {shown}")
     return lines
 
@@ -126,6 +148,22 @@ def current_json(states: Iterable[ToolState]) -> dict[str, Any]:
 # list
 
 
+def covers_text(profile: Any) -> str:
+    """What the profile mirrors, as `list` shows it (``--json`` has the untranslated ``covers``)."""
+    parts = []
+    if profile.pypi:
+        parts.append("pypi" + ("" if profile.pypi.verified else "?"))
+    if profile.conda:
+        what = ["defaults"] if profile.conda.default_channels else []
+        if profile.conda.custom_channels:
+            count = len(profile.conda.custom_channels)
+            what.append(ngettext("{count} channel", "{count} channels", count).format(count=count))
+        parts.append("conda(" + "+".join(what) + ")" + ("" if profile.conda.verified else "?"))
+    if profile.pytorch:
+        parts.append("pytorch" + ("" if profile.pytorch.verified else "?"))
+    return ", ".join(parts)
+
+
 def list_text(result: ListResult) -> str:
     present = [s for s in result.states if s.present]
     text = ""
@@ -133,23 +171,23 @@ def list_text(result: ListResult) -> str:
         if state.label.name is None and state.findings:
             blocking = [f for f in state.findings if f.level == "error" or f.code == "file-ignored"]
             if blocking:
-                text += f"{blocking[0].level}: {message(blocking[0])}\n"
+                text += f"{leveled(blocking[0])}\n"
     for finding in result.findings:
-        text += f"{finding.level}: {message(finding)}\n"
+        text += f"{leveled(finding)}\n"
     rows = []
     for profile in result.profiles:
         marks = ["*" if s.label.name == profile.name else "" for s in present]
-        rows.append([profile.name, *marks, profile.kind, ", ".join(profile.covers()), profile.title])
+        rows.append([profile.name, *marks, _(profile.kind), covers_text(profile), title_text(profile)])
     text += table(rows, ["NAME", *(s.tool.upper() for s in present), "KIND", "COVERS", "TITLE"])
     for state in present:
         if state.label.name == CUSTOM:
-            text += f"{state.tool}: uses URLs that match no profile (see `mirrorctl current`)\n"
+            text += f"{state.tool}: " + _("uses URLs that match no profile (see `mirrorctl current`)") + "\n"
         elif state.label.name == MIXED:
-            text += f"{state.tool}: {label_text(state.label)} (see `mirrorctl current`)\n"
+            text += f"{state.tool}: {label_text(state.label)} " + _("(see `mirrorctl current`)") + "\n"
     absent = [s.tool for s in result.states if not s.present]
     if absent:
-        text += f"not installed and not configured: {', '.join(absent)}\n"
-    text += "* in effect.  ? some URLs are UNVERIFIED (from third-party usage, not the mirror's own docs).\n"
+        text += _("not installed and not configured: {tools}").format(tools=", ".join(absent)) + "\n"
+    text += _("* in effect.  ? some URLs are UNVERIFIED (from third-party usage, not the mirror's own docs).") + "\n"
     return text
 
 

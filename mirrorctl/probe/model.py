@@ -1,6 +1,6 @@
 """What probing finds, as frozen data: every figure a report or ``--json`` shows, and no wording.
 
-Reasons and remarks are :class:`Note` objects (a code and parameters); :mod:`mirrorctl.probe.report` is the
+Reasons and remarks are :class:`Note` objects (a code and parameters); :mod:`mirrorctl.output.bench` is the
 only place that turns them into sentences. Times are milliseconds (``*_ms``) or seconds (``*_s``), instants
 are epoch seconds, sizes are bytes, bandwidth is MB/s (10**6 bytes).
 """
@@ -16,15 +16,13 @@ from mirrorctl.urls import host_port, mask_credentials
 TARGETS = ("pypi", "conda")
 #: Failure classes of a probe (``ProbeResult.error``).
 ERRORS = ("timeout", "refused", "dns", "tls", "http", "invalid", "error")
-#: Ranking orders ``use --fastest --by`` accepts.
-ORDERS = ("install", "latency")
 
 Param = Union[str, int, float, None]
 
 
 @dataclass(frozen=True)
 class Note:
-    """A reason or remark: ``code`` says what, ``params`` the figures (see report.NOTE_TEXT for the wording)."""
+    """A reason or remark: ``code`` says what, ``params`` the figures (see output.bench for the wording)."""
 
     code: str
     params: tuple[tuple[str, Param], ...] = ()
@@ -50,14 +48,6 @@ class ProbeTarget:
     #: What the URL is about, so that only like is compared with like for freshness: the PyPI project, or the
     #: conda channel ("pkgs/main", "conda-forge").
     resource: str
-
-
-@dataclass(frozen=True)
-class StatusFeed:
-    """Where a profile's mirror publishes its sync status, and in which format ("tunasync" or "mirrorz")."""
-
-    url: str
-    format: str
 
 
 @dataclass(frozen=True)
@@ -192,7 +182,7 @@ class ProbeResult:
     serial: int | None = None  # PyPI: the project's last serial (lowest seen across samples)
     last_modified: float | None = None  # conda: repodata Last-Modified, epoch seconds (oldest seen)
     stale: bool = False  # set by rank.mark_stale
-    #: Left the race early: its answers showed it could not be the fastest (see fanout.Race).
+    #: Left the race early: its answers showed it could not be the fastest (see race.Race).
     eliminated: bool = False
     #: Body bytes received from this mirror for this target, every request counted (pages, files).
     bytes_received: int = 0
@@ -218,7 +208,7 @@ class ProbeResult:
         return next((e for e in self.estimates if e.model == model), None)
 
     def to_json(self) -> dict[str, Any]:
-        """The documented ``--json`` object, minus the worded ``detail`` (report adds it); credentials masked."""
+        """The documented ``--json`` object, minus the worded ``detail`` (output.bench adds it); credentials masked."""
         return {
             "profile": self.profile,
             "target": self.target,

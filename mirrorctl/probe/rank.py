@@ -93,11 +93,6 @@ def with_estimates(results: Iterable[ProbeResult], models: Sequence[InstallModel
     return out
 
 
-def lower_bound_s(result: ProbeResult, model: InstallModel = TYPICAL) -> float:
-    """The least ``model`` could take on this mirror (infinite bandwidth): pages x latency."""
-    return model.pages * (result.latency_ms or 0.0) / 1000
-
-
 def rank(results: Iterable[ProbeResult], *, by: str = "latency") -> list[ProbeResult]:
     """PyPI, then conda; in each, healthy fresh mirrors best first, then stale ones, then failures.
 

@@ -21,11 +21,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mirrorctl.probe.model import Note, StatusFeed, SyncStatus
+from mirrorctl.probe.model import Note, SyncStatus
 
-FORMATS = ("tunasync", "mirrorz")
+if TYPE_CHECKING:
+    from mirrorctl.profiles import StatusFeed
+
 #: Repo names that carry each target, in the order they are looked for.
 REPO_NAMES: Mapping[str, tuple[str, ...]] = {
     "pypi": ("pypi", "pypi-packages"),

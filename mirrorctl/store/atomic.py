@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mirrorctl import fileio
 from mirrorctl.errors import StoreError, display_path
+from mirrorctl.i18n import N_
 
 TEMP_SUFFIX = ".mirrorctl-tmp"
 #: A temp file whose creator cannot be told (no pid in its name) is stale once it is this old.
@@ -117,9 +118,10 @@ def ensure_directory(directory: Path, *, private: bool = False) -> None:
     try:
         _make_directories(directory, private=private)
     except NotADirectoryError as exc:
-        raise StoreError("is a file, not a directory", path=str(exc.filename)) from None
+        raise StoreError(N_("is a file, not a directory"), path=str(exc.filename)) from None
     except OSError as exc:
-        raise StoreError(f"cannot create the directory: {exc.strerror or exc}", path=directory) from None
+        raise StoreError(N_("cannot create the directory: {reason}"), reason=exc.strerror or exc,
+                         path=directory) from None
 
 
 def _fsync_directory(directory: Path) -> None:

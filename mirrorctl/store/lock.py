@@ -13,6 +13,7 @@ from typing import Callable
 
 from mirrorctl import fileio, paths
 from mirrorctl.errors import StoreError
+from mirrorctl.i18n import N_
 from mirrorctl.store import atomic
 
 #: How long a second mirrorctl waits for the first to finish before giving up.
@@ -32,10 +33,11 @@ def locked() -> Iterator[None]:
     try:
         fd = os.open(lock_path, flags | getattr(os, "O_NONBLOCK", 0), 0o600)
     except OSError as exc:
-        raise StoreError(f"cannot open the lock: {atomic.reason(exc)}", path=lock_path) from None
+        raise StoreError(N_("cannot open the lock: {reason}"), reason=atomic.reason(exc), path=lock_path) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise StoreError(f"cannot open the lock: is {fileio.kind(os.fstat(fd).st_mode)}", path=lock_path)
+            raise StoreError(N_("cannot open the lock: is {kind}"), kind=fileio.kind(os.fstat(fd).st_mode),
+                             path=lock_path)
         if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
             import msvcrt
 
@@ -66,12 +68,15 @@ def _retry_lock(fd: int, try_lock: Callable[[], object]) -> None:
             break
         except OSError as exc:
             if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, errno.EDEADLK):
-                raise StoreError(f"cannot lock: {atomic.reason(exc)}", path=paths.lock_file()) from None
+                raise StoreError(N_("cannot lock: {reason}"), reason=atomic.reason(exc),
+                                 path=paths.lock_file()) from None
             if time.monotonic() >= deadline:
                 holder = _lock_holder(fd)
-                who = f"another mirrorctl (pid {holder})" if holder else "another mirrorctl"
-                raise StoreError(f"{who} is still running; gave up after waiting {wait_s:g} s",
-                                 path=paths.lock_file()) from None
+                if holder:
+                    raise StoreError(N_("another mirrorctl (pid {pid}) is still running; gave up after waiting "
+                                        "{seconds:g} s"), pid=holder, seconds=wait_s, path=paths.lock_file()) from None
+                raise StoreError(N_("another mirrorctl is still running; gave up after waiting {seconds:g} s"),
+                                 seconds=wait_s, path=paths.lock_file()) from None
             time.sleep(0.05)
     try:
         os.ftruncate(fd, 0)

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from mirrorctl import fileio, paths
-from mirrorctl.errors import MirrorctlError, StoreError, display_path
+from mirrorctl.errors import MirrorctlError, Sentence, StoreError, display_path
+from mirrorctl.i18n import N_
 from mirrorctl.store import atomic
 
 #: How many changes (`use`, `reset`) stay undoable; the safety snapshots taken before each restore are kept
@@ -98,14 +99,18 @@ def _new_snapshot_id(directory: Path, created: float) -> str:
     return candidate
 
 
+#: The reasons :func:`_read_current` shortens (fileio's, without "; mirrorctl writes only regular files").
+_SHORT_REASONS = (N_("is a symlink loop"), N_("is {kind}, not a regular file"))
+
+
 def _read_current(path: Path, action: str) -> bytes | None:
     """What is at ``path`` now (None: absent), for a snapshot; refuses anything a write must not replace."""
     try:
         fileio.check_writable_target(path)
         return fileio.read_config(path, limit=BACKUP_LIMIT, error=StoreError)
     except StoreError as exc:
-        reason = exc.message.replace("; mirrorctl writes only regular files", "")
-        raise StoreError(f"{action}: {reason}", path=path) from None
+        reason = Sentence(exc.template.replace("; mirrorctl writes only regular files", ""), exc.params)
+        raise StoreError(N_("{action}: {reason}"), action=Sentence(action), reason=reason, path=path) from None
 
 
 def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change",
@@ -122,7 +127,7 @@ def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change",
     unique: dict[Path, Path] = {}
     for original in files:
         unique.setdefault(atomic.real_path(original), original)
-    contents = [(path, original, _read_current(original, "cannot back up")) for path, original in unique.items()]
+    contents = [(path, original, _read_current(original, N_("cannot back up"))) for path, original in unique.items()]
     atomic.remove_stale_temps(unique)
     created_dirs: list[str] = []
     for path, _original, data in contents:
@@ -158,8 +163,11 @@ def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change",
     except OSError as exc:
         if directory is not None:
             shutil.rmtree(directory, ignore_errors=True)
-        what = f" {display_path(current)}" if current != root else ""
-        raise StoreError(f"cannot back up{what}: {atomic.reason(exc)}; nothing was changed", path=root) from None
+        if current != root:
+            raise StoreError(N_("cannot back up {file}: {reason}; nothing was changed"), file=display_path(current),
+                             reason=atomic.reason(exc), path=root) from None
+        raise StoreError(N_("cannot back up: {reason}; nothing was changed"), reason=atomic.reason(exc),
+                         path=root) from None
     return snapshot
 
 
@@ -202,7 +210,7 @@ def _snapshot_directories() -> list[Path]:
         atomic.ensure_directory(root)  # names the file in the way
         raise  # pragma: no cover - ensure_directory raised
     except OSError as exc:
-        raise StoreError(f"cannot list the backups: {atomic.reason(exc)}", path=root) from None
+        raise StoreError(N_("cannot list the backups: {reason}"), reason=atomic.reason(exc), path=root) from None
     return [Path(e.path) for e in entries
             if _SNAPSHOT_ID.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
 
@@ -227,15 +235,16 @@ def find_snapshot(snapshot_id: str | None) -> Snapshot:
             if snapshot.kind == "change" and not snapshot.undone:
                 return snapshot
         if not snapshots:
-            raise StoreError("nothing to restore: mirrorctl has not changed any file yet (see `mirrorctl backups`)")
+            raise StoreError(N_("nothing to restore: mirrorctl has not changed any file yet (see `mirrorctl backups`)"))
         newest = snapshots[0]
-        raise StoreError(f"nothing to restore: no older change to undo; newest backup {newest.id} ({newest.reason}) "
-                         f"can be put back with `mirrorctl restore {newest.id}`")
+        raise StoreError(N_("nothing to restore: no older change to undo; newest backup {id} ({command}) "
+                            "can be put back with `mirrorctl restore {id}`"), id=newest.id, command=newest.reason)
     matches = [s for s in snapshots if s.id == snapshot_id] or [s for s in snapshots if s.id.startswith(snapshot_id)]
     if not matches:
-        raise StoreError(f"no backup {snapshot_id!r} (see `mirrorctl backups`)")
+        raise StoreError(N_("no backup {id!r} (see `mirrorctl backups`)"), id=snapshot_id)
     if len(matches) > 1:
-        raise StoreError(f"backup id {snapshot_id!r} is ambiguous: {', '.join(s.id for s in matches)}")
+        raise StoreError(N_("backup id {id!r} is ambiguous: {ids}"), id=snapshot_id,
+                         ids=", ".join(s.id for s in matches))
     return matches[0]
 
 
@@ -257,10 +266,12 @@ def _blobs(snapshot: Snapshot) -> dict[str, bytes]:
             missing.append(blob.name)
             continue
         if hashlib.sha256(data).hexdigest() != saved.sha256:
-            raise StoreError(f"backup {snapshot.id} is damaged: {blob.name} does not match its checksum", path=blob)
+            raise StoreError(N_("backup {id} is damaged: {file} does not match its checksum"), id=snapshot.id,
+                             file=blob.name,
+                             path=blob)
         found[str(saved.blob)] = data
     if missing:
-        raise StoreError(f"backup {snapshot.id} is incomplete: missing {', '.join(missing)}",
+        raise StoreError(N_("backup {id} is incomplete: missing {files}"), id=snapshot.id, files=", ".join(missing),
                          path=snapshot.directory)
     return found
 
@@ -280,7 +291,7 @@ def write_back(snapshot: Snapshot) -> list[Path]:
     plan = []
     for saved in reversed(snapshot.files):
         path = Path(saved.path)
-        before = _read_current(path, "cannot restore")
+        before = _read_current(path, N_("cannot restore"))
         before_mode = stat.S_IMODE(os.stat(path).st_mode) if before is not None else None
         plan.append((saved, path, before, before_mode))
     written: list[tuple[Path, bytes | None, int | None]] = []
@@ -294,7 +305,8 @@ def write_back(snapshot: Snapshot) -> list[Path]:
         except OSError as exc:
             for done, data, done_mode in reversed(written):
                 _put_back(done, data, done_mode)
-            raise StoreError(f"cannot restore: {atomic.reason(exc)}; nothing was changed", path=path) from None
+            raise StoreError(N_("cannot restore: {reason}; nothing was changed"), reason=atomic.reason(exc),
+                             path=path) from None
         written.append((path, before, before_mode))
     return [path for path, _, _ in written]
 
@@ -336,7 +348,8 @@ def mark_undone(snapshot: Snapshot, undone: bool = True) -> Snapshot:
     try:
         _write_manifest(updated)
     except OSError as exc:
-        raise StoreError(f"files restored, but the backup could not be marked as undone: {atomic.reason(exc)}",
+        raise StoreError(N_("files restored, but the backup could not be marked as undone: {reason}"),
+                         reason=atomic.reason(exc),
                          path=snapshot.directory / MANIFEST) from None
     return updated
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mirrorctl.errors import StoreError
+from mirrorctl.i18n import N_
 from mirrorctl.store import atomic, lock, snapshots
 
 if TYPE_CHECKING:
@@ -42,11 +43,11 @@ def apply(plan: Callable[[], list[FileEdit]], *, reason: str,
                 try:
                     roll_back(snapshot, written)
                 except StoreError as failed:
-                    raise StoreError(f"cannot write: {atomic.reason(exc)}; putting the files already written "
-                                     f"back failed too ({failed}); `mirrorctl restore {snapshot.id}` puts them "
-                                     "back", path=edit.path) from None
+                    raise StoreError(N_("cannot write: {reason}; putting the files already written back failed too "
+                                        "({failed}); `mirrorctl restore {id}` puts them back"),
+                                     reason=atomic.reason(exc), failed=failed, id=snapshot.id, path=edit.path) from None
                 snapshots.discard(snapshot)
-                raise StoreError(f"cannot write: {atomic.reason(exc)}; nothing was changed",
+                raise StoreError(N_("cannot write: {reason}; nothing was changed"), reason=atomic.reason(exc),
                                  path=edit.path) from None
             written.append(edit)
         snapshots.prune()
@@ -99,8 +100,8 @@ def check_not_read_only(edits: Sequence[FileEdit], *, force: bool) -> None:
         except OSError:
             continue  # absent (a new file) or unreadable: the write says what is wrong
         if stat.S_ISREG(mode) and not mode & stat.S_IWUSR:
-            raise StoreError(f"is read-only (mode {stat.S_IMODE(mode):04o}); mirrorctl leaves it as it is "
-                             "unless you add --force; nothing was changed", path=edit.path)
+            raise StoreError(N_("is read-only (mode {mode:04o}); mirrorctl leaves it as it is "
+                                "unless you add --force; nothing was changed"), mode=stat.S_IMODE(mode), path=edit.path)
 
 
 def roll_back(snapshot: snapshots.Snapshot, written: list[FileEdit]) -> None:

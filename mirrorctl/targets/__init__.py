@@ -57,4 +57,4 @@ def refused(tool: str, path: Path, error: MirrorctlError, *, code: str = "file-r
     """The finding for a file ``tool`` cannot use (``error`` says why and where), as ``read`` reports it."""
     from mirrorctl.results import Finding
 
-    return Finding(code, level, tool, path, error.line, {"reason": error.message, "tool": tool})
+    return Finding(code, level, tool, path, error.line, {"reason": error.sentence, "tool": tool})

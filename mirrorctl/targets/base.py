@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from mirrorctl.errors import UsageError
+from mirrorctl.i18n import N_
 from mirrorctl.results import EnvPlan, FileEdit, Finding, ToolState
 
 if TYPE_CHECKING:
@@ -214,8 +215,10 @@ def canonical_tool(name: str) -> str:
     import difflib
 
     close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.75)  # not npm -> pdm
-    guess = f"; did you mean {close[0]!r}?" if close else ""
-    raise UsageError(f"unknown tool {name!r}{guess} (choose from {', '.join(known)})")
+    if close:
+        raise UsageError(N_("unknown tool {name!r}; did you mean {guess!r}? (choose from {names})"), name=name,
+                         guess=close[0], names=", ".join(known))
+    raise UsageError(N_("unknown tool {name!r} (choose from {names})"), name=name, names=", ".join(known))
 
 
 def selected(only: Sequence[str] | str | None) -> list[Target]:

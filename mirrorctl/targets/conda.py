@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, ScopeUnavailable, UsageError
+from mirrorctl.errors import ConfigParseError, ScopeUnavailable, Sentence, UsageError
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import add_tail, plain, remove_key, replace_list
+from mirrorctl.i18n import N_
 from mirrorctl.results import (
     CUSTOM,
     MIXED,
@@ -49,41 +50,41 @@ NAME = "conda"
 VALID_CONDARC_NAME = re.compile(r"(^|[\\/])(\.?condarc|[^\\/]*\.ya?ml)$")
 #: English templates of this tool's own finding codes (generic codes are worded in ``output``).
 MESSAGES = {
-    "conda.ssl-verify-off": "ssl_verify is off: conda accepts any certificate, so a hijacked or wrong mirror goes "
-                            "unnoticed",
-    "conda.strict-priority-upstream": "channel_priority is strict and {channels} still come from upstream: conda "
-                                      "takes each package only from the first channel that has it, so a mirror's "
-                                      "newer builds can be hidden or a slow upstream channel decides",
-    "conda.stale-index-cache": "conda's index cache still holds repodata from {hosts} (the mirror before): conda may "
-                               "answer from it until it is cleaned",
-    "conda.env-custom-channels": "{profile}'s channels {channels} live on different bases: custom_channels is a "
+    "conda.ssl-verify-off": N_("ssl_verify is off: conda accepts any certificate, so a hijacked or wrong mirror "
+                               "goes unnoticed"),
+    "conda.strict-priority-upstream": N_("channel_priority is strict and {channels} still come from upstream: "
+                                         "conda takes each package only from the first channel that has it, so a "
+                                         "mirror's newer builds can be hidden or a slow upstream channel decides"),
+    "conda.stale-index-cache": N_("conda's index cache still holds repodata from {hosts} (the mirror before): "
+                                  "conda may answer from it until it is cleaned"),
+    "conda.env-custom-channels": N_("{profile}'s channels {channels} live on different bases: custom_channels is a "
                                  "map, which conda reads only from a file, so they stay upstream here (`mirrorctl "
-                                 "run` and `mirrorctl use` can set them)",
-    "conda.run-merged-defaults": "conda merges lists from every file: the default_channels in {paths} stay in "
-                                 "effect after {profile}'s",
-    "conda.run-replaces-condarc": "CONDARC={path} is not read during this command (CONDARC names the temporary "
-                                  "file)",
-    "conda.clean-index": "run `conda clean -i` so conda forgets the index it cached from the previous mirror",
-    "conda.defaults-unlisted": "`channels` does not list `defaults`, so default_channels (pkgs/main, pkgs/r) "
-                               "is not used",
-    "conda.kept-own-defaults": "{profile} does not mirror pkgs/main or pkgs/r; kept your own default_channels",
-    "conda.defaults-upstream": "{profile} does not mirror pkgs/main or pkgs/r: `defaults` uses repo.anaconda.com",
-    "conda.kept-custom": "kept custom_channels that no profile writes: {channels}",
-    "conda.final-shadowed": "{path} sets {key}, but {final_path} marks it #!final, so conda ignores it here",
-    "conda.no-channels": "no channels are configured: conda >= 26.1 refuses to solve (`mirrorctl use` adds "
-                         "defaults)",
-    "conda.merged-defaults": "default_channels is set in several files and conda merges them all: {paths}",
-    "conda.channel-alias": "channel_alias = {alias}: every named channel without a custom_channels entry goes "
-                           "there",
-    "conda.multichannel-defaults": "custom_multichannels.defaults is set and beats default_channels "
-                                   "(conda >= 26.1)",
-    "conda.channel-upstream": "{channel}: {profile} does not carry it; it now comes from upstream ({url})",
-    "conda.channel-legacy": "{channel} is legacy: Anaconda dropped it from `defaults` long ago",
-    "conda.merged-duplicate": "{key}: {value} was listed twice after the switch; kept the first",
-    "conda.alias-removed": "channel_alias pointed at {alias}; removed it, so named channels come from "
-                           "custom_channels or upstream",
-    "conda.condarc-name-ignored": "CONDARC={value} is ignored by conda: the name must be .condarc, condarc, "
-                                  "*.yml or *.yaml",
+                                 "run` and `mirrorctl use` can set them)"),
+    "conda.run-merged-defaults": N_("conda merges lists from every file: the default_channels in {paths} stay in "
+                                 "effect after {profile}'s"),
+    "conda.run-replaces-condarc": N_("CONDARC={path} is not read during this command (CONDARC names the temporary "
+                                  "file)"),
+    "conda.clean-index": N_("run `conda clean -i` so conda forgets the index it cached from the previous mirror"),
+    "conda.defaults-unlisted": N_("`channels` does not list `defaults`, so default_channels (pkgs/main, pkgs/r) "
+                               "is not used"),
+    "conda.kept-own-defaults": N_("{profile} does not mirror pkgs/main or pkgs/r; kept your own default_channels"),
+    "conda.defaults-upstream": N_("{profile} does not mirror pkgs/main or pkgs/r: `defaults` uses repo.anaconda.com"),
+    "conda.kept-custom": N_("kept custom_channels that no profile writes: {channels}"),
+    "conda.final-shadowed": N_("{path} sets {key}, but {final_path} marks it #!final, so conda ignores it here"),
+    "conda.no-channels": N_("no channels are configured: conda >= 26.1 refuses to solve (`mirrorctl use` adds "
+                         "defaults)"),
+    "conda.merged-defaults": N_("default_channels is set in several files and conda merges them all: {paths}"),
+    "conda.channel-alias": N_("channel_alias = {alias}: every named channel without a custom_channels entry goes "
+                           "there"),
+    "conda.multichannel-defaults": N_("custom_multichannels.defaults is set and beats default_channels "
+                                   "(conda >= 26.1)"),
+    "conda.channel-upstream": N_("{channel}: {profile} does not carry it; it now comes from upstream ({url})"),
+    "conda.channel-legacy": N_("{channel} is legacy: Anaconda dropped it from `defaults` long ago"),
+    "conda.merged-duplicate": N_("{key}: {value} was listed twice after the switch; kept the first"),
+    "conda.alias-removed": N_("channel_alias pointed at {alias}; removed it, so named channels come from "
+                           "custom_channels or upstream"),
+    "conda.condarc-name-ignored": N_("CONDARC={value} is ignored by conda: the name must be .condarc, condarc, "
+                                  "*.yml or *.yaml"),
 }
 
 
@@ -117,11 +118,12 @@ def env_prefix() -> Path:
     """The active conda environment (``$CONDA_PREFIX``), whose ``.condarc`` beats every user file."""
     value = os.environ.get("CONDA_PREFIX")
     if not value:
-        raise ScopeUnavailable("no conda environment is active (CONDA_PREFIX is not set): `conda activate` one "
-                               "first")
+        raise ScopeUnavailable(N_("no conda environment is active (CONDA_PREFIX is not set): `conda activate` one "
+                                  "first"))
     prefix = Path(value)
     if not (prefix / "conda-meta").is_dir():
-        raise ScopeUnavailable(f"CONDA_PREFIX={value} is not a conda environment (it has no conda-meta folder)")
+        raise ScopeUnavailable(N_("CONDA_PREFIX={value} is not a conda environment (it has no conda-meta folder)"),
+                               value=value)
     return prefix
 
 
@@ -162,7 +164,8 @@ def scope_write_path(scope: str) -> Path:
         return env_prefix() / ".condarc"
     if scope == "system":
         return system_dirs()[0] / ".condarc"
-    raise UsageError(f"conda has no {scope} scope (it has {', '.join(Conda.scopes)})")
+    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="conda", scope=scope,
+                     scopes=", ".join(Conda.scopes))
 
 
 def scope_files(scope: str) -> list[Path]:
@@ -175,8 +178,8 @@ def scope_files(scope: str) -> list[Path]:
 
 
 def load(text: str, path: Path | None) -> Any:
-    return yaml.load(text, path, encoding_advice="conda reads .condarc as UTF-8 and cannot read this file "
-                                                  "(it crashes); save it as UTF-8")
+    return yaml.load(text, path, encoding_advice=N_("conda reads .condarc as UTF-8 and cannot read this file "
+                                                     "(it crashes); save it as UTF-8"))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -189,11 +192,11 @@ def load(text: str, path: Path | None) -> Any:
 
 #: key -> (type conda requires, words for the error)
 _TYPES: dict[str, tuple[type, str]] = {
-    "channels": (list, "a list of channel names or URLs"),
-    "default_channels": (list, "a list of channel URLs"),
-    "custom_channels": (dict, "a mapping of channel name to base URL"),
-    "custom_multichannels": (dict, "a mapping of name to a list of channels"),
-    "channel_alias": (str, "a URL"),
+    "channels": (list, N_("a list of channel names or URLs")),
+    "default_channels": (list, N_("a list of channel URLs")),
+    "custom_channels": (dict, N_("a mapping of channel name to base URL")),
+    "custom_multichannels": (dict, N_("a mapping of name to a list of channels")),
+    "channel_alias": (str, N_("a URL")),
 }
 
 
@@ -213,7 +216,8 @@ def validate(data: Any, path: Path | None, text: str) -> None:
         if bad:
             line = data.lc.key(key)[0] + 1 if hasattr(data, "lc") else None
             shown = " ".join(str(plain(value)).split())[:60]
-            raise ConfigParseError(f"{key} must be {words}, not {shown!r} (conda refuses this file)",
+            raise ConfigParseError(N_("{key} must be {words}, not {shown!r} (conda refuses this file)"), key=key,
+                                   words=Sentence(words), shown=shown,
                                    path=path, line=line)
 
 

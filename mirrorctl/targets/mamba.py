@@ -2,14 +2,17 @@
 
 mamba reads conda's files and its own ``.mambarc`` files (REFERENCE.md §B, "mamba/micromamba 2.x"):
 
-- order, lowest first: system (``/etc/conda``, ``/var/lib/conda``), the root prefix, conda's user files, mamba's
-  user files (``${XDG_CONFIG_HOME:-~/.config}/mamba``, ``~/.mamba``, ``~/.mambarc``, ``$MAMBARC``), and the
-  target prefix (``$CONDA_PREFIX``), which beats everything;
+- order, lowest first (:func:`search_path`, from libmamba's ``compute_default_rc_sources``): system
+  (``/etc/conda``, ``/var/lib/conda``), the root prefix, conda's user files (the active environment's
+  ``.condarc`` among them), mamba's user files (``${XDG_CONFIG_HOME:-~/.config}/mamba``, ``~/.mamba``,
+  ``~/.mambarc``, ``$MAMBARC``), and the target prefix's ``.mambarc`` (``$CONDA_PREFIX``), which beats everything;
 - lists are merged (highest precedence first), but **maps are not**: the highest-precedence file's whole map
-  wins (unlike conda, which merges ``custom_channels`` per key);
+  wins (libmamba/include/mamba/api/configuration_impl.hpp L104-113 ``Source<T>::merge`` takes
+  ``values.at(sources.front())``; unlike conda, which merges ``custom_channels`` per key);
 - ``mirrored_channels: {name: [urls]}``: every key is loaded as an active channel, before ``channels``
-  (MIRROR-FACTS.md §5 (c), ``libmamba/src/api/channel_loader.cpp``), so mirrorctl writes a key only for a channel
-  that is in use (listed in the ``channels`` mamba sees).
+  (libmamba/src/api/channel_loader.cpp L241-268: the mirrored keys first, then each ``channels`` entry that is
+  not one of them), so mirrorctl writes a key only for a channel that is in use (listed in the ``channels``
+  mamba sees).
 
 mamba shares ``.condarc`` with conda; the conda target edits it. This target never writes a ``.condarc``: it reads
 them to know which channels are in use, and writes only ``.mambarc``, so the two never plan edits of one file.
@@ -27,6 +30,7 @@ from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, UsageError
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import plain, remove_key
+from mirrorctl.i18n import N_
 from mirrorctl.results import (
     MIXED,
     Change,
@@ -53,20 +57,21 @@ NO_DEFAULTS = "nodefaults"
 INHERITED_CHANNEL = "channel:"
 
 MESSAGES = {
-    "mamba.env-no-variable": "mamba takes mirrors from mirrored_channels, a map it reads only from a file: use "
-                             "`mirrorctl run {profile} -- mamba ...` or `mirrorctl use {profile} --only mamba`",
-    "mamba.run-replaces-mambarc": "MAMBARC={path} is not read during this command (MAMBARC names the temporary "
-                                  "file)",
-    "mamba.channel-upstream": "{channel}: {profile} does not carry it; mamba fetches it from upstream",
-    "mamba.no-channels": "no channel is listed in `channels`, so mirrorctl wrote no mirrored_channels (mamba "
-                         "activates every key); add e.g. `channels: [conda-forge]` and run `mirrorctl use` again",
-    "mamba.unused-mirrored": "mirrored_channels has {channel}, which is not in `channels`: mamba 2.x adds it to "
-                             "every solve",
-    "mamba.map-ignored": "{path} sets {key}, but mamba does not merge maps: only the one in {winner} is used",
-    "mamba.map-shadowed": "{path} sets {key} too and beats {write_path}: mamba uses only the highest file's map",
-    "mamba.kept-custom": "kept mirrored_channels entries that no profile writes: {channels}",
-    "mamba.clean-index": "run `mamba clean -i` (or `micromamba clean -i`) so mamba forgets the index it cached "
-                         "from the previous mirror",
+    "mamba.env-no-variable": N_("mirrorctl points mamba at mirrors with mirrored_channels in a file, not a variable: "
+                             "use `mirrorctl run {profile} -- mamba ...` or `mirrorctl use {profile} --only mamba`"),
+    "mamba.run-replaces-mambarc": N_("MAMBARC={path} is not read during this command (MAMBARC names the temporary "
+                                  "file)"),
+    "mamba.channel-upstream": N_("{channel}: {profile} does not carry it; mamba fetches it from upstream"),
+    "mamba.no-channels": N_("no channel is listed in `channels`, so mirrorctl wrote no mirrored_channels (mamba "
+                         "activates every key); add e.g. `channels: [conda-forge]` and run `mirrorctl use` again"),
+    "mamba.unused-mirrored": N_("mirrored_channels has {channel}, which is not in `channels`: mamba 2.x adds it to "
+                             "every solve"),
+    "mamba.map-ignored": N_("{path} sets {key}, but mamba does not merge maps: only the one in {winner} is used"),
+    "mamba.map-shadowed": N_("{path} sets {key} too and beats {write_path}: mamba uses only the highest file's map"),
+    "mamba.kept-custom": N_("kept mirrored_channels entries that no profile writes: {channels}"),
+    "mamba.env-invalid": N_("{variable} cannot be read as mamba reads it ({reason}): mamba stops with an error"),
+    "mamba.clean-index": N_("run `mamba clean -i` (or `micromamba clean -i`) so mamba forgets the index it cached "
+                         "from the previous mirror"),
 }
 
 #: Keys `current` reads; the maps among them are taken whole from the highest-precedence file.
@@ -95,7 +100,8 @@ def scope_write_path(scope: str) -> Path:
         return conda.env_prefix() / ".mambarc"
     if scope == "system":
         return conda.system_dirs()[0] / ".mambarc"
-    raise UsageError(f"mamba has no {scope} scope (it has {', '.join(Mamba.scopes)})")
+    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="mamba", scope=scope,
+                     scopes=", ".join(Mamba.scopes))
 
 
 def _expand(location: Path, *, condarc: bool = True, mambarc: bool = True) -> list[Path]:
@@ -113,9 +119,26 @@ def _dir(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yml", ".yaml"))
 
 
+def user_config_dir() -> Path:
+    """libmamba ``util::user_config_dir`` (mamba-org/mamba 03564bf, libmamba/src/util/environment.cpp L295-302,
+    Windows L173-180): ``$XDG_CONFIG_HOME`` when set and not empty, else ``~/.config`` (``%APPDATA%``)."""
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    if xdg:
+        return Path(xdg)
+    return paths.appdata() if paths.platform() == "win32" else paths.home() / ".config"
+
+
 def search_path(*, mambarc: bool = True) -> list[Path]:
-    """Every file mamba 2.x reads, lowest precedence first, each once (REFERENCE §B); ``mambarc`` False: without
-    the one ``$MAMBARC`` names."""
+    """Every file mamba 2.x reads, lowest precedence first, each once at its first (lowest) place.
+
+    libmamba/src/api/configuration.cpp L2144-2250 ``compute_default_rc_sources`` (mamba-org/mamba 03564bf):
+    system, the root prefix, then conda's user files (``user_config_dir()/conda``, ``~/.conda``, ``~/.condarc``,
+    ``$XDG_CONFIG_HOME/conda``, **the active environment's ``$CONDA_PREFIX`` .condarc / condarc / condarc.d**,
+    ``$CONDARC``), then mamba's (``user_config_dir()/mamba``, ``~/.mamba``, ``~/.mambarc``, ``$MAMBARC``), then the
+    target prefix (``$CONDA_PREFIX`` when no -n/-p, L544-549). A file is kept at its first place (L2229-2240), so
+    of the environment only its ``.mambarc`` beats the user's files; its ``.condarc`` ranks below ``$CONDARC`` and
+    every ``.mambarc`` of the user. ``mambarc`` False: without the one ``$MAMBARC`` names.
+    """
     home = paths.home()
     if paths.platform() == "win32":
         found = _expand(paths.system_path("C:/ProgramData/conda"))
@@ -124,19 +147,23 @@ def search_path(*, mambarc: bool = True) -> list[Path]:
     root = os.environ.get("MAMBA_ROOT_PREFIX") or os.environ.get("CONDA_ROOT")
     if root:
         found += _expand(Path(root))
+    config = user_config_dir()
+    found += _expand(config / "conda", mambarc=False) + _expand(home / ".conda", mambarc=False)
+    found.append(home / ".condarc")
     if os.environ.get("XDG_CONFIG_HOME"):
         found += _expand(Path(os.environ["XDG_CONFIG_HOME"]) / "conda", mambarc=False)
-    found += _expand(home / ".config" / "conda", mambarc=False) + _expand(home / ".conda", mambarc=False)
-    found.append(home / ".condarc")
+    prefix = os.environ.get("CONDA_PREFIX")
+    if prefix:
+        found += _expand(Path(prefix), mambarc=False)
     if os.environ.get("CONDARC"):
         found.append(Path(os.environ["CONDARC"]))
-    for folder in (paths.xdg_config_home() / "mamba", home / ".mamba"):
+    for folder in (config / "mamba", home / ".mamba"):
         found += [folder / ".mambarc", folder / "mambarc", *_dir(folder / "mambarc.d")]
     found.append(home / ".mambarc")
     if os.environ.get("MAMBARC") and mambarc:
         found.append(Path(os.environ["MAMBARC"]))
-    if os.environ.get("CONDA_PREFIX"):
-        found += _expand(Path(os.environ["CONDA_PREFIX"]))
+    if prefix:
+        found += _expand(Path(prefix))
     return _channels.unique_paths(found)
 
 
@@ -151,26 +178,26 @@ def is_condarc(path: Path) -> bool:
 
 
 def load(text: str, path: Path | None) -> Any:
-    data = yaml.load(text, path, encoding_advice="mamba reads its files as UTF-8; save it as UTF-8")
+    data = yaml.load(text, path, encoding_advice=N_("mamba reads its files as UTF-8; save it as UTF-8"))
     if data is None:
         return None
     if not isinstance(data, dict):
-        raise ConfigParseError("must be a mapping of settings", path=path, line=1)
+        raise ConfigParseError(N_("must be a mapping of settings"), path=path, line=1)
 
     def line(key: str) -> int | None:
         return data.lc.key(key)[0] + 1 if hasattr(data, "lc") else None
 
     channels = data.get("channels")
     if channels is not None and (not isinstance(channels, list) or not all(isinstance(c, str) for c in channels)):
-        raise ConfigParseError("channels must be a list of channel names or URLs (mamba refuses this file)",
+        raise ConfigParseError(N_("channels must be a list of channel names or URLs (mamba refuses this file)"),
                                path=path, line=line("channels"))
     mirrored = data.get("mirrored_channels")
     if mirrored is not None:
         good = isinstance(mirrored, dict) and all(
             isinstance(v, list) and all(isinstance(u, str) for u in v) for v in mirrored.values())
         if not good:
-            raise ConfigParseError("mirrored_channels must map each channel name to a list of URLs (mamba refuses "
-                                   "this file)", path=path, line=line("mirrored_channels"))
+            raise ConfigParseError(N_("mirrored_channels must map each channel name to a list of URLs (mamba refuses "
+                                      "this file)"), path=path, line=line("mirrored_channels"))
     return data
 
 
@@ -360,8 +387,69 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
         if isinstance(loaded.get("channel_alias"), str):
             alias = (os.path.expandvars(loaded["channel_alias"]), source)
 
+    for variable, key, value in environment():  # above every file (lists: first; maps and alias: whole)
+        source = Source(env=variable)
+        if key in LIST_KEYS:
+            bucket = channels if key == "channels" else default_channels
+            bucket[:0] = [(str(v), source) for v in value]
+        elif key in MAP_KEYS:
+            maps[key] = (value, source)
+        else:
+            alias = (str(value), source)
+        if key not in LIST_KEYS:  # a list from the environment is merged in front, not instead
+            findings.append(Finding("env-overrides", "warning", NAME, params={
+                "variable": f"{variable}={os.environ[variable]}", "files": f"{key} of .mambarc / .condarc"}))
+    findings += _environment_problems()
+
     unique = _channels.first_of_each
     return Merged(unique(channels), unique(default_channels), maps, alias, read, findings, map_files)
+
+
+#: The variables libmamba reads for these keys (configuration.cpp L1409-1466: ``channels`` from
+#: ``CONDA_CHANNELS``; the others from ``MAMBA_<KEY>``, the default of ``set_env_var_names()`` at L219;
+#: ``custom_multichannels`` has none). Lists are parsed as YAML ``[<value>]``, the rest as YAML
+#: (configuration_impl.hpp L117-128, L164-167).
+ENV_KEYS = (("CONDA_CHANNELS", "channels"), ("MAMBA_DEFAULT_CHANNELS", "default_channels"),
+            ("MAMBA_CHANNEL_ALIAS", "channel_alias"), ("MAMBA_CUSTOM_CHANNELS", "custom_channels"),
+            ("MAMBA_MIRRORED_CHANNELS", "mirrored_channels"))
+
+
+def _parse_variable(variable: str, key: str) -> Any:
+    value = os.environ[variable]
+    text = f"v: [{value}]\n" if key in LIST_KEYS else f"v: {value}\n"
+    loaded = plain((yaml.load(text, None) or {}).get("v"))
+    good = (isinstance(loaded, list) and all(isinstance(v, str) for v in loaded) if key in LIST_KEYS else
+            isinstance(loaded, str) if key == "channel_alias" else
+            isinstance(loaded, dict) and all(isinstance(v, str) for v in loaded.values()) if key == "custom_channels"
+            else isinstance(loaded, dict) and all(isinstance(v, list) and all(isinstance(u, str) for u in v)
+                                                  for v in loaded.values()))
+    if not good:
+        raise ConfigParseError(f"{variable} is not a valid {key} value")
+    return loaded
+
+
+def environment() -> list[tuple[str, str, Any]]:
+    """(variable, key, parsed value) for each of :data:`ENV_KEYS` that is set and valid."""
+    found = []
+    for variable, key in ENV_KEYS:
+        if os.environ.get(variable):
+            try:
+                found.append((variable, key, _parse_variable(variable, key)))
+            except ConfigParseError:
+                continue
+    return found
+
+
+def _environment_problems() -> list[Finding]:
+    problems = []
+    for variable, key in ENV_KEYS:
+        if os.environ.get(variable):
+            try:
+                _parse_variable(variable, key)
+            except ConfigParseError as exc:
+                problems.append(Finding("mamba.env-invalid", "error", NAME,
+                                        params={"variable": variable, "reason": exc.message}))
+    return problems
 
 
 def resolve(merged: Merged, profiles: Sequence[Profile]) -> list[Setting]:
@@ -432,8 +520,8 @@ class Mamba:
              force: bool = False) -> list[FileEdit]:
         path = scope_write_path(scope)
         if is_condarc(path):
-            raise ConfigParseError("MAMBARC names a .condarc: conda reads it too, so mirrorctl edits it only "
-                                   "for conda (point MAMBARC at a .mambarc)", path=path)
+            raise ConfigParseError(N_("MAMBARC names a .condarc: conda reads it too, so mirrorctl edits it only "
+                                      "for conda (point MAMBARC at a .mambarc)"), path=path)
         old = read_bytes(path)
         text = decode(old)
         written = os.path.realpath(path)
@@ -479,8 +567,9 @@ class Mamba:
                          scopes=_scopes(files), scope=scope or "user")
 
     def env(self, profile: Profile) -> EnvPlan:
-        """Nothing: mirrorctl points mamba at a mirror with ``mirrored_channels``, a map, and maps cannot be set
-        through the environment (libmamba reads a ``CONDA_``/``MAMBA_`` variable as a scalar or a list)."""
+        """Nothing here (``run`` writes a private ``.mambarc``, :meth:`run_env`). libmamba does read a map from
+        the environment, ``MAMBA_MIRRORED_CHANNELS`` as YAML (configuration.cpp L1458-1466, L219;
+        configuration_impl.hpp L117-128), which `current` reports; mirrorctl does not set it."""
         if profile.conda is None:
             return EnvPlan(NAME, profile.name)
         return EnvPlan(NAME, profile.name, unexpressed=(Finding("mamba.env-no-variable", "warning", NAME,

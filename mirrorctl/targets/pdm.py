@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
+from mirrorctl.i18n import N_
 from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
@@ -33,14 +34,14 @@ DEFAULT_INDEX = "https://pypi.org/simple"
 
 #: English templates of this tool's own finding codes (generic codes are worded in ``output``).
 MESSAGES = {
-    "pdm.project-wins": "{path} (this project's pdm.toml) sets pypi.url and beats {written}",
-    "pdm.config-file-env": "PDM_CONFIG_FILE={value}: pdm reads and writes this file instead of {default}",
-    "pdm.pyproject-source-wins": "{path} has [[tool.pdm.source]] name = \"pypi\" url = {url}: it replaces pypi.url "
+    "pdm.project-wins": N_("{path} (this project's pdm.toml) sets pypi.url and beats {written}"),
+    "pdm.config-file-env": N_("PDM_CONFIG_FILE={value}: pdm reads and writes this file instead of {default}"),
+    "pdm.pyproject-source-wins": N_("{path} has [[tool.pdm.source]] name = \"pypi\" url = {url}: it replaces pypi.url "
                                  "of every config file and PDM_PYPI_URL, so pdm fetches from it (yours, left as "
-                                 "it is; `use --scope project --force` replaces its url)",
-    "pdm.extra-source": "{path} has [[tool.pdm.source]] {name} = {url}: pdm asks it besides pypi.url",
-    "pdm.lock-refresh": "{path} records the old index URLs: run `pdm lock --update-reuse` (or `pdm lock`) "
-                        "to refresh it",
+                                 "it is; `use --scope project --force` replaces its url)"),
+    "pdm.extra-source": N_("{path} has [[tool.pdm.source]] {name} = {url}: pdm asks it besides pypi.url"),
+    "pdm.lock-refresh": N_("{path} records the old index URLs: run `pdm lock --update-reuse` (or `pdm lock`) "
+                        "to refresh it"),
 }
 
 
@@ -77,10 +78,11 @@ def scope_file(scope: str) -> Path:
     if scope == "project":
         path = project_file()
         if not path.is_file() and not (path.parent / "pyproject.toml").is_file():
-            raise ScopeUnavailable(f"no pyproject.toml or pdm.toml in {path.parent}: run mirrorctl in the pdm "
-                                   "project's directory")
+            raise ScopeUnavailable(N_("no pyproject.toml or pdm.toml in {folder}: run mirrorctl in the pdm "
+                                      "project's directory"), folder=path.parent)
         return path
-    raise UsageError(f"pdm has no {scope} scope (it has {', '.join(Pdm.scopes)})")
+    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="pdm", scope=scope,
+                     scopes=", ".join(Pdm.scopes))
 
 
 def _line_of(text: str, pattern: str) -> int | None:
@@ -93,12 +95,13 @@ def load(text: str, path: Path | None, *, editable: bool = True) -> Any:
     document = toml.load(text, path) if editable else toml.values(text, path)
     pypi = document.get("pypi")
     if pypi is not None and not isinstance(pypi, dict):
-        raise ConfigParseError("`pypi` must be a table ([pypi])", path=path, line=_line_of(text, r"^[ \t]*pypi\s*="))
+        raise ConfigParseError(N_("`pypi` must be a table ([pypi])"), path=path,
+                               line=_line_of(text, r"^[ \t]*pypi\s*="))
     if pypi is not None:
         if "url" in pypi and not isinstance(toml.plain(pypi["url"]), str):
-            raise ConfigParseError("pypi.url must be a string", path=path, line=_line_of(text, r"^[ \t]*url\s*="))
+            raise ConfigParseError(N_("pypi.url must be a string"), path=path, line=_line_of(text, r"^[ \t]*url\s*="))
         if "verify_ssl" in pypi and not isinstance(toml.plain(pypi["verify_ssl"]), bool):
-            raise ConfigParseError("pypi.verify_ssl must be true or false", path=path,
+            raise ConfigParseError(N_("pypi.verify_ssl must be true or false"), path=path,
                                    line=_line_of(text, r"^[ \t]*verify_ssl\s*="))
     return document
 

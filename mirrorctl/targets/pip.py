@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import ini
+from mirrorctl.i18n import N_
 from mirrorctl.profiles import UPSTREAM_PROFILE
 from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
@@ -39,19 +40,19 @@ DEFAULT_INDEX = "https://pypi.org/simple"
 
 #: English templates of this tool's own finding codes (generic codes are worded in ``output``).
 MESSAGES = {
-    "pip.section-beats-global": "{path} [{section}] index-url = {value} beats every [global] index-url "
-                                "for `pip {section}`",
-    "pip.site-file-wins": "{path} (the virtualenv's own pip config) sets index-url and beats {written}",
-    "pip.env-file-unread": "{path} is not read while the virtualenv {venv} is active: pip there reads {site} "
-                           "instead (deactivate it, or use --scope venv)",
-    "pip.bad-index-url": "index-url {url} {problem}: pip reads it, then every install fails (set by {source}; "
-                         "`mirrorctl use NAME` replaces it)",
-    "pip.http-untrusted": "{url} is plain http and {host} is not in trusted-host: pip will refuse it",
-    "pip.trusted-host-https": "trusted-host {host} is set for an https index: it is not needed, and it makes pip "
-                              "accept any certificate from that host",
-    "pip.proxy-configured": "pip's [{section}] proxy = {proxy}: every request goes through that proxy",
-    "pip.user-files-disagree": "{legacy} says index-url = {legacy_value} but {current} says {value}: pip uses the "
-                               "second, and the first only confuses whoever reads it",
+    "pip.trusted-host-https": N_("trusted-host {host} is set for an https index: it is not needed, and it makes "
+                                 "pip accept any certificate from that host"),
+    "pip.proxy-configured": N_("pip's [{section}] proxy = {proxy}: every request goes through that proxy"),
+    "pip.user-files-disagree": N_("{legacy} says index-url = {legacy_value} but {current} says {value}: pip uses "
+                                  "the second, and the first only confuses whoever reads it"),
+    "pip.section-beats-global": N_("{path} [{section}] index-url = {value} beats every [global] index-url "
+                                "for `pip {section}`"),
+    "pip.site-file-wins": N_("{path} (the virtualenv's own pip config) sets index-url and beats {written}"),
+    "pip.env-file-unread": N_("{path} is not read while the virtualenv {venv} is active: pip there reads {site} "
+                           "instead (deactivate it, or use --scope venv)"),
+    "pip.bad-index-url": N_("index-url {url} {problem}: pip reads it, then every install fails (set by {source}; "
+                         "`mirrorctl use NAME` replaces it)"),
+    "pip.http-untrusted": N_("{url} is plain http and {host} is not in trusted-host: pip will refuse it"),
 }
 
 
@@ -99,10 +100,10 @@ def venv_dir() -> Path:
     """The active virtualenv (``$VIRTUAL_ENV``): pip inside it reads ``<venv>/pip.conf`` as its site file."""
     value = os.environ.get("VIRTUAL_ENV")
     if not value:
-        raise ScopeUnavailable("no virtualenv is active (VIRTUAL_ENV is not set): activate one first")
+        raise ScopeUnavailable(N_("no virtualenv is active (VIRTUAL_ENV is not set): activate one first"))
     folder = Path(value)
     if not (folder / "pyvenv.cfg").is_file():
-        raise ScopeUnavailable(f"VIRTUAL_ENV={value} is not a virtualenv (it has no pyvenv.cfg)")
+        raise ScopeUnavailable(N_("VIRTUAL_ENV={value} is not a virtualenv (it has no pyvenv.cfg)"), value=value)
     return folder
 
 
@@ -125,7 +126,8 @@ def scope_files(scope: str) -> list[Path]:
         return [venv_dir() / _file_name()]
     if scope == "env":
         return [conda_env_dir() / _file_name()]
-    raise UsageError(f"pip has no {scope} scope (it has {', '.join(Pip.scopes)})")
+    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="pip", scope=scope,
+                     scopes=", ".join(Pip.scopes))
 
 
 #: pip's variants, as scopes: a later one beats an earlier one.
@@ -235,8 +237,9 @@ def _check_encoding(data: bytes | None, path: Path) -> None:
         data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise ConfigParseError(
-            f"byte 0x{data[exc.start]:02x} at position {exc.start} is not valid {encoding}, the encoding pip reads "
-            f"config files in here (pip refuses to run); save the file as {encoding}",
+            N_("byte 0x{byte:02x} at position {position} is not valid {encoding}, the encoding pip reads "
+               "config files in here (pip refuses to run); save the file as {encoding}"),
+            byte=data[exc.start], position=exc.start, encoding=encoding,
             path=path, line=data.count(b"\n", 0, exc.start) + 1,
         ) from None
     except LookupError:  # an encoding Python does not know: pip would fail the same way; let it decide

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
+from mirrorctl.i18n import N_
 from mirrorctl.results import (
     CUSTOM,
     MIXED,
@@ -46,38 +47,77 @@ PYPI_INDEX = "https://pypi.org/simple"
 PYPI_FILES = "https://files.pythonhosted.org/packages"
 
 MESSAGES = {
-    "pixi.env-no-variable": "pixi reads [mirrors] only from its config.toml, never from the environment: run "
-                            "`mirrorctl use {profile} --only pixi` instead",
-    "pixi.lock-urls": "pixi.lock records the URLs packages were resolved from: run `pixi update` (or `pixi lock`) "
-                      "in each workspace to re-resolve through the new mirror",
-    "pixi.no-files-mirror": "{profile} has no known host for PyPI package files: files.pythonhosted.org is not "
-                            "mirrored (add `files = URL` to the profile's [pypi] table)",
-    "pixi.kept-own": "kept [mirrors] entries that no profile writes: {keys}",
-    "pixi.no-config": "PIXI_NO_CONFIG is set: pixi reads no config file, so no [mirrors] entry is used",
-    "pixi.config-file": "PIXI_CONFIG_FILE={value}: pixi loads that file too; mirrorctl writes {write_path}",
-    "pixi.shadowed": "{path} maps {key} too and is read after {write_path}, so its entry wins",
+    "pixi.env-no-variable": N_("pixi reads [mirrors] only from its config.toml, never from the environment: run "
+                            "`mirrorctl use {profile} --only pixi` instead"),
+    "pixi.lock-urls": N_("pixi.lock records the URLs packages were resolved from: run `pixi update` (or `pixi lock`) "
+                      "in each workspace to re-resolve through the new mirror"),
+    "pixi.no-files-mirror": N_("{profile} has no known host for PyPI package files: files.pythonhosted.org is not "
+                            "mirrored (add `files = URL` to the profile's [pypi] table)"),
+    "pixi.kept-own": N_("kept [mirrors] entries that no profile writes: {keys}"),
+    "pixi.no-config": N_("PIXI_NO_CONFIG is set: pixi reads no system or user config file (only a workspace's "
+                      ".pixi/config.toml), so {write_path} is not used"),
+    "pixi.config-file": N_("PIXI_CONFIG_FILE={value}: pixi reads that file instead of the system and user ones, so "
+                        "{write_path} is not used"),
+    "pixi.manifest-index": N_("{path} sets [pypi-options] index-url = {url}: pixi resolves PyPI packages there, not "
+                           "through [mirrors] https://pypi.org/simple"),
+    "pixi.shadowed": N_("{path} maps {key} too and is read after {write_path}, so its entry wins"),
 }
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Locations (REFERENCE §D, lowest priority first)
+# Locations, from pixi's source (prefix-dev/pixi 2b25fc7, crates/pixi_config/src/lib.rs), not its docs: the docs
+# table lists ~/.config/pixi and $XDG_CONFIG_HOME/pixi, ~/.pixi and $PIXI_HOME as four files, but pixi reads one
+# of each pair.
+
+#: ``PIXI_NO_CONFIG`` is parsed by clap's ``BoolishValueParser`` (lib.rs L168-175).
+TRUE_WORDS = ("y", "yes", "t", "true", "on", "1")
+
+
+def config_dir() -> Path:
+    """``dirs::config_dir()``: ``$XDG_CONFIG_HOME`` when absolute, else ``~/.config`` (Linux); ``~/Library/
+    Application Support`` (macOS); ``%APPDATA%`` (Windows)."""
+    system = paths.platform()
+    if system == "win32":
+        return paths.appdata()
+    if system == "darwin":
+        return paths.home() / "Library" / "Application Support"
+    xdg = os.environ.get("XDG_CONFIG_HOME", "")
+    return Path(xdg) if os.path.isabs(xdg) else paths.home() / ".config"
+
+
+def pixi_home() -> Path:
+    """``pixi_home()`` (lib.rs L211-217): ``$PIXI_HOME``, else ``~/.pixi``."""
+    return paths.env_path("PIXI_HOME") or paths.home() / ".pixi"
+
+
+def global_files() -> list[Path]:
+    """``config_path_global()`` (lib.rs L2534-2550), in the order pixi merges them (a later one wins per key):
+    on macOS ``$XDG_CONFIG_HOME/pixi/config.toml`` when set, then ``config_dir()/pixi/config.toml``, then
+    ``pixi_home()/config.toml``."""
+    found: list[Path] = []
+    if paths.platform() == "darwin" and os.environ.get("XDG_CONFIG_HOME") is not None:
+        found.append(Path(os.environ["XDG_CONFIG_HOME"]) / "pixi" / "config.toml")
+    found += [config_dir() / "pixi" / "config.toml", pixi_home() / "config.toml"]
+    return found
 
 
 def write_path() -> Path:
-    """The user file: ``$XDG_CONFIG_HOME/pixi/config.toml`` (``~/.config`` when unset; APPDATA on Windows)."""
-    system = paths.platform()
-    if system == "win32":
-        return paths.appdata() / "pixi" / "config.toml"
-    if system == "darwin" and not os.environ.get("XDG_CONFIG_HOME"):
-        return paths.home() / "Library" / "Application Support" / "pixi" / "config.toml"
-    return paths.xdg_config_home() / "pixi" / "config.toml"
+    """The user file, chosen as ``pixi config set --global`` chooses it (crates/pixi_cli/src/config.rs L243-266,
+    ``determine_config_write_path``): the first of ``config_path_global()`` but the last that exists, else the
+    last (``~/.pixi/config.toml``, or ``$PIXI_HOME/config.toml``)."""
+    *earlier, last = global_files()
+    return next((p for p in earlier if p.exists()), last)
 
 
 def system_file() -> Path:
-    """The first file pixi reads: ``/etc/pixi/config.toml`` (``C:\\ProgramData\\pixi`` on Windows)."""
+    """``config_path_system()`` (lib.rs L2522-2531): ``/etc/pixi/config.toml`` (``C:\\ProgramData\\pixi``)."""
     if paths.platform() == "win32":
         return paths.system_path("C:/ProgramData/pixi/config.toml")
     return paths.system_path("/etc/pixi/config.toml")
+
+
+def no_config() -> bool:
+    return os.environ.get("PIXI_NO_CONFIG", "").strip().lower() in TRUE_WORDS
 
 
 def project_file(cwd: Path | None = None) -> Path | None:
@@ -99,6 +139,32 @@ def project_file(cwd: Path | None = None) -> Path | None:
     return None
 
 
+def manifest_index(overrides: Overrides | None = None) -> Entry | None:
+    """The workspace manifest's own PyPI index: top-level ``[pypi-options] index-url`` of ``pixi.toml``, or
+    ``[tool.pixi.pypi-options]`` of ``pyproject.toml`` (prefix-dev/pixi crates/pixi_manifest/src/toml/manifest.rs
+    L988; pypi/pypi_options.rs L155-159 "the primary pypi index"). pixi resolves PyPI packages there, so the
+    ``https://pypi.org/simple`` key of [mirrors] is not used for them. None: not a workspace, or no such key."""
+    folder = Path.cwd()
+    for name, table in (("pixi.toml", ()), ("pyproject.toml", ("tool", "pixi"))):
+        path = folder / name
+        try:
+            data = _read(path, overrides)
+            if data is None:
+                continue
+            text = decode(data)
+            values: Any = toml.values(text, path)
+        except (ConfigParseError, OSError):
+            continue  # pixi's own manifest errors are pixi's to report
+        for key in table:
+            values = values.get(key) if isinstance(values, dict) else None
+        options = values.get("pypi-options") if isinstance(values, dict) else None
+        url = options.get("index-url") if isinstance(options, dict) else None
+        if isinstance(url, str):
+            return Entry(PYPI_INDEX, (url,), Source(path=path, section="pypi-options", line=_line_of(text,
+                                                                                                   "index-url")))
+    return None
+
+
 def scope_file(scope: str) -> Path:
     if scope == "user":
         return write_path()
@@ -107,36 +173,27 @@ def scope_file(scope: str) -> Path:
     if scope == "project":
         found = project_file()
         if found is None:
-            raise ScopeUnavailable(f"no pixi.toml (or pyproject.toml with [tool.pixi]) in {Path.cwd()}: run "
-                                   "mirrorctl in the pixi workspace's directory")
+            raise ScopeUnavailable(N_("no pixi.toml (or pyproject.toml with [tool.pixi]) in {folder}: run "
+                                      "mirrorctl in the pixi workspace's directory"), folder=Path.cwd())
         return found
-    raise UsageError(f"pixi has no {scope} scope (it has {', '.join(Pixi.scopes)})")
+    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="pixi", scope=scope,
+                     scopes=", ".join(Pixi.scopes))
 
 
 def search_path() -> list[Path]:
-    """Every config file pixi reads, lowest priority first, each once (the workspace's own last)."""
-    system = paths.platform()
-    home = paths.home()
+    """Every config file pixi reads, lowest priority first, each once (``Config::load_with``, lib.rs L1722-1815):
+    the global layer (``/etc/pixi/config.toml`` and :func:`global_files`; only ``PIXI_CONFIG_FILE`` when it is
+    set; nothing when ``PIXI_NO_CONFIG`` is true), then the workspace's ``.pixi/config.toml`` on top."""
     found: list[Path] = []
-    if system == "win32":
-        found += [paths.system_path("C:/ProgramData/pixi/config.toml"), paths.appdata() / "pixi" / "config.toml"]
-    elif system == "darwin":
-        found.append(paths.system_path("/etc/pixi/config.toml"))
-        if os.environ.get("XDG_CONFIG_HOME"):
-            found.append(Path(os.environ["XDG_CONFIG_HOME"]) / "pixi" / "config.toml")
-        found.append(home / "Library" / "Application Support" / "pixi" / "config.toml")
+    if no_config():
+        pass
+    elif os.environ.get("PIXI_CONFIG_FILE"):
+        found.append(Path(os.environ["PIXI_CONFIG_FILE"]))
     else:
-        found += [paths.system_path("/etc/pixi/config.toml"), home / ".config" / "pixi" / "config.toml"]
-        if os.environ.get("XDG_CONFIG_HOME"):
-            found.append(Path(os.environ["XDG_CONFIG_HOME"]) / "pixi" / "config.toml")
-    found.append(home / ".pixi" / "config.toml")
-    if os.environ.get("PIXI_HOME"):
-        found.append(Path(os.environ["PIXI_HOME"]) / "config.toml")
+        found += [system_file(), *global_files()]
     project = project_file()
     if project is not None:
         found.append(project)
-    if os.environ.get("PIXI_CONFIG_FILE"):
-        found.append(Path(os.environ["PIXI_CONFIG_FILE"]))
     return _channels.unique_paths(found)
 
 
@@ -208,12 +265,13 @@ def load(text: str, path: Path | None, *, editable: bool = True) -> Any:
     if mirrors is None:
         return document
     if not isinstance(mirrors, dict):
-        raise ConfigParseError("mirrors must be a table of URL = [mirror URLs] (pixi refuses this file)",
+        raise ConfigParseError(N_("mirrors must be a table of URL = [mirror URLs] (pixi refuses this file)"),
                                path=path, line=_line_of(text, "mirrors"))
     for key, value in mirrors.items():
         values = toml.plain(value)
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise ConfigParseError(f"mirrors.{key} must be a list of URLs (pixi refuses this file)", path=path,
+            raise ConfigParseError(N_("mirrors.{key} must be a list of URLs (pixi refuses this file)"), key=key,
+                                   path=path,
                                    line=_line_of(text, str(key)))
     return document
 
@@ -222,8 +280,11 @@ def load(text: str, path: Path | None, *, editable: bool = True) -> Any:
 # Rendering (pure)
 
 
-def render(text: str, profile: Profile | None, profiles: Sequence[Profile], *,
-           path: Path | None = None) -> tuple[str, list[Finding]]:
+def render(text: str, profile: Profile | None, profiles: Sequence[Profile], *, path: Path | None = None,
+           add: bool = True, force: bool = False) -> tuple[str, list[Finding]]:
+    """``profile``'s [mirrors] entries in ``text``; entries of the user's own (a URL no profile has) are kept,
+    unless ``force`` and the profile maps the same key. ``add`` False: only entries already there change (a
+    later file of the same scope, whose entries would beat the written file's)."""
     import tomlkit
 
     document = load(text, path)
@@ -242,8 +303,9 @@ def render(text: str, profile: Profile | None, profiles: Sequence[Profile], *,
     kept: list[str] = []
     for key in list(mirrors.keys()):
         values = [str(v) for v in toml.plain(mirrors[key])]
-        if not owned(str(key), values, profiles):
-            if any(normalize(str(key)) == normalize(k) for k in entries):
+        wanted_here = any(normalize(str(key)) == normalize(k) for k in entries)
+        if not owned(str(key), values, profiles) and not (force and wanted_here):
+            if wanted_here:
                 entries = {k: v for k, v in entries.items() if normalize(k) != normalize(str(key))}
             kept.append(str(key))
             continue
@@ -254,7 +316,7 @@ def render(text: str, profile: Profile | None, profiles: Sequence[Profile], *,
             if values != [entries[match]]:
                 mirrors[key] = [entries[match]]
             del entries[match]
-    for key, url in entries.items():
+    for key, url in entries.items() if add else ():
         mirrors[key] = [url]
     if kept and profile is None:
         findings.append(Finding("pixi.kept-own", "note", NAME, path, params={"keys": ", ".join(kept)}))
@@ -300,10 +362,11 @@ def _read(path: Path, overrides: Overrides | None) -> bytes | None:
 
 
 def merge(files: Sequence[Path], overrides: Overrides | None = None
-          ) -> tuple[dict[str, Entry], list[Path], list[Finding], dict[str, list[Path]]]:
-    """pixi's merge of [mirrors]: per key, the later file wins. Also: which files set each key."""
+          ) -> tuple[dict[str, Entry], list[Path], list[Finding], dict[str, list[tuple[Path, tuple[str, ...]]]]]:
+    """pixi's merge of [mirrors]: per key, the later file wins (lib.rs L1866). Also: which files set each key,
+    to what."""
     merged: dict[str, Entry] = {}
-    setters: dict[str, list[Path]] = {}
+    setters: dict[str, list[tuple[Path, tuple[str, ...]]]] = {}
     read: list[Path] = []
     findings: list[Finding] = []
     for path in files:
@@ -320,28 +383,34 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None
         for key, mirrors in entries.items():
             identity = normalize(key)
             merged[identity] = Entry(key, mirrors, Source(path=path, line=_line_of(text, key)))
-            setters.setdefault(identity, []).append(path)
+            setters.setdefault(identity, []).append((path, mirrors))
     return merged, read, findings, setters
 
 
 def label(entries: Sequence[Entry], profiles: Sequence[Profile]) -> Label:
-    """A profile's name only when every mirror entry is that profile's (or upstream's for what it lacks)."""
+    """A profile's name when every entry that profile writes is its own (upstream for what it lacks). A user's
+    entry for a URL the profile does not map (a private channel) competes with nothing, so it does not count;
+    one for a URL the profile maps wins over it, and the label says "mixed"."""
     counts: dict[str, int] = {}
     upstream_keys: list[str] = []
+    custom_keys: list[str] = []
     for entry in entries:
         owner = owner_of(entry.key, entry.mirrors[0], profiles) if entry.mirrors else CUSTOM
         counts[owner] = counts.get(owner, 0) + 1
         if owner == UPSTREAM:
             upstream_keys.append(entry.key)
+        elif owner == CUSTOM:
+            custom_keys.append(entry.key)
     parts = tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
     if not counts or set(counts) == {UPSTREAM}:
         return Label(_channels.UPSTREAM_PROFILE, parts)
     if set(counts) == {CUSTOM}:
         return Label(CUSTOM, parts)
     mirrors = [owner for owner in counts if owner not in (UPSTREAM, CUSTOM)]
-    if len(mirrors) == 1 and CUSTOM not in counts:
+    if len(mirrors) == 1:
         profile = next(p for p in profiles if p.name == mirrors[0])
-        if not any(normalize(k) in {normalize(w) for w in wanted(profile)} for k in upstream_keys):
+        written = {normalize(w) for w in wanted(profile)}
+        if not any(normalize(k) in written for k in [*upstream_keys, *custom_keys]):
             return Label(profile.name, parts)
     return Label(MIXED, parts)
 
@@ -359,17 +428,30 @@ class Pixi:
         return on_path("pixi") or any(p.exists() for p in search_path())
 
     def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
-        new, findings = render(text, profile, context.profiles, path=context.path)
+        new, findings = render(text, profile, context.profiles, path=context.path, force=context.force)
         return Rendered(new, tuple(findings))
 
     def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
              force: bool = False) -> list[FileEdit]:
+        """The scope's file; for the user scope also the user files pixi reads after it (``~/.pixi/config.toml``
+        after ``~/.config/pixi/config.toml``), whose entries for the same keys would win: mirrorctl's are
+        switched there too, the user's own are reported (replaced with ``force``)."""
         path = scope_file(scope)
+        edits = [self._edit(path, profile, profiles, add=True, force=force)]
+        if scope == "user" and not no_config() and not os.environ.get("PIXI_CONFIG_FILE"):
+            files = global_files()
+            later = files[files.index(path) + 1:] if path in files else []
+            edits += [e for e in (self._edit(p, profile, profiles, add=False, force=force) for p in later
+                                  if p.exists()) if e.changed]
+        return edits
+
+    def _edit(self, path: Path, profile: Profile | None, profiles: Sequence[Profile], *, add: bool,
+              force: bool) -> FileEdit:
         old = read_bytes(path)
         text = decode(old)
-        rendered = self.render(text, profile, RenderContext(path, tuple(profiles)))
-        new = encode(rendered.text) if old is not None or rendered.text else None
-        return [FileEdit(NAME, path, old, new, _changes(path, text, rendered.text), rendered.findings)]
+        new_text, findings = render(text, profile, profiles, path=path, add=add, force=force)
+        new = encode(new_text) if old is not None or new_text else None
+        return FileEdit(NAME, path, old, new, _changes(path, text, new_text), tuple(findings))
 
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
@@ -380,36 +462,50 @@ class Pixi:
         except ScopeUnavailable as exc:
             findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
             target = write_path()
-        if os.environ.get("PIXI_NO_CONFIG"):
-            findings.append(Finding("pixi.no-config", "warning", NAME, params={}))
-            merged = {}
-        if os.environ.get("PIXI_CONFIG_FILE"):
+        global_target = target != project_file()
+        if no_config() and global_target:
+            findings.append(Finding("pixi.no-config", "warning", NAME, params={"write_path": target}))
+        elif os.environ.get("PIXI_CONFIG_FILE") and global_target and \
+                os.path.realpath(os.environ["PIXI_CONFIG_FILE"]) != os.path.realpath(target):
             findings.append(Finding("pixi.config-file", "warning", NAME,
                                     params={"value": os.environ["PIXI_CONFIG_FILE"], "write_path": target}))
         written = os.path.realpath(target)
         for identity, where in setters.items():  # files are read in order: the last setter wins
-            if written in {os.path.realpath(p) for p in where} and os.path.realpath(where[-1]) != written:
-                findings.append(Finding("pixi.shadowed", "warning", NAME, where[-1], params={
-                    "path": where[-1], "key": merged[identity].key if identity in merged else identity,
+            ours = [mirrors for p, mirrors in where if os.path.realpath(p) == written]
+            last, winning = where[-1]
+            if ours and os.path.realpath(last) != written and winning != ours[-1]:
+                findings.append(Finding("pixi.shadowed", "warning", NAME, last, params={
+                    "path": last, "key": merged[identity].key if identity in merged else identity,
                     "write_path": target}))
-        settings = tuple(Setting(NAME, "mirror", e.key, e.source, e.mirrors,
-                                 owner_of(e.key, e.mirrors[0], profiles) if e.mirrors else CUSTOM, "mirrors")
-                         for e in merged.values())
+        settings = [Setting(NAME, "mirror", e.key, e.source, e.mirrors,
+                            owner_of(e.key, e.mirrors[0], profiles) if e.mirrors else CUSTOM, "mirrors")
+                    for e in merged.values()]
+        entries = list(merged.values())
+        index = manifest_index(overrides)
+        if index is not None:  # the workspace's own index beats the pypi.org/simple mirror key
+            entries = [e for e in entries if normalize(e.key) != normalize(PYPI_INDEX)] + [index]
+            settings.append(Setting(NAME, "index-url", index.mirrors[0], index.source,
+                                    owner=owner_of(PYPI_INDEX, index.mirrors[0], profiles)))
+            if normalize(PYPI_INDEX) in merged and normalize(index.mirrors[0]) != normalize(PYPI_INDEX):
+                findings.append(Finding("pixi.manifest-index", "warning", NAME, index.source.path,
+                                        index.source.line, params={"path": index.source.path,
+                                                                   "url": index.mirrors[0]}))
         broken = any(f.level == "error" for f in findings)
-        state_label = Label(None) if broken else label(list(merged.values()), profiles)
+        state_label = Label(None) if broken else label(entries, profiles)
         project = project_file()
         system = system_file()
         scopes = [ScopeFiles("system", (system,)),
-                  ScopeFiles("user", tuple(p for p in files if p not in (system, project)))]
+                  ScopeFiles("user", tuple(global_files()))]
         if project is not None:
             scopes.append(ScopeFiles("project", (project,)))
-        return ToolState(NAME, state_label, settings, tuple(read), tuple(findings), target, scopes=tuple(scopes),
+        return ToolState(NAME, state_label, tuple(settings), tuple(read), tuple(findings), target, scopes=tuple(scopes),
                          scope=scope or "user")
 
     def env(self, profile: Profile) -> EnvPlan:
         """Nothing: pixi reads ``[mirrors]`` only from its config files and command-line arguments
-        (prefix-dev/pixi docs/reference/pixi_configuration.md, the load order); of its variables only
-        ``PIXI_HOME`` names a config file, and it moves pixi's global environments too."""
+        (prefix-dev/pixi docs/reference/pixi_configuration.md, the load order); of its variables ``PIXI_HOME``
+        names a config file but moves pixi's global environments too, and ``PIXI_CONFIG_FILE`` (lib.rs L176-188)
+        replaces every system and user file, the user's own [mirrors] with them."""
         return EnvPlan(NAME, profile.name, unexpressed=(Finding("pixi.env-no-variable", "warning", NAME,
                                                                 params={"profile": profile.name}),))
 

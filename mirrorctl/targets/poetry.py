@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable
 from mirrorctl.formats import toml
+from mirrorctl.i18n import N_
 from mirrorctl.results import CUSTOM, MIXED, Change, EnvPlan, FileEdit, Finding, Label, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target
@@ -46,18 +47,18 @@ PRIORITIES = ("primary", "supplemental", "explicit")
 _MARKER = re.compile(rb"^\s*\[{1,2}\s*tool\s*\.\s*poetry\b", re.MULTILINE)
 
 MESSAGES = {
-    "poetry.env-no-variable": "poetry reads its package sources only from pyproject.toml, never from the "
+    "poetry.env-no-variable": N_("poetry reads its package sources only from pyproject.toml, never from the "
                               "environment: run `mirrorctl use {profile} --only poetry --scope project` in the "
-                              "project instead",
-    "poetry.no-project": "no pyproject.toml with [tool.poetry] in {cwd}: poetry has no user-wide source, so "
-                         "there is nothing to change (run mirrorctl in the project's directory)",
-    "poetry.lock-records-source": "poetry.lock records the sources: run `poetry lock` in {project} to refresh it",
-    "poetry.source-kept": "[[tool.poetry.source]] {name} ({priority}) = {url} is yours: poetry asks it "
-                          "for every package (all primary sources are asked, in file order)",
-    "poetry.supplemental-kept": "[[tool.poetry.source]] {name} (supplemental) = {url} is yours: asked only for "
-                                "a package no primary source has",
-    "poetry.own-source-wins": "[[tool.poetry.source]] {name} = {url} is yours and poetry asks it first: left as "
-                              "it is and nothing written (add --force to replace it)",
+                              "project instead"),
+    "poetry.no-project": N_("no pyproject.toml with [tool.poetry] in {cwd}: poetry has no user-wide source, so "
+                         "there is nothing to change (run mirrorctl in the project's directory)"),
+    "poetry.lock-records-source": N_("poetry.lock records the sources: run `poetry lock` in {project} to refresh it"),
+    "poetry.source-kept": N_("[[tool.poetry.source]] {name} ({priority}) = {url} is yours: poetry asks it "
+                          "for every package (all primary sources are asked, in file order)"),
+    "poetry.supplemental-kept": N_("[[tool.poetry.source]] {name} (supplemental) = {url} is yours: asked only for "
+                                "a package no primary source has"),
+    "poetry.own-source-wins": N_("[[tool.poetry.source]] {name} = {url} is yours and poetry asks it first: left as "
+                              "it is and nothing written (add --force to replace it)"),
 }
 
 
@@ -94,18 +95,20 @@ def _sources(document: Any, text: str, path: Path | None) -> list[Any]:
     header = r"^[ \t]*\[\[\s*tool\.poetry\.source\s*\]\]"
     if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
         line = _line_of(text, r"^[ \t]*source\s*=|^[ \t]*\[\s*tool\.poetry\.source\s*\]")
-        raise ConfigParseError("tool.poetry.source must be an array of tables ([[tool.poetry.source]])",
+        raise ConfigParseError(N_("tool.poetry.source must be an array of tables ([[tool.poetry.source]])"),
                                path=path, line=line)
     for number, source in enumerate(sources):
         line = _line_of(text, header, number)
         name = source.get("name")
         if not isinstance(name, str) or not name:
-            raise ConfigParseError("[[tool.poetry.source]] needs a name", path=path, line=line)
+            raise ConfigParseError(N_("[[tool.poetry.source]] needs a name"), path=path, line=line)
         if "url" in source and not isinstance(source["url"], str):
-            raise ConfigParseError(f"[[tool.poetry.source]] {name}: url must be a string", path=path, line=line)
+            raise ConfigParseError(N_("[[tool.poetry.source]] {name}: url must be a string"), name=name, path=path,
+                                   line=line)
         priority = source.get("priority", "primary")
         if priority not in PRIORITIES:
-            raise ConfigParseError(f"[[tool.poetry.source]] {name}: priority must be one of {', '.join(PRIORITIES)}",
+            raise ConfigParseError(N_("[[tool.poetry.source]] {name}: priority must be one of {priorities}"), name=name,
+                                   priorities=", ".join(PRIORITIES),
                                    path=path, line=line)
     return list(sources)
 
@@ -248,8 +251,8 @@ class Poetry:
         except MirrorctlError:
             found = True  # there is a file, and `plan` will say what is wrong with it
         if not found:
-            raise ScopeUnavailable(f"no pyproject.toml with [tool.poetry] in {path.parent}: poetry has no "
-                                   "user-wide source; run mirrorctl in the project's directory")
+            raise ScopeUnavailable(N_("no pyproject.toml with [tool.poetry] in {folder}: poetry has no "
+                                      "user-wide source; run mirrorctl in the project's directory"), folder=path.parent)
         return [path]
 
     def present(self) -> bool:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
+from mirrorctl.i18n import N_
 from mirrorctl.results import (
     CUSTOM,
     MIXED,
@@ -55,19 +56,19 @@ PYTHON_MIRROR_KEY = "python-install-mirror"
 
 #: English templates of this tool's own finding codes (generic codes are worded in ``output``).
 MESSAGES = {
-    "uv.project-wins": "{path} (this project's uv settings) sets {key} and beats {written}",
-    "uv.env-index": "UV_INDEX={value} is set: uv looks in these indexes before the default index",
-    "uv.env-python-mirror": "UV_PYTHON_INSTALL_MIRROR={value} is set and beats python-install-mirror in {written}",
-    "uv.own-default-wins": "{path} has your own default [[index]] {url} before mirrorctl's: uv uses yours (left "
-                           "as it is; `use --force` in its scope replaces it)",
-    "uv.index-first": "{path} has [[index]] {url} (not default, not explicit): uv asks it before the default "
-                      "index, for the packages it has",
-    "uv.deprecated-index-url": "{path} sets the deprecated top-level index-url = {url}; uv uses "
-                               "[[index]] default = true instead when both are set",
-    "uv.lock-refresh": "{path} records the old index URL of every package: run `uv lock` to refresh it",
-    "uv.ignored-settings": "{path} is below the project root {root}: uv ignores it (it reads {used})",
-    "uv.python-mirror-uv-toml-only": "python-install-mirror can be set in uv.toml only, not in {path}: left as it "
-                                     "is",
+    "uv.project-wins": N_("{path} (this project's uv settings) sets {key} and beats {written}"),
+    "uv.env-index": N_("UV_INDEX={value} is set: uv looks in these indexes before the default index"),
+    "uv.env-python-mirror": N_("UV_PYTHON_INSTALL_MIRROR={value} is set and beats python-install-mirror in {written}"),
+    "uv.own-default-wins": N_("{path} has your own default [[index]] {url} before mirrorctl's: uv uses yours (left "
+                           "as it is; `use --force` in its scope replaces it)"),
+    "uv.index-first": N_("{path} has [[index]] {url} (not default, not explicit): uv asks it before the default "
+                      "index, for the packages it has"),
+    "uv.deprecated-index-url": N_("{path} sets the deprecated top-level index-url = {url}; uv uses "
+                               "[[index]] default = true instead when both are set"),
+    "uv.lock-refresh": N_("{path} records the old index URL of every package: run `uv lock` to refresh it"),
+    "uv.ignored-settings": N_("{path} is below the project root {root}: uv ignores it (it reads {used})"),
+    "uv.python-mirror-uv-toml-only": N_("python-install-mirror can be set in uv.toml only, not in {path}: left as it "
+                                     "is"),
 }
 
 
@@ -212,8 +213,8 @@ def project_write_file(cwd: Path | None = None) -> Path:
                                            if (d / "pyproject.toml").is_file()), None)
     if root is not None:
         return root / "pyproject.toml"
-    raise ScopeUnavailable(f"no uv.toml or pyproject.toml in {folder} or above: run mirrorctl in the project's "
-                           "directory")
+    raise ScopeUnavailable(N_("no uv.toml or pyproject.toml in {folder} or above: run mirrorctl in the project's "
+                              "directory"), folder=folder)
 
 
 def scope_file(scope: str) -> Path:
@@ -223,7 +224,8 @@ def scope_file(scope: str) -> Path:
         return system_file()
     if scope == "project":
         return project_write_file()
-    raise UsageError(f"uv has no {scope} scope (it has {', '.join(Uv.scopes)})")
+    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="uv", scope=scope,
+                     scopes=", ".join(Uv.scopes))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -261,18 +263,18 @@ def validate(document: Any, text: str, path: Path | None) -> None:
     if "index" in document:
         indexes = toml.plain(document["index"])
         if not isinstance(indexes, list) or not all(isinstance(i, dict) for i in indexes):
-            raise ConfigParseError("`index` must be an array of tables ([[index]])", path=path,
+            raise ConfigParseError(N_("`index` must be an array of tables ([[index]])"), path=path,
                                    line=_line_of(text, r"^[ \t]*index\s*="))
         for entry in indexes:
             if not isinstance(entry.get("url"), str):
-                raise ConfigParseError("every [[index]] needs url = \"...\" (a string)", path=path,
+                raise ConfigParseError(N_("every [[index]] needs url = \"...\" (a string)"), path=path,
                                        line=_line_of(text, r"^[ \t]*\[\[\s*index\s*\]\]"))
             if "default" in entry and not isinstance(entry["default"], bool):
-                raise ConfigParseError("[[index]] default must be true or false", path=path,
+                raise ConfigParseError(N_("[[index]] default must be true or false"), path=path,
                                        line=_line_of(text, r"^[ \t]*default\s*="))
     for key in ("index-url", PYTHON_MIRROR_KEY):
         if key in document and not isinstance(toml.plain(document[key]), str):
-            raise ConfigParseError(f"{key} must be a string", path=path,
+            raise ConfigParseError(N_("{key} must be a string"), key=key, path=path,
                                    line=_line_of(text, rf"^[ \t]*{re.escape(key)}\s*="))
 
 
@@ -688,7 +690,7 @@ def _render_torch(document: Any, install: Install, path: Path | None) -> str:
 
     project = document.get("project")
     if project is None:
-        raise ConfigParseError("has no [project] table: not a project uv can sync", path=path)
+        raise ConfigParseError(N_("has no [project] table: not a project uv can sync"), path=path)
     dependencies = project.get("dependencies")
     if dependencies is None:
         dependencies = tomlkit.array()

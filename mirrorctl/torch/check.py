@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from mirrorctl.errors import MirrorctlError
+from mirrorctl.i18n import N_
 from mirrorctl.results import Finding
 from mirrorctl.torch.choose import serves
 from mirrorctl.torch.data import Data, at_least, version
@@ -48,7 +49,8 @@ def site_dirs(python: Path) -> list[Path]:
         out = subprocess.run([str(python), "-I", "-c", code], capture_output=True, text=True, timeout=60,
                              check=True).stdout
     except (OSError, subprocess.SubprocessError) as exc:
-        raise MirrorctlError(f"{python}: cannot run this interpreter ({exc})") from None
+        raise MirrorctlError(N_("{python}: cannot run this interpreter ({problem})"), python=python,
+                             problem=exc) from None
     return [Path(p) for p in dict.fromkeys(json.loads(out))]
 
 

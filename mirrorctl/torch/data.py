@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mirrorctl.errors import MirrorctlError
+from mirrorctl.i18n import N_
 
 DATA_FILE = Path(__file__).with_name("releases.toml")
 
@@ -99,8 +100,8 @@ class Data(NamedTuple):
             if version(release.version)[: len(want)] == want:
                 return release
         known = ", ".join(r.version for r in reversed(self.releases))
-        raise MirrorctlError(f"torch {wanted} is not in mirrorctl's release data (known: {known}); "
-                             "--refresh reads newer releases from the index")
+        raise MirrorctlError(N_("torch {wanted} is not in mirrorctl's release data (known: {known}); "
+                                "--refresh reads newer releases from the index"), wanted=wanted, known=known)
 
     def kernels_for(self, variant: str, release: Release, arch: str) -> Kernels | None:
         series = version(release.series)

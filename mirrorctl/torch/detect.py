@@ -18,6 +18,7 @@ import subprocess
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from mirrorctl.i18n import N_
 from mirrorctl.results import Finding
 from mirrorctl.torch.data import Data
 
@@ -173,7 +174,8 @@ def detect(data: Data, *, platform_name: str | None = None, driver: str | None =
     overrides = []
     if platform_name:
         if platform_name not in PLATFORMS:
-            raise UsageError(f"unknown platform {platform_name!r} (choose from {', '.join(PLATFORMS)})")
+            raise UsageError(N_("unknown platform {name!r} (choose from {names})"), name=platform_name,
+                             names=", ".join(PLATFORMS))
         system, arch = platform_name.split("-", 1)
         overrides.append("platform")
     else:
@@ -189,12 +191,13 @@ def detect(data: Data, *, platform_name: str | None = None, driver: str | None =
             rocm, gfx = detect_rocm()
     if cuda:
         if cuda not in data.cuda_driver:
-            raise UsageError(f"unknown CUDA version {cuda!r} (known: {', '.join(data.cuda_driver)})")
+            raise UsageError(N_("unknown CUDA version {cuda!r} (known: {known})"), cuda=cuda,
+                             known=", ".join(data.cuda_driver))
         found_driver = data.cuda_driver[cuda]
         overrides.append("cuda")
     if driver:
         if not re.fullmatch(r"\d{3}(\.\d+){0,2}", driver):
-            raise UsageError(f"{driver!r} is not a driver version such as 550.144.03")
+            raise UsageError(N_("{driver!r} is not a driver version such as 550.144.03"), driver=driver)
         found_driver = driver
         overrides.append("driver")
     if gpus:
@@ -207,7 +210,8 @@ def detect(data: Data, *, platform_name: str | None = None, driver: str | None =
                 continue
             known = data.cc_of(name)
             if known is None:
-                raise UsageError(f"unknown GPU {name!r}: give its compute capability instead, e.g. --gpu 8.6")
+                raise UsageError(N_("unknown GPU {name!r}: give its compute capability instead, e.g. --gpu 8.6"),
+                                 name=name)
             found_gpus.append(Gpu(name, known[0], "--gpu"))
         overrides.append("gpu")
     for gpu in found_gpus:

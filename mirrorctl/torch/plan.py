@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from mirrorctl.i18n import N_
 from mirrorctl.profiles import Profile, load_profiles
 from mirrorctl.results import Finding
 from mirrorctl.torch import choose as choosing
@@ -51,7 +52,7 @@ def plan(*, torch: str | None = None, variant: str | None = None, cuda: str | No
         from mirrorctl.profiles import VARIANT_PATTERN
 
         if not VARIANT_PATTERN.match(variant):
-            raise UsageError(f"{variant!r} is not a variant (cpu, cu126, rocm7.2, xpu)")
+            raise UsageError(N_("{variant!r} is not a variant (cpu, cu126, rocm7.2, xpu)"), variant=variant)
     machine = machine or detect(data, platform_name=platform, driver=driver, cuda=cuda, gpus=gpus)
     profile_set = load_profiles()
     profiles = list(profile_set.profiles)
@@ -108,24 +109,24 @@ def write_project(result: TorchPlan, *, cwd: Path | None = None, dry_run: bool =
     from mirrorctl.targets import base
 
     if result.install is None or result.source is None or result.source.kind == "none":
-        raise MirrorctlError("nothing to write: no build fits (see above)")
+        raise MirrorctlError(N_("nothing to write: no build fits (see above)"))
     writers = dict(base.hooks("render_torch_project"))
     locators = dict(base.hooks("torch_project_file"))
     if not writers:
-        raise MirrorctlError("no tool module can write the project form")
+        raise MirrorctlError(N_("no tool module can write the project form"))
     name = next(iter(writers))
     path = locators[name](cwd)
     try:
         old = path.read_bytes()
     except FileNotFoundError:
-        raise MirrorctlError(f"{path}: no pyproject.toml here; run this in a project (or create one first)") \
-            from None
+        raise MirrorctlError(N_("{path}: no pyproject.toml here; run this in a project (or create one first)"),
+                             path=path) from None
     except OSError as exc:
-        raise MirrorctlError(f"{path}: cannot read: {exc.strerror}") from None
+        raise MirrorctlError(N_("{path}: cannot read: {reason}"), path=path, reason=exc.strerror) from None
     try:
         text = old.decode("utf-8")
     except UnicodeDecodeError:
-        raise MirrorctlError(f"{path}: is not UTF-8 text") from None
+        raise MirrorctlError(N_("{path}: is not UTF-8 text"), path=path) from None
     new = writers[name](text, result.install, path).encode("utf-8")
     if dry_run or new == old:
         return path, old, new, None
@@ -145,12 +146,12 @@ def sync(cwd: Path | None = None) -> int:
 
     argvs = [function() for _, function in base.hooks("torch_sync_argv")]
     if not argvs:
-        raise MirrorctlError("no tool module can sync the project")
+        raise MirrorctlError(N_("no tool module can sync the project"))
     try:
         return subprocess.call(argvs[0], cwd=cwd)
     except FileNotFoundError:
-        raise MirrorctlError(f"{argvs[0][0]} is not on PATH: install it, or run the printed command yourself") \
-            from None
+        raise MirrorctlError(N_("{program} is not on PATH: install it, or run the printed command yourself"),
+                             program=argvs[0][0]) from None
 
 
 def check(*, python: str | None = None, cuda: str | None = None, driver: str | None = None,

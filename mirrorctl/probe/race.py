@@ -1,0 +1,330 @@
+"""The race, pure: sequential elimination over one tool's latency samples, and when to stop.
+
+It has no clock and no I/O: :mod:`.fanout` feeds it answers and waits, so its error rate is tested on seeded
+schedules without a network (tests/test_race.py).
+
+**The race** (:class:`Race`, pure, so its error rate is tested on seeded schedules without a network). Each
+mirror gets one request until it first answers, as in a one-sample test (so the start costs no more than one,
+and a mirror out of the race after its first answer costs one request); a mirror still in the race then keeps
+up to :data:`LANES` requests in flight, one after another on each of its kept-alive connections, so a
+contender gathers samples several times faster than its latency alone allows, while the slowest mirrors'
+first answers, which a bench waits for anyway, are still out. After every answer:
+
+* the *leader* is the mirror with the lowest estimate (the mean of its samples);
+* **the elimination rule**: mirror M leaves the race when ``est(M) - est(L) > Z * sqrt(var_L/n_L + var_M/n_M)``
+  with ``Z`` = :data:`Z` (3). ``var`` is the pooled variance of every mirror's samples, shrunk towards
+  :data:`PRIOR_SD_MS` with :data:`PRIOR_DOF` pseudo-samples (a handful of early samples can look
+  deceptively calm), never below :data:`FLOOR_SD_MS`; a mirror's own variance, once it has five samples,
+  replaces the pooled one when larger.
+* a mirror whose first answer is still out counts as one sample as slow as the time already waited, once that
+  is more than twice the leader's latency plus :data:`CENSOR_MARGIN_MS` (the wait includes opening the
+  connection): a dead or very slow mirror is then out of the race without waiting for it (``bench`` still
+  waits for its first answer, up to the deadline, to report it; ``use --fastest`` does not);
+* the pick is **settled** when every other mirror is out or failed and the leader has ``samples`` samples,
+  or when every remaining contender has ``max_samples`` (20) samples, which drop to :data:`ENOUGH_SAMPLES`
+  (8) once every mirror has answered, failed or left (the samples gathered while waiting came free; after
+  that, each round of samples costs wall time);
+* **the pick rule**, once every mirror has answered, failed or left: only the pick matters, not the order of
+  the others, so the race is also settled when the leader has ``samples`` samples and every rival M still in
+  it is either ``est(M) - est(L) > Z_PICK * sqrt(var_L/n_L + var_M/n_M)`` behind (:data:`Z_PICK` = 2, the
+  same one-sided test against the leader with a looser bound: it only ends sampling, once no more samples
+  come free; who leaves mid-race is still the elimination rule's call) or, with the leader, at
+  ``max_samples``. The
+  rivals the pick rule separated then leave the race too (:meth:`Race.conclude`), so a rival at 60-80 ms
+  with one or two answers no longer holds a bench up for another round after the slowest first answer.
+  Sampling stops then, and the pick is the lowest mean.
+
+**By install time** (``install=True``) the score is the install time per index page: mean latency +
+:attr:`Runner.penalty_ms` (:func:`penalty_ms`: the typical install's bytes over the bandwidth, divided by its
+pages). Branch and bound: only a mirror whose download has ended (:meth:`Race.measure`) can lead; every other
+mirror is scored at the best it could still do (latency alone while not downloaded; latency + the floor
+:meth:`Race.bound` sets while its download runs, its budget arriving at once from now; its wait while
+unanswered), and the same two rules apply to those scores, with a measured bandwidth term's uncertainty
+(:data:`BANDWIDTH_REL_SD`) in the spread. :meth:`Race.to_measure` names the mirrors worth a download, most
+promising first: answered, in the race, not measured, and ahead of the leader at infinite bandwidth. At the
+sample cap a rival still unmeasured counts as settled only when it is behind the leader even at infinite
+bandwidth. A stale mirror is :meth:`Race.drop`-ped, and the mirrors that left behind it come back.
+
+Measured on seeded schedules (tests/test_race.py, ``run``: 3000 seeds per fleet): with two best means 20 ms apart
+under +/-30 ms uniform jitter, neither rule ever dropped the true best; wrong picks: 0 on the 10-220 ms
+fleet and 0 on the 20-160 ms one, 2 and 8 when each answer also takes up to 30 ms more than its latency
+shows (a busy 2-core machine). The 20-160 ms race settled after the slowest first answer (the wall of a
+one-sample test) in 0.2 % of races (6.5 % with that overhead), against 5.4 % and 23.7 % when every
+contender had to reach ENOUGH_SAMPLES. By install time (``run_install``, 1000 seeds, each download measuring
+its rate within +/-20 %, equal bandwidth 100 MB/s unless said): wrong picks 1 on the 20-160 ms fleet (2 with
+30 ms of unseen per-answer overhead), 2 on the 10-220 ms one (5), 0 on the bandwidth-skewed fleets (near 10 ms
+at 1 MB/s, far 60 ms at 50 MB/s); the residual wrong picks are races settled at the sample cap, where the two best could
+not be told apart and a measured bandwidth tipped it. Settled in a median 148 ms (20-160 ms fleet), 130 ms
+(10-220 ms, with or without 3 dead mirrors) and 390 ms (skewed: 0.25 s of the near mirror's download).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from mirrorctl.probe.rank import TYPICAL
+
+DEFAULT_SAMPLES = 3
+DEFAULT_MAX_SAMPLES = 20
+#: Once every mirror has answered (or failed, or left), the contenders need only this many samples each.
+ENOUGH_SAMPLES = 8
+LANES = 5
+Z = 3.0
+#: Once every mirror has answered, the race stops when each rival is this many spreads behind the leader.
+Z_PICK = 2.0
+PRIOR_SD_MS = 30.0
+PRIOR_DOF = 4
+FLOOR_SD_MS = 2.0
+#: A first answer still out counts against a mirror only once it is this much more than twice the leader's
+#: latency late (the wait includes opening the connection, which samples do not).
+CENSOR_MARGIN_MS = 100.0
+#: By install time, the penalty of a mirror whose package file could not be fetched: it cannot lead.
+UNMEASURABLE_MS = 1e9
+#: How far one bounded download's rate strays from the mirror's (relative standard deviation): the bandwidth
+#: term's share of the spread.
+BANDWIDTH_REL_SD = 0.2
+
+
+def penalty_ms(seconds_per_byte: float) -> float:
+    """The bandwidth term of the typical install per index page, in ms: what ranking by install time adds to a
+    mirror's latency (``pages x latency + bytes / bandwidth`` divided by ``pages``)."""
+    return TYPICAL.bytes * seconds_per_byte / TYPICAL.pages * 1000
+
+
+def estimate(samples: Sequence[float]) -> float:
+    """The mean of the samples (with the +/-30 ms jitter of the targets, a trimmed mean or the median lost
+    races the mean wins; a spike widens the variance, which only slows elimination down)."""
+    return statistics.fmean(samples)
+
+
+def _variance(samples: Sequence[float]) -> float:
+    """The sample variance in floats (``statistics.variance`` is exact, with fractions: far too slow to run
+    after every answer of every mirror)."""
+    n = len(samples)
+    if n < 2:
+        return 0.0
+    mean = math.fsum(samples) / n
+    return math.fsum((x - mean) ** 2 for x in samples) / (n - 1)
+
+
+@dataclass
+class Runner:
+    """One mirror in a race, as the race sees it."""
+
+    samples: list[float] = field(default_factory=list)
+    failed: bool = False
+    out: bool = False
+    #: The leader it left the race behind (revived if that one turns out stale).
+    out_by: int | None = None
+    #: By install time: the bandwidth term of its install time, per page, in ms (``bytes / bandwidth / pages``);
+    #: None until its download has ended.
+    penalty_ms: float | None = None
+    #: While its download runs: the least the penalty can still turn out to be (its budget's bytes arriving at
+    #: once from now on); 0 before.
+    floor_ms: float = 0.0
+
+
+class Race:
+    """Sequential elimination over the samples of one tool's mirrors (the rule is in the module docstring).
+
+    ``install=True`` races on estimated install time per page (latency + :attr:`Runner.penalty_ms`): only a
+    mirror whose download has ended can lead, and a rival is judged by the best it could still do.
+    """
+
+    def __init__(self, count: int, *, min_samples: int = DEFAULT_SAMPLES, max_samples: int = DEFAULT_MAX_SAMPLES,
+                 z: float = Z, install: bool = False) -> None:
+        self.runners = [Runner() for _ in range(count)]
+        self.min_samples, self.max_samples, self.z = min_samples, max(min_samples, max_samples), z
+        self.install = install
+        self.heard = False
+
+    def add(self, index: int, latency_ms: float) -> None:
+        self.runners[index].samples.append(latency_ms)
+
+    def fail(self, index: int) -> None:
+        self.runners[index].failed = True
+
+    def drop(self, index: int) -> list[int]:
+        """Mirror ``index`` cannot be the pick whatever its speed (its index lags the others': stale). The
+        mirrors that left the race behind it come back (they were judged against a mirror that cannot win);
+        returns them."""
+        self.runners[index].out, self.runners[index].out_by = True, None
+        back = [i for i, r in enumerate(self.runners) if r.out and r.out_by == index and not r.failed]
+        for revived in back:
+            self.runners[revived].out, self.runners[revived].out_by = False, None
+        return back
+
+    def revive(self, index: int) -> None:
+        """Mirror ``index`` left the race on its wait alone, and its first answer came after all: it is back,
+        to be judged on its answers (a bench waits for first answers anyway)."""
+        runner = self.runners[index]
+        if not runner.failed:
+            runner.out, runner.out_by = False, None
+
+    def measure(self, index: int, penalty_ms: float) -> None:
+        """Mirror ``index``'s download ended: its bandwidth costs ``penalty_ms`` per page
+        (:data:`UNMEASURABLE_MS` when no file could be fetched)."""
+        runner = self.runners[index]
+        runner.penalty_ms, runner.floor_ms = penalty_ms, penalty_ms
+
+    def bound(self, index: int, floor_ms: float) -> None:
+        """Mirror ``index``'s download is under way: its penalty will be at least ``floor_ms``."""
+        self.runners[index].floor_ms = max(self.runners[index].floor_ms, floor_ms)
+
+    def live(self, index: int) -> bool:
+        runner = self.runners[index]
+        return not (runner.out or runner.failed)
+
+    def measured(self, index: int) -> bool:
+        return not self.install or self.runners[index].penalty_ms is not None
+
+    def score(self, index: int) -> float:
+        """The estimate the race ranks on: mean latency, plus by install time the bandwidth term (its floor,
+        the best it could still be, while unmeasured)."""
+        runner = self.runners[index]
+        return estimate(runner.samples) + (runner.floor_ms if self.install else 0.0)
+
+    def leader(self) -> int | None:
+        """The best mirror with samples (by install time: among those whose download has ended)."""
+        scored = [(self.score(i), i) for i, r in enumerate(self.runners)
+                  if r.samples and self.live(i) and self.measured(i)]
+        return min(scored)[1] if scored else None
+
+    def to_measure(self) -> list[int]:
+        """By install time: the mirrors worth a download, most promising first: answered, in the race, not
+        measured, and able to beat the leader at least at infinite bandwidth (on their estimates)."""
+        if not self.install:
+            return []
+        lead = self.leader()
+        best = self.score(lead) if lead is not None else math.inf
+        found = [(self.score(i), i) for i, r in enumerate(self.runners)
+                 if r.samples and self.live(i) and not self.measured(i) and self.score(i) < best]
+        return [i for _, i in sorted(found)]
+
+    def outrun(self, index: int, penalty_ms: float) -> bool:
+        """Whether mirror ``index``, at the penalty its download's rate so far gives, is behind another mirror
+        still to be measured (whose best is better): its download can then end at that rate."""
+        mine = estimate(self.runners[index].samples) + penalty_ms
+        return any(self.score(i) < mine for i in self.to_measure() if i != index)
+
+    def pooled_variance(self) -> float:
+        weighted, dof = PRIOR_DOF * PRIOR_SD_MS**2, float(PRIOR_DOF)
+        for runner in self.runners:
+            n = len(runner.samples)
+            if n >= 2 and not runner.failed:
+                weighted += _variance(runner.samples) * (n - 1)
+                dof += n - 1
+        return max(weighted / dof, FLOOR_SD_MS**2)
+
+    def _var(self, runner: Runner, pooled: float) -> float:
+        return max(_variance(runner.samples), pooled) if len(runner.samples) >= 5 else pooled
+
+    def _term(self, runner: Runner, pooled: float) -> float:
+        """The variance of a mirror's score: its mean latency's, plus its measured bandwidth term's."""
+        term = self._var(runner, pooled) / len(runner.samples)
+        if self.install and runner.penalty_ms is not None and runner.penalty_ms < UNMEASURABLE_MS:
+            term += (BANDWIDTH_REL_SD * runner.penalty_ms) ** 2
+        return term
+
+    def judge(self, waiting_ms: Mapping[int, float] | None = None) -> list[int]:
+        """Apply the elimination rule; ``waiting_ms``: index -> how long its first answer has been awaited.
+
+        Returns the mirrors that left the race now.
+        """
+        lead = self.leader()
+        if lead is None:
+            return []
+        pooled = self.pooled_variance()
+        leader = self.runners[lead]
+        best, leader_var = self.score(lead), self._term(leader, pooled)
+        latency = estimate(leader.samples)
+        out = []
+        for index, runner in enumerate(self.runners):
+            if index == lead or not self.live(index):
+                continue
+            if runner.samples:
+                gap = self.score(index) - best
+                spread = math.sqrt(leader_var + self._term(runner, pooled))
+            elif waiting_ms and index in waiting_ms:
+                waited = waiting_ms[index]
+                if waited <= 2 * latency + CENSOR_MARGIN_MS:
+                    continue
+                gap, spread = waited - best, math.sqrt(leader_var + pooled)
+            else:
+                continue
+            if gap > self.z * spread:
+                runner.out, runner.out_by = True, lead
+                out.append(index)
+        return out
+
+    def _separated(self, lead: int, index: int, z: float, pooled: float) -> bool:
+        leader, runner = self.runners[lead], self.runners[index]
+        gap = self.score(index) - self.score(lead)
+        spread = math.sqrt(self._term(leader, pooled) + self._term(runner, pooled))
+        return gap > z * spread
+
+    def _resolved(self, lead: int, index: int) -> bool:
+        """By install time, a rival at the sample cap is done once measured or behind even at its best."""
+        return self.measured(index) or self.score(index) >= self.score(lead)
+
+    @property
+    def settled(self) -> bool:
+        lead = self.leader()
+        if lead is None:
+            return all(r.failed for r in self.runners)
+        leader = self.runners[lead]
+        others = [i for i, r in enumerate(self.runners) if i != lead and self.live(i)]
+        if not others and len(leader.samples) >= self.min_samples:
+            return True
+        if (all(len(self.runners[i].samples) >= self.max_samples for i in [lead, *others])
+                and all(self._resolved(lead, i) for i in others)):
+            return True
+        if not self.heard or len(leader.samples) < self.min_samples:
+            return False
+        # Every mirror has answered: only the pick matters. Each rival must be behind the leader by
+        # Z_PICK spreads, or it and the leader must both have max_samples (ENOUGH_SAMPLES by now).
+        pooled = self.pooled_variance()
+        return all(
+            self._separated(lead, i, Z_PICK, pooled)
+            or (len(self.runners[i].samples) >= self.max_samples and len(leader.samples) >= self.max_samples
+                and self._resolved(lead, i))
+            for i in others
+        )
+
+    def conclude(self) -> list[int]:
+        """Once settled: the rivals :data:`Z_PICK` spreads behind the leader leave the race too (they could not
+        be the pick). Returns them; the rest still in the race are the pick's close rivals."""
+        lead = self.leader()
+        if lead is None or not self.settled:
+            return []
+        pooled = self.pooled_variance()
+        out = [i for i, r in enumerate(self.runners)
+               if i != lead and self.live(i) and r.samples and self._separated(lead, i, Z_PICK, pooled)]
+        for index in out:
+            self.runners[index].out, self.runners[index].out_by = True, lead
+        return out
+
+    def all_heard(self) -> None:
+        """Every mirror has answered, failed or left: from now on the contenders stop at :data:`ENOUGH_SAMPLES`
+        (the samples they gathered while the slowest first answer was awaited came free)."""
+        self.max_samples = max(self.min_samples, min(self.max_samples, ENOUGH_SAMPLES))
+        self.heard = True
+
+    def heard_all(self) -> bool:
+        return all(r.samples or not self.live(i) for i, r in enumerate(self.runners))
+
+    def wanted(self, index: int, in_flight: int, settled: bool | None = None) -> int:
+        """How many more requests mirror ``index`` should have in flight now: one until it first answers (as a
+        one-sample test sends), then :data:`LANES` while it is in the race. ``settled``: the value of
+        :attr:`settled` if the caller has it already."""
+        runner = self.runners[index]
+        if not self.live(index) or (settled if settled is not None else self.settled):
+            return 0
+        lanes = LANES if runner.samples else 1
+        # A mirror alone (no rival left in the race) is not racing: it needs only its samples, not the cap.
+        alone = not any(self.live(i) for i in range(len(self.runners)) if i != index)
+        wanted = self.min_samples if alone else self.max_samples
+        return max(0, min(lanes - in_flight, wanted - len(runner.samples) - in_flight))
