@@ -780,6 +780,40 @@ def profile_edit(name: str, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
+@click.option("--offline", is_flag=True,
+              help=N_("Do not contact the mirrors (checks files, variables and state only)."))
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
+              help=N_("Seconds allowed for the mirrors to answer."))
+@click.option("--clean", is_flag=True, help=N_("Remove what an interrupted mirrorctl left behind (temp files next "
+              "to config files, unfinished backup folders), nothing else."))
+@click.option("--no-color", is_flag=True, help=N_("No colour (also: NO_COLOR set, or output not a terminal)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
+def doctor(only: tuple[str, ...], offline: bool, timeout: float, clean: bool, no_color: bool, as_json: bool) -> None:
+    """Find out why installs are slow, wrong or failing, and print the command that fixes each thing.
+
+    Read-only (except --clean): every tool's files and variables, what overrides what, TLS and proxies,
+    mirrorctl's own backups, and (unless --offline) whether each mirror in effect answers, is a real index and is
+    up to date. Exit 0 when nothing is an error, 1 when something is.
+
+    \b
+    Examples:
+      mirrorctl doctor
+      mirrorctl doctor --offline --only pip
+    """
+    from mirrorctl.doctor import diagnose
+    from mirrorctl.output import doctor as doctor_output
+
+    report = diagnose(only=only or None, offline=offline, timeout=timeout, clean=clean)
+    if as_json:
+        _print_json(doctor_output.doctor_json(report))
+    else:
+        _print(doctor_output.doctor_text(report, colour=doctor_output.use_colour(no_color=no_color)))
+    if report.errors:
+        sys.exit(1)
+
+
+@cli.command()
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish", "powershell"]))
 def completion(shell: str) -> None:
     """Print the completion script for SHELL: commands, options, profile names, backup IDs, tools, scopes.

@@ -378,8 +378,9 @@ def test_backups_table_lines_up_in_chinese(run, monkeypatch: pytest.MonkeyPatch,
 
 
 def test_bench_table_lines_up_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mirrorctl.output.bench import format_table
     from test_probe_report import result
+
+    from mirrorctl.output.bench import format_table
 
     set_env(monkeypatch, **ZH)
     table = format_table([result("tuna", "pypi", 12.0), result("ustc", "pypi", 30.0)], {("tuna", "pypi")})
@@ -452,9 +453,9 @@ def test_json_is_byte_identical_in_every_language(run, monkeypatch: pytest.Monke
 
 
 def test_bench_json_stays_english(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mirrorctl.output.bench import to_json
     from test_probe_report import result
 
+    from mirrorctl.output.bench import to_json
     from mirrorctl.probe.model import Note
 
     results = [result("tuna", "pypi", 12.0), result("portal", "pypi", None, error="invalid",

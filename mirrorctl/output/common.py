@@ -15,6 +15,15 @@ from mirrorctl.urls import mask_credentials
 
 #: Sentences for the codes any tool may report.
 MESSAGES = {
+    "doctor.leftover": N_("{path} was left by an interrupted mirrorctl run"),
+    "doctor.backup-damaged": N_("backup {id} no longer matches its checksums ({reason}): it cannot be restored"),
+    "doctor.left-on-upstream": N_("{tool} still downloads from upstream while your other tools use {mirror}"),
+    "doctor.mixed-mirrors": N_("{tool}'s channels come from several mirrors ({owners}): one slow or stale mirror "
+                               "slows or breaks every solve"),
+    "doctor.proxy-env": N_("a proxy is set ({variables}): every tool sends its requests through it, so a slow or "
+                           "blocked proxy looks like a slow mirror"),
+    "doctor.mirror-failing": N_("{profile} ({url}) does not work as a mirror right now ({error}); {tools} use it"),
+    "doctor.mirror-stale": N_("{profile} ({url}) is behind the others (stale); {tools} use it"),
     "file-refused": N_("{tool} cannot read {path}: {where}{reason}"),
     "file-ignored": N_("{tool} ignores {path} ({where}{reason})"),
     "file-unread": N_("mirrorctl does not read {path} for {tool}: {where}{reason}"),

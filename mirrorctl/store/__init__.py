@@ -11,7 +11,7 @@ The names most callers need are re-exported here.
 
 from __future__ import annotations
 
-from mirrorctl.store.atomic import NotRegularFile, atomic_write, real_path, remove_stale_temps
+from mirrorctl.store.atomic import NotRegularFile, atomic_write, real_path, remove_stale_temps, stale_temps
 from mirrorctl.store.lock import LOCK_WAIT_S, locked
 from mirrorctl.store.snapshots import (
     BACKUP_LIMIT,
@@ -21,6 +21,7 @@ from mirrorctl.store.snapshots import (
     Snapshot,
     discard,
     find_snapshot,
+    incomplete_snapshot_dirs,
     list_snapshots,
     mark_undone,
     prune,
@@ -35,7 +36,8 @@ from mirrorctl.store.transaction import apply, check_not_read_only, exposure_war
 
 __all__ = [
     "BACKUP_LIMIT", "KEEP_BACKUPS", "LOCK_WAIT_S", "MANIFEST", "NotRegularFile", "SavedFile", "Snapshot", "apply",
-    "atomic_write", "check_not_read_only", "discard", "exposure_warnings", "find_snapshot", "list_snapshots",
-    "locked", "mark_undone", "prune", "real_path", "remove_created_dirs", "remove_stale_temps", "roll_back",
-    "set_undo_marks", "take_snapshot", "undo_marks", "verify_snapshot", "write_back",
+    "atomic_write", "check_not_read_only", "discard", "exposure_warnings", "find_snapshot",
+    "incomplete_snapshot_dirs", "list_snapshots", "locked", "mark_undone", "prune", "real_path",
+    "remove_created_dirs", "remove_stale_temps", "roll_back", "set_undo_marks", "stale_temps", "take_snapshot",
+    "undo_marks", "verify_snapshot", "write_back",
 ]

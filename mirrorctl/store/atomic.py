@@ -135,13 +135,26 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def remove_stale_temps(files: Iterable[Path]) -> list[Path]:
-    """Delete temp files an interrupted mirrorctl left next to ``files``; only ones that are provably stale.
+    """Delete temp files an interrupted mirrorctl left next to ``files``; only ones that are provably stale
+    (:func:`stale_temps`). Call under the lock: no other mirrorctl is writing then."""
+    removed = []
+    for path in stale_temps(files):
+        try:
+            os.unlink(path)
+            removed.append(path)
+        except OSError:
+            continue  # not ours to fight over: it stays, as it would have
+    return removed
+
+
+def stale_temps(files: Iterable[Path]) -> list[Path]:
+    """Temp files an interrupted mirrorctl left next to ``files``, found without changing anything (`doctor`).
 
     A temp file is mirrorctl's if its name is ``.<file name>.[<pid>.]<random>.mirrorctl-tmp`` for one of the
     files; it is stale if that pid is no longer running, or, without a pid (older versions), if it is older
-    than STALE_TEMP_S. Call under the lock: no other mirrorctl is writing then.
+    than STALE_TEMP_S.
     """
-    removed = []
+    found = []
     by_directory: dict[Path, set[str]] = {}
     for file in files:
         target = real_path(file)
@@ -160,16 +173,12 @@ def remove_stale_temps(files: Iterable[Path]) -> list[Path]:
                 continue
             try:
                 info = entry.stat(follow_symlinks=False)
-                if not stat.S_ISREG(info.st_mode):
-                    continue
-                pid = match.group(1)
-                stale = not _running(int(pid)) if pid else now - info.st_mtime > STALE_TEMP_S
-                if stale:
-                    os.unlink(entry.path)
-                    removed.append(Path(entry.path))
             except OSError:
-                continue  # not ours to fight over: it stays, as it would have
-    return removed
+                continue
+            pid = match.group(1)
+            if stat.S_ISREG(info.st_mode) and (not _running(int(pid)) if pid else now - info.st_mtime > STALE_TEMP_S):
+                found.append(Path(entry.path))
+    return found
 
 
 def _running(pid: int) -> bool:

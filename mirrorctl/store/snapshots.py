@@ -215,6 +215,12 @@ def _snapshot_directories() -> list[Path]:
             if _SNAPSHOT_ID.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
 
 
+def incomplete_snapshot_dirs() -> list[Path]:
+    """Backup folders without a valid manifest: an interrupted run's (the manifest is written last)."""
+    complete = {s.directory for s in list_snapshots()}
+    return sorted(d for d in _snapshot_directories() if d not in complete)
+
+
 def list_snapshots() -> list[Snapshot]:
     """Newest first; directories without a valid manifest (an interrupted run's) are left out."""
     snapshots = [s for s in map(_read_snapshot, _snapshot_directories()) if s is not None]

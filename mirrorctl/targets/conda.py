@@ -50,6 +50,13 @@ NAME = "conda"
 VALID_CONDARC_NAME = re.compile(r"(^|[\\/])(\.?condarc|[^\\/]*\.ya?ml)$")
 #: English templates of this tool's own finding codes (generic codes are worded in ``output``).
 MESSAGES = {
+    "conda.ssl-verify-off": N_("ssl_verify is off: conda accepts any certificate, so a hijacked or wrong mirror "
+                               "goes unnoticed"),
+    "conda.strict-priority-upstream": N_("channel_priority is strict and {channels} still come from upstream: "
+                                         "conda takes each package only from the first channel that has it, so a "
+                                         "mirror's newer builds can be hidden or a slow upstream channel decides"),
+    "conda.stale-index-cache": N_("conda's index cache still holds repodata from {hosts} (the mirror before): "
+                                  "conda may answer from it until it is cleaned"),
     "conda.env-custom-channels": N_("{profile}'s channels {channels} live on different bases: custom_channels is a "
                                  "map, which conda reads only from a file, so they stay upstream here (`mirrorctl "
                                  "run` and `mirrorctl use` can set them)"),
@@ -728,10 +735,76 @@ class Conda:
                        unexpressed=tuple(unexpressed))
 
     def checks(self, state: ToolState) -> list[Finding]:
-        return []
+        """For `doctor`: TLS verification turned off, a strict priority that hides packages, and an index cache
+        left from another mirror."""
+        findings: list[Finding] = []
+        strict: Path | None = None
+        for path in state.files_read:
+            data, text = _read(path)
+            try:
+                loaded = load_checked(text, path) if data is not None else None
+            except ConfigParseError:
+                continue  # read() already reported it
+            if not isinstance(loaded, dict):
+                continue
+            verify = loaded.get("ssl_verify")
+            if verify is False or str(verify).lower() in ("false", "no"):
+                findings.append(Finding("conda.ssl-verify-off", "warning", NAME, path, _line(loaded, "ssl_verify"),
+                                        {"fix": f"conda config --file {path} --remove-key ssl_verify"}))
+            if str(loaded.get("channel_priority", "")).lower() == "strict":
+                strict = path
+        mirrored = {s.owner for s in state.settings if s.key == "channel" and s.owner not in (None, "upstream",
+                                                                                             "custom")}
+        upstream_only = [s.value for s in state.settings if s.key == "channel" and s.owner == "upstream"]
+        if strict is not None and mirrored and upstream_only:
+            # conda/resolve.py Resolve._get_strict_channel: with strict priority a package is taken only from the
+            # highest-priority channel that has it, so a channel left on upstream decides which builds exist
+            findings.append(Finding("conda.strict-priority-upstream", "warning", NAME, strict, None, {
+                "channels": upstream_only, "fix": f"conda config --file {strict} --set channel_priority flexible"}))
+        findings += _stale_index_cache(state)
+        return findings
 
     def hints(self) -> list[Finding]:
         return [Finding("conda.clean-index", "hint", NAME)]
+
+
+def _line(document: Any, key: str) -> int | None:
+    try:
+        return int(document.lc.key(key)[0]) + 1
+    except (AttributeError, KeyError, TypeError):
+        return None
+
+
+def index_cache_dirs() -> list[Path]:
+    """Where conda keeps its index cache (``pkgs/cache``): the active environment's root, and the user's
+    ``~/.conda/pkgs`` (conda/base/context.py ``pkgs_dirs``)."""
+    roots = [Path(os.environ[v]) for v in ("CONDA_PREFIX", "CONDA_ROOT", "MAMBA_ROOT_PREFIX") if os.environ.get(v)]
+    found = [root / "pkgs" / "cache" for root in roots] + [paths.home() / ".conda" / "pkgs" / "cache"]
+    return [d for d in _channels.unique_paths(found) if d.is_dir()]
+
+
+def _stale_index_cache(state: ToolState) -> list[Finding]:
+    """conda keeps each channel's repodata in ``pkgs/cache/<hash>.json`` and the URL it came from in
+    ``<hash>.info.json`` (``url``; older conda: ``_url`` in the .json itself, conda/gateways/repodata/__init__.py
+    RepodataState); after a switch, entries of another host stay until `conda clean -i`."""
+    from urllib.parse import urlsplit
+
+    wanted = {urlsplit(url).hostname for s in state.settings for url in s.resolved}
+    old: set[str] = set()
+    for directory in index_cache_dirs():
+        for entry in sorted(directory.glob("*.json"))[:500]:
+            try:
+                with open(entry, "rb") as handle:
+                    head = handle.read(4096).decode("utf-8", "replace")
+            except OSError:
+                continue
+            match = re.search(r'"_?url"\s*:\s*"([^"]+)"', head)
+            host = urlsplit(match.group(1)).hostname if match else None
+            if host and host not in wanted:
+                old.add(host)
+    if not old or not wanted:
+        return []
+    return [Finding("conda.stale-index-cache", "note", NAME, params={"hosts": sorted(old), "fix": "conda clean -i"})]
 
 
 TARGET: Target = Conda()

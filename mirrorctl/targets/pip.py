@@ -40,6 +40,11 @@ DEFAULT_INDEX = "https://pypi.org/simple"
 
 #: English templates of this tool's own finding codes (generic codes are worded in ``output``).
 MESSAGES = {
+    "pip.trusted-host-https": N_("trusted-host {host} is set for an https index: it is not needed, and it makes "
+                                 "pip accept any certificate from that host"),
+    "pip.proxy-configured": N_("pip's [{section}] proxy = {proxy}: every request goes through that proxy"),
+    "pip.user-files-disagree": N_("{legacy} says index-url = {legacy_value} but {current} says {value}: pip uses "
+                                  "the second, and the first only confuses whoever reads it"),
     "pip.section-beats-global": N_("{path} [{section}] index-url = {value} beats every [global] index-url "
                                 "for `pip {section}`"),
     "pip.site-file-wins": N_("{path} (the virtualenv's own pip config) sets index-url and beats {written}"),
@@ -472,10 +477,57 @@ class Pip:
         return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
-        return []
+        """For `doctor`: a trusted-host that only hides certificate errors, a proxy in pip's config, and two user
+        files that disagree."""
+        findings: list[Finding] = []
+        index = state.setting("index-url")
+        trusted = state.setting("trusted-host")
+        extra = state.setting("extra-index-url")
+        urls = [index.value] if index else []
+        urls += extra.value.split() if extra else []
+        if trusted is not None:
+            for host in trusted.value.split():
+                served = [u for u in urls if host_port(u) == host or host_port(u).split(":")[0] == host]
+                if served and not any(is_plain_http(u) for u in served):
+                    fix = (f"mirrorctl reset --only pip && mirrorctl use {index.owner} --only pip"
+                           if index and index.owner not in (None, "custom", UPSTREAM_PROFILE)
+                           else f"pip config {_config_flag(state, trusted.source.path)} unset global.trusted-host")
+                    findings.append(Finding("pip.trusted-host-https", "warning", NAME, trusted.source.path, None,
+                                            {"host": host, "fix": fix}))
+        merged, _ = _effective(load_order()[0], None, [])
+        for section in ("global", "install"):
+            proxy = merged.get(section, {}).get("proxy")
+            if proxy:
+                findings.append(Finding("pip.proxy-configured", "note", NAME, proxy[1], None, {
+                    "proxy": proxy[0], "section": section,
+                    "fix": f"pip config {_config_flag(state, proxy[1])} unset {section}.proxy"}))
+        legacy, current = user_files()[0], user_files()[-1]
+        values: dict[Path, str | None] = {}
+        for path in (legacy, current):
+            data = read_bytes(path)
+            try:
+                values[path] = _values(data, path).get("global", {}).get("index-url") if data else None
+            except MirrorctlError:
+                values[path] = None
+        first, second = values[legacy], values[current]
+        if first and second and normalize(first) != normalize(second):
+            from mirrorctl.profiles import load_profiles
+
+            owner = _owner(load_profiles().profiles, second)  # the value pip uses from the files
+            owner = owner if owner not in (None, "custom", UPSTREAM_PROFILE) else "NAME"
+            findings.append(Finding("pip.user-files-disagree", "warning", NAME, legacy, None, {
+                "legacy": legacy, "current": current, "legacy_value": first, "value": second,
+                "fix": f"mirrorctl reset --only pip && mirrorctl use {owner} --only pip"}))
+        return findings
 
     def hints(self) -> list[Finding]:
         return []
+
+
+def _config_flag(state: ToolState, path: Path | None) -> str:
+    """The `pip config` option that edits ``path``'s file (pip/_internal/configuration.py kinds)."""
+    scope = state.scope_of(path)
+    return {"system": "--global", "venv": "--site", "env": "--site"}.get(scope or "", "--user")
 
 
 TARGET: Target = Pip()

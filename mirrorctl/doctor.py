@@ -1,0 +1,217 @@
+"""`mirrorctl doctor`: why installs are slow, wrong or failing, and the command that fixes each thing. Read-only.
+
+The findings come from four places, each data (a :class:`~mirrorctl.results.Finding` with a code, a level, the
+file and line where one applies, and ``params["fix"]``: the command to run), worded by ``output.doctor``:
+
+1. what each tool really uses (:func:`mirrorctl.core.current`): the findings ``current`` already has (a variable
+   or a higher scope beating the user file, a file the tool refuses ...) with the fix added here, plus each
+   target's own ``checks()`` (pip: a trusted-host on an https index, a proxy, two user files that disagree;
+   conda: ``ssl_verify`` off, strict priority with upstream channels, an index cache from another mirror);
+2. the tools together: some on a mirror and others left on upstream, channels mixed across mirrors, proxies;
+3. mirrorctl's own state: temp files an interrupted write left next to a config file, and backup folders an
+   interrupted run left without a manifest (``--clean`` removes exactly those), backups whose files no longer
+   match their checksums;
+4. with the network (skipped by ``--offline``): each mirror in effect is probed (the bench's answer checks: it
+   answers, is a real index and not a portal page, is not stale), bounded by ``timeout``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from mirrorctl.results import CUSTOM, MIXED, UPSTREAM, Finding, ToolState
+
+#: Proxy variables pip, conda, uv and httpx read (urllib.request.getproxies: either case).
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+LEVEL_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+class DoctorReport(NamedTuple):
+    findings: tuple[Finding, ...]
+    #: The tools looked at (installed or configured).
+    tools: tuple[str, ...]
+    offline: bool
+    #: With --clean: the leftovers removed.
+    cleaned: tuple[Path, ...] = ()
+
+    @property
+    def errors(self) -> int:
+        return sum(f.level == "error" for f in self.findings)
+
+
+def diagnose(*, only: Sequence[str] | None = None, offline: bool = False, timeout: float = 5.0,
+             clean: bool = False) -> DoctorReport:
+    from mirrorctl import core
+    from mirrorctl.targets import base
+
+    states = [s for s in core.current(only=only) if s.present]
+    findings: list[Finding] = []
+    for state in states:
+        target = base.load(state.tool)
+        for finding in (*state.findings, *target.checks(state)):
+            if finding.code in ("scope-unavailable",):
+                continue  # `current --scope` words; doctor looks at what is in effect
+            findings.append(_with_fix(finding, state))
+    findings += _across_tools(states)
+    findings += _proxies()
+    leftovers = _leftovers(states)
+    cleaned: list[Path] = []
+    if clean:
+        cleaned = _clean(leftovers)
+    else:
+        findings += [Finding("doctor.leftover", "warning", "mirrorctl", path, None,
+                             {"fix": "mirrorctl doctor --clean"}) for path in leftovers]
+    findings += _damaged_backups()
+    if not offline:
+        findings += _network(states, timeout)
+    ordered = sorted(findings, key=lambda f: (LEVEL_ORDER.get(_level(f.level), 3), f.tool, f.code))
+    return DoctorReport(tuple(f._replace(level=_level(f.level)) for f in ordered), tuple(s.tool for s in states),
+                        offline, tuple(cleaned))
+
+
+def _level(level: str) -> str:
+    """doctor's three levels: what `current` calls a note or a hint is information here."""
+    return level if level in ("error", "warning") else "info"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 1. Each tool
+
+
+def _with_fix(finding: Finding, state: ToolState) -> Finding:
+    if "fix" in finding.params:
+        return finding
+    fix = _fix_for(finding, state)
+    return finding._replace(params={**finding.params, "fix": fix}) if fix else finding
+
+
+def _fix_for(finding: Finding, state: ToolState) -> str | None:
+    params, tool = finding.params, finding.tool
+    profile = state.label.name if state.label.name not in (None, MIXED, CUSTOM) else "NAME"
+    if finding.code in ("env-overrides", "config-env-disables-files", "config-env-skips-user-files"):
+        return f"unset {str(params.get('variable', '')).split('=')[0]}"
+    if finding.code == "scope-shadowed":
+        return f"mirrorctl reset --only {tool} --scope {params.get('higher')}"
+    if finding.code in ("file-refused", "file-ignored") and finding.path is not None:
+        return f"${{EDITOR:-vi}} {finding.path}" + (f"    (line {finding.line})" if finding.line else "")
+    if finding.code.endswith((".bad-index-url", ".no-channels", ".http-untrusted")):
+        return f"mirrorctl use {profile} --only {tool}"
+    if finding.code.endswith(".section-beats-global") and finding.path is not None:
+        return f"mirrorctl reset --only {tool} && mirrorctl use {profile} --only {tool}"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 2. The tools together
+
+
+def _across_tools(states: Sequence[ToolState]) -> list[Finding]:
+    mirrored = Counter(s.label.name for s in states
+                       if s.label.name not in (None, MIXED, CUSTOM, UPSTREAM, "official"))
+    findings = []
+    if mirrored:
+        usual = mirrored.most_common(1)[0][0]
+        for state in states:
+            if state.label.name in (UPSTREAM, "official"):
+                findings.append(Finding("doctor.left-on-upstream", "warning", state.tool, state.write_path, None, {
+                    "mirror": usual, "fix": f"mirrorctl use {usual} --only {state.tool}"}))
+    for state in states:
+        if state.label.name == MIXED:
+            parts = [name for name, _ in state.label.parts if name not in (UPSTREAM, CUSTOM)]
+            wanted = parts[0] if parts else "NAME"
+            findings.append(Finding("doctor.mixed-mirrors", "warning", state.tool, None, None, {
+                "owners": [name for name, _ in state.label.parts],
+                "fix": f"mirrorctl use {wanted} --only {state.tool}"}))
+    return findings
+
+
+def _proxies() -> list[Finding]:
+    found = [(name, os.environ[name]) for name in PROXY_VARIABLES if os.environ.get(name)]
+    if not found:
+        return []
+    return [Finding("doctor.proxy-env", "info", "mirrorctl", None, None, {
+        "variables": [f"{name}={value}" for name, value in found],
+        "fix": "unset " + " ".join(name for name, _ in found)})]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 3. mirrorctl's own state
+
+
+def _leftovers(states: Sequence[ToolState]) -> list[Path]:
+    from mirrorctl import store
+
+    files: set[Path] = set()
+    for state in states:
+        files.update(state.files_read)
+        files.update(p for scope in state.scopes for p in scope.paths)
+        if state.write_path is not None:
+            files.add(state.write_path)
+    return sorted(set(store.stale_temps(files)) | set(store.incomplete_snapshot_dirs()))
+
+
+def _clean(leftovers: Sequence[Path]) -> list[Path]:
+    """Remove exactly the leftovers found (under the lock: no other mirrorctl is writing meanwhile)."""
+    import shutil
+
+    from mirrorctl import store
+
+    removed = []
+    with store.locked():
+        for path in leftovers:
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+                removed.append(path)
+            except FileNotFoundError:
+                continue
+    return removed
+
+
+def _damaged_backups() -> list[Finding]:
+    from mirrorctl import store
+    from mirrorctl.errors import MirrorctlError
+
+    findings = []
+    for snapshot in store.list_snapshots():
+        try:
+            store.verify_snapshot(snapshot)
+        except MirrorctlError as error:
+            findings.append(Finding("doctor.backup-damaged", "warning", "mirrorctl", snapshot.directory, None, {
+                "id": snapshot.id, "reason": error.message, "fix": f"rm -r {snapshot.directory}"}))
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 4. The network
+
+
+def _network(states: Sequence[ToolState], timeout: float) -> list[Finding]:
+    """Probe the mirrors in effect; a mirror that fails or is stale is a finding with the way out."""
+    from mirrorctl import core
+
+    in_effect = sorted({s.label.name for s in states if s.label.name not in (None, MIXED, CUSTOM, UPSTREAM)})
+    if not in_effect:
+        return []
+    measured = core.bench(names=in_effect, timeout=timeout, samples=1, by="latency", upstream=True)
+    findings = []
+    users = {name: [s.tool for s in states if s.label.name == name] for name in in_effect}
+    for result in measured.results:
+        if result.profile not in users:
+            continue
+        tools = users[result.profile]
+        if not result.ok:
+            findings.append(Finding("doctor.mirror-failing", "error", tools[0], None, None, {
+                "profile": result.profile, "url": result.url, "error": result.error or "",
+                "tools": tools, "fix": f"mirrorctl use --fastest --only {' --only '.join(tools)}"}))
+        elif result.stale:
+            findings.append(Finding("doctor.mirror-stale", "warning", tools[0], None, None, {
+                "profile": result.profile, "url": result.url, "tools": tools,
+                "fix": f"mirrorctl use --fastest --only {' --only '.join(tools)}"}))
+    return findings

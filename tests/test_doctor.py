@@ -1,0 +1,261 @@
+"""`mirrorctl doctor`: each finding in a home that has exactly that problem, its file and line, and the printed fix
+run for real until the finding is gone. Offline unless a test says otherwise (the network part is judged
+against loopback mirrors only)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import write
+from real_conda import RealConda, conda_client
+
+from mirrorctl import paths
+
+TUNA = "https://pypi.tuna.tsinghua.edu.cn/simple"
+ALIYUN = "https://mirrors.aliyun.com/pypi/simple/"
+
+
+def doctor(run, *args: str) -> tuple[int, dict]:
+    result = run("doctor", "--offline", "--json", *args)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def codes(document: dict) -> list[str]:
+    return [f["code"] for f in document["findings"]]
+
+
+def finding(document: dict, code: str) -> dict:
+    return next(f for f in document["findings"] if f["code"] == code)
+
+
+def apply_fix(run, fix: str, *, env: dict[str, str] | None = None) -> None:
+    """Run a printed fix: mirrorctl commands in process (the test's home), `unset` on the test's environment."""
+    for command in fix.split(" && "):
+        words = shlex.split(command)
+        if words[0] == "unset":
+            for name in words[1:]:
+                (env if env is not None else os.environ).pop(name, None)
+        elif words[0] == "mirrorctl":
+            result = run(*words[1:])
+            assert result.exit_code == 0, result.output
+        else:
+            raise AssertionError(f"not a fix this test can run: {command}")
+
+
+def test_a_clean_home_after_use_tuna_has_nothing_to_report(run, pip_conf: Path, condarc: Path):
+    assert run("use", "tuna", "--only", "pip", "--only", "conda").exit_code == 0
+    code, document = doctor(run)
+    assert (code, document["findings"], document["tools"]) == (0, [], ["pip", "conda"])
+    text = run("doctor", "--offline")
+    assert (text.exit_code, text.output) == (0, "offline: the mirrors were not contacted (run without --offline to "
+                                                "check them)\nno problems found (pip, conda)\n")
+
+
+def test_an_index_variable_beats_the_file(run, pip_conf: Path, monkeypatch):
+    write(pip_conf, f"[global]\nindex-url = {TUNA}\n")
+    monkeypatch.setenv("PIP_INDEX_URL", "https://pypi.org/simple")
+    _, document = doctor(run, "--only", "pip")
+    found = finding(document, "env-overrides")
+    assert found["fix"] == "unset PIP_INDEX_URL"
+    apply_fix(run, found["fix"])
+    assert "env-overrides" not in codes(doctor(run, "--only", "pip")[1])
+
+
+def test_pip_config_file_devnull_disables_every_file(run, pip_conf: Path, monkeypatch):
+    write(pip_conf, f"[global]\nindex-url = {TUNA}\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    _, document = doctor(run, "--only", "pip")
+    found = finding(document, "config-env-disables-files")
+    assert found["fix"] == "unset PIP_CONFIG_FILE"
+    apply_fix(run, found["fix"])
+    assert "config-env-disables-files" not in codes(doctor(run, "--only", "pip")[1])
+
+
+def test_two_user_pip_files_that_disagree(run, pip_conf: Path, legacy_pip_conf: Path):
+    write(legacy_pip_conf, f"[global]\nindex-url = {ALIYUN}\n")
+    write(pip_conf, f"[global]\nindex-url = {TUNA}\n")
+    _, document = doctor(run, "--only", "pip")
+    found = finding(document, "pip.user-files-disagree")
+    assert found["path"] == str(legacy_pip_conf) and found["level"] == "warning"
+    assert found["fix"] == "mirrorctl reset --only pip && mirrorctl use tuna --only pip"
+    apply_fix(run, found["fix"])
+    assert "pip.user-files-disagree" not in codes(doctor(run, "--only", "pip")[1])
+    # real pip agrees that the mirror the user had in effect is still the one in effect
+    out = subprocess.run([sys.executable, "-m", "pip", "config", "get", "global.index-url"], capture_output=True,
+                         text=True, timeout=120, env=dict(os.environ))
+    assert out.stdout.strip() == TUNA, out.stderr
+
+
+def test_trusted_host_on_an_https_index(run, pip_conf: Path):
+    write(pip_conf, f"[global]\nindex-url = {TUNA}\ntrusted-host = pypi.tuna.tsinghua.edu.cn\n")
+    _, document = doctor(run, "--only", "pip")
+    found = finding(document, "pip.trusted-host-https")
+    assert found["path"] == str(pip_conf)
+    apply_fix(run, found["fix"])
+    assert "pip.trusted-host-https" not in codes(doctor(run, "--only", "pip")[1])
+    assert "trusted-host" not in pip_conf.read_text() and TUNA in pip_conf.read_text()
+
+
+def test_a_proxy_in_pip_config_is_said(run, pip_conf: Path):
+    write(pip_conf, f"[global]\nindex-url = {TUNA}\nproxy = http://proxy.lab.example:3128\n")
+    found = finding(doctor(run, "--only", "pip")[1], "pip.proxy-configured")
+    assert found["level"] == "info" and found["fix"] == "pip config --user unset global.proxy"
+    done = subprocess.run([sys.executable, "-m", *shlex.split(found["fix"])], capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ))  # real pip runs its own fix
+    assert done.returncode == 0, done.stderr
+    assert "pip.proxy-configured" not in codes(doctor(run, "--only", "pip")[1])
+
+
+def test_a_tool_left_on_upstream_while_others_use_a_mirror(run, pip_conf: Path, condarc: Path):
+    write(pip_conf, f"[global]\nindex-url = {TUNA}\n")
+    write(condarc, "channels:\n  - defaults\n")
+    _, document = doctor(run, "--only", "pip", "--only", "conda")
+    found = finding(document, "doctor.left-on-upstream")
+    assert (found["tool"], found["fix"]) == ("conda", "mirrorctl use tuna --only conda")
+    apply_fix(run, found["fix"])
+    assert "doctor.left-on-upstream" not in codes(doctor(run, "--only", "pip", "--only", "conda")[1])
+
+
+def test_a_proxy_variable_is_information(run, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    code, document = doctor(run)
+    assert code == 0
+    found = finding(document, "doctor.proxy-env")
+    assert found["level"] == "info" and found["fix"] == "unset HTTPS_PROXY"
+
+
+def test_leftovers_of_an_interrupted_run_and_clean_removes_exactly_those(run, pip_conf: Path, tmp_path: Path):
+    write(pip_conf, f"[global]\nindex-url = {TUNA}\n")
+    assert run("use", "ustc", "--only", "pip").exit_code == 0
+    before = {p: p.read_bytes() for p in pip_conf.parent.iterdir()}
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()  # a pid that has ended
+    temp = pip_conf.parent / f".pip.conf.{dead}.abc123.mirrorctl-tmp"
+    temp.write_text("half a file")
+    unfinished = paths.backups_dir() / "20260101-000000"  # no manifest: an interrupted run's
+    unfinished.mkdir(parents=True)
+    (unfinished / "0").write_bytes(b"blob")
+    code, document = doctor(run, "--only", "pip")
+    assert code == 0  # warnings: the tools still work
+    leftovers = sorted(f["path"] for f in document["findings"] if f["code"] == "doctor.leftover")
+    assert leftovers == sorted([str(temp), str(unfinished)])
+    assert all(f["fix"] == "mirrorctl doctor --clean" for f in document["findings"] if f["code"] == "doctor.leftover")
+    cleaned = run("doctor", "--offline", "--clean", "--only", "pip")
+    from mirrorctl.errors import display_path
+
+    assert f"removed {display_path(temp)} (left by an interrupted run)" in cleaned.output.splitlines()
+    assert f"removed {display_path(unfinished)} (left by an interrupted run)" in cleaned.output.splitlines()
+    assert not temp.exists() and not unfinished.exists()
+    assert {p: p.read_bytes() for p in pip_conf.parent.iterdir()} == before  # the user's files, byte-identical
+    assert len(json.loads(run("backups", "--json").output)["backups"]) == 1  # the real backup stays
+    assert "doctor.leftover" not in codes(doctor(run, "--only", "pip")[1])
+
+
+def test_a_damaged_backup(run, pip_conf: Path):
+    write(pip_conf, f"[global]\nindex-url = {TUNA}\n")
+    assert run("use", "ustc", "--only", "pip").exit_code == 0
+    backup = json.loads(run("backups", "--json").output)["backups"][0]
+    directory = paths.backups_dir() / backup["id"]
+    blobs = [p for p in directory.iterdir() if p.name != "manifest.json"]
+    blobs[0].write_bytes(b"changed after it was saved")
+    found = finding(doctor(run, "--only", "pip")[1], "doctor.backup-damaged")
+    assert found["params"]["id"] == backup["id"]
+
+
+@pytest.fixture
+def real_conda() -> RealConda:
+    return conda_client()  # skips, with the reason, where the real conda is absent
+
+
+def test_ssl_verify_off_in_condarc_and_real_conda_runs_the_fix(run, condarc: Path, real_conda: RealConda,
+                                                               isolated_home: Path):
+    write(condarc, "channels:\n  - defaults\n# keep me\nssl_verify: false\n")
+    found = finding(doctor(run, "--only", "conda")[1], "conda.ssl-verify-off")
+    assert (found["path"], found["line"]) == (str(condarc), 4)
+    assert real_conda.json(isolated_home, "config", "--show", "ssl_verify")["ssl_verify"] is False
+    done = real_conda.run(isolated_home, *shlex.split(found["fix"])[1:])
+    assert done.returncode == 0, done.stderr
+    assert real_conda.json(isolated_home, "config", "--show", "ssl_verify")["ssl_verify"] is True
+    assert "conda.ssl-verify-off" not in codes(doctor(run, "--only", "conda")[1])
+
+
+def test_strict_priority_with_an_upstream_channel(run, condarc: Path, real_conda: RealConda, isolated_home: Path):
+    # USTC carries conda-forge, not pkgs/main: conda-forge comes from USTC, defaults from upstream
+    write(condarc, "channels:\n  - conda-forge\n  - defaults\ncustom_channels:\n"
+                   "  conda-forge: https://mirrors.ustc.edu.cn/anaconda/cloud\nchannel_priority: strict\n")
+    found = finding(doctor(run, "--only", "conda")[1], "conda.strict-priority-upstream")
+    assert found["path"] == str(condarc)
+    done = real_conda.run(isolated_home, *shlex.split(found["fix"])[1:])
+    assert done.returncode == 0, done.stderr
+    assert real_conda.json(isolated_home, "config", "--show", "channel_priority")["channel_priority"] == "flexible"
+    assert "conda.strict-priority-upstream" not in codes(doctor(run, "--only", "conda")[1])
+
+
+def test_an_index_cache_from_the_mirror_before(run, condarc: Path, real_conda: RealConda, isolated_home: Path):
+    assert run("use", "tuna", "--only", "conda").exit_code == 0
+    cache = isolated_home / ".conda" / "pkgs" / "cache"
+    cache.mkdir(parents=True)
+    (cache.parent / "urls.txt").touch()  # conda's mark of a package cache it writes (and so cleans)
+    (cache / "0123abcd.info.json").write_text('{"url": "https://mirrors.ustc.edu.cn/anaconda/pkgs/main/linux-64"}')
+    (cache / "0123abcd.json").write_text('{"packages": {}}')
+    found = finding(doctor(run, "--only", "conda")[1], "conda.stale-index-cache")
+    assert found["params"]["hosts"] == ["mirrors.ustc.edu.cn"] and found["fix"] == "conda clean -i"
+    done = real_conda.run(isolated_home, "clean", "-i", "--yes",
+                          env_extra={"CONDA_PKGS_DIRS": str(isolated_home / ".conda" / "pkgs")})
+    assert done.returncode == 0, done.stderr
+    assert "conda.stale-index-cache" not in codes(doctor(run, "--only", "conda")[1])
+
+
+def test_text_groups_by_tool_with_the_fix_and_a_summary(run, pip_conf: Path, monkeypatch):
+    write(pip_conf, f"[global]\nindex-url = {TUNA}\ntrusted-host = pypi.tuna.tsinghua.edu.cn\n")
+    monkeypatch.setenv("PIP_INDEX_URL", TUNA)
+    result = run("doctor", "--offline", "--only", "pip")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "pip:"
+    assert "\x1b[" not in result.output  # not a terminal: no colour
+    assert any(line.startswith("    fix: unset PIP_INDEX_URL") for line in lines)
+    assert lines[-2] == "offline: the mirrors were not contacted (run without --offline to check them)"
+    assert lines[-1].startswith("2 warnings: pip: ")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The network part, against loopback mirrors only (upstream references go to the trap proxy, which refuses them)
+
+
+@pytest.fixture
+def behind_trap(monkeypatch):
+    from loopback_index import trap_proxy
+
+    with trap_proxy() as trap:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+            monkeypatch.setenv(name, trap.url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+        monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+        yield trap
+
+
+@pytest.mark.parametrize("behaviour, expected", [("ok", None), ("portal", "doctor.mirror-failing"),
+                                                 ("closed", "doctor.mirror-failing")])
+def test_the_mirror_in_effect_is_checked(run, pip_conf: Path, behind_trap, behaviour: str, expected: str | None):
+    from loopback_mirrors import Fleet, MirrorSpec
+
+    with Fleet([MirrorSpec("lab", behaviour=behaviour)]) as fleet:
+        base = fleet.base_url("lab")
+        assert run("profile", "add", "lab", "--pypi", f"{base}/simple").exit_code == 0
+        assert run("use", "lab", "--only", "pip").exit_code == 0
+        result = run("doctor", "--only", "pip", "--timeout", "3", "--json")
+    document = json.loads(result.stdout)
+    mine = [f for f in document["findings"] if f["code"].startswith("doctor.mirror")]
+    if expected is None:
+        assert (result.exit_code, mine) == (0, [])
+        return
+    assert result.exit_code == 1
+    assert [(f["code"], f["level"], f["params"]["profile"]) for f in mine] == [(expected, "error", "lab")]
+    assert mine[0]["fix"] == "mirrorctl use --fastest --only pip"
