@@ -134,22 +134,17 @@ class ProfileSet(NamedTuple):
 
 
 def toml_loads(text: str, path: Path | None = None) -> dict[str, Any]:
-    """Parse TOML with the standard library where it has it (fast), else tomlkit (Python 3.9/3.10)."""
-    try:
-        import tomllib
-    except ImportError:  # pragma: no cover - Python < 3.11
-        import tomlkit
+    """Parse a profile's TOML with the plain parser of :mod:`mirrorctl.formats.toml` (the fast one)."""
+    from mirrorctl.formats.toml import plain_parser
 
-        try:
-            return tomlkit.parse(text).unwrap()
-        except tomlkit.exceptions.ParseError as exc:
-            raise ProfileError(f"invalid TOML: {exc}", path=path, line=getattr(exc, "line", None)) from None
+    parser = plain_parser()
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data: dict[str, Any] = parser.loads(text)
+    except parser.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise ProfileError(f"invalid TOML: {message}", path=path, line=int(match.group(1)) if match else None) from None
+    return data
 
 
 class _Reader:

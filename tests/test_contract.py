@@ -451,3 +451,34 @@ def test_the_cycle_check_finds_a_function_level_cycle(tmp_path: Path):
     write(package / "b.py", "def later():\n    from pkg.a import x\n")
     write(package / "c.py", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import a\n")
     assert _cycles(_import_graph(package)) == [["pkg.a", "pkg.b"]]
+
+
+def _modules_importing(package: Path, names: set[str]) -> list[str]:
+    """The modules (relative paths) of ``package`` that import any of ``names``, anywhere in the module."""
+    import ast
+
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            imported = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                        else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if names & {name.split(".")[0] for name in imported}:
+                found.append(path.relative_to(package).as_posix())
+                break
+    return found
+
+
+def test_one_module_imports_the_plain_toml_parser():
+    """tomllib exists from Python 3.11 only: one guarded import (tomli before 3.11), which every reader uses."""
+    from mirrorctl.formats import toml
+
+    package = Path(mirrorctl.targets.__file__).parent.parent
+    assert _modules_importing(package, {"tomllib", "tomli"}) == ["formats/toml.py"]
+    assert toml.plain_parser().__name__ == ("tomllib" if sys.version_info >= (3, 11) else "tomli")
+
+
+def test_the_toml_import_check_sees_a_function_level_import(tmp_path: Path):
+    write(tmp_path / "pkg" / "a.py", "def later():\n    import tomllib\n")
+    write(tmp_path / "pkg" / "b.py", "from tomli import loads\n")
+    write(tmp_path / "pkg" / "c.py", "import tomlkit\n")
+    assert _modules_importing(tmp_path / "pkg", {"tomllib", "tomli"}) == ["a.py", "b.py"]
