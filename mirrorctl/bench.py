@@ -11,13 +11,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from mirrorctl.errors import MirrorctlError
-from mirrorctl.profiles import Profile, load_profiles
+from mirrorctl.profiles import UPSTREAM_PROFILE, Profile, load_profiles
 from mirrorctl.targets import base
 
 if TYPE_CHECKING:
     from mirrorctl.probe.model import ProbeResult
 
-UPSTREAM = "official"
 #: The profile tables in the order tables and choices show them.
 ECOSYSTEM_ORDER = ("pypi", "conda")
 
@@ -45,7 +44,7 @@ def _select(names: tuple[str, ...]) -> tuple[list[Profile], list[Profile]]:
     profiles = load_profiles()
     chosen = [profiles.get(name) for name in names] if names else list(profiles.profiles)
     unique = list({p.name: p for p in chosen}.values())
-    upstream = [p for p in profiles.profiles if p.name == UPSTREAM and p not in unique]
+    upstream = [p for p in profiles.profiles if p.name == UPSTREAM_PROFILE and p not in unique]
     return unique, upstream
 
 

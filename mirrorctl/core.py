@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from mirrorctl import store
     from mirrorctl.bench import FastestChoice
 
-Only = "Sequence[str] | str | None"
-
 
 def _apply(plan: Callable[[], list[FileEdit]], *, reason: str) -> tuple[list[FileEdit], str | None]:
     """Plan under the lock, back up every file, then write them all or none.

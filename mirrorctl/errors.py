@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # only annotations: `mirrorctl --help` never imports pathlib
     from pathlib import Path
 
-EXIT_OK = 0
 EXIT_USER_ERROR = 1
 EXIT_USAGE = 2
 #: A bug in mirrorctl (an exception nobody expected): distinct, so scripts can tell it from a user error.

@@ -51,10 +51,6 @@ class CondaMirror(NamedTuple):
     #: pkgs/ channels the mirror carries besides those in default_channels (legacy pkgs/free).
     legacy_pkgs: tuple[str, ...] = ()
 
-    @property
-    def covers_defaults(self) -> bool:
-        return bool(self.default_channels)
-
 
 class PytorchIndex(NamedTuple):
     url: str
