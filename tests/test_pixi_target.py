@@ -1,7 +1,7 @@
 """pixi: the [mirrors] table of pixi's config.toml, tested against pixi's documented semantics.
 
-No pixi client exists on this machine, so every expectation comes from the documentation: REFERENCE.md §D and
-MIRROR-FACTS.md §5 (c) (prefix-dev/pixi ``docs/reference/pixi_configuration.md``, v0.77.0+): the file order
+No pixi client exists on this machine, so every expectation comes from pixi's own documentation
+(prefix-dev/pixi ``docs/reference/pixi_configuration.md``, v0.77.0+): the file order
 (/etc/pixi, ~/.config/pixi, $XDG_CONFIG_HOME/pixi, ~/.pixi, $PIXI_HOME; later wins), ``[mirrors]`` keys are URL
 prefixes merged per key across files, PyPI needs both ``https://pypi.org/simple`` and
 ``https://files.pythonhosted.org/packages``, and pixi does not read .condarc.
@@ -55,12 +55,12 @@ def expected_entries(name: str) -> dict[str, list[str]]:
 
 @pytest.fixture
 def config(isolated_home: Path) -> Path:
-    """The user file pixi reads on Linux with XDG_CONFIG_HOME=~/.config (REFERENCE §D)."""
+    """The user file pixi reads on Linux with XDG_CONFIG_HOME=~/.config (pixi_configuration.md, Linux table)."""
     return isolated_home / ".config" / "pixi" / "config.toml"
 
 
 def test_use_tuna_keeps_comments_unrelated_keys_and_the_users_own_mirror():
-    """REFERENCE §D example: conda-forge -> TUNA cloud, pypi.org/simple and files.pythonhosted.org/packages."""
+    """TUNA as pixi mirrors: conda-forge -> TUNA cloud, pypi.org/simple and files.pythonhosted.org/packages."""
     new, findings = pixi.render(REALISTIC, profile("tuna"), profiles())
     data = pixi.load(new, None).unwrap()
     assert data["default-channels"] == ["conda-forge"] and data["repodata-config"] == {"disable-jlap": True}
@@ -147,7 +147,7 @@ def test_a_missing_file_is_created_and_restore_removes_it(config: Path):
 
 
 def test_a_later_file_shadows_the_written_one(config: Path, isolated_home: Path):
-    """~/.pixi/config.toml is read after ~/.config/pixi/config.toml; [mirrors] merge per key (REFERENCE §D)."""
+    """~/.pixi/config.toml is read after ~/.config/pixi/config.toml; [mirrors] merge per key (pixi_configuration.md)."""
     later = write(isolated_home / ".pixi" / "config.toml",
                   '[mirrors]\n"https://pypi.org/simple" = ["https://pypi.corp.example/simple"]\n')
     core.use(name="tuna", only="pixi")

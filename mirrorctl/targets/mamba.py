@@ -1,14 +1,16 @@
 """mamba / micromamba 2.x: ``mirrored_channels`` in ``~/.mambarc`` (ruamel.yaml round trip).
 
-mamba reads conda's files and its own ``.mambarc`` files (REFERENCE.md §B, "mamba/micromamba 2.x"):
+mamba reads conda's files and its own ``.mambarc`` files (mamba 2.8.1, mamba-org/mamba
+``libmamba/src/api/configuration.cpp`` ``Configuration::compute_default_rc_sources``, L2145):
 
 - order, lowest first: system (``/etc/conda``, ``/var/lib/conda``), the root prefix, conda's user files, mamba's
   user files (``${XDG_CONFIG_HOME:-~/.config}/mamba``, ``~/.mamba``, ``~/.mambarc``, ``$MAMBARC``), and the
   target prefix (``$CONDA_PREFIX``), which beats everything;
 - lists are merged (highest precedence first), but **maps are not**: the highest-precedence file's whole map
-  wins (unlike conda, which merges ``custom_channels`` per key);
+  wins (unlike conda, which merges ``custom_channels`` per key): ``Source<T>::merge`` takes the first source's
+  value for any non-list type (``libmamba/include/mamba/api/configuration_impl.hpp`` L105-114);
 - ``mirrored_channels: {name: [urls]}``: every key is loaded as an active channel, before ``channels``
-  (MIRROR-FACTS.md §5 (c), ``libmamba/src/api/channel_loader.cpp``), so mirrorctl writes a key only for a channel
+  (``libmamba/src/api/channel_loader.cpp`` L240-270), so mirrorctl writes a key only for a channel
   that is in use (listed in the ``channels`` mamba sees).
 
 mamba shares ``.condarc`` with conda; the conda target edits it. This target never writes a ``.condarc``: it reads
@@ -35,7 +37,8 @@ if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
 
 NAME = "mamba"
-#: mamba/micromamba drop it from `channels` wherever it comes from (MIRROR-FACTS §1 ustc, `channels_hook`).
+#: mamba/micromamba drop it from `channels` wherever it comes from (``channels_hook``,
+#: ``libmamba/src/api/install.cpp`` L1176-1189).
 NO_DEFAULTS = "nodefaults"
 #: RenderContext.inherited carries the channels other files list as "channel:<name>" (the contract has no slot).
 INHERITED_CHANNEL = "channel:"
@@ -70,7 +73,8 @@ def write_path() -> Path:
 
 def scope_write_path(scope: str) -> Path:
     """The ``.mambarc`` of a scope: the user's, the active environment's (the target prefix, which beats every
-    other file), or the system one in ``/etc/conda`` (REFERENCE §B). Never a ``.condarc``: that is conda's."""
+    other file), or the system one in ``/etc/conda`` (``compute_default_rc_sources``). Never a ``.condarc``: that is
+    conda's."""
     from mirrorctl.targets import conda
 
     if scope == "user":
@@ -98,7 +102,7 @@ def _dir(directory: Path) -> list[Path]:
 
 
 def search_path() -> list[Path]:
-    """Every file mamba 2.x reads, lowest precedence first, each once (REFERENCE §B)."""
+    """Every file mamba 2.x reads, lowest precedence first, each once (``compute_default_rc_sources``)."""
     home = paths.home()
     if paths.platform() == "win32":
         found = _expand(paths.system_path("C:/ProgramData/conda"))
