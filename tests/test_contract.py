@@ -125,6 +125,39 @@ def test_a_new_tool_is_one_module_and_every_command_works_for_it(run, fake_tool:
     assert fake_tool.read_text() == "index = https://pypi.org/simple\n"
 
 
+def test_bench_and_use_fastest_handle_the_new_tool(run, fake_tool: Path):
+    """bench marks the mirror the new tool uses and probes only the index kind it serves; --fastest switches it."""
+    from loopback_mirrors import Fleet, MirrorSpec
+
+    from mirrorctl import paths
+
+    specs = [MirrorSpec("quick", delay=0.0), MirrorSpec("slow", delay=0.3)]
+    with Fleet(specs) as fleet:
+        for spec in specs:  # a conda table too: bench --only faketool must probe only the PyPI index
+            write(paths.user_profiles_dir() / f"{spec.name}.toml",
+                  f'name = "{spec.name}"\n[pypi]\nindex = "{fleet.base_url(spec.name)}/simple"\n'
+                  f'[conda]\ndefault_channels = ["{fleet.base_url(spec.name)}/pkgs/main"]\n')
+        slow_index = f"index = {fleet.base_url('slow')}/simple\n"
+        write(fake_tool, slow_index)
+
+        table = run("bench", "quick", "slow", "--only", "faketool", "--timeout", "1.5", "--no-upstream")
+        assert table.exit_code == 0, table.output
+        rows = [line.split() for line in table.output.splitlines() if "127.0.0.1" in line]
+        # The new tool's file points at slow: that row is marked in effect ("*", TARGET, PROFILE, ...).
+        marks = {fields[fields.index("pypi") + 1]: fields[0] == "*" for fields in rows}
+        assert marks == {"slow": True, "quick": False}, table.output
+        measured = json.loads(run("bench", "quick", "slow", "--only", "faketool", "--timeout", "1.5",
+                                  "--no-upstream", "--json").output)
+        assert {(r["target"], r["profile"]) for r in measured} == {("pypi", "quick"), ("pypi", "slow")}
+
+        fastest = run("use", "--fastest", "--from", "quick", "--from", "slow", "--only", "faketool",
+                      "--timeout", "1.5")
+        assert fastest.exit_code == 0, fastest.output
+        assert fake_tool.read_text() == f"index = {fleet.base_url('quick')}/simple\n"
+    assert run("restore").exit_code == 0
+    assert fake_tool.read_text() == slow_index
+
+
 def test_only_imports_the_named_tool():
     code = textwrap.dedent("""
         import sys
