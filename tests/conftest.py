@@ -71,6 +71,15 @@ class _Guard:
 sys.addaudithook(_Guard.check)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test named test_real_* runs a real client: it must say so with the real_client marker, so that
+    ``-m "not real_client"`` means what it says."""
+    unmarked = [item.nodeid for item in items
+                if item.name.startswith("test_real_") and item.get_closest_marker("real_client") is None]
+    if unmarked:
+        raise pytest.UsageError("tests named test_real_* without @pytest.mark.real_client: " + ", ".join(unmarked))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def home_guard():
     _Guard.active = True

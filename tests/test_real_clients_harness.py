@@ -21,6 +21,7 @@ import real_conda
 from loopback_index import PROJECT, Index, TrapProxy, serve_index, trap_proxy
 from real_conda import RealConda, conda_client, load_observed, materialise
 
+pytestmark = pytest.mark.real_client
 PIP_OBSERVED = Path(__file__).parent / "data" / "pip_observed.json"
 #: Cases run through both `conda info --json` and the one-process resolver: URLs, names, defaults, aliases,
 #: env vars, #!final, an ignored file and two kinds of crash.

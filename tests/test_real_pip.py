@@ -28,7 +28,8 @@ import pytest
 from conftest import write
 from loopback_index import PROJECT, VERSION, WHEEL_NAME, Index, dead_index_url, serve_index  # noqa: F401 - re-exported for the tool tests
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("pip") is None, reason="pip is not installed")
+pytestmark = [pytest.mark.real_client,
+              pytest.mark.skipif(importlib.util.find_spec("pip") is None, reason="pip is not installed")]
 
 PIP_TIMEOUT_S = 120
 
