@@ -45,13 +45,13 @@ SCOPE_HELP = ("Which files: user (default; your own), venv (the active virtualen
 
 
 def _print(text: str, *, err: bool = False) -> None:
-    from mirrorctl.output import emit
+    from mirrorctl.output.common import emit
 
     emit(text, err=err)
 
 
 def _print_json(value: Any) -> None:
-    from mirrorctl.output import to_json
+    from mirrorctl.output.common import to_json
 
     _print(to_json(value))
 
@@ -172,8 +172,9 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
       mirrorctl use tuna --scope venv
       mirrorctl use --fastest
     """
-    from mirrorctl import core, output
+    from mirrorctl import core
     from mirrorctl.errors import UsageError
+    from mirrorctl.output import change
 
     if fastest and name:
         raise UsageError("give a profile NAME or --fastest, not both")
@@ -188,15 +189,15 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
                                           timeout=timeout, by=by, dry_run=dry_run, scope=scope,
                                           progress=None if as_json else sys.stderr)
         if as_json:
-            _print_json({**output.change_json(result), "fastest": bench.choice_json(choice)})
+            _print_json({**change.change_json(result), "fastest": bench.choice_json(choice)})
         else:
-            _print(bench.choice_text(choice) + output.change_text(result))
+            _print(bench.choice_text(choice) + change.change_text(result))
         return
     result = core.use(name=str(name), only=only or None, dry_run=dry_run, scope=scope)
     if as_json:
-        _print_json(output.change_json(result))
+        _print_json(change.change_json(result))
     else:
-        _print(output.change_text(result))
+        _print(change.change_text(result))
 
 
 @cli.command("bench")
@@ -275,10 +276,11 @@ def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, as_json: bool
     Example:
       mirrorctl reset --only conda
     """
-    from mirrorctl import core, output
+    from mirrorctl import core
+    from mirrorctl.output import change
 
     result = core.reset(only=only or None, dry_run=dry_run, scope=scope)
-    _print_json(output.change_json(result)) if as_json else _print(output.change_text(result))
+    _print_json(change.change_json(result)) if as_json else _print(change.change_text(result))
 
 
 @cli.command()
@@ -294,10 +296,14 @@ def restore(backup_id: str | None, as_json: bool) -> None:
       mirrorctl restore
       mirrorctl restore 20261124-053212
     """
-    from mirrorctl import core, output
+    from mirrorctl import core
+    from mirrorctl.output import backups as backups_output
 
     result = core.restore(snapshot_id=backup_id)
-    _print_json(output.restore_json(result)) if as_json else _print(output.restore_text(result))
+    if as_json:
+        _print_json(backups_output.restore_json(result))
+    else:
+        _print(backups_output.restore_text(result))
 
 
 @cli.command()
@@ -309,13 +315,14 @@ def backups(as_json: bool) -> None:
     Example:
       mirrorctl backups
     """
-    from mirrorctl import core, output
+    from mirrorctl import core
+    from mirrorctl.output import backups as backups_output
 
     snapshots = core.backups()
     if as_json:
-        _print_json(output.backups_json(snapshots))
+        _print_json(backups_output.backups_json(snapshots))
     else:
-        _print(output.backups_text(snapshots))
+        _print(backups_output.backups_text(snapshots))
 
 
 @cli.group()
@@ -341,9 +348,10 @@ def profile_add(name: str, pypi: str | None, anaconda: str | None, channels: tup
     Example:
       mirrorctl profile add campus --pypi https://pypi.campus.edu/simple --anaconda https://mirror.campus.edu/anaconda
     """
-    from mirrorctl import core, output
+    from mirrorctl import core
+    from mirrorctl.output import profiles
 
-    _print(output.profile_change_text(core.add_profile(name=name, pypi=pypi, anaconda=anaconda, title=title,
+    _print(profiles.profile_change_text(core.add_profile(name=name, pypi=pypi, anaconda=anaconda, title=title,
                                                        channels=channels, replace=replace)))
 
 
@@ -356,9 +364,10 @@ def profile_remove(name: str) -> None:
     Example:
       mirrorctl profile remove campus
     """
-    from mirrorctl import core, output
+    from mirrorctl import core
+    from mirrorctl.output import profiles
 
-    _print(output.profile_change_text(core.remove_profile(name=name)))
+    _print(profiles.profile_change_text(core.remove_profile(name=name)))
 
 
 @profile.command("show")
@@ -370,10 +379,10 @@ def profile_show(name: str) -> None:
     Example:
       mirrorctl profile show ustc
     """
-    from mirrorctl import output
+    from mirrorctl.output import profiles
     from mirrorctl.profiles import load_profiles
 
-    _print(output.profile_text(load_profiles().get(name)))
+    _print(profiles.profile_text(load_profiles().get(name)))
 
 
 def main() -> None:

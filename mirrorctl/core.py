@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mirrorctl.errors import MirrorctlError, ScopeUnavailable, StoreError, UsageError
+from mirrorctl.errors import MirrorctlError, NothingInScope, ScopeUnavailable, StoreError, UsageError
 from mirrorctl.profiles import Profile, ProfileSet, load_profiles
 from mirrorctl.results import (
     ChangeResult,
@@ -197,11 +197,7 @@ def _no_tool() -> MirrorctlError:
 
 
 def _nothing_in_scope(scope: str, skipped: Sequence[Finding]) -> MirrorctlError:
-    from mirrorctl.output import message
-
-    reasons = "; ".join(f"{f.tool}: {message(f)}" for f in skipped if f.code.startswith("scope-"))
-    return MirrorctlError(f"--scope {scope}: no tool to configure ({reasons})" if reasons else
-                          f"--scope {scope}: no tool to configure")
+    return NothingInScope(scope, skipped)
 
 
 def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = False,

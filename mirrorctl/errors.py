@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only annotations: `mirrorctl --help` never imports pathlib
+    from collections.abc import Sequence
     from pathlib import Path
+
+    from mirrorctl.results import Finding
 
 EXIT_USER_ERROR = 1
 EXIT_USAGE = 2
@@ -56,6 +59,15 @@ class StoreError(MirrorctlError):
 
 class UsageError(MirrorctlError):
     exit_code = EXIT_USAGE
+
+
+class NothingInScope(MirrorctlError):
+    """No tool has the scope asked for here; ``skipped`` holds each tool's reason (a finding, worded by output)."""
+
+    def __init__(self, scope: str, skipped: Sequence[Finding]) -> None:
+        super().__init__(f"--scope {scope}: no tool to configure")
+        self.scope = scope
+        self.skipped = tuple(skipped)
 
 
 class ScopeUnavailable(MirrorctlError):

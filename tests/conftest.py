@@ -99,7 +99,10 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pyte
     home = tmp_path / "home"
     home.mkdir()
     for name in list(os.environ):
-        if name.startswith(("PIP_", "CONDA_", "MAMBA", "UV_", "PDM_", "PIXI_", "MIRRORCTL_")):
+        # MIRRORCTL_TEST_* say where the test suite's own real clients are (tests/real_conda.py), not how
+        # mirrorctl behaves: they stay, so a test that looks them up first does not depend on collection order.
+        if name.startswith(("PIP_", "CONDA_", "MAMBA", "UV_", "PDM_", "PIXI_", "MIRRORCTL_")) \
+                and not name.startswith("MIRRORCTL_TEST_"):
             monkeypatch.delenv(name)
     settings = {
         "HOME": home,
@@ -174,7 +177,7 @@ def write(path: Path, text: str | bytes, mode: int | None = None) -> Path:
 
 def messages(findings, level: str | None = None) -> list[str]:
     """The sentences the user sees for ``findings`` (optionally of one level)."""
-    from mirrorctl.output import message
+    from mirrorctl.output.common import message
 
     return [message(f) for f in findings if level is None or f.level == level]
 

@@ -9,7 +9,7 @@ from conftest import messages, setting, write
 
 from mirrorctl import core
 from mirrorctl.errors import ConfigParseError
-from mirrorctl.output import source_text
+from mirrorctl.output.common import source_text
 from mirrorctl.targets import pip
 
 TUNA = "https://pypi.tuna.tsinghua.edu.cn/simple"

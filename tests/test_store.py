@@ -12,7 +12,7 @@ from conftest import write
 
 from mirrorctl import core, store
 from mirrorctl.errors import StoreError
-from mirrorctl.output import unified_diff
+from mirrorctl.output.change import unified_diff
 
 PIP_BEFORE = b"# mine\r\n[global]\r\ntimeout = 9\r\nindex-url = https://old.example/simple\r\n"
 CONDA_BEFORE = b"# mine\nchannels:\n  - defaults\n"

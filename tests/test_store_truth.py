@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import write
 
-from mirrorctl import core, output, store
+from mirrorctl import core, store
 from mirrorctl.errors import StoreError
+from mirrorctl.output import backups as backups_output
 
 
 @pytest.fixture
@@ -164,5 +165,5 @@ def test_restore_wording_after_everything_is_undone(run, pip_conf: Path):
     assert forward.output.startswith(f"restored backup {safety.id} (taken before `restore {change.id}`):\n")
     assert "before `before" not in forward.output and "before `before" not in run("backups").output
     assert f"restore {change.id}" in table_row(run("backups").output, safety.id)
-    assert output.restore_text(core.restore(snapshot_id=change.id)).count("taken before") == 1
+    assert backups_output.restore_text(core.restore(snapshot_id=change.id)).count("taken before") == 1
     assert not pip_conf.exists()

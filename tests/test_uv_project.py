@@ -182,7 +182,7 @@ def test_current_warns_about_a_uv_toml_that_uv_ignores(tmp_path: Path, monkeypat
     warned = [f for f in state.findings if f.code == "uv.ignored-settings"]
     assert [f.path for f in warned] == [folder / "uv.toml"]
     used = tmp_path / expected if expected else "no project settings"
-    from mirrorctl.output import message
+    from mirrorctl.output.common import message
 
     assert message(warned[0]) == (f"{folder / 'uv.toml'} is below the project root {tmp_path}: uv ignores it "
                                   f"(it reads {used})")
