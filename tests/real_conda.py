@@ -48,11 +48,6 @@ DEPENDENCIES = (
     "archspec 'backports.zstd>=1.3.0' boltons charset-normalizer conda-package-handling distro frozendict msgpack "
     "packaging platformdirs pluggy pycosat 'requests<3' 'ruamel.yaml<0.19' setuptools tqdm truststore"
 )
-#: The two variables as they were when the tests were collected: the autouse ``isolated_home`` fixture removes
-#: every MIRRORCTL_* variable from the environment a test runs in, so a look-up made inside a test must not read
-#: them from os.environ (it found nothing, and every real-conda test after it skipped).
-GIVEN_SRC = os.environ.get("MIRRORCTL_TEST_CONDA_SRC")
-GIVEN_PYTHON = os.environ.get("MIRRORCTL_TEST_CONDA_PYTHON")
 
 
 @dataclass(frozen=True)
@@ -148,16 +143,13 @@ def _candidates() -> list[Path]:
 @functools.cache
 def find_conda() -> tuple[RealConda | None, str]:
     """The real conda, or None and why not (the skip reason)."""
-    return locate(GIVEN_SRC, GIVEN_PYTHON)
-
-
-def locate(given: str | None, given_python: str | None) -> tuple[RealConda | None, str]:
-    """The real conda from these settings of the two variables (None: unset), or None and why not."""
+    given = os.environ.get("MIRRORCTL_TEST_CONDA_SRC")
     candidates = [Path(given)] if given else _candidates()
     src = next((c for c in candidates if (c / "conda" / "__init__.py").is_file()), None)
     if src is None:
         where = " or ".join(str(c) for c in candidates)
         return None, f"real conda {CONDA_VERSION} not found ({where}); see ../shared/clients/README.md"
+    given_python = os.environ.get("MIRRORCTL_TEST_CONDA_PYTHON")
     python = Path(given_python) if given_python else LOCAL_VENV / "bin" / "python"
     if not python.is_file():
         return None, (f"no Python with conda's dependencies at {python}: python3 -m venv {LOCAL_VENV} && "

@@ -8,7 +8,6 @@ skipped with the reason.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -117,29 +116,29 @@ def test_the_cheat_sheet_is_kept_verbatim():
 
 
 def test_missing_conda_is_a_visible_skip_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    conda, reason = real_conda.locate(str(tmp_path / "nowhere"), None)
-    assert conda is None
-    assert str(tmp_path / "nowhere") in reason and "README" in reason
-    monkeypatch.setattr(real_conda, "find_conda", lambda: (conda, reason))
-    with pytest.raises(pytest.skip.Exception, match="not found"):
-        conda_client()
+    monkeypatch.setenv("MIRRORCTL_TEST_CONDA_SRC", str(tmp_path / "nowhere"))
+    real_conda.find_conda.cache_clear()
+    try:
+        conda, reason = real_conda.find_conda()
+        assert conda is None
+        assert str(tmp_path / "nowhere") in reason and "README" in reason
+        with pytest.raises(pytest.skip.Exception, match="not found"):
+            conda_client()
+    finally:
+        real_conda.find_conda.cache_clear()
 
 
-def test_conda_python_without_dependencies_is_a_visible_skip_reason(tmp_path: Path):
+def test_conda_python_without_dependencies_is_a_visible_skip_reason(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch):
     src = tmp_path / "conda-src"
     (src / "conda").mkdir(parents=True)
     (src / "conda" / "__init__.py").write_text("", encoding="utf-8")
-    conda, reason = real_conda.locate(str(src), str(tmp_path / "no-venv" / "bin" / "python"))
-    assert conda is None and "python3 -m venv" in reason and "ruamel.yaml<0.19" in reason
-
-
-def test_the_conda_variables_are_read_before_a_test_clears_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """isolated_home removes MIRRORCTL_TEST_CONDA_* from a test's environment; the look-up keeps what was given."""
-    assert "MIRRORCTL_TEST_CONDA_SRC" not in os.environ
-    monkeypatch.setattr(real_conda, "GIVEN_SRC", str(tmp_path / "given"))
+    monkeypatch.setenv("MIRRORCTL_TEST_CONDA_SRC", str(src))
+    monkeypatch.setenv("MIRRORCTL_TEST_CONDA_PYTHON", str(tmp_path / "no-venv" / "bin" / "python"))
     real_conda.find_conda.cache_clear()
     try:
-        assert str(tmp_path / "given") in real_conda.find_conda()[1]
+        conda, reason = real_conda.find_conda()
+        assert conda is None and "python3 -m venv" in reason and "ruamel.yaml<0.19" in reason
     finally:
         real_conda.find_conda.cache_clear()
 
