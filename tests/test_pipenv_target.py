@@ -111,6 +111,7 @@ def _pipenv_lock(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], floa
     return result, time.perf_counter() - started
 
 
+@pytest.mark.slow
 @pytest.mark.real_client
 def test_real_pipenv_locks_through_the_mirror_after_use_and_not_after_restore(
         project: Path, index: Index, dead_url: str, tmp_path: Path):  # noqa: F811

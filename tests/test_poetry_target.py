@@ -151,6 +151,7 @@ def _poetry_lock(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], floa
     return result, time.perf_counter() - started
 
 
+@pytest.mark.slow
 @pytest.mark.real_client
 def test_real_poetry_locks_through_the_mirror_after_use_and_not_after_restore(
         project: Path, index: Index, dead_url: str, tmp_path: Path):  # noqa: F811

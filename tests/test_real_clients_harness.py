@@ -65,6 +65,7 @@ def test_conda_runs_in_a_minimal_environment(tmp_path: Path, monkeypatch: pytest
     assert "CONDA_CHANNELS" not in json.dumps(info["env_vars"])
 
 
+@pytest.mark.slow
 @real_conda.requires_conda
 def test_one_process_resolver_agrees_with_conda_info(tmp_path: Path):
     conda = conda_client()
@@ -256,6 +257,7 @@ def test_pdm_reads_its_user_config_toml(tmp_path: Path, index: Index, trap: Trap
     assert f'name = "{PROJECT}"' in (project / "pdm.lock").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 @rc.requires_client("poetry")
 def test_poetry_reads_the_project_source(tmp_path: Path, index: Index, trap: TrapProxy):
     home = tmp_path / "home"
@@ -269,6 +271,7 @@ def test_poetry_reads_the_project_source(tmp_path: Path, index: Index, trap: Tra
     assert f'name = "{PROJECT}"' in (project / "poetry.lock").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 @rc.requires_client("pipenv")
 def test_pipenv_reads_the_pipfile_source(tmp_path: Path, index: Index, trap: TrapProxy):
     home = tmp_path / "home"

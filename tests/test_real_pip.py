@@ -88,6 +88,7 @@ def snapshot(*paths: Path) -> dict[Path, bytes | None]:
 # Tests
 
 
+@pytest.mark.slow
 def test_use_then_restore_with_real_pip(run, index: Index, dead_url: str, legacy_pip_conf: Path,
                                         pip_conf: Path, tmp_path: Path):
     added = run("profile", "add", "loop", "--pypi", index.url)
