@@ -6,13 +6,18 @@ Heavy modules (httpx, ruamel.yaml, tomlkit) are imported inside the commands tha
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mirrorctl import __version__
-from mirrorctl.errors import EXIT_INTERRUPTED, EXIT_USAGE, MirrorctlError
+from mirrorctl.errors import EXIT_USAGE, MirrorctlError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 
 def tool_names() -> list[str]:
@@ -30,13 +35,42 @@ class _ToolName(click.ParamType):
         return "[" + "|".join(tool_names()) + "]"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        names = tool_names()
-        if value not in names:
-            self.fail(f"unknown tool {value!r} (choose from {', '.join(names)})", param, ctx)
-        return str(value)
+        from mirrorctl.errors import UsageError
+        from mirrorctl.targets.base import canonical_tool
+
+        try:
+            return canonical_tool(str(value))
+        except UsageError as error:
+            self.fail(error.message, param, ctx)
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(name) for name in tool_names() if name.startswith(incomplete.lower())]
+
+
+class _ProfileName(click.ParamType):
+    """A profile name or alias; checked by the core when the command runs, completed from the profiles here."""
+
+    name = "profile"
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from mirrorctl.completion import profile_names
+
+        return profile_names(incomplete)
+
+
+class _BackupId(click.ParamType):
+    name = "backup_id"
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from mirrorctl.completion import backup_ids
+
+        return backup_ids(incomplete)
 
 
 TOOLS = _ToolName()
+PROFILE = _ProfileName()
 ONLY_HELP = "Only this tool (repeatable)."
 SCOPE_CHOICE = click.Choice(["user", "venv", "env", "system", "project"])
 SCOPE_HELP = ("Which files: user (default; your own), venv (the active virtualenv), env (the active conda "
@@ -64,17 +98,21 @@ class _Group(click.Group):
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv  # accepted anywhere, also after the subcommand
         argv = [a for a in argv if a != "--debug"]
+        if "_MIRRORCTL_COMPLETE" in os.environ:  # a shell asking for completions: PowerShell's class is ours
+            import mirrorctl.completion  # noqa: F401
+        as_json = "--json" in argv  # then an error is a JSON document on stdout too, with the same exit code
         try:
             code = super().main(argv, "mirrorctl", complete_var, standalone_mode=False, **extra)
         except Exception as error:
             if debug:
                 _print_traceback()
-            code = _report(error)
-        except KeyboardInterrupt:
+            code = _report(error, as_json=as_json)
+        except KeyboardInterrupt as interrupt:
             if debug:
                 _print_traceback()
-            _print("mirrorctl: interrupted", err=True)
-            code = EXIT_INTERRUPTED
+            from mirrorctl.views import report
+
+            code = report(interrupt, as_json=as_json)
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -85,21 +123,21 @@ def _print_traceback() -> None:
     _print(traceback.format_exc().rstrip("\n"), err=True)
 
 
-def _report(error: Exception) -> int:
-    """One line on stderr for ``error``; returns the exit code."""
+def _report(error: Exception, *, as_json: bool = False) -> int:
+    """One line on stderr for ``error`` (and with --json the error as JSON on stdout); returns the exit code."""
+    from mirrorctl.views import report, report_line
+
     if isinstance(error, click.exceptions.Abort):
-        _print("mirrorctl: interrupted", err=True)
-        return EXIT_INTERRUPTED
+        return report(KeyboardInterrupt(), as_json=as_json)
     if isinstance(error, click.ClickException):  # usage errors: the same one-line format, exit 2
         hint = ""
         if isinstance(error, click.UsageError) and error.ctx is not None:
             command = " ".join(["mirrorctl", *error.ctx.command_path.split()[1:]])
             hint = f" (see `{command} --help`)"
-        _print(f"mirrorctl: error: {error.format_message()}{hint}", err=True)
-        return int(error.exit_code) if error.exit_code else EXIT_USAGE
-    from mirrorctl.views import report
-
-    return report(error)
+        code = int(error.exit_code) if error.exit_code else EXIT_USAGE
+        report_line(error, f"mirrorctl: error: {error.format_message()}{hint}", code, as_json=as_json)
+        return code
+    return report(error, as_json=as_json)
 
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,6 +154,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       mirrorctl use tuna             switch every tool (backed up first)
       mirrorctl current              what is in effect, from which file
       mirrorctl restore              put the files back byte for byte
+      mirrorctl torch                the right PyTorch build for this machine, and where from
 
     \b
     Exit codes: 0 ok, 1 error, 2 usage, 70 internal error (a bug), 130 interrupted.
@@ -142,7 +181,7 @@ def list_command(as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("name", required=False)
+@click.argument("name", required=False, type=PROFILE)
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--dry-run", is_flag=True, help="Print a unified diff per file and write nothing.")
 @click.option("--fastest", is_flag=True, help="Benchmark the mirrors and switch each tool to its fastest one.")
@@ -179,7 +218,9 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
     if fastest and name:
         raise UsageError("give a profile NAME or --fastest, not both")
     if not fastest and not name:
-        raise UsageError("give a profile NAME (see `mirrorctl list`) or --fastest")
+        if as_json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise UsageError("give a profile NAME (see `mirrorctl list`) or --fastest")
+        name = _pick_profile(only=only, timeout=timeout)
     if candidates and not fastest:
         raise UsageError("--from goes with --fastest")
     if fastest:
@@ -200,8 +241,35 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
         _print(change.change_text(result))
 
 
+def _pick_profile(*, only: tuple[str, ...], timeout: float) -> str:
+    """`use` with no NAME on a terminal: the picker, with latency figures from a background bench."""
+    from mirrorctl import core
+    from mirrorctl.picker import Cancelled, Row, pick
+
+    listed = core.list_profiles()
+    rows = [Row(p.name, p.aliases, ", ".join(p.covers()), p.title,
+                tuple(s.tool for s in listed.states if s.present and s.label.name == p.name))
+            for p in listed.profiles]
+    pypi_heard: set[str] = set()
+
+    def measure(report: Callable[[str, str], None]) -> None:
+        def on_result(result: Any, done: int, total: int) -> None:  # the PyPI figure when a profile has both
+            if result.target == "pypi" or result.profile not in pypi_heard:
+                report(result.profile, f"{result.latency_ms:.0f} ms" if result.ok and result.latency_ms else "failed")
+            if result.target == "pypi":
+                pypi_heard.add(result.profile)
+
+        core.bench(only=only or None, samples=2, timeout=timeout, by="latency", on_result=on_result)
+
+    try:
+        return pick(rows, measure=measure)
+    except Cancelled:
+        _print("cancelled; nothing was written", err=True)
+        sys.exit(130)
+
+
 @cli.command("bench")
-@click.argument("names", nargs=-1)
+@click.argument("names", nargs=-1, type=PROFILE)
 @click.option("--only", type=TOOLS, multiple=True, help="Probe only the indexes this tool uses (repeatable).")
 @click.option("--samples", type=click.IntRange(1, 20), default=3, show_default=True,
               help="Requests per mirror (at least; fast mirrors take more while slow ones finish).")
@@ -284,7 +352,7 @@ def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, as_json: bool
 
 
 @cli.command()
-@click.argument("backup_id", required=False)
+@click.argument("backup_id", required=False, type=_BackupId())
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def restore(backup_id: str | None, as_json: bool) -> None:
     """Put the files back exactly as they were before the latest change (or before BACKUP_ID).
@@ -338,8 +406,9 @@ def profile() -> None:
               help="A cloud channel BASE/cloud carries (repeatable; default conda-forge, bioconda, pytorch).")
 @click.option("--title", help="A human-readable title.")
 @click.option("--replace", is_flag=True, help="Replace your profile of that name, or shadow a built-in one.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def profile_add(name: str, pypi: str | None, anaconda: str | None, channels: tuple[str, ...],
-                title: str | None, replace: bool) -> None:
+                title: str | None, replace: bool, as_json: bool) -> None:
     """Create a user profile NAME (backed up like any change; `mirrorctl restore` undoes it).
 
     BASE expands to BASE/pkgs/{main,r,msys2} for default_channels and BASE/cloud for custom_channels.
@@ -351,13 +420,15 @@ def profile_add(name: str, pypi: str | None, anaconda: str | None, channels: tup
     from mirrorctl import core
     from mirrorctl.output import profiles
 
-    _print(profiles.profile_change_text(core.add_profile(name=name, pypi=pypi, anaconda=anaconda, title=title,
-                                                       channels=channels, replace=replace)))
+    result = core.add_profile(name=name, pypi=pypi, anaconda=anaconda, title=title, channels=channels,
+                              replace=replace)
+    _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
 
 
 @profile.command("remove")
-@click.argument("name")
-def profile_remove(name: str) -> None:
+@click.argument("name", type=PROFILE)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def profile_remove(name: str, as_json: bool) -> None:
     """Delete the user profile NAME (built-in profiles cannot be removed; `mirrorctl restore` brings it back).
 
     \b
@@ -367,12 +438,14 @@ def profile_remove(name: str) -> None:
     from mirrorctl import core
     from mirrorctl.output import profiles
 
-    _print(profiles.profile_change_text(core.remove_profile(name=name)))
+    result = core.remove_profile(name=name)
+    _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
 
 
 @profile.command("show")
-@click.argument("name")
-def profile_show(name: str) -> None:
+@click.argument("name", type=PROFILE)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def profile_show(name: str, as_json: bool) -> None:
     """Show every URL of profile NAME and how sure we are of each.
 
     \b
@@ -382,7 +455,157 @@ def profile_show(name: str) -> None:
     from mirrorctl.output import profiles
     from mirrorctl.profiles import load_profiles
 
-    _print(profiles.profile_text(load_profiles().get(name)))
+    shown = load_profiles().get(name)
+    _print_json(profiles.profile_show_json(shown)) if as_json else _print(profiles.profile_text(shown))
+
+
+@profile.command("export")
+@click.argument("names", nargs=-1, required=True, type=PROFILE)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Write to FILE instead of standard output.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the TOML as a string).")
+def profile_export(names: tuple[str, ...], output: str | None, as_json: bool) -> None:
+    """Print profile NAME (or a catalogue of several) as TOML a colleague can `mirrorctl profile import`.
+
+    \b
+    Examples:
+      mirrorctl profile export campus > campus.toml
+      mirrorctl profile export tuna ustc --output lab-mirrors.toml
+    """
+    from mirrorctl import core
+    from mirrorctl.output import profiles
+
+    text = core.export_profiles(names=names)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    _print_json(profiles.export_json(list(names), text)) if as_json else _print(text)
+
+
+@profile.command("import")
+@click.argument("source", metavar="FILE|URL|-")
+@click.option("--replace", "--yes", "-y", "replace", is_flag=True,
+              help="Replace profiles of the same name without asking.")
+@click.option("--name", metavar="NAME", help="The name for the profile (a mirrorz description or a single profile).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def profile_import(source: str, replace: bool, name: str | None, as_json: bool) -> None:
+    """Add the profiles in FILE, an https URL, or standard input (-): one profile or a catalogue of them, as
+    `profile export` prints; or a mirror site's mirrorz description (the JSON CERNET mirror sites publish),
+    which becomes one unverified profile for its PyPI and Anaconda mirrors.
+
+    A profile whose name is taken is replaced only after you agree (or with --replace); with no terminal to
+    ask on, that is an error. Backed up like any change: `mirrorctl restore` undoes it.
+
+    \b
+    Examples:
+      mirrorctl profile import lab-mirrors.toml
+      mirrorctl profile export tuna | ssh lab mirrorctl profile import -
+      mirrorctl profile import https://mirrors.ustc.edu.cn/static/json/mirrorz.json --name ustc-site
+    """
+    from mirrorctl import core
+    from mirrorctl.output import profiles
+
+    text = sys.stdin.read() if source == "-" else None
+    interactive = source != "-" and sys.stdin.isatty() and sys.stdout.isatty() and not as_json
+
+    def ask(taken: str) -> bool:
+        return click.confirm(f"profile {taken!r} exists; replace it?", default=False)
+
+    result = core.import_profiles(source=source, text=text, replace=replace,
+                                  confirm=ask if interactive else None, name=name)
+    _print_json(profiles.import_json(result)) if as_json else _print(profiles.import_text(result))
+
+
+@profile.command("edit")
+@click.argument("name", type=PROFILE)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def profile_edit(name: str, as_json: bool) -> None:
+    """Open your copy of profile NAME in $VISUAL or $EDITOR (a built-in one is copied first) and check it on save.
+
+    If the saved file is not a valid profile, the editor opens again with the error on its first line; save it
+    unchanged to give up. Backed up like any change.
+    """
+    from mirrorctl import core
+    from mirrorctl.output import profiles
+
+    def run_editor(path: Path) -> None:
+        click.edit(filename=str(path))
+
+    result = core.edit_profile(name=name, run_editor=run_editor)
+    _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish", "powershell"]))
+def completion(shell: str) -> None:
+    """Print the completion script for SHELL: commands, options, profile names, backup IDs, tools, scopes.
+
+    \b
+    Install it once:
+      bash        mirrorctl completion bash > ~/.local/share/bash-completion/completions/mirrorctl
+      zsh         eval "$(mirrorctl completion zsh)"    (in ~/.zshrc)
+      fish        mirrorctl completion fish > ~/.config/fish/completions/mirrorctl.fish
+      PowerShell  mirrorctl completion powershell >> $PROFILE
+    """
+    from mirrorctl.completion import script
+
+    _print(script(cli, shell))
+
+
+@cli.command("torch")
+@click.option("--torch", "torch_version", metavar="VERSION", help="The torch release (2.5.1, or 2.5 for its newest "
+              "patch); default the newest known.")
+@click.option("--variant", metavar="VARIANT", help="Force a build: cu126, cpu, rocm7.2, xpu ...")
+@click.option("--cuda", metavar="X.Y", help="Plan for a driver that supports CUDA X.Y (as nvidia-smi's "
+              "'CUDA Version' says), not this machine's.")
+@click.option("--driver", metavar="VERSION", help="Plan for this NVIDIA driver version (e.g. 550.144.03).")
+@click.option("--gpu", "gpus", multiple=True, metavar="NAME", help="Plan for this GPU (\"RTX 3090\", or a compute "
+              "capability such as 8.6); repeatable for a machine with several.")
+@click.option("--platform", "platform_name", metavar="OS-ARCH",
+              help="Plan for linux-x86_64, linux-aarch64, macos-arm64, macos-x86_64 or windows-x86_64.")
+@click.option("--refresh", is_flag=True, help="Read the variant pages of the mirrors that carry the build: time "
+              "them, check their links stay on the mirror, and find releases newer than mirrorctl's data.")
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
+              help="Seconds per page for --refresh.")
+@click.option("--write", is_flag=True, help="Write the project form (an explicit index and its sources) into "
+              "./pyproject.toml, backed up first.")
+@click.option("--run", "run_sync", is_flag=True, help="--write, then sync the project (installs the build).")
+@click.option("--dry-run", is_flag=True, help="With --write: print the diff and write nothing.")
+@click.option("--check", is_flag=True, help="Inspect the installed torch instead (without importing it).")
+@click.option("--python", "python", metavar="PATH", help="With --check: this interpreter or venv (default: the "
+              "environment in use).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def torch_command(torch_version: str | None, variant: str | None, cuda: str | None, driver: str | None,
+                  gpus: tuple[str, ...], platform_name: str | None, refresh: bool, timeout: float, write: bool,
+                  run_sync: bool, dry_run: bool, check: bool, python: str | None, as_json: bool) -> None:
+    """The right PyTorch build for this machine (or another), from the fastest source that has it.
+
+    \b
+      mirrorctl torch                      detect GPU and driver, print pip/uv/conda commands
+      mirrorctl torch --torch 2.5.1        a given release
+      mirrorctl torch --gpu "RTX 3090" --cuda 12.4   plan for another machine
+      mirrorctl torch --write              put the uv project form into ./pyproject.toml
+      mirrorctl torch --check              is the installed torch right for this machine?
+    """
+    from mirrorctl.output import torch as render
+    from mirrorctl.torch import plan as planning
+
+    if check:
+        checked = planning.check(python=python, cuda=cuda, driver=driver, gpus=gpus, platform=platform_name)
+        _print_json(render.check_json(checked)) if as_json else _print(render.check_text(checked))
+        failed = any(f.level == "error" for f in checked.findings)
+        sys.exit(1 if failed else 0)
+    result = planning.plan(torch=torch_version, variant=variant, cuda=cuda, driver=driver, gpus=gpus,
+                           platform=platform_name, refresh=refresh, timeout=timeout)
+    _print_json(render.plan_json(result)) if as_json else _print(render.plan_text(result))
+    if result.choice.variant is None:  # no wheel fits (a conda-forge build may be offered instead)
+        sys.exit(1)
+    if write or run_sync:
+        path, old, new, snapshot = planning.write_project(result, dry_run=dry_run)
+        _print(render.write_text(path, old, new, snapshot, dry_run), err=as_json)
+        if run_sync and not dry_run:
+            sys.exit(planning.sync(path.parent))
 
 
 def main() -> None:

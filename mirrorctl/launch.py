@@ -69,5 +69,5 @@ def main() -> None:
     try:
         code = call()
     except (Exception, KeyboardInterrupt) as error:
-        code = report(error)
+        code = report(error, as_json="--json" in sys.argv[1:])
     sys.exit(code)

@@ -53,11 +53,29 @@ class CondaMirror(NamedTuple):
 
 
 class PytorchIndex(NamedTuple):
+    """A mirror of download.pytorch.org/whl, as the profile declares it (MIRROR-FACTS section 2)."""
+
     url: str
     #: "index" (use with --index-url/--extra-index-url) or "find-links" (a flat page, use with -f).
     kind: str
     verified: bool
     source: str = ""
+    #: The page for one variant, with ``{variant}`` in it (``https://mirror.example/pytorch/whl/{variant}``); None:
+    #: ``url`` is the only page and carries every variant listed.
+    variant_url: str | None = None
+    #: The variants it carries (cu126, cpu, rocm7.2, xpu ...); empty: only the one in ``url``, if any.
+    variants: tuple[str, ...] = ()
+    #: Where the pages' wheel links point: "mirror" (files served by the mirror), "upstream" (absolute links back
+    #: to download.pytorch.org or download-r2.pytorch.org, so nothing is served by the mirror), or "unknown".
+    links: str = "unknown"
+    #: The newest torch release it has, when the page is frozen (SJTUG's torch_stable.html: about 2.4).
+    frozen_at: str | None = None
+
+    def page(self, variant: str) -> str | None:
+        """The index or find-links page that serves ``variant``, None when this mirror does not carry it."""
+        if variant not in self.variants and not (not self.variants and self.url.rstrip("/").endswith("/" + variant)):
+            return None
+        return self.variant_url.replace("{variant}", variant) if self.variant_url else self.url
 
 
 class StatusFeed(NamedTuple):
@@ -68,6 +86,8 @@ class StatusFeed(NamedTuple):
 
 
 STATUS_FORMATS = ("tunasync", "mirrorz")
+PYTORCH_LINKS = ("mirror", "upstream", "unknown")
+VARIANT_PATTERN = re.compile(r"^(cpu|xpu|cu\d{3}|rocm\d+(\.\d+)+)$")
 
 
 class Profile(NamedTuple):
@@ -122,8 +142,13 @@ class ProfileSet(NamedTuple):
         for profile in self.profiles:
             if profile.name == wanted or wanted in profile.aliases:
                 return profile
+        import difflib
+
         known = ", ".join(p.name for p in self.profiles)
-        raise MirrorctlError(f"no profile named {name!r} (known: {known})")
+        spellings = {spelling: p.name for p in self.profiles for spelling in (p.name, *p.aliases)}
+        close = difflib.get_close_matches(wanted, list(spellings), n=1)
+        guess = f"; did you mean {spellings[close[0]]!r}?" if close else ""
+        raise MirrorctlError(f"no profile named {name!r}{guess} (known: {known})")
 
     def names(self) -> list[str]:
         return [p.name for p in self.profiles]
@@ -234,9 +259,25 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
         kind = section.string("kind", "index")
         if kind not in ("index", "find-links"):
             raise section.fail("kind", "must be 'index' or 'find-links'")
+        links = section.string("links", "unknown")
+        if links not in PYTORCH_LINKS:
+            raise section.fail("links", "must be 'mirror', 'upstream' or 'unknown'")
+        variant_url = None
+        if "variant_url" in section.data:
+            variant_url = section.url("variant_url")
+            if "{variant}" not in variant_url:
+                raise section.fail("variant_url", "must contain {variant}")
+        variants = section.strings("variants")
+        for index, variant in enumerate(variants):
+            if not VARIANT_PATTERN.match(variant):
+                raise section.fail(f"variants[{index}]", f"{variant!r} is not a variant (cpu, cu126, rocm7.2, xpu)")
+        frozen_at = section.string("frozen_at") if "frozen_at" in section.data else None
+        if frozen_at is not None and not re.fullmatch(r"\d+\.\d+(\.\d+)?", frozen_at):
+            raise section.fail("frozen_at", "must be a torch version such as 2.4")
         pytorch = PytorchIndex(
             url=section.url("url"), kind=kind, verified=section.boolean("verified", False),
-            source=section.string("source", ""),
+            source=section.string("source", ""), variant_url=variant_url, variants=variants, links=links,
+            frozen_at=frozen_at,
         )
     status = None
     section = root.table("status")

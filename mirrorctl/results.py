@@ -180,3 +180,18 @@ class ProfileChange(NamedTuple):
     path: Path
     snapshot_id: str | None
     findings: tuple[Finding, ...] = ()
+
+
+class ProfileImport(NamedTuple):
+    """`profile import`: the profiles written (each replacing a profile of that name or not), and the backup."""
+
+    origin: str
+    profiles: tuple[Any, ...]
+    paths: tuple[Path, ...]
+    #: Names that replaced a user profile or shadow a built-in one.
+    replaced: tuple[str, ...] = ()
+    #: Names the user chose not to replace when asked.
+    kept: tuple[str, ...] = ()
+    snapshot_id: str | None = None
+    #: Names already there byte for byte: nothing was written for them.
+    unchanged: tuple[str, ...] = ()

@@ -35,10 +35,21 @@ def show_current(*, only: Sequence[str] | None, scope: str | None, as_json: bool
     return 1 if any(s.broken for s in states) else 0
 
 
-def report(error: BaseException) -> int:
-    """One line on stderr for an error that is not click's; returns the exit code."""
+def report(error: BaseException, *, as_json: bool = False) -> int:
+    """One line on stderr for an error that is not click's (and, with --json, the error as JSON on stdout);
+    returns the exit code."""
     from mirrorctl.output.errors import error_line
 
     text, code = error_line(error)
-    _emit(text, err=True)
+    report_line(error, text, code, as_json=as_json)
     return code
+
+
+def report_line(error: BaseException, text: str, code: int, *, as_json: bool) -> None:
+    """Print an error already worded: the line on stderr, and with ``as_json`` the JSON document on stdout."""
+    _emit(text, err=True)
+    if as_json:
+        from mirrorctl.output.common import to_json
+        from mirrorctl.output.errors import error_json
+
+        _emit(to_json(error_json(error, text.splitlines()[0], code)))

@@ -70,6 +70,25 @@ class _Guard:
 
 sys.addaudithook(_Guard.check)
 
+#: What a child process that lost the fake HOME would change in the real one (the audit hook sees only this
+#: process): mirrorctl's cache, config and state, and the files this machine's pip, conda, uv and pdm read.
+WATCHED = (".cache/mirrorctl", ".config/mirrorctl", ".local/state/mirrorctl", ".local/share/mirrorctl",
+           ".mirrorctl", ".config/pip/pip.conf", ".pip/pip.conf", ".condarc", ".config/uv", ".config/pdm")
+
+
+def _real_home_marks() -> dict[str, tuple[int, int] | None]:
+    marks: dict[str, tuple[int, int] | None] = {}
+    for home in REAL_HOMES:
+        for relative in WATCHED:
+            path = os.path.join(home, relative)
+            try:
+                info = os.stat(path)
+            except OSError:
+                marks[path] = None
+            else:
+                marks[path] = (info.st_mtime_ns, info.st_size)
+    return marks
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test named test_real_* runs a real client: it must say so with the real_client marker, so that
@@ -125,12 +144,17 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pyte
     }
     for name, value in settings.items():
         monkeypatch.setenv(name, str(value))
+    before = _real_home_marks()
     # Which package tools are "installed" decides what `use` configures: the machine's own (uv, pdm ... in the
     # test venv) must not leak in. Tests that want a tool present put a stub in tmp_path/bin (conda_installed).
     monkeypatch.setenv("PATH", os.pathsep.join([str(tmp_path / "bin"), "/usr/bin", "/bin"]))
     for name in ("NO_COLOR", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     yield home
+    changed = [path for path, mark in _real_home_marks().items() if mark != before.get(path)]
+    if changed:  # a child process ran without the fake HOME (env={...} without HOME, `env -i`, su ...)
+        pytest.fail("a child process of this test reached the real home: " + ", ".join(changed)
+                    + " changed (give every subprocess the test's environment)")
     if _Guard.violations and "expect_guard_violation" not in request.fixturenames:
         found = list(_Guard.violations)
         _Guard.violations.clear()

@@ -56,3 +56,23 @@ def test_linux_directories_agree_with_platformdirs(monkeypatch):
     assert paths.mirrorctl_config_dir() == Path(platformdirs.user_config_dir("mirrorctl", appauthor=False))
     assert paths.mirrorctl_state_dir() == Path(platformdirs.user_state_dir("mirrorctl", appauthor=False))
 
+
+
+def test_the_after_test_check_sees_what_a_child_process_left_in_a_home(tmp_path: Path):
+    # A child process escapes the audit hook: what it leaves behind is compared after each test instead. Here a
+    # stand-in home takes the real one's place, and a child process with no HOME writes where mirrorctl would.
+    import subprocess
+    import sys
+
+    import conftest
+
+    stand_in = tmp_path / "stand-in-home"
+    stand_in.mkdir()
+    from unittest import mock
+
+    with mock.patch.object(conftest, "REAL_HOMES", {str(stand_in)}):  # only here: the real check runs after
+        before = conftest._real_home_marks()
+        subprocess.run([sys.executable, "-c", "import os; os.makedirs(os.path.expanduser('~/.cache/mirrorctl'))"],
+                       env={"PATH": "/usr/bin:/bin", "HOME": str(stand_in)}, check=True, timeout=60)
+        after = conftest._real_home_marks()
+    assert [path for path, mark in after.items() if mark != before[path]] == [str(stand_in / ".cache/mirrorctl")]

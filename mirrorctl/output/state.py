@@ -84,8 +84,6 @@ def state_json(state: ToolState) -> dict[str, Any]:
 
 
 def state_text(state: ToolState) -> str:
-    if not state.present:
-        return f"{state.tool}: not installed, no configuration file\n"
     lines = [f"{state.tool}: {label_text(state.label, state.findings)}"]
     lines += _setting_lines(state.settings, state)
     if state.write_path:
@@ -111,7 +109,13 @@ def _scope_lines(state: ToolState) -> list[str]:
 
 
 def current_text(states: Iterable[ToolState]) -> str:
-    return "\n".join(state_text(s) for s in states)
+    """A block per tool in use; the tools neither installed nor configured share one line at the end."""
+    states = list(states)
+    blocks = [state_text(s) for s in states if s.present]
+    absent = [s.tool for s in states if not s.present]
+    if absent:
+        blocks.append(f"not installed and not configured: {', '.join(absent)}\n")
+    return "\n".join(blocks)
 
 
 def current_json(states: Iterable[ToolState]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import importlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from mirrorctl.errors import UsageError
 from mirrorctl.results import FileEdit, Finding, ToolState
@@ -156,13 +156,44 @@ def all_targets() -> list[Target]:
     return sorted((load(name) for name in tool_names()), key=lambda t: (t.order, t.name))
 
 
+def canonical_tool(name: str) -> str:
+    """The tool ``name`` means: any case (``PIP``), or another name a target answers to (its optional ``aliases``
+    attribute: mamba's ``micromamba``, which reads the same files). Raises UsageError, with a guess, otherwise.
+
+    Modules are imported only when the name is not a module's own, so ``--only pip`` still imports one.
+    """
+    known = tool_names()
+    wanted = name.strip().lower()
+    if wanted in known:
+        return wanted
+    for target in all_targets():
+        if wanted in getattr(target, "aliases", ()):
+            return target.name
+    import difflib
+
+    close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.75)  # not npm -> pdm
+    guess = f"; did you mean {close[0]!r}?" if close else ""
+    raise UsageError(f"unknown tool {name!r}{guess} (choose from {', '.join(known)})")
+
+
 def selected(only: Sequence[str] | str | None) -> list[Target]:
     """The tools named by ``--only`` (all when None); only those modules are imported."""
     if only is None:
         return all_targets()
-    wanted = [only] if isinstance(only, str) else list(only)
-    known = tool_names()
-    unknown = [name for name in wanted if name not in known]
-    if unknown:
-        raise UsageError(f"unknown tool {unknown[0]!r} (choose from {', '.join(known)})")
+    wanted = [canonical_tool(name) for name in ([only] if isinstance(only, str) else only)]
     return sorted((load(name) for name in dict.fromkeys(wanted)), key=lambda t: (t.order, t.name))
+
+
+def hooks(attribute: str) -> list[tuple[str, Any]]:
+    """The module-level function ``attribute`` of every tool module that defines one, in the tools' order.
+
+    Optional extras live beside the tool they name: `mirrorctl torch` asks each module for ``torch_commands``
+    (the install command in that tool's syntax), so no module outside ``targets/`` spells a tool's command.
+    """
+    found = []
+    for target in all_targets():
+        module = importlib.import_module(f"mirrorctl.targets.{target.name}")
+        function = getattr(module, attribute, None)
+        if callable(function):
+            found.append((target.name, function))
+    return found

@@ -40,6 +40,7 @@ from mirrorctl.urls import join, normalize
 
 if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
+    from mirrorctl.torch.model import Command, Install
 
 NAME = "conda"
 
@@ -682,3 +683,22 @@ class Conda:
 
 
 TARGET: Target = Conda()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# `mirrorctl torch`: conda-forge's pytorch (named here because only a tool's module may name the tool).
+# The `pytorch` channel froze at 2.5.1 (pytorch/pytorch#138506); conda-forge's CUDA builds depend on __cuda and
+# `cuda-version=X.Y` pins the CUDA libraries (conda-forge/cuda-version-feedstock recipe/meta.yaml).
+
+
+def torch_commands(install: Install) -> list[Command]:
+    from mirrorctl.torch.model import Command
+
+    plan = install.conda
+    if plan is None:
+        return []
+    specs = [f"pytorch={plan.pytorch}" + (f"={plan.build}" if plan.build else ""), "torchvision"]
+    if plan.cuda_version:
+        specs.append(f"cuda-version={plan.cuda_version}")
+    env = {"CONDA_OVERRIDE_CUDA": plan.override} if plan.override is not None else {}
+    return [Command(NAME, "conda", ("conda", "install", "-c", "conda-forge", *specs), env=env)]

@@ -396,6 +396,9 @@ def _scopes(files: Sequence[Path]) -> tuple[ScopeFiles, ...]:
 
 class Mamba:
     name = NAME
+    #: micromamba is the same libmamba reading the same files (libmamba/src/api/configuration.cpp,
+    #: compute_default_rc_sources): --only micromamba means this tool.
+    aliases = ("micromamba",)
     ecosystems = frozenset({"conda"})
     scopes: tuple[str, ...] = ("system", "user", "env")
     order = 25

@@ -27,6 +27,7 @@ from mirrorctl.urls import check_url, host_port, is_plain_http, normalize
 
 if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
+    from mirrorctl.torch.model import Command, Install
 
 NAME = "pip"
 
@@ -470,3 +471,29 @@ class Pip:
 
 
 TARGET: Target = Pip()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# `mirrorctl torch`: the install command (named here because only a tool's module may name the tool)
+
+
+def torch_commands(install: Install) -> list[Command]:
+    """``pip install torch==X+cuNNN torchvision==… --index-url PAGE`` (``-f PAGE`` for a flat page; nothing
+    extra when the PyPI mirror in effect serves the build). Exact ``==`` pins with the local tag: a ``+cuNNN``
+    version sorts above the plain one, and the pin keeps the CUDA build and its companions in step."""
+    from mirrorctl.torch.model import Command
+
+    argv = ["pip", "install", *(f"{name}=={pinned}" for name, pinned in install.pins())]
+    source = install.source
+    if source.kind == "index" and source.url:
+        argv += ["--index-url", source.url]
+    elif source.kind == "find-links" and source.url:
+        argv += ["-f", source.url]
+    return [Command(NAME, "install", tuple(argv))]
+
+
+def torch_fix_mixture(projects: Sequence[str]) -> list[Command]:
+    """Remove stray nvidia-* wheels of another CUDA major (``--check``)."""
+    from mirrorctl.torch.model import Command
+
+    return [Command(NAME, "install", ("pip", "uninstall", "-y", *projects))]

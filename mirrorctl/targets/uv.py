@@ -42,6 +42,7 @@ from mirrorctl.urls import normalize
 
 if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
+    from mirrorctl.torch.model import Command, Install
 
 NAME = "uv"
 DEFAULT_INDEX = "https://pypi.org/simple"
@@ -571,3 +572,118 @@ class Uv:
 
 
 TARGET: Target = Uv()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# `mirrorctl torch`: the project form and the pip interface (named here because only a tool's module may name it)
+#
+# uv's --torch-backend hard-codes download.pytorch.org (crates/uv-torch/src/backend.rs), so a mirror is written
+# the way uv's PyTorch guide does it by hand: an explicit [[tool.uv.index]] (used only by the packages that name
+# it) and [tool.uv.sources] entries pointing torch, torchvision and torchaudio at it. A flat page (find-links) is
+# an index with format = "flat" (uv docs/concepts/indexes.md).
+
+
+def _torch_index_table(install: Install) -> dict[str, Any] | None:
+    source = install.source
+    if source.kind == "pypi" or not source.url:
+        return None
+    table: dict[str, Any] = {"name": install.index_name, "url": source.url}
+    if source.kind == "find-links":
+        table["format"] = "flat"
+    table["explicit"] = True
+    return table
+
+
+def render_torch_project(text: str, install: Install, path: Path | None) -> str:
+    """Pure: pyproject.toml text -> the same with the torch pins, the index and the sources (comments and every
+    other key kept; an older entry of the same index name is replaced, other indexes are kept)."""
+
+    document = load(text, path)
+    before = document.unwrap()
+    new = _render_torch(document, install, path)
+    return text if load(new, path).unwrap() == before else new  # the same data: keep the user's layout
+
+
+def _render_torch(document: Any, install: Install, path: Path | None) -> str:
+    import tomlkit
+
+    project = document.get("project")
+    if project is None:
+        raise ConfigParseError("has no [project] table: not a project uv can sync", path=path)
+    dependencies = project.get("dependencies")
+    if dependencies is None:
+        dependencies = tomlkit.array()
+        project["dependencies"] = dependencies
+    names = {name for name, _ in install.pins()}
+    keep = [d for d in list(dependencies) if re.split(r"[\s\[<>=!~;@(]", str(d), maxsplit=1)[0].lower()
+            .replace("_", "-") not in names]
+    dependencies.clear()
+    for item in keep:
+        dependencies.append(item)
+    for name, pinned in install.pins():
+        dependencies.append(f"{name}=={pinned.split('+')[0]}")
+    dependencies.multiline(True)
+    table = _torch_index_table(install)
+    tool = document.get("tool")
+    if tool is None and table is None:
+        return tomlkit.dumps(document)
+    if tool is None:
+        tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
+    uv = tool.get("uv")
+    if uv is None and table is None:
+        return tomlkit.dumps(document)
+    if uv is None:
+        uv = tool.setdefault("uv", tomlkit.table())
+    indexes = uv.get("index")
+    if indexes is not None:
+        kept = [entry for entry in indexes if entry.get("name") != install.index_name]
+        indexes.clear()
+        for entry in kept:
+            indexes.append(entry)
+    sources = uv.get("sources")
+    if sources is not None:
+        for name in names:
+            if name in sources:
+                del sources[name]
+    if table is not None:
+        if indexes is None:
+            indexes = tomlkit.aot()
+            if len(uv):
+                uv.add(tomlkit.nl())  # a blank line after the user's own [tool.uv] keys
+            uv["index"] = indexes
+        indexes.append(table)
+        if sources is None:
+            sources = tomlkit.table()
+            uv["sources"] = sources
+        for name, _ in install.pins():
+            entry = tomlkit.inline_table()
+            entry["index"] = install.index_name
+            sources[name] = entry
+    return tomlkit.dumps(document)
+
+
+def torch_commands(install: Install) -> list[Command]:
+    """``uv pip install … --index PAGE`` (``--find-links`` for a flat page), and the project form."""
+    from mirrorctl.torch.model import Command
+
+    pins = [f"{name}=={pinned}" for name, pinned in install.pins()]
+    argv = ["uv", "pip", "install", *pins]
+    source = install.source
+    if source.kind == "index" and source.url:
+        argv += ["--index", source.url]
+    elif source.kind == "find-links" and source.url:
+        argv += ["--find-links", source.url]
+    example = '[project]\nname = "example"\nversion = "0.1.0"\nrequires-python = ">=3.9"\ndependencies = []\n'
+    snippet = render_torch_project(example, install, None)
+    snippet = snippet[snippet.index("dependencies"):]
+    return [Command(NAME, "pip-interface", tuple(argv)),
+            Command(NAME, "project", ("uv", "sync"), files={"pyproject.toml": snippet})]
+
+
+def torch_project_file(cwd: Path | None = None) -> Path:
+    """The pyproject.toml that ``mirrorctl torch --write`` edits: the one in the current directory."""
+    return (cwd or Path.cwd()) / "pyproject.toml"
+
+
+def torch_sync_argv() -> list[str]:
+    return ["uv", "sync"]
