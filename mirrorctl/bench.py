@@ -7,7 +7,7 @@ results into a choice per tool.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from mirrorctl.errors import MirrorctlError
@@ -50,11 +50,13 @@ def _select(names: tuple[str, ...]) -> tuple[list[Profile], list[Profile]]:
 
 def bench(*, names: tuple[str, ...] = (), only: Sequence[str] | str | None = None, samples: int = 3,
           timeout: float = 5.0, by: str = "latency", throughput: bool = False, upstream: bool = True,
-          progress: TextIO | None = None, settle_only: bool = False) -> BenchResult:
+          progress: TextIO | None = None, settle_only: bool = False,
+          on_result: Callable[[ProbeResult, int, int], None] | None = None) -> BenchResult:
     """Probe the named profiles (all when none are named) for the ecosystems of the tools in ``only`` (all).
 
     ``by="install"`` (or the older ``throughput=True``) also downloads a bounded part of a real package file
-    from the leading contenders, to rank by estimated install time.
+    from the leading contenders, to rank by estimated install time. ``on_result(result, done, total)`` hears each
+    result as it settles (the picker's latency column); ``progress`` gets the "probing 7/18..." line instead.
     """
     from mirrorctl.probe.fanout import run_bench
     from mirrorctl.probe.report import progress_reporter
@@ -64,7 +66,7 @@ def bench(*, names: tuple[str, ...] = (), only: Sequence[str] | str | None = Non
     profiles, reference = _select(names)
     results = run_bench(profiles, only=ecosystem, upstream=reference if upstream else (), samples=samples,
                         timeout=timeout, by=by, settle_only=settle_only,
-                        on_result=progress_reporter(progress) if progress is not None else None)
+                        on_result=on_result or (progress_reporter(progress) if progress is not None else None))
     if not results:
         raise MirrorctlError("the named profiles have no mirror for " + ", ".join(base.tool_names() if only is None
                                                                                     else _names(only)))

@@ -259,7 +259,9 @@ def _pick_profile(*, only: tuple[str, ...], timeout: float) -> str:
             if result.target == "pypi":
                 pypi_heard.add(result.profile)
 
-        core.bench(only=only or None, samples=2, timeout=timeout, by="latency", on_result=on_result)
+        from mirrorctl import bench
+
+        bench.bench(only=only or None, samples=2, timeout=timeout, by="latency", on_result=on_result)
 
     try:
         return pick(rows, measure=measure)

@@ -99,3 +99,21 @@ def test_use_fastest_configures_the_tools_use_would_and_gives_pixi_one_profile_f
     assert fleet.base_url("quick") in pixi_config.read_text()
     assert not (isolated_home / ".config" / "uv" / "uv.toml").exists()  # uv is neither installed nor configured
     assert not (isolated_home / ".condarc").exists()
+
+
+def test_the_pickers_background_bench_reports_each_profiles_latency(fleet, monkeypatch: pytest.MonkeyPatch):
+    """`use` with no NAME: the picker's measure() runs the real bench (it called a core.bench that never existed,
+    and the picker showed that AttributeError instead of figures)."""
+    from mirrorctl import cli, picker
+
+    heard: dict[str, str] = {}
+
+    def fake_pick(rows, *, measure=None, stdin=None, stdout=None):
+        assert measure is not None
+        measure(lambda name, figure: heard.__setitem__(name, figure))
+        return "quick"
+
+    monkeypatch.setattr(picker, "pick", fake_pick)
+    assert cli._pick_profile(only=("pip",), timeout=1.5) == "quick"
+    assert heard["quick"].endswith(" ms") and heard["slow"].endswith(" ms")
+    assert {heard[name] for name in ("portal", "broken", "dead", "hung")} == {"failed"}
