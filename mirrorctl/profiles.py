@@ -53,7 +53,8 @@ class CondaMirror(NamedTuple):
 
 
 class PytorchIndex(NamedTuple):
-    """A mirror of download.pytorch.org/whl, as the profile declares it (MIRROR-FACTS section 2)."""
+    """A mirror of download.pytorch.org/whl, as the profile's ``[pytorch]`` table declares it (its comments there
+    cite the mirror's sources)."""
 
     url: str
     #: "index" (use with --index-url/--extra-index-url) or "find-links" (a flat page, use with -f).
