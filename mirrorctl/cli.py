@@ -195,12 +195,16 @@ def list_command(as_json: bool) -> None:
               help="With --fastest: rank by estimated install time (pages x latency + bytes / bandwidth; "
                    "downloads up to 2 MB from the leading mirrors) or by latency alone.")
 @click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
+@click.option("--force", is_flag=True, help="Replace a source you wrote (a named index in a project file) that "
+              "would otherwise still win; without it, `use` leaves it and exits 1.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, timeout: float, samples: int,
-        candidates: tuple[str, ...], by: str, scope: str | None, as_json: bool) -> None:
+        candidates: tuple[str, ...], by: str, scope: str | None, force: bool, as_json: bool) -> None:
     """Switch every tool to the profile NAME (or, with --fastest, to the fastest healthy mirror).
 
     A tool is switched when its configuration file exists or it is on PATH, and always when named with --only.
+    A project's files (pyproject.toml, Pipfile) change only with --scope project or when the tool is named
+    with --only. Exit 1 when a tool is not fully switched (a source or variable of yours still wins).
 
     Every file is backed up before it is written; `mirrorctl restore` undoes the change.
 
@@ -233,12 +237,14 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
             _print_json({**change.change_json(result), "fastest": bench.choice_json(choice)})
         else:
             _print(bench.choice_text(choice) + change.change_text(result))
-        return
-    result = core.use(name=str(name), only=only or None, dry_run=dry_run, scope=scope)
-    if as_json:
-        _print_json(change.change_json(result))
     else:
-        _print(change.change_text(result))
+        result = core.use(name=str(name), only=only or None, dry_run=dry_run, scope=scope, force=force)
+        if as_json:
+            _print_json(change.change_json(result))
+        else:
+            _print(change.change_text(result))
+    if result.unswitched and not dry_run:
+        sys.exit(1)
 
 
 def _pick_profile(*, only: tuple[str, ...], timeout: float) -> str:
@@ -309,6 +315,144 @@ def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, t
                + traffic_text(measured.results))
     if not any(r.ok for r in measured.results):
         raise MirrorctlError("no mirror answered correctly; check the network (or a proxy setting)")
+
+
+SHELLS = ["sh", "fish", "powershell", "cmd", "dotenv", "dockerfile", "github"]
+
+
+@cli.command("env")
+@click.argument("name", required=False, type=PROFILE)
+@click.option("--fastest", is_flag=True, help="Benchmark the mirrors first and give each tool its fastest one "
+              "(as `use --fastest`).")
+@click.option("--from", "candidates", multiple=True, metavar="NAME",
+              help="With --fastest: consider only these profiles (repeatable).")
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
+              help="With --fastest: seconds allowed per mirror.")
+@click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
+@click.option("--shell", "fmt", type=click.Choice(SHELLS), help="sh (default; also bash, zsh, dash), fish, "
+              "powershell (default on Windows), cmd (a batch file), dotenv, dockerfile (ENV lines), github "
+              "(lines for $GITHUB_ENV).")
+@click.option("--unset", is_flag=True, help="Print the lines that undo it (NAME optional: then every variable "
+              "any profile sets).")
+@click.option("--json", "as_json", is_flag=True, help="Print the variables as JSON.")
+def env_command(name: str | None, fastest: bool, candidates: tuple[str, ...], timeout: float,
+                only: tuple[str, ...], fmt: str | None, unset: bool, as_json: bool) -> None:
+    """Print the environment variables that point each tool at profile NAME, with no config file at all.
+
+    For CI jobs, Dockerfiles and shells. Only variables each tool really reads; what a tool cannot take from
+    the environment (poetry, pixi, mamba; conda channels on several bases) is said in a comment line and on
+    stderr. Values are quoted for the format so they reach the program byte for byte.
+
+    Credentials in a profile's URLs are printed UNMASKED here (the only command that does so), because the
+    variables need them; mind where the output goes.
+
+    \b
+    Examples:
+      eval "$(mirrorctl env tuna)"
+      mirrorctl env tuna --shell fish | source
+      mirrorctl env tuna --shell dockerfile >> Dockerfile
+      mirrorctl env tuna --shell github >> "$GITHUB_ENV"
+      eval "$(mirrorctl env --unset)"
+    """
+    from mirrorctl import core
+    from mirrorctl.errors import UsageError
+    from mirrorctl.output import env as env_output
+
+    if fastest and name:
+        raise UsageError("give a profile NAME or --fastest, not both")
+    if candidates and not fastest:
+        raise UsageError("--from goes with --fastest")
+    fmt = fmt or env_output.default_format()
+    if unset and not name and not fastest:
+        result = core.every_variable(only=only or None)
+    elif not fastest and not name:
+        raise UsageError("give a profile NAME (see `mirrorctl list`) or --fastest")
+    elif fastest:
+        choice = core.fastest_choices(candidates=candidates, only=only or None, timeout=timeout,
+                                      progress=None if as_json else sys.stderr)
+        result = core.environment(choices=choice.profiles)
+        if not as_json:
+            from mirrorctl import bench
+
+            _print(bench.choice_text(choice), err=True)
+    else:
+        result = core.environment(name=name, only=only or None)
+    if as_json:
+        env_output.write(env_output.to_json(env_output.env_json(result)))
+        return
+    text = env_output.env_text(result, fmt, unset=unset)  # every value checked before anything is printed
+    for line in env_output.notes(result.unexpressed) if not unset else []:
+        _print(f"mirrorctl: not set: {line}", err=True)
+    if only:
+        for line in env_output.skipped_lines(result):
+            _print(f"mirrorctl: {line}", err=True)
+    env_output.write(text)
+
+
+@cli.command("run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("--fastest", is_flag=True, help="Benchmark the mirrors first and give each tool its fastest one.")
+@click.option("--from", "candidates", multiple=True, metavar="NAME",
+              help="With --fastest: consider only these profiles (repeatable).")
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
+              help="With --fastest: seconds allowed per mirror.")
+@click.option("--verbose", "-v", is_flag=True, help="Say on stderr what is set (credentials masked) before the "
+              "command starts.")
+@click.argument("words", nargs=-1, type=click.UNPROCESSED, metavar="NAME -- CMD [ARGS]...")
+def run_command(fastest: bool, candidates: tuple[str, ...], timeout: float, verbose: bool,
+                words: tuple[str, ...]) -> None:
+    """Run one command through profile NAME without changing any file you own.
+
+    pip, uv, pdm and pipenv get environment variables; conda gets a temporary private condarc (CONDARC) and
+    mamba a temporary .mambarc (MAMBARC), removed when the command ends. The command keeps the terminal
+    (stdin, stdout, stderr), gets the signals sent to mirrorctl, and its exit status is mirrorctl's. No backup,
+    no lock, nothing printed by mirrorctl unless --verbose.
+
+    \b
+    Examples:
+      mirrorctl run tuna -- pip install numpy
+      mirrorctl run ustc -- conda install numpy
+      mirrorctl run --fastest -- uv pip install torch
+    """
+    from mirrorctl import core, runner
+    from mirrorctl.errors import UsageError
+    from mirrorctl.output import env as env_output
+
+    if candidates and not fastest:
+        raise UsageError("--from goes with --fastest")
+    words_ = list(words)
+    if words_[:1] == ["--"]:
+        words_ = words_[1:]
+    name = None
+    if not fastest:
+        if not words_ or words_[0].startswith("-"):
+            raise UsageError("give a profile NAME (see `mirrorctl list`) or --fastest, then -- and the command")
+        name = words_.pop(0)
+        if words_[:1] == ["--"]:
+            words_ = words_[1:]
+    if not words_:
+        raise UsageError("give the command to run after --, e.g. `mirrorctl run tuna -- COMMAND ARGS...`")
+    if fastest:
+        choice = core.fastest_choices(candidates=candidates, timeout=timeout,
+                                      progress=sys.stderr if verbose else None)
+        plans = core.run_plans(choices=choice.profiles)
+        if verbose:
+            from mirrorctl import bench
+
+            _print(bench.choice_text(choice), err=True)
+    else:
+        plans = core.run_plans(name=name)
+
+    def announce(files: dict[str, str]) -> None:
+        if verbose:
+            _print("\n".join(env_output.run_lines(plans, files)), err=True)
+
+    try:
+        code = runner.run(plans, words_, announce=announce)
+    except runner.CommandNotFound as missing:
+        _print(env_output.command_not_runnable(missing.command, missing.reason) if missing.reason
+               else env_output.command_not_found(missing.command), err=True)
+        code = missing.exit_code
+    sys.exit(code)
 
 
 @cli.command()

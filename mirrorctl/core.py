@@ -14,6 +14,8 @@ from mirrorctl.errors import MirrorctlError, NothingInScope, ProfileError, Scope
 from mirrorctl.profiles import Profile, ProfileSet, load_profiles
 from mirrorctl.results import (
     ChangeResult,
+    EnvPlan,
+    EnvResult,
     FileEdit,
     Finding,
     Label,
@@ -73,12 +75,21 @@ def _roll_back(snapshot: store.Snapshot, written: list[FileEdit]) -> None:
 
 
 def _change(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *, dry_run: bool,
-            skipped: Sequence[Finding] = (), reason: str | None = None, scope: str | None = None) -> ChangeResult:
+            skipped: Sequence[Finding] = (), reason: str | None = None, scope: str | None = None,
+            force: bool = False) -> ChangeResult:
     from mirrorctl import cache
 
     with cache.disabled():  # what is written comes from the real parsers only
         return _change_uncached(action, plans, profiles, dry_run=dry_run, skipped=skipped, reason=reason,
-                                scope=scope)
+                                scope=scope, force=force)
+
+
+def plan_scope(target: base.Target, scope: str | None) -> str:
+    """The scope a change writes for ``target``: the one asked for, else "user", else the tool's own first one
+    (a tool with project files only, reached only when named with --only: see :func:`_change_targets`)."""
+    if scope is not None:
+        return scope
+    return "user" if "user" in target.scopes else target.scopes[0]
 
 
 def _read(target: base.Target, profiles: ProfileSet, overrides: Mapping[Path, bytes | None] | None = None,
@@ -102,11 +113,20 @@ def _read(target: base.Target, profiles: ProfileSet, overrides: Mapping[Path, by
 
 def _change_uncached(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *,
                      dry_run: bool, skipped: Sequence[Finding], reason: str | None,
-                     scope: str | None = None) -> ChangeResult:
+                     scope: str | None = None, force: bool = False) -> ChangeResult:
+    from mirrorctl.targets import pending
+
     def plan() -> list[FileEdit]:
         edits: list[FileEdit] = []
+        upcoming: dict[Path, bytes | None] = {}
         for target, profile in plans.items():  # every file is read and validated before anything is written
-            edits += target.plan(profile, profiles.profiles, scope or "user")
+            with pending(upcoming):  # a file two tools share (pyproject.toml) gets both edits, in turn
+                planned = (target.plan(profile, profiles.profiles, plan_scope(target, scope), force=True) if force
+                           else target.plan(profile, profiles.profiles, plan_scope(target, scope)))  # older tools
+            for edit in planned:
+                if edit.changed:
+                    upcoming[edit.path] = edit.new
+            edits += planned
         return edits
 
     named = {p.name for p in plans.values() if p is not None}
@@ -181,10 +201,34 @@ def _scoped(targets: list[base.Target], scope: str | None,
     return kept, skipped
 
 
+def _project_only(targets: list[base.Target], scope: str | None,
+                  only: Sequence[str] | str | None) -> tuple[list[base.Target], list[Finding]]:
+    """With no scope asked for, a tool that has project files only (no user-wide setting) is changed only when
+    named with --only: switching the machine's mirror never edits a tracked file of the current folder. Named,
+    it must have a project here (else ScopeUnavailable: an error, said once)."""
+    if scope is not None:
+        return targets, []
+    kept: list[base.Target] = []
+    skipped: list[Finding] = []
+    for target in targets:
+        if "user" in target.scopes:
+            kept.append(target)
+        elif only is not None:
+            target.locations(plan_scope(target, None))  # raises ScopeUnavailable without a project
+            kept.append(target)
+        else:
+            skipped.append(Finding("scope-project-only", "note", target.name,
+                                   params={"scope": target.scopes[0], "tool": target.name}))
+    return kept, skipped
+
+
 def _change_targets(only: Sequence[str] | str | None, scope: str | None) -> tuple[list[base.Target], list[Finding]]:
     """The tools `use`, `use --fastest` and `reset` change, and a finding for each one left out (absent, or
-    without ``scope``); none of them in ``scope`` is an error that says why."""
+    without ``scope``, or project files only in the default scope); none of them in ``scope`` is an error that
+    says why."""
     targets, skipped = _configurable(only)
+    targets, project_only = _project_only(targets, scope, only)
+    skipped += project_only
     in_scope, out_of_scope = _scoped(targets, scope, only)
     skipped += out_of_scope
     if targets and not in_scope and scope is not None:
@@ -202,7 +246,7 @@ def _nothing_in_scope(scope: str, skipped: Sequence[Finding]) -> MirrorctlError:
 
 
 def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = False,
-        scope: str | None = None) -> ChangeResult:
+        scope: str | None = None, force: bool = False) -> ChangeResult:
     """Switch the tools to profile ``name``; ``scope`` None is each tool's default (user, else its own)."""
     profiles = _fresh_profiles()
     profile = profiles.get(name)
@@ -215,7 +259,8 @@ def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = F
         if not targets:
             raise _no_tool()
         raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
-    return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped, scope=scope)
+    return _change("use", dict.fromkeys(chosen, profile), profiles, dry_run=dry_run, skipped=skipped, scope=scope,
+                   force=force)
 
 
 def use_many(*, choices: Mapping[str, str], dry_run: bool = False, reason: str = "use --fastest",
@@ -246,6 +291,61 @@ def use_fastest(*, candidates: Sequence[str] = (), only: Sequence[str] | str | N
                                   timeout=timeout, by=by, progress=progress)
     result = use_many(choices=choice.profiles, dry_run=dry_run, scope=scope)
     return choice, result._replace(skipped=tuple(skipped) + result.skipped)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Mirrors without touching a file: `env` (variables for a shell, CI, a Dockerfile) and `run` (one command)
+
+
+def _env_choices(name: str | None, choices: Mapping[str, str] | None,
+                 only: Sequence[str] | str | None) -> tuple[dict[base.Target, Profile], list[Finding], ProfileSet]:
+    """Each tool and its profile: ``name`` for every tool it covers, or ``choices`` (tool -> profile, from
+    --fastest). Every tool counts, installed or not: the lines are often for another machine."""
+    profiles = load_profiles()
+    if choices is not None:
+        return {t: profiles.get(choices[t.name]) for t in base.selected(list(choices))}, [], profiles
+    profile = profiles.get(str(name))
+    targets = base.selected(only)
+    chosen = {t: profile for t in targets if base.covers(t, profile)}
+    skipped = [Finding("tool-not-covered", "note", t.name, params={"profile": profile.name,
+                                                                   "ecosystems": sorted(t.ecosystems)})
+               for t in targets if t not in chosen]
+    if not chosen:
+        raise MirrorctlError(f"profile {profile.name!r} has no mirror for {', '.join(t.name for t in targets)}")
+    return chosen, skipped, profiles
+
+
+def environment(*, name: str | None = None, choices: Mapping[str, str] | None = None,
+                only: Sequence[str] | str | None = None) -> EnvResult:
+    """The variables that point each tool at its profile with no file at all (`mirrorctl env`), and what they
+    cannot carry. Reads no configuration file."""
+    chosen, skipped, _ = _env_choices(name, choices, only)
+    return EnvResult(tuple(base.env_plan(t, p) for t, p in chosen.items()), tuple(skipped))
+
+
+def every_variable(*, only: Sequence[str] | str | None = None) -> EnvResult:
+    """Every variable any profile sets for the tools (`env --unset` with no NAME): the values are not used."""
+    profiles = load_profiles()
+    plans = [base.env_plan(t, p) for t in base.selected(only) for p in profiles.profiles if base.covers(t, p)]
+    return EnvResult(tuple(plans))
+
+
+def run_plans(*, name: str | None = None, choices: Mapping[str, str] | None = None,
+              only: Sequence[str] | str | None = None) -> tuple[EnvPlan, ...]:
+    """What `mirrorctl run` sets for one command: variables, and private temporary files (written by
+    :mod:`mirrorctl.runner`, never here). The user's files are read where a tool needs them, never written."""
+    chosen, _, profiles = _env_choices(name, choices, only)
+    return tuple(base.env_plan(t, p, profiles.profiles) for t, p in chosen.items())
+
+
+def fastest_choices(*, candidates: Sequence[str] = (), only: Sequence[str] | str | None = None, samples: int = 3,
+                    timeout: float = 5.0, by: str = "install", progress: TextIO | None = None) -> FastestChoice:
+    """Benchmark and pick each tool's best mirror, as `use --fastest` does, for `env --fastest` and `run
+    --fastest` (every tool, or those named)."""
+    from mirrorctl import bench
+
+    return bench.choose_fastest(names=tuple(candidates), only=[t.name for t in base.selected(only)],
+                                samples=samples, timeout=timeout, by=by, progress=progress)
 
 
 def reset(*, only: Sequence[str] | str | None = None, dry_run: bool = False,

@@ -157,6 +157,13 @@ class ChangeResult(NamedTuple):
     #: Steps for the user once a tool's configuration changed.
     hints: tuple[Finding, ...] = ()
 
+    @property
+    def unswitched(self) -> tuple[str, ...]:
+        """The tools that do not use the profile they were asked to switch to (something of the user's, a file
+        or a variable, still wins): `use` exits 1 for them."""
+        return tuple(s.tool for s in self.after
+                     if self.wanted.get(s.tool) is not None and s.label.name != self.wanted[s.tool])
+
 
 class ListResult(NamedTuple):
     profiles: tuple[Any, ...]
@@ -195,3 +202,49 @@ class ProfileImport(NamedTuple):
     snapshot_id: str | None = None
     #: Names already there byte for byte: nothing was written for them.
     unchanged: tuple[str, ...] = ()
+
+
+class EnvFile(NamedTuple):
+    """A private temporary file for one command (`mirrorctl run`): ``variable`` names its path.
+
+    ``name`` is the file's name inside a private temporary folder; some tools read a file only under certain
+    names (conda: ``.condarc``, ``condarc`` or ``*.yml``).
+    """
+
+    variable: str
+    name: str
+    text: str
+
+
+class EnvPlan(NamedTuple):
+    """How one tool is pointed at a profile without touching a file the user owns.
+
+    ``variables`` are set in the environment; ``files`` (for `mirrorctl run` only) are written to a private
+    temporary folder, each named by its variable. ``unexpressed`` says, as findings, what the profile sets
+    that these cannot carry (a map conda reads only from a file, a tool that reads no such variable).
+    """
+
+    tool: str
+    profile: str
+    variables: Mapping[str, str] = {}
+    files: tuple[EnvFile, ...] = ()
+    unexpressed: tuple[Finding, ...] = ()
+
+
+class EnvResult(NamedTuple):
+    """`mirrorctl env`: one plan per tool (each may come from its own profile with --fastest)."""
+
+    plans: tuple[EnvPlan, ...]
+    #: Tools left out (the profile has no mirror for them), each with the reason as a finding.
+    skipped: tuple[Finding, ...] = ()
+
+    @property
+    def variables(self) -> dict[str, str]:
+        merged: dict[str, str] = {}
+        for plan in self.plans:
+            merged.update(plan.variables)
+        return merged
+
+    @property
+    def unexpressed(self) -> tuple[Finding, ...]:
+        return tuple(f for plan in self.plans for f in plan.unexpressed)

@@ -179,7 +179,8 @@ def test_reset_keeps_everything_else(run, pip_conf: Path, condarc: Path):
 def test_warning_when_the_environment_overrides(run, monkeypatch):
     monkeypatch.setenv("PIP_INDEX_URL", "https://env.example/simple")
     result = run("use", "tuna", "--only", "pip")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # not fully switched: the user's variable still wins
+    assert "pip: not fully switched to tuna: custom" in result.output
     assert ("  warning: PIP_INDEX_URL=https://env.example/simple is set in your environment and beats every "
             "pip.conf") in result.output.splitlines()
 

@@ -23,12 +23,13 @@ from pathlib import Path
 
 from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError
-from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.results import CUSTOM, Change, EnvFile, EnvPlan, FileEdit, Finding, Label, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes
 from mirrorctl.targets.base import RenderContext, Rendered, Target
 
 NAME = "faketool"
-MESSAGES = {"faketool.hello": "faketool says {word}"}
+MESSAGES = {"faketool.hello": "faketool says {word}",
+            "faketool.no-timeout": "{profile}: faketool has no timeout variable"}
 
 
 def _path():
@@ -70,7 +71,12 @@ class Fake:
                          path)
 
     def env(self, profile):
-        return {"FAKETOOL_INDEX": profile.pypi.index_url}
+        return EnvPlan(NAME, profile.name, {"FAKETOOL_INDEX": profile.pypi.index_url},
+                       unexpressed=(Finding("faketool.no-timeout", "warning", NAME, params={"profile": profile.name}),))
+
+    def run_env(self, profile, profiles):
+        return EnvPlan(NAME, profile.name, {"FAKETOOL_INDEX": profile.pypi.index_url},
+                       files=(EnvFile("FAKETOOL_CONFIG", "fake.ini", f"index = {profile.pypi.index_url}\\n"),))
 
     def checks(self, state):
         return []
@@ -123,6 +129,43 @@ def test_a_new_tool_is_one_module_and_every_command_works_for_it(run, fake_tool:
     assert fake_tool.read_text() == "index = https://pypi.tuna.tsinghua.edu.cn/simple\n"
     assert run("restore").exit_code == 0
     assert fake_tool.read_text() == "index = https://pypi.org/simple\n"
+
+    env = run("env", "tuna", "--only", "faketool", "--shell", "fish")
+    assert env.exit_code == 0, env.output
+    assert env.stdout == ("# mirrorctl: not set: faketool: tuna: faketool has no timeout variable\n"
+                          "set -gx FAKETOOL_INDEX 'https://pypi.tuna.tsinghua.edu.cn/simple'\n")
+    assert env.stderr == "mirrorctl: not set: faketool: tuna: faketool has no timeout variable\n"
+    assert json.loads(run("env", "tuna", "--only", "faketool", "--json").stdout)["variables"] == {
+        "FAKETOOL_INDEX": "https://pypi.tuna.tsinghua.edu.cn/simple"}
+    assert "FAKETOOL_INDEX" in run("env", "tuna").stdout  # every tool counts for env, installed or not
+
+
+def test_a_new_tool_runs_one_command_with_its_variables_and_files(fake_tool: Path, tmp_path: Path):
+    """`run` reaches the tool only through the contract: its variables and its private file."""
+    from mirrorctl import core, runner
+
+    plans = core.run_plans(name="tuna", only="faketool")
+    out = tmp_path / "seen"
+    code = runner.run(plans, ["sh", "-c", f'printf "%s|" "$FAKETOOL_INDEX" > {out}; cat "$FAKETOOL_CONFIG" >> {out}'])
+    assert code == 0
+    assert out.read_text() == "https://pypi.tuna.tsinghua.edu.cn/simple|index = https://pypi.tuna.tsinghua.edu.cn/simple\n"
+
+
+def test_a_tool_module_whose_env_returns_a_dict_still_works():
+    """Tool modules written before EnvPlan (``env`` returned a dict, no ``run_env``) keep working."""
+    from mirrorctl.profiles import load_profiles
+    from mirrorctl.results import EnvPlan
+
+    class Old:
+        name = "old"
+
+        def env(self, profile):
+            return {"OLD_INDEX": profile.pypi.index_url}
+
+    tuna = load_profiles().get("tuna")
+    expected = EnvPlan("old", "tuna", {"OLD_INDEX": "https://pypi.tuna.tsinghua.edu.cn/simple"})
+    assert base.env_plan(Old(), tuna) == expected  # type: ignore[arg-type]
+    assert base.env_plan(Old(), tuna, [tuna]) == expected  # type: ignore[arg-type]
 
 
 def test_bench_and_use_fastest_handle_the_new_tool(run, fake_tool: Path):

@@ -54,8 +54,7 @@ def test_use_adds_one_primary_source_and_keeps_everything_else(project: Path):
     assert text == PYPROJECT + f'\n[[tool.poetry.source]]\nname = "mirrorctl"\nurl = "{TUNA}"\npriority = "primary"\n'
     assert [(c.key, c.before, c.after) for c in result.edits[0].changes] == [
         ("[[tool.poetry.source]] mirrorctl", None, TUNA)]
-    # core plans with the default scope "user", which poetry lacks: the project edit says so
-    assert any("poetry has no user-wide source" in m for m in messages(result.edits[0].findings))
+    assert result.edits[0].findings == () and result.unswitched == ()
     assert result.after[0].profile == "tuna"
     assert any("poetry lock" in m for m in messages(result.hints))
 
@@ -68,21 +67,34 @@ def test_use_adds_one_primary_source_and_keeps_everything_else(project: Path):
     assert state.setting("source PyPI (implicit)") is not None
 
 
-def test_a_primary_source_on_a_known_mirror_is_replaced_unless_a_dependency_names_it(project: Path):
+def test_a_primary_source_of_the_user_is_kept_and_use_fails_unless_force(project: Path, run):
+    """Never removed or renamed: poetry 2.5 asks every primary source in file order (observed), so theirs would
+    still be asked first; `use` writes nothing, says so, exits 1. --force removes it (or, when a dependency
+    names it, makes it explicit) and says which."""
     by_hand = PYPROJECT + f'\n[[tool.poetry.source]]\nname = "tuna"\nurl = "{TUNA}"\npriority = "primary"\n'
     write(project, by_hand)
     assert core.current(only="poetry")[0].profile == "tuna"
-    core.use(name="ustc", only="poetry")
+    out = run("use", "ustc", "--only", "poetry")
+    assert out.exit_code == 1, out.output
+    assert project.read_text() == by_hand
+    assert (f"poetry: [[tool.poetry.source]] tuna = {TUNA} is yours and poetry asks it first: left as it is and "
+            "nothing written (add --force to replace it)") in out.output
+    assert "poetry: not fully switched to ustc: tuna" in out.output
+
+    out = run("use", "ustc", "--only", "poetry", "--force")
+    assert out.exit_code == 0, out.output
+    assert f"  [[tool.poetry.source]] tuna: {TUNA} -> (unset)" in out.output
     text = project.read_text()
-    assert 'name = "tuna"' not in text and TUNA not in text and 'name = "corp"' in text
+    assert 'name = "tuna"' not in text and 'name = "corp"' in text and 'name = "mirrorctl"' in text
     assert core.current(only="poetry")[0].profile == "ustc"
 
     named = by_hand + '\n[tool.poetry.dependencies]\nrequests = { version = "*", source = "tuna" }\n'
     write(project, named)
-    core.use(name="ustc", only="poetry")
-    state = core.current(only="poetry")[0]
-    assert TUNA in project.read_text() and state.label.name == "mixed"
-    assert any("tuna (primary)" in m for m in messages(state.findings, "note"))
+    out = run("use", "ustc", "--only", "poetry", "--force")
+    assert out.exit_code == 0, out.output
+    assert f'  [[tool.poetry.source]] tuna: {TUNA} -> {TUNA} (priority = "explicit")' in out.output
+    assert 'name = "tuna"' in project.read_text()
+    assert core.current(only="poetry")[0].profile == "ustc"
 
 
 def test_invalid_files_are_refused_untouched_with_file_and_line(project: Path):
@@ -100,16 +112,29 @@ def test_invalid_files_are_refused_untouched_with_file_and_line(project: Path):
         assert state.label.name is None and state.findings[0].code == "file-refused"
 
 
-def test_no_poetry_project_means_nothing_to_do(project: Path, run):
+def test_no_poetry_project_named_with_only_is_one_error(project: Path, run):
     assert not base.load("poetry").present()
     write(project, '[project]\nname = "x"\n')  # PEP 621 only: not a poetry project
     assert not base.load("poetry").present()
-    result = core.use(name="tuna", only="poetry")
-    assert not any(e.changed for e in result.edits)
-    assert any("no pyproject.toml with [tool.poetry]" in m for m in messages(result.edits[0].findings))
+    out = run("use", "tuna", "--only", "poetry")
+    assert out.exit_code == 1
+    assert out.output.count("no pyproject.toml with [tool.poetry]") == 1, out.output
+    assert "already in place" not in out.output and "not fully switched" not in out.output
     assert project.read_text() == '[project]\nname = "x"\n'
     out = run("use", "tuna")  # not present: left alone by default
-    assert out.exit_code == 0 and project.read_text() == '[project]\nname = "x"\n'
+    assert project.read_text() == '[project]\nname = "x"\n'
+
+
+def test_user_scope_never_edits_the_project(project: Path, run):
+    """A plain `use` switches the machine's mirror: a poetry project in the current folder is left alone."""
+    write(project, PYPROJECT)
+    out = run("use", "tuna")
+    assert project.read_text() == PYPROJECT
+    assert ("poetry: has no user-wide setting, only the files of a project: left alone (name it with --only "
+            "poetry, or use --scope project, to change the project here)") in out.output
+    out = run("use", "tuna", "--scope", "project")
+    assert out.exit_code == 0, out.output
+    assert "poetry: updated " in out.output and 'name = "mirrorctl"' in project.read_text()
 
 
 def test_dry_run_diff_and_byte_exact_restore(project: Path, run):

@@ -194,8 +194,8 @@ def test_system_scope_writes_under_the_system_root(tmp_path: Path):
 
 def test_env_for_one_command():
     profiles = load_profiles()
-    assert base.load("uv").env(profiles.get("ustc")) == {"UV_DEFAULT_INDEX": USTC,
-                                                         "UV_PYTHON_INSTALL_MIRROR": USTC_PYTHON}
+    assert base.load("uv").env(profiles.get("ustc")).variables == {"UV_DEFAULT_INDEX": USTC,
+                                                                   "UV_PYTHON_INSTALL_MIRROR": USTC_PYTHON}
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ MESSAGES = {
     "tool-absent.grouped": "neither installed nor configured (name one with --only to configure it anyway)",
     "scope-unsupported": "has no {scope} scope (it has {scopes}); skipped",
     "scope-unavailable": "{reason}; skipped",
+    "scope-project-only": "has no user-wide setting, only the files of a {scope}: left alone (name it with "
+                          "--only {tool}, or use --scope {scope}, to change the {scope} here)",
     "scope-shadowed": "{path} ({higher} scope) sets {key} = {value} and beats {written} ({scope} scope), so "
                       "{tool} uses that value",
     "profile-refused": "{where_path}{reason}",

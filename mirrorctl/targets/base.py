@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from mirrorctl.errors import UsageError
-from mirrorctl.results import FileEdit, Finding, ToolState
+from mirrorctl.results import EnvPlan, FileEdit, Finding, ToolState
 
 if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
@@ -38,6 +38,8 @@ class RenderContext(NamedTuple):
     primary: bool = True
     #: Keys that another file the tool reads already sets (so this one need not).
     inherited: frozenset[str] = frozenset()
+    #: `use --force`: replace a source the user wrote that would otherwise still win (and say which).
+    force: bool = False
 
 
 class Rendered(NamedTuple):
@@ -82,12 +84,28 @@ class Target(Protocol):
         """Pure: old text + profile (None: back to upstream) -> new text. Raises ConfigParseError."""
         ...
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
-        """Read the files of ``scope``, validate them as the tool does, and render each (profile None: reset)."""
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
+        """Read the files of ``scope``, validate them as the tool does, and render each (profile None: reset).
+
+        A source the user wrote is never removed or renamed unless ``force``; where it would still win, the
+        edit carries a finding that says so (and ``read`` afterwards shows the tool not switched).
+        """
         ...
 
-    def env(self, profile: Profile) -> dict[str, str]:
-        """Environment variables that point this tool at ``profile`` for one command (``mirrorctl run``)."""
+    def env(self, profile: Profile) -> EnvPlan:
+        """Environment variables alone that point this tool at ``profile`` (``mirrorctl env``), and, as findings
+        in ``unexpressed``, what of the profile they cannot carry. Pure: reads no file, so the lines work on
+        another machine (a CI job, a Docker image).
+
+        Only variables the tool really reads (its source, or the real tool, says so).
+        """
+        ...
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        """The same for one command on this machine (``mirrorctl run``): may add private temporary files
+        (``EnvPlan.files``, named by a variable the tool reads) and read the user's files to fill them, but
+        never writes one. Most tools return :meth:`env`."""
         ...
 
     def checks(self, state: ToolState) -> list[Finding]:
@@ -101,6 +119,22 @@ class Target(Protocol):
 
 def covers(target: Target, profile: Profile) -> bool:
     return bool(target.ecosystems & profile.ecosystems)
+
+
+def env_plan(target: Target, profile: Profile, profiles: Sequence[Profile] | None = None) -> EnvPlan:
+    """``target.env`` (``profiles`` None) or ``target.run_env``, as an :class:`EnvPlan`.
+
+    A tool module written before the plan existed (``env`` returning a dict, no ``run_env``) keeps working.
+    """
+    if profiles is not None and hasattr(target, "run_env"):
+        planned: object = target.run_env(profile, profiles)
+    else:
+        planned = target.env(profile)
+    if isinstance(planned, EnvPlan):
+        return planned
+    if isinstance(planned, Mapping):
+        return EnvPlan(target.name, profile.name, {str(k): str(v) for k, v in planned.items()})
+    raise TypeError(f"{target.name}: env() returned {type(planned).__name__}, not an EnvPlan")
 
 
 def on_path(*executables: str) -> bool:

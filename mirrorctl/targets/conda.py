@@ -26,6 +26,8 @@ from mirrorctl.results import (
     MIXED,
     UPSTREAM,
     Change,
+    EnvFile,
+    EnvPlan,
     FileEdit,
     Finding,
     Label,
@@ -47,6 +49,13 @@ NAME = "conda"
 VALID_CONDARC_NAME = re.compile(r"(^|[\\/])(\.?condarc|[^\\/]*\.ya?ml)$")
 #: English templates of this tool's own finding codes (generic codes are worded in ``output``).
 MESSAGES = {
+    "conda.env-custom-channels": "{profile}'s channels {channels} live on different bases: custom_channels is a "
+                                 "map, which conda reads only from a file, so they stay upstream here (`mirrorctl "
+                                 "run` and `mirrorctl use` can set them)",
+    "conda.run-merged-defaults": "conda merges lists from every file: the default_channels in {paths} stay in "
+                                 "effect after {profile}'s",
+    "conda.run-replaces-condarc": "CONDARC={path} is not read during this command (CONDARC names the temporary "
+                                  "file)",
     "conda.clean-index": "run `conda clean -i` so conda forgets the index it cached from the previous mirror",
     "conda.defaults-unlisted": "`channels` does not list `defaults`, so default_channels (pkgs/main, pkgs/r) "
                                "is not used",
@@ -593,7 +602,8 @@ class Conda:
                                channels_configured_elsewhere="channels" in context.inherited)
         return Rendered(new, tuple(findings))
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
         path = scope_write_path(scope)
         old, text = _read(path)
         others = [p for p in search_path() if os.path.realpath(p) != os.path.realpath(path)]
@@ -660,20 +670,58 @@ class Conda:
         return ToolState(NAME, state_label, tuple(settings), tuple(merged.read), tuple(findings), written,
                          scopes=scopes, scope=scope or "user")
 
-    def env(self, profile: Profile) -> dict[str, str]:
-        """``CONDA_DEFAULT_CHANNELS`` and, when the mirror's cloud channels share one base, ``CONDA_CHANNEL_ALIAS``.
+    def env(self, profile: Profile) -> EnvPlan:
+        """What conda 26.7.1 takes from the environment (measured, shared/clients/README.md): ``CONDA_CHANNELS``
+        and ``CONDA_DEFAULT_CHANNELS`` (comma-separated lists) and ``CONDA_CHANNEL_ALIAS``.
 
-        Maps (custom_channels) cannot be set through the environment (conda refuses a string there).
+        ``custom_channels`` is a map, which conda refuses from a variable (``InvalidTypeError ... declared in
+        envvars has type str``): channels that share one base go through ``CONDA_CHANNEL_ALIAS``; channels on
+        different bases cannot be expressed, and ``unexpressed`` says which.
         """
         if profile.conda is None:
-            return {}
+            return EnvPlan(NAME, profile.name)
         variables = {}
         if profile.conda.default_channels:
+            variables["CONDA_CHANNELS"] = "defaults"
             variables["CONDA_DEFAULT_CHANNELS"] = ",".join(profile.conda.default_channels)
-        bases = set(profile.conda.custom_channels.values())
+        bases = sorted(set(profile.conda.custom_channels.values()))
+        unexpressed: tuple[Finding, ...] = ()
         if len(bases) == 1:
-            variables["CONDA_CHANNEL_ALIAS"] = bases.pop()
-        return variables
+            variables["CONDA_CHANNEL_ALIAS"] = bases[0]
+        elif bases:
+            unexpressed = (Finding("conda.env-custom-channels", "warning", NAME,
+                                   params={"profile": profile.name,
+                                           "channels": sorted(profile.conda.custom_channels)}),)
+        return EnvPlan(NAME, profile.name, variables, unexpressed=unexpressed)
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        """A private condarc named by ``CONDARC``, the highest-precedence file conda reads (conda/base/constants.py
+        ``SEARCH_PATH``; only under a name ``.condarc``, ``condarc`` or ``*.yml``, which conda checks).
+
+        conda merges lists from every file, so ``default_channels`` that the user's files set stay in effect
+        after the profile's: ``unexpressed`` says so. A ``CONDARC`` the user had set is not read meanwhile.
+        """
+        if profile.conda is None:
+            return EnvPlan(NAME, profile.name)
+        name = "condarc.yml"
+        groups = scoped_locations()
+        others = _channels.unique_paths(p for scope, group in groups if scope != "CONDARC" for p in group)
+        elsewhere = merge(others)
+        inherited = frozenset({"channels"}) if elsewhere.channels else frozenset()
+        rendered = self.render("", profile, RenderContext(Path(name), tuple(profiles), inherited=inherited))
+        unexpressed: list[Finding] = []
+        wanted = {normalize(u) for u in profile.conda.default_channels}
+        kept = [where for url, where in elsewhere.default_channels if normalize(url) not in wanted]
+        if kept:
+            paths_ = sorted({str(where.path) for where in kept if where.path is not None})
+            unexpressed.append(Finding("conda.run-merged-defaults", "warning", NAME,
+                                       params={"paths": paths_, "profile": profile.name}))
+        replaced = [p for scope, group in groups if scope == "CONDARC" for p in group if p not in others]
+        if replaced:
+            unexpressed.append(Finding("conda.run-replaces-condarc", "note", NAME,
+                                       params={"path": replaced[0]}))
+        return EnvPlan(NAME, profile.name, files=(EnvFile("CONDARC", name, rendered.text),),
+                       unexpressed=tuple(unexpressed))
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []

@@ -29,7 +29,19 @@ from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, UsageError
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import plain, remove_key
-from mirrorctl.results import MIXED, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
+from mirrorctl.results import (
+    MIXED,
+    Change,
+    EnvFile,
+    EnvPlan,
+    FileEdit,
+    Finding,
+    Label,
+    ScopeFiles,
+    Setting,
+    Source,
+    ToolState,
+)
 from mirrorctl.targets import _channels, decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 
@@ -44,6 +56,10 @@ NO_DEFAULTS = "nodefaults"
 INHERITED_CHANNEL = "channel:"
 
 MESSAGES = {
+    "mamba.env-no-variable": "mamba takes mirrors from mirrored_channels, a map it reads only from a file: use "
+                             "`mirrorctl run {profile} -- mamba ...` or `mirrorctl use {profile} --only mamba`",
+    "mamba.run-replaces-mambarc": "MAMBARC={path} is not read during this command (MAMBARC names the temporary "
+                                  "file)",
     "mamba.channel-upstream": "{channel}: {profile} does not carry it; mamba fetches it from upstream",
     "mamba.no-channels": "no channel is listed in `channels`, so mirrorctl wrote no mirrored_channels (mamba "
                          "activates every key); add e.g. `channels: [conda-forge]` and run `mirrorctl use` again",
@@ -101,8 +117,9 @@ def _dir(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yml", ".yaml"))
 
 
-def search_path() -> list[Path]:
-    """Every file mamba 2.x reads, lowest precedence first, each once (``compute_default_rc_sources``)."""
+def search_path(*, mambarc: bool = True) -> list[Path]:
+    """Every file mamba 2.x reads, lowest precedence first, each once (``compute_default_rc_sources``);
+    ``mambarc`` False: without the one ``$MAMBARC`` names."""
     home = paths.home()
     if paths.platform() == "win32":
         found = _expand(paths.system_path("C:/ProgramData/conda"))
@@ -120,7 +137,7 @@ def search_path() -> list[Path]:
     for folder in (paths.xdg_config_home() / "mamba", home / ".mamba"):
         found += [folder / ".mambarc", folder / "mambarc", *_dir(folder / "mambarc.d")]
     found.append(home / ".mambarc")
-    if os.environ.get("MAMBARC"):
+    if os.environ.get("MAMBARC") and mambarc:
         found.append(Path(os.environ["MAMBARC"]))
     if os.environ.get("CONDA_PREFIX"):
         found += _expand(Path(os.environ["CONDA_PREFIX"]))
@@ -415,7 +432,8 @@ class Mamba:
         new, findings = render(text, profile, context.profiles, path=context.path, channels_elsewhere=elsewhere)
         return Rendered(new, tuple(findings))
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
         path = scope_write_path(scope)
         if is_condarc(path):
             raise ConfigParseError("MAMBARC names a .condarc: conda reads it too, so mirrorctl edits it only "
@@ -464,9 +482,32 @@ class Mamba:
         return ToolState(NAME, state_label, tuple(settings), tuple(merged.read), tuple(findings), target,
                          scopes=_scopes(files), scope=scope or "user")
 
-    def env(self, profile: Profile) -> dict[str, str]:
-        """Maps (mirrored_channels) cannot be set through the environment: nothing for one command."""
-        return {}
+    def env(self, profile: Profile) -> EnvPlan:
+        """Nothing: mirrorctl points mamba at a mirror with ``mirrored_channels``, a map, and maps cannot be set
+        through the environment (libmamba reads a ``CONDA_``/``MAMBA_`` variable as a scalar or a list)."""
+        if profile.conda is None:
+            return EnvPlan(NAME, profile.name)
+        return EnvPlan(NAME, profile.name, unexpressed=(Finding("mamba.env-no-variable", "warning", NAME,
+                                                                params={"profile": profile.name}),))
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        """A private ``.mambarc`` named by ``MAMBARC``: mamba's highest user file (below only the target prefix,
+        ``compute_default_rc_sources``), and since mamba takes a map whole from the highest file, its
+        ``mirrored_channels`` is the one in effect. Not ``CONDARC``, which ranks below ``~/.mambarc``. Channels in
+        use are read from the user's files, as :meth:`plan` does."""
+        if profile.conda is None:
+            return EnvPlan(NAME, profile.name)
+        name = ".mambarc"
+        files = search_path(mambarc=False)
+        replaced = [p for p in search_path() if p not in files]
+        others = merge(files)
+        inherited = frozenset(INHERITED_CHANNEL + channel for channel, _ in others.channels)
+        rendered = self.render("", profile, RenderContext(Path(name), tuple(profiles), inherited=inherited))
+        unexpressed = [f for f in rendered.findings if f.level in ("warning", "error")]
+        if replaced:
+            unexpressed.append(Finding("mamba.run-replaces-mambarc", "note", NAME, params={"path": replaced[0]}))
+        return EnvPlan(NAME, profile.name, files=(EnvFile("MAMBARC", name, rendered.text),),
+                       unexpressed=tuple(unexpressed))
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []

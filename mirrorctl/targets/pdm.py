@@ -4,8 +4,9 @@ What pdm 2.29 does (``pdm/project/core.py``, ``pdm/project/config.py``): the glo
 ``platformdirs.user_config_path("pdm") / "config.toml"`` (Linux ``${XDG_CONFIG_HOME:-~/.config}/pdm``, macOS
 ``~/Library/Application Support/pdm``, Windows ``%LOCALAPPDATA%\\pdm\\pdm``), or ``$PDM_CONFIG_FILE``; the site
 file is ``platformdirs.site_config_path("pdm") / "config.toml"``; a project's ``pdm.toml`` beats both, and
-``PDM_PYPI_URL`` beats every file. mirrorctl writes ``[pypi] url`` and, for a plain-http index only,
-``verify_ssl = false``.
+``PDM_PYPI_URL`` beats every file; a ``[[tool.pdm.source]]`` named ``pypi`` in the project's pyproject.toml
+beats them all (observed, see :func:`pyproject_sources`). mirrorctl writes ``[pypi] url`` and, for a plain-http
+index only, ``verify_ssl = false``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
-from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
+from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import is_plain_http
@@ -34,6 +35,10 @@ DEFAULT_INDEX = "https://pypi.org/simple"
 MESSAGES = {
     "pdm.project-wins": "{path} (this project's pdm.toml) sets pypi.url and beats {written}",
     "pdm.config-file-env": "PDM_CONFIG_FILE={value}: pdm reads and writes this file instead of {default}",
+    "pdm.pyproject-source-wins": "{path} has [[tool.pdm.source]] name = \"pypi\" url = {url}: it replaces pypi.url "
+                                 "of every config file and PDM_PYPI_URL, so pdm fetches from it (yours, left as "
+                                 "it is; `use --scope project --force` replaces its url)",
+    "pdm.extra-source": "{path} has [[tool.pdm.source]] {name} = {url}: pdm asks it besides pypi.url",
     "pdm.lock-refresh": "{path} records the old index URLs: run `pdm lock --update-reuse` (or `pdm lock`) "
                         "to refresh it",
 }
@@ -133,6 +138,37 @@ def _get(document: Any, key: str) -> str | None:
     return None if value is None else str(toml.plain(value))
 
 
+def pyproject_file() -> Path:
+    return Path.cwd() / "pyproject.toml"
+
+
+def pyproject_sources(data: bytes | None, path: Path) -> list[dict[str, Any]]:
+    """``[[tool.pdm.source]]`` of a pyproject.toml (plain values; entries without a string url are skipped).
+
+    Observed with pdm 2.29 (tests/data/sources_observed.json): a source named ``pypi`` replaces ``pypi.url`` of
+    every config file and ``PDM_PYPI_URL``; one with another name is asked besides it."""
+    if not data:
+        return []
+    document = toml.values(decode(data), path)
+    tool = document.get("tool")
+    pdm = tool.get("pdm") if isinstance(tool, dict) else None
+    sources = pdm.get("source") if isinstance(pdm, dict) else None
+    if not isinstance(sources, list):
+        return []
+    return [s for s in sources if isinstance(s, dict) and isinstance(s.get("url"), str)]
+
+
+def render_pyproject_source(text: str, url: str, path: Path | None) -> str:
+    """``use --scope project --force``: the url of the ``pypi`` source of ``[[tool.pdm.source]]`` replaced."""
+    document = toml.load(text, path)
+    for source in document["tool"]["pdm"]["source"]:
+        if source.get("name") == "pypi":
+            source["url"] = url
+            if is_plain_http(url):
+                source["verify_ssl"] = False
+    return toml.keep_newlines(text, toml.dump(document))
+
+
 def _owner(profiles: Sequence[Profile], url: str) -> str:
     from mirrorctl.profiles import pypi_owner
 
@@ -156,7 +192,8 @@ class Pdm:
         load(text, context.path)
         return Rendered(render_text(text, profile))
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
         path = scope_file(scope)
         old = read_bytes(path)
         text = decode(old)
@@ -167,7 +204,20 @@ class Pdm:
         new: bytes | None = encode(new_text)
         if not new_text.strip() and (old is None or old.strip()):
             new = None
-        return [FileEdit(NAME, path, old, new, changes)]
+        edits = [FileEdit(NAME, path, old, new, changes)]
+        if force and scope == "project" and profile is not None and profile.pypi is not None:
+            edits += self._force_pyproject(profile.pypi.index_url)
+        return edits
+
+    def _force_pyproject(self, url: str) -> list[FileEdit]:
+        path = pyproject_file()
+        old = read_bytes(path)
+        theirs = [s for s in pyproject_sources(old, path) if s.get("name") == "pypi"]
+        if not theirs or theirs[0]["url"] == url:
+            return []
+        new_text = render_pyproject_source(decode(old), url, path)
+        return [FileEdit(NAME, path, old, encode(new_text),
+                         (Change(NAME, path, "[[tool.pdm.source]] pypi", str(theirs[0]["url"]), url),))]
 
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
@@ -211,6 +261,21 @@ class Pdm:
             url, source = os.environ["PDM_PYPI_URL"].strip(), Source(env="PDM_PYPI_URL")
             findings.append(Finding("env-overrides", "warning", NAME,
                                     params={"variable": f"PDM_PYPI_URL={url}", "files": "config.toml"}))
+        pyproject = pyproject_file()
+        try:
+            data = overrides[pyproject] if overrides and pyproject in overrides else read_bytes(pyproject)
+            sources = pyproject_sources(data, pyproject)
+        except MirrorctlError as exc:
+            findings.append(refused(NAME, pyproject, exc))
+            sources = []
+        for entry in sources:
+            if entry.get("name") == "pypi":
+                url, source = str(entry["url"]), Source(path=pyproject, section="tool.pdm.source pypi")
+                findings.append(Finding("pdm.pyproject-source-wins", "warning", NAME, pyproject,
+                                        params={"path": pyproject, "url": url}))
+            else:
+                findings.append(Finding("pdm.extra-source", "note", NAME, pyproject,
+                                        params={"path": pyproject, "name": entry.get("name"), "url": entry["url"]}))
         owner = _owner(profiles, url)
         settings = [Setting(NAME, "pypi.url", url, source, owner=owner)]
         if verify is not None:
@@ -221,13 +286,18 @@ class Pdm:
         return ToolState(NAME, Label(None if broken else owner), tuple(settings), tuple(read), tuple(findings),
                          written, scopes=scopes, scope=scope or "user")
 
-    def env(self, profile: Profile) -> dict[str, str]:
+    def env(self, profile: Profile) -> EnvPlan:
+        """``PDM_PYPI_URL``, and ``PDM_PYPI_VERIFY_SSL=false`` for plain http (pdm/project/config.py:
+        ``pypi.url`` and ``pypi.verify_ssl`` with their ``env_var``)."""
         if profile.pypi is None:
-            return {}
+            return EnvPlan(NAME, profile.name)
         variables = {"PDM_PYPI_URL": profile.pypi.index_url}
         if is_plain_http(profile.pypi.index_url):
             variables["PDM_PYPI_VERIFY_SSL"] = "false"
-        return variables
+        return EnvPlan(NAME, profile.name, variables)
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []

@@ -20,7 +20,7 @@ from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import ini
 from mirrorctl.profiles import UPSTREAM_PROFILE
-from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
+from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import check_url, host_port, is_plain_http, normalize
@@ -388,7 +388,8 @@ class Pip:
         assert profile.pypi is not None
         return Rendered(render_use(text, profile.pypi.index_url, primary=context.primary))
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
         files = scope_files(scope)
         primary = files[-1]
         edits = []
@@ -455,13 +456,18 @@ class Pip:
         return ToolState(NAME, Label(None if broken else owner), tuple(settings), tuple(read), tuple(findings),
                          written, scopes=tuple(scopes), scope=scope or "user")
 
-    def env(self, profile: Profile) -> dict[str, str]:
+    def env(self, profile: Profile) -> EnvPlan:
+        """``PIP_INDEX_URL``, and ``PIP_TRUSTED_HOST`` for plain http (pip reads every option as ``PIP_<NAME>``,
+        pip/_internal/configuration.py ``get_environ_vars``)."""
         if profile.pypi is None:
-            return {}
+            return EnvPlan(NAME, profile.name)
         variables = {"PIP_INDEX_URL": profile.pypi.index_url}
         if is_plain_http(profile.pypi.index_url):
             variables["PIP_TRUSTED_HOST"] = host_port(profile.pypi.index_url)
-        return variables
+        return EnvPlan(NAME, profile.name, variables)
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []

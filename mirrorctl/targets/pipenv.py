@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from mirrorctl.errors import ConfigParseError, MirrorctlError
 from mirrorctl.formats import toml
-from mirrorctl.results import CUSTOM, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target
-from mirrorctl.urls import is_plain_http, normalize
+from mirrorctl.urls import host_port, is_plain_http, normalize
 
 if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
@@ -135,7 +135,8 @@ class Pipenv:
         url = profile.pypi.index_url if profile is not None and profile.pypi is not None else None
         return Rendered(render_text(text, url, context.path, context.profiles))
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
         path = pipfile()
         old = read_bytes(path)
         if old is None:
@@ -184,8 +185,23 @@ class Pipenv:
                                        owner=owner))
         return ToolState(NAME, Label(owner), tuple(settings), (path,), tuple(findings), path)
 
-    def env(self, profile: Profile) -> dict[str, str]:
-        return {"PIPENV_PYPI_MIRROR": profile.pypi.index_url} if profile.pypi is not None else {}
+    def env(self, profile: Profile) -> EnvPlan:
+        """``PIPENV_PYPI_MIRROR``: pipenv swaps it for pypi.org in every source (pipenv/environments.py,
+        pipenv/utils/resolver.py), so a Pipfile that names pypi.org fetches from the mirror.
+
+        For plain http also ``PIP_TRUSTED_HOST``: pipenv 2026.10.3 passes no ``--trusted-host`` for the mirror
+        source, and the pip it runs ignores the index ("not a trusted or secure host") unless pip's own variable
+        says so (observed in tests/test_env_run.py).
+        """
+        if profile.pypi is None:
+            return EnvPlan(NAME, profile.name)
+        variables = {"PIPENV_PYPI_MIRROR": profile.pypi.index_url}
+        if is_plain_http(profile.pypi.index_url):
+            variables["PIP_TRUSTED_HOST"] = host_port(profile.pypi.index_url)
+        return EnvPlan(NAME, profile.name, variables)
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []

@@ -25,6 +25,7 @@ from mirrorctl.results import (
     MIXED,
     UPSTREAM,
     Change,
+    EnvPlan,
     FileEdit,
     Finding,
     Label,
@@ -45,6 +46,8 @@ PYPI_INDEX = "https://pypi.org/simple"
 PYPI_FILES = "https://files.pythonhosted.org/packages"
 
 MESSAGES = {
+    "pixi.env-no-variable": "pixi reads [mirrors] only from its config.toml, never from the environment: run "
+                            "`mirrorctl use {profile} --only pixi` instead",
     "pixi.lock-urls": "pixi.lock records the URLs packages were resolved from: run `pixi update` (or `pixi lock`) "
                       "in each workspace to re-resolve through the new mirror",
     "pixi.no-files-mirror": "{profile} has no known host for PyPI package files: files.pythonhosted.org is not "
@@ -359,7 +362,8 @@ class Pixi:
         new, findings = render(text, profile, context.profiles, path=context.path)
         return Rendered(new, tuple(findings))
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
         path = scope_file(scope)
         old = read_bytes(path)
         text = decode(old)
@@ -402,9 +406,15 @@ class Pixi:
         return ToolState(NAME, state_label, settings, tuple(read), tuple(findings), target, scopes=tuple(scopes),
                          scope=scope or "user")
 
-    def env(self, profile: Profile) -> dict[str, str]:
-        """pixi has no environment variable for [mirrors]: nothing to set for one command."""
-        return {}
+    def env(self, profile: Profile) -> EnvPlan:
+        """Nothing: pixi reads ``[mirrors]`` only from its config files and command-line arguments
+        (prefix-dev/pixi docs/reference/pixi_configuration.md, the load order); of its variables only
+        ``PIXI_HOME`` names a config file, and it moves pixi's global environments too."""
+        return EnvPlan(NAME, profile.name, unexpressed=(Finding("pixi.env-no-variable", "warning", NAME,
+                                                                params={"profile": profile.name}),))
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []

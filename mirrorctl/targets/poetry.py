@@ -9,13 +9,16 @@ mirrorctl owns exactly one source, the one named ``mirrorctl``: ``use`` writes `
 index as ``url`` and ``priority = "primary"`` (what ``poetry source add --priority=primary`` writes; any primary
 source turns the implicit PyPI off); ``reset`` removes it, so the implicit PyPI returns. A fixed name rather than
 the profile's: switching tuna -> ustc finds and replaces the same source, and a source the user added under the
-name ``tuna`` is never taken for ours. Every other source is kept as it is, comments included. ``use official``
-(pypi.org itself) is a reset: poetry reaches PyPI through its implicit source, not through a source whose URL is
-pypi.org.
+name ``tuna`` is never taken for ours. Every other source is the user's: never removed or renamed. Where one
+of theirs would still be asked first (a primary source: poetry 2.5 asks every primary source, in file order),
+``use`` writes nothing and says so, and core exits 1; ``use --force`` removes it (or makes it ``explicit``
+when a dependency names it) and says which. ``use official`` (pypi.org itself) is a reset: poetry reaches PyPI
+through its implicit source, not through a source whose URL is pypi.org. Observed with poetry 2.5
+(tests/data/sources_observed.json): PyPI is implicit and primary when no source is primary (only supplemental or
+explicit ones); a supplemental source is asked only for what no primary source has.
 
-Contract gaps worked around here: core calls ``plan`` with the default scope "user", which poetry does not have;
-it is taken as "the project in the current directory, if any", and the edit carries a note saying so. With no
-project there is nothing to edit: ``plan`` returns one unchanged edit whose note says why.
+Core reaches poetry only with ``--scope project`` or when it is named with ``--only``: a plain ``use`` (user
+scope) never edits a project file. With no project, ``locations`` raises ScopeUnavailable (an error, said once).
 """
 
 from __future__ import annotations
@@ -23,11 +26,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mirrorctl.errors import ConfigParseError, MirrorctlError
+from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable
 from mirrorctl.formats import toml
-from mirrorctl.results import CUSTOM, MIXED, Change, FileEdit, Finding, Label, Setting, Source, ToolState
+from mirrorctl.results import CUSTOM, MIXED, Change, EnvPlan, FileEdit, Finding, Label, Setting, Source, ToolState
 from mirrorctl.targets import decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target
 from mirrorctl.urls import normalize
@@ -43,12 +46,18 @@ PRIORITIES = ("primary", "supplemental", "explicit")
 _MARKER = re.compile(rb"^\s*\[{1,2}\s*tool\s*\.\s*poetry\b", re.MULTILINE)
 
 MESSAGES = {
+    "poetry.env-no-variable": "poetry reads its package sources only from pyproject.toml, never from the "
+                              "environment: run `mirrorctl use {profile} --only poetry --scope project` in the "
+                              "project instead",
     "poetry.no-project": "no pyproject.toml with [tool.poetry] in {cwd}: poetry has no user-wide source, so "
                          "there is nothing to change (run mirrorctl in the project's directory)",
-    "poetry.project-scope": "poetry has no user-wide source: changed the project in the current directory, "
-                            "{path}",
     "poetry.lock-records-source": "poetry.lock records the sources: run `poetry lock` in {project} to refresh it",
-    "poetry.source-kept": "[[tool.poetry.source]] {name} ({priority}) = {url} is yours and stays in use",
+    "poetry.source-kept": "[[tool.poetry.source]] {name} ({priority}) = {url} is yours: poetry asks it "
+                          "for every package (all primary sources are asked, in file order)",
+    "poetry.supplemental-kept": "[[tool.poetry.source]] {name} (supplemental) = {url} is yours: asked only for "
+                                "a package no primary source has",
+    "poetry.own-source-wins": "[[tool.poetry.source]] {name} = {url} is yours and poetry asks it first: left as "
+                              "it is and nothing written (add --force to replace it)",
 }
 
 
@@ -105,24 +114,15 @@ def _ours(source: Any) -> bool:
     return str(source.get("name", "")).lower() == SOURCE_NAME
 
 
-def _replaceable(source: Any, text: str, profiles: Sequence[Profile]) -> bool:
-    """Ours, or a primary source the user pointed at a known mirror that no dependency names.
+def _named_by_dependency(name: str, text: str) -> bool:
+    return re.search(r"\bsource\s*=\s*[\"']" + re.escape(name) + r"[\"']", text) is not None
 
-    Such a source is a mirror of PyPI: left in place next to ours, poetry would keep searching it (a primary
-    source is searched in file order). One that a dependency names (``source = "tuna"``) is kept: removing it
-    would make poetry refuse the file.
-    """
-    if _ours(source):
-        return True
-    from mirrorctl.profiles import pypi_owner
 
-    name, url = str(source.get("name", "")), source.get("url")
-    if source.get("priority", "primary") != "primary" or not isinstance(url, str):
-        return False
-    owner = pypi_owner(profiles, url)
-    if owner is None or normalize(url) == normalize(PYPI):
-        return False
-    return re.search(r"\bsource\s*=\s*[\"']" + re.escape(name) + r"[\"']", text) is None
+def winning_sources(sources: Sequence[Any]) -> list[Any]:
+    """The user's sources poetry asks before or beside ours: every primary one (poetry 2.5 asks all primary
+    sources, in file order; observed: tests/data/sources_observed.json). Supplemental ones are asked only for
+    a package no primary source has, explicit ones only by a dependency that names them."""
+    return [s for s in sources if not _ours(s) and s.get("priority", "primary") == "primary"]
 
 
 def _dump(text: str, document: Any) -> str:
@@ -134,23 +134,54 @@ def _dump(text: str, document: Any) -> str:
     return toml.keep_newlines(text, rendered)
 
 
+class PoetryRender(NamedTuple):
+    text: str
+    #: (name, url, what happened: "removed" / "explicit") for each of the user's sources --force replaced.
+    replaced: tuple[tuple[str, str, str], ...] = ()
+    #: (name, url) of the user's sources that still win, left alone (no --force): nothing was written.
+    winning: tuple[tuple[str, str], ...] = ()
+
+
 def render_text(text: str, index_url: str | None, path: Path | None = None,
-                profiles: Sequence[Profile] = ()) -> str:
-    """Point the ``mirrorctl`` source at ``index_url`` (None: remove it). Raises ConfigParseError."""
+                profiles: Sequence[Profile] = (), *, force: bool = False) -> PoetryRender:
+    """Point the ``mirrorctl`` source at ``index_url`` (None: remove it). Raises ConfigParseError.
+
+    A source the user wrote is never removed or renamed. Where one of theirs would still be asked first (a
+    primary source), nothing is written and ``winning`` names it, unless ``force``: then it is removed, or made
+    ``explicit`` when a dependency names it (so the lock file stays valid), and ``replaced`` says which."""
     import tomlkit
 
     if index_url is not None and normalize(index_url) == normalize(PYPI):
         index_url = None  # PyPI is poetry's implicit source: no source at all is how poetry spells it
     document = toml.load(text, path)
     sources = _sources(document, text, path)
-    owned = [i for i, s in enumerate(sources) if _replaceable(s, text, profiles)]
+    replaced: list[tuple[str, str, str]] = []
+    if index_url is not None:
+        theirs = [s for s in winning_sources(sources)
+                  if normalize(str(s.get("url", PYPI))) != normalize(index_url)]
+        if theirs and not force:
+            return PoetryRender(text, winning=tuple((str(s["name"]), str(s.get("url", PYPI))) for s in theirs))
+        if not theirs and winning_sources(sources) and not any(_ours(s) for s in sources):
+            return PoetryRender(text)  # a source of the user's already points there
+        for source in theirs:
+            array = document["tool"]["poetry"]["source"]
+            name, url = str(source["name"]), str(source.get("url", PYPI))
+            if _named_by_dependency(name, text):
+                source["priority"] = "explicit"
+                replaced.append((name, url, "explicit"))
+            else:
+                position = next(i for i, s in enumerate(array) if s is source or s.get("name") == name)
+                del array[position]
+                replaced.append((name, url, "removed"))
+        sources = _sources(document, toml.dump(document), path)
+    owned = [i for i, s in enumerate(sources) if _ours(s)]
     if not owned and index_url is None:
-        return text
+        return PoetryRender(text)
     if owned:
         poetry = document["tool"]["poetry"]
         array = poetry["source"]
         first = array[owned[0]]
-        if index_url is not None and _ours(first):  # ours already: update it in place, drop the others
+        if index_url is not None:  # ours already: update it in place, drop any duplicate
             owned = owned[1:]
             if first.get("url") != index_url:
                 first["url"] = index_url
@@ -161,6 +192,9 @@ def render_text(text: str, index_url: str | None, path: Path | None = None,
             del array[number]
         if not len(array):
             del poetry["source"]
+    elif "tool" in document and "poetry" in document["tool"] and "source" in document["tool"]["poetry"] \
+            and not len(document["tool"]["poetry"]["source"]):
+        del document["tool"]["poetry"]["source"]
     if index_url is not None:
         table = tomlkit.table()
         table.add("name", SOURCE_NAME)
@@ -175,7 +209,7 @@ def render_text(text: str, index_url: str | None, path: Path | None = None,
         if "source" not in poetry:
             poetry.add("source", tomlkit.aot())
         poetry["source"].append(table)
-    return _dump(text, document)
+    return PoetryRender(_dump(text, document), tuple(replaced))
 
 
 def _our_url(text: str, path: Path | None) -> str | None:
@@ -208,7 +242,15 @@ class Poetry:
     order = 50
 
     def locations(self, scope: str) -> list[Path]:
-        return [project_file()]
+        path = project_file()
+        try:
+            found = is_poetry_project(read_bytes(path))
+        except MirrorctlError:
+            found = True  # there is a file, and `plan` will say what is wrong with it
+        if not found:
+            raise ScopeUnavailable(f"no pyproject.toml with [tool.poetry] in {path.parent}: poetry has no "
+                                   "user-wide source; run mirrorctl in the project's directory")
+        return [path]
 
     def present(self) -> bool:
         """A poetry project in the current directory: poetry on PATH alone gives mirrorctl no file to write."""
@@ -219,24 +261,28 @@ class Poetry:
 
     def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
         url = profile.pypi.index_url if profile is not None and profile.pypi is not None else None
-        return Rendered(render_text(text, url, context.path, context.profiles))
+        return Rendered(render_text(text, url, context.path, context.profiles, force=context.force).text)
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
-        path = project_file()
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "project",
+             force: bool = False) -> list[FileEdit]:
+        """The project in the current directory (core reaches poetry only with --scope project or --only)."""
+        path = self.locations("project")[0]
         old = read_bytes(path)
-        if not is_poetry_project(old):
-            return [FileEdit(NAME, path, old, old, findings=(
-                Finding("poetry.no-project", "note", NAME, params={"cwd": Path.cwd()}),))]
         text = decode(old)
-        new_text = self.render(text, profile, RenderContext(path, tuple(profiles))).text
+        url = profile.pypi.index_url if profile is not None and profile.pypi is not None else None
+        rendered = render_text(text, url, path, profiles, force=force)
+        new_text = rendered.text
         toml.load(new_text, path)  # never write a file poetry would refuse
         before, after = _our_url(text, path), _our_url(new_text, path)
-        changes = (Change(NAME, path, f"[[tool.poetry.source]] {SOURCE_NAME}", before, after),) if before != after \
-            else ()
-        findings: tuple[Finding, ...] = ()
-        if scope != "project" and new_text != text:
-            findings = (Finding("poetry.project-scope", "note", NAME, path, params={"path": path}),)
-        return [FileEdit(NAME, path, old, encode(new_text), changes, findings)]
+        changes = [Change(NAME, path, f"[[tool.poetry.source]] {SOURCE_NAME}", before, after)] if before != after \
+            else []
+        for name, source_url, what in rendered.replaced:
+            changes.append(Change(NAME, path, f"[[tool.poetry.source]] {name}", source_url,
+                                  None if what == "removed" else f"{source_url} (priority = \"explicit\")"))
+        findings = tuple(Finding("poetry.own-source-wins", "warning", NAME, path,
+                                 params={"name": name, "url": source_url, "path": path})
+                         for name, source_url in rendered.winning)
+        return [FileEdit(NAME, path, old, encode(new_text), tuple(changes), findings)]
 
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
@@ -264,19 +310,29 @@ class Poetry:
             owner = _owner(profiles, url)
             where = Source(path=path, section=f"tool.poetry.source {name}", line=_line_of(text, header, number))
             settings.append(Setting(NAME, f"source {name}", url, where, owner=owner, via=priority))
-            if priority != "explicit":
+            if priority == "primary":  # supplemental: only for what no primary source has (observed)
                 fetched.append(owner)
             if not _ours(source) and priority != "explicit":
-                findings.append(Finding("poetry.source-kept", "note", NAME, path, where.line,
-                                        {"name": name, "priority": priority, "url": url}))
-        if not primary:  # no primary source: the implicit PyPI is the primary one
+                findings.append(Finding("poetry.source-kept" if priority == "primary" else "poetry.supplemental-kept",
+                                        "note", NAME, path, where.line, {"name": name, "priority": priority,
+                                                                         "url": url}))
+        if not primary:  # no primary source: the implicit PyPI is the primary one (observed with poetry 2.5)
             settings.insert(0, Setting(NAME, "source PyPI (implicit)", PYPI, Source(), owner=_owner(profiles, PYPI),
                                        via="primary"))
             fetched.insert(0, _owner(profiles, PYPI))
         return ToolState(NAME, _label(fetched), tuple(settings), (path,), tuple(findings), path)
 
-    def env(self, profile: Profile) -> dict[str, str]:
-        return {}  # poetry reads no variable that sets a package source
+    def env(self, profile: Profile) -> EnvPlan:
+        """Nothing: poetry takes its package sources only from the project (poetry 2.5.1 poetry/factory.py
+        ``Factory.create_pool`` gets them from ``[[tool.poetry.source]]``); ``POETRY_REPOSITORIES_<NAME>_URL``
+        (poetry/config/config.py) names repositories to publish to, not to install from."""
+        if profile.pypi is None:
+            return EnvPlan(NAME, profile.name)
+        return EnvPlan(NAME, profile.name, unexpressed=(Finding("poetry.env-no-variable", "warning", NAME,
+                                                                params={"profile": profile.name}),))
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []

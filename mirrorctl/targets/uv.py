@@ -7,9 +7,14 @@ three. ``UV_CONFIG_FILE`` replaces every discovered file and ``UV_NO_CONFIG`` di
 the first ``[[index]]`` entry with ``default = true`` (seen
 here with uv 0.13.9: of two such entries the first wins, and either beats the deprecated top-level ``index-url``).
 
-mirrorctl writes ``[[index]] url = "<index, no trailing slash>" default = true``. A default entry whose URL is a
-known profile's index (or pypi.org's) is mirrorctl's to replace or remove; every other ``[[index]]`` entry is
-the user's and is kept. ``python-install-mirror`` (uv.toml only) is written when the profile has one.
+mirrorctl writes ``[[index]] url = "<index, no trailing slash>" default = true``. A default entry without a name
+whose URL is a known profile's index (or pypi.org's) is mirrorctl's to replace or remove; every other
+``[[index]]`` entry is the user's and is kept (``use --force`` makes a default one of theirs in the written file
+``explicit``, or removes it when it has no name). Observed with uv 0.13.9 (tests/data/sources_observed.json):
+the index lists of all files are joined, the higher-precedence file's first; the first default entry is the
+default index and any default entry beats every file's ``index-url``; a non-default, non-explicit entry is asked
+before the default; ``UV_DEFAULT_INDEX`` beats ``UV_INDEX_URL``, which beats every file.
+``python-install-mirror`` (uv.toml only) is written when the profile has one.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from mirrorctl.results import (
     MIXED,
     UPSTREAM,
     Change,
+    EnvPlan,
     FileEdit,
     Finding,
     Label,
@@ -53,7 +59,10 @@ MESSAGES = {
     "uv.project-wins": "{path} (this project's uv settings) sets {key} and beats {written}",
     "uv.env-index": "UV_INDEX={value} is set: uv looks in these indexes before the default index",
     "uv.env-python-mirror": "UV_PYTHON_INSTALL_MIRROR={value} is set and beats python-install-mirror in {written}",
-    "uv.own-default-wins": "{path} has your own default [[index]] {url} before mirrorctl's: uv uses yours",
+    "uv.own-default-wins": "{path} has your own default [[index]] {url} before mirrorctl's: uv uses yours (left "
+                           "as it is; `use --force` in its scope replaces it)",
+    "uv.index-first": "{path} has [[index]] {url} (not default, not explicit): uv asks it before the default "
+                      "index, for the packages it has",
     "uv.deprecated-index-url": "{path} sets the deprecated top-level index-url = {url}; uv uses "
                                "[[index]] default = true instead when both are set",
     "uv.lock-refresh": "{path} records the old index URL of every package: run `uv lock` to refresh it",
@@ -282,6 +291,13 @@ def _default_entries(document: Any) -> list[tuple[int, str]]:
     return [(i, str(entry["url"])) for i, entry in enumerate(document["index"]) if entry.get("default") is True]
 
 
+def _mine(document: Any, profiles: Sequence[Profile]) -> list[tuple[int, str]]:
+    """The default entries mirrorctl may replace: no name (a named index is the user's, whatever its URL, and
+    ``[tool.uv.sources]`` may point at it) and a known profile's URL (or pypi.org)."""
+    return [(i, url) for i, url in _default_entries(document)
+            if "name" not in document["index"][i] and _owned(profiles, url)]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Rendering (pure)
 
@@ -304,7 +320,8 @@ def _uv_table(document: Any, create: bool) -> Any:
     return tool["uv"]
 
 
-def render_pyproject(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None) -> str:
+def render_pyproject(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None,
+                     force: bool = False) -> str:
     """``[[tool.uv.index]]`` in a pyproject.toml: the same rules as uv.toml's ``[[index]]`` (no Python mirror)."""
     document = toml.load(text, path)
     wanted = bool(profile and profile.pypi)
@@ -312,7 +329,7 @@ def render_pyproject(text: str, profile: Profile | None, profiles: Sequence[Prof
     if table is None:
         return text
     validate(table, text, path)
-    _render_index(table, profile, profiles)
+    _render_index(table, profile, profiles, force)
     if not len(table):
         del document["tool"]["uv"]
         if not len(document["tool"]):
@@ -322,12 +339,21 @@ def render_pyproject(text: str, profile: Profile | None, profiles: Sequence[Prof
         rendered = rendered.lstrip("\r\n")
     if rendered.endswith("\n\n") and not text.endswith("\n\n"):  # the blank line before a removed table
         rendered = rendered.rstrip("\n") + "\n"
+    if wanted and profile is not None and profile.pypi is not None:  # a blank line after the new [[tool.uv.index]]
+        ours = f'url = "{profile.pypi.index_url.rstrip("/")}"\ndefault = true\n'  # when a table follows it
+        at = rendered.replace("\r\n", "\n").find(ours)
+        if at >= 0 and ours not in text.replace("\r\n", "\n"):
+            end = at + len(ours)
+            plain = rendered.replace("\r\n", "\n")
+            if plain[end:end + 1] == "[":
+                rendered = plain[:end] + "\n" + plain[end:]
     return toml.keep_newlines(text, rendered)
 
 
-def render_text(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None) -> str:
+def render_text(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None,
+                force: bool = False) -> str:
     if path is not None and path.name == "pyproject.toml":
-        return render_pyproject(text, profile, profiles, path)
+        return render_pyproject(text, profile, profiles, path, force)
     document = load(text, path)
     wanted = profile.pypi.python_install_mirror if profile and profile.pypi else None
     current = document.get(PYTHON_MIRROR_KEY)
@@ -336,21 +362,36 @@ def render_text(text: str, profile: Profile | None, profiles: Sequence[Profile],
             document[PYTHON_MIRROR_KEY] = wanted  # tomlkit puts a new bare key before the first table
     elif current is not None and _python_mirror_owner(profiles, str(current)) != CUSTOM:
         del document[PYTHON_MIRROR_KEY]
-    _render_index(document, profile, profiles)
+    _render_index(document, profile, profiles, force)
     rendered = toml.dump(document)
     if not text.startswith(("\n", "\r\n")):  # a removed first key leaves tomlkit's blank line behind
         rendered = rendered.lstrip("\r\n")
     return toml.keep_newlines(text, rendered)
 
 
-def _render_index(document: Any, profile: Profile | None, profiles: Sequence[Profile]) -> None:
-    """The default ``[[index]]`` of a uv.toml document or a ``[tool.uv]`` table, pointed at ``profile``."""
+def _render_index(document: Any, profile: Profile | None, profiles: Sequence[Profile], force: bool = False) -> None:
+    """The default ``[[index]]`` of a uv.toml document or a ``[tool.uv]`` table, pointed at ``profile``.
+
+    A default ``[[index]]`` of the user's (a URL no profile has) is kept, and wins over mirrorctl's after it;
+    with ``force`` it is replaced: removed, or, when it has a name (``[tool.uv.sources]`` may name it), made
+    ``explicit`` so only the packages that name it use it."""
     import tomlkit
 
     new_url = profile.pypi.index_url.rstrip("/") if profile and profile.pypi else None
+    if force and new_url and "index" in document:
+        indexes = document["index"]
+        mine = {i for i, _ in _mine(document, profiles)}
+        for position in reversed([i for i, _ in _default_entries(document) if i not in mine]):
+            if "name" in indexes[position]:
+                del indexes[position]["default"]
+                indexes[position]["explicit"] = True
+            else:
+                del indexes[position]
+        if not len(indexes):
+            del document["index"]
     if "index-url" in document and _owned(profiles, document["index-url"]):
         del document["index-url"]  # deprecated; mirrorctl's [[index]] replaces it
-    owned = [(i, url) for i, url in _default_entries(document) if _owned(profiles, url)]
+    owned = _mine(document, profiles)
     if owned:
         indexes = document["index"]
         keep = owned[0][0] if new_url else None
@@ -392,6 +433,11 @@ def _changes(path: Path, old_text: str, new_text: str, profiles: Sequence[Profil
         return defaults[0][1] if defaults else None
 
     changes = []
+    kept = {url for _, url in _default_entries(new)}
+    mine = {url for _, url in _mine(old, profiles)} if "index" in old else set()
+    for _, url in _default_entries(old):
+        if url not in mine and url not in kept:  # one of the user's, replaced with --force
+            changes.append(Change(NAME, path, "[[index]] default (yours)", url, None))
     for key, before, after in (
         ("[[index]] default", index(old), index(new)),
         ("index-url", old.get("index-url"), new.get("index-url")),
@@ -431,6 +477,11 @@ def _plain_defaults(document: Any) -> list[str]:
     return [str(i["url"]) for i in indexes if isinstance(i, dict) and i.get("default") is True]
 
 
+def _named_defaults(document: Any) -> set[str]:
+    indexes = toml.plain(document.get("index", [])) if document else []
+    return {str(i["url"]) for i in indexes if isinstance(i, dict) and i.get("default") is True and "name" in i}
+
+
 class Uv:
     name = NAME
     ecosystems = frozenset({"pypi"})
@@ -446,13 +497,14 @@ class Uv:
         return on_path("uv") or user_file().exists() or system_file().exists()
 
     def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
-        return Rendered(render_text(text, profile, context.profiles, context.path))
+        return Rendered(render_text(text, profile, context.profiles, context.path, context.force))
 
-    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user") -> list[FileEdit]:
+    def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
+             force: bool = False) -> list[FileEdit]:
         path = scope_file(scope)
         old = read_bytes(path)
         text = decode(old)
-        new_text = self.render(text, profile, RenderContext(path, tuple(profiles))).text
+        new_text = self.render(text, profile, RenderContext(path, tuple(profiles), force=force)).text
         _settings_of(new_text, path)  # never write a file uv itself would refuse
         if path.name == "pyproject.toml":
             validate(_settings_of(new_text, path), new_text, path)
@@ -492,34 +544,55 @@ class Uv:
         mirror_source = Source()
         read: list[Path] = []
         rank = files.index(written) if written in files else len(files)  # files after it beat it
-        for path in files:  # lowest precedence first: a later file wins
+        defaults: list[tuple[Path, str]] = []  # every default [[index]], highest precedence first
+        named: set[str] = set()
+        index_urls: list[tuple[Path, str]] = []
+        for path in reversed(files):
             exists, document = _read_file(path, overrides, findings)
             if exists:
                 read.append(path)
             if not document:
                 continue
-            defaults = _plain_defaults(document)
-            if defaults:
-                index, index_source = defaults[0], Source(path=path, section="[[index]]")
-                if _owner(profiles, defaults[0]) == CUSTOM and any(_owned(profiles, u) for u in defaults[1:]):
-                    findings.append(Finding("uv.own-default-wins", "warning", NAME, path,
-                                            params={"path": path, "url": defaults[0]}))
-            elif isinstance(document.get("index-url"), str):
-                index, index_source = document["index-url"], Source(path=path)
-            if defaults and isinstance(document.get("index-url"), str):
-                findings.append(Finding("uv.deprecated-index-url", "note", NAME, path,
-                                        params={"path": path, "url": document["index-url"]}))
-            if isinstance(document.get(PYTHON_MIRROR_KEY), str) and path.name != "pyproject.toml":
+            here = _plain_defaults(document)
+            defaults += [(path, url) for url in here]
+            for entry in toml.plain(document.get("index", [])):  # observed: asked before the default index
+                if isinstance(entry, dict) and entry.get("default") is not True and entry.get("explicit") is not True:
+                    findings.append(Finding("uv.index-first", "note", NAME, path,
+                                            params={"path": path, "url": entry.get("url")}))
+            extra = document.get("extra-index-url")
+            for url in (extra if isinstance(extra, list) else []):
+                findings.append(Finding("uv.index-first", "note", NAME, path, params={"path": path, "url": url}))
+            named |= _named_defaults(document)
+            if isinstance(document.get("index-url"), str):
+                index_urls.append((path, document["index-url"]))
+                if here:
+                    findings.append(Finding("uv.deprecated-index-url", "note", NAME, path,
+                                            params={"path": path, "url": document["index-url"]}))
+            if isinstance(document.get(PYTHON_MIRROR_KEY), str) and path.name != "pyproject.toml" and not mirror:
                 mirror, mirror_source = document[PYTHON_MIRROR_KEY], Source(path=path)
-            if files.index(path) > rank and (defaults or "index-url" in document):
-                if path not in (user_file(), system_file()):
-                    findings.append(Finding("uv.project-wins", "warning", NAME, path,
-                                            params={"path": path, "key": "the default index", "written": written}))
-                else:
-                    findings.append(Finding("scope-shadowed", "warning", NAME, path, params={
-                        "path": path, "higher": "user", "key": "the default index",
-                        "value": defaults[0] if defaults else document["index-url"], "written": written,
-                        "scope": scope or "user"}))
+        read.reverse()
+        # Observed with uv 0.13.9 (tests/data/sources_observed.json): the index lists of all files are joined,
+        # the higher-precedence file's first; the first default [[index]] of that list is the default index, and
+        # any default [[index]] (even the user file's) beats every file's deprecated index-url.
+        if defaults:
+            winner, index = defaults[0]
+            index_source = Source(path=winner, section="[[index]]")
+            theirs = _owner(profiles, index) == CUSTOM or index in named
+            if theirs and any(_owned(profiles, u) and u not in named for _, u in defaults[1:]):
+                findings.append(Finding("uv.own-default-wins", "warning", NAME, winner,
+                                        params={"path": winner, "url": index}))
+        elif index_urls:
+            winner, index = index_urls[0]
+            index_source = Source(path=winner)
+        if index_source.path is not None and index_source.path in files and files.index(index_source.path) > rank:
+            path = index_source.path
+            if path not in (user_file(), system_file()):
+                findings.append(Finding("uv.project-wins", "warning", NAME, path,
+                                        params={"path": path, "key": "the default index", "written": written}))
+            else:
+                findings.append(Finding("scope-shadowed", "warning", NAME, path, params={
+                    "path": path, "higher": "user", "key": "the default index", "value": index, "written": written,
+                    "scope": scope or "user"}))
         for variable in ("UV_INDEX_URL", "UV_DEFAULT_INDEX"):  # UV_DEFAULT_INDEX beats the deprecated one
             if os.environ.get(variable):
                 index, index_source = os.environ[variable].strip(), Source(env=variable)
@@ -552,13 +625,21 @@ class Uv:
         return ToolState(NAME, label, tuple(settings), tuple(read), tuple(findings), written,
                          scopes=tuple(scopes), scope=scope or "user")
 
-    def env(self, profile: Profile) -> dict[str, str]:
+    def env(self, profile: Profile) -> EnvPlan:
+        """``UV_DEFAULT_INDEX`` (and ``UV_PYTHON_INSTALL_MIRROR`` where the mirror carries Python builds).
+
+        No ``UV_INSECURE_HOST`` for plain http: uv 0.13.9 installs from an http index without it (observed in
+        tests/test_env_run.py); it only turns off certificate checks, which http has none of.
+        """
         if profile.pypi is None:
-            return {}
+            return EnvPlan(NAME, profile.name)
         variables = {"UV_DEFAULT_INDEX": profile.pypi.index_url.rstrip("/")}
         if profile.pypi.python_install_mirror:
             variables["UV_PYTHON_INSTALL_MIRROR"] = profile.pypi.python_install_mirror
-        return variables
+        return EnvPlan(NAME, profile.name, variables)
+
+    def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
+        return self.env(profile)
 
     def checks(self, state: ToolState) -> list[Finding]:
         return []
