@@ -209,6 +209,7 @@ def install_command(client: str, work: Path) -> tuple[list[str], dict[str, str],
             project / ".venv")
 
 
+@pytest.mark.real_client
 @pytest.mark.parametrize("mode", ["run", "eval"])
 @pytest.mark.parametrize("client", ["pip", "uv", "pdm", "pipenv"])
 def test_real_client_installs_through_the_mirror(client: str, mode: str, run, index: Index, trap: TrapProxy,
@@ -287,6 +288,7 @@ def conda_channel() -> Iterator[tuple[str, list[str]]]:
         server.server_close()
 
 
+@pytest.mark.real_client
 @pytest.mark.skipif(conda_missing_reason() is not None, reason=str(conda_missing_reason()))
 @pytest.mark.parametrize("mode", ["run", "eval"])
 def test_real_conda_finds_a_package_through_run(mode: str, run, isolated_home: Path, tmp_path: Path,
