@@ -229,14 +229,6 @@ def test_edit_saved_unchanged_writes_nothing(run, tmp_path: Path, monkeypatch):
 # JSON errors, names
 
 
-def _click_mixes_stderr() -> bool:
-    from importlib.metadata import version
-
-    return tuple(int(part) for part in version("click").split(".")[:2]) < (8, 2)
-
-
-@pytest.mark.skipif(_click_mixes_stderr(), reason="click < 8.2 (the newest for Python 3.9): CliRunner's result.stdout "
-                                                  "holds stderr too, so stdout cannot be checked alone")
 def test_errors_under_json_are_json_on_stdout_with_the_same_exit_code(run):
     result = run("use", "tnua", "--json")
     assert result.exit_code == 1
