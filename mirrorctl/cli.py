@@ -76,6 +76,7 @@ SCOPE_CHOICE = click.Choice(["user", "venv", "env", "system", "project"])
 SCOPE_HELP = ("Which files: user (default; your own), venv (the active virtualenv), env (the active conda "
               "environment), system (for every user, /etc ...), project (the project in the current directory). "
               "Tools without that scope are skipped.")
+FORCE_HELP = "Also replace a read-only (chmod a-w) config file; it keeps its mode."  # reset's; use has its own
 
 
 def _print(text: str, *, err: bool = False) -> None:
@@ -90,8 +91,18 @@ def _print_json(value: Any) -> None:
     _print(to_json(value))
 
 
+class _Interrupted(Exception):
+    """Ctrl-C inside a command, carried past click (which would print an empty line and raise Abort)."""
+
+
 class _Group(click.Group):
     """Every error of every command ends here: one line (or a traceback with --debug) and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as interrupt:
+            raise _Interrupted() from interrupt
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
@@ -103,6 +114,12 @@ class _Group(click.Group):
         as_json = "--json" in argv  # then an error is a JSON document on stdout too, with the same exit code
         try:
             code = super().main(argv, "mirrorctl", complete_var, standalone_mode=False, **extra)
+        except _Interrupted:
+            if debug:
+                _print_traceback()
+            from mirrorctl.views import interrupted
+
+            code = interrupted(as_json=as_json)
         except Exception as error:
             if debug:
                 _print_traceback()
@@ -196,7 +213,8 @@ def list_command(as_json: bool) -> None:
                    "downloads up to 2 MB from the leading mirrors) or by latency alone.")
 @click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
 @click.option("--force", is_flag=True, help="Replace a source you wrote (a named index in a project file) that "
-              "would otherwise still win; without it, `use` leaves it and exits 1.")
+              "would otherwise still win; without it, `use` leaves it and exits 1. Also replaces a read-only "
+              "(chmod a-w) config file, which keeps its mode.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, timeout: float, samples: int,
         candidates: tuple[str, ...], by: str, scope: str | None, force: bool, as_json: bool) -> None:
@@ -232,7 +250,7 @@ def use(name: str | None, only: tuple[str, ...], dry_run: bool, fastest: bool, t
 
         choice, result = core.use_fastest(candidates=candidates, only=only or None, samples=samples,
                                           timeout=timeout, by=by, dry_run=dry_run, scope=scope,
-                                          progress=None if as_json else sys.stderr)
+                                          progress=None if as_json else sys.stderr, force=force)
         if as_json:
             _print_json({**change.change_json(result), "fastest": bench.choice_json(choice)})
         else:
@@ -480,8 +498,9 @@ def current(only: tuple[str, ...], scope: str | None, as_json: bool) -> None:
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--dry-run", is_flag=True, help="Print a unified diff per file and write nothing.")
 @click.option("--scope", type=SCOPE_CHOICE, help=SCOPE_HELP)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, as_json: bool) -> None:
+def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, force: bool, as_json: bool) -> None:
     """Take the mirror settings out so every tool uses its upstream default.
 
     Every other setting and comment stays. Backed up first, like `use`.
@@ -493,7 +512,7 @@ def reset(only: tuple[str, ...], dry_run: bool, scope: str | None, as_json: bool
     from mirrorctl import core
     from mirrorctl.output import change
 
-    result = core.reset(only=only or None, dry_run=dry_run, scope=scope)
+    result = core.reset(only=only or None, dry_run=dry_run, scope=scope, force=force)
     _print_json(change.change_json(result)) if as_json else _print(change.change_text(result))
 
 

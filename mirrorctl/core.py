@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mirrorctl.errors import MirrorctlError, NothingInScope, ProfileError, ScopeUnavailable, StoreError, UsageError
+from mirrorctl.errors import MirrorctlError, NothingInScope, ProfileError, ScopeUnavailable, UsageError
 from mirrorctl.profiles import Profile, ProfileSet, load_profiles
 from mirrorctl.results import (
     ChangeResult,
@@ -34,54 +34,22 @@ if TYPE_CHECKING:
     from mirrorctl.bench import FastestChoice
 
 
-def _apply(plan: Callable[[], list[FileEdit]], *, reason: str) -> tuple[list[FileEdit], str | None]:
-    """Plan under the lock, back up every file, then write them all or none.
-
-    If any write fails, the files already written are put back from the snapshot in reverse order.
-    """
+def _apply(plan: Callable[[], list[FileEdit]], *, reason: str,
+           force: bool = False) -> tuple[list[FileEdit], str | None]:
+    """The transaction of :mod:`mirrorctl.store.transaction`: plan under the lock, back up, write all or none."""
     from mirrorctl import store
 
-    with store.locked():
-        edits = plan()
-        changed = [e for e in edits if e.changed]
-        if not changed:
-            return edits, None
-        snapshot = store.take_snapshot([e.path for e in changed], reason=reason)
-        written: list[FileEdit] = []
-        for edit in changed:
-            try:
-                if edit.new is None:
-                    Path(store.real_path(edit.path)).unlink(missing_ok=True)
-                else:
-                    store.atomic_write(edit.path, edit.new)
-            except OSError as exc:
-                _roll_back(snapshot, written)
-                raise StoreError(f"cannot write: {exc.strerror or exc}; nothing was changed",
-                                 path=edit.path) from None
-            written.append(edit)
-        store.prune()
-        return edits, snapshot.id
-
-
-def _roll_back(snapshot: store.Snapshot, written: list[FileEdit]) -> None:
-    from dataclasses import replace
-
-    from mirrorctl import store
-
-    done = {str(store.real_path(e.path)) for e in written}
-    partial = replace(snapshot, files=tuple(f for f in snapshot.files if f.path in done))
-    store.write_back(partial)
-    store.remove_created_dirs(partial)
+    return store.apply(plan, reason=reason, force=force)
 
 
 def _change(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *, dry_run: bool,
             skipped: Sequence[Finding] = (), reason: str | None = None, scope: str | None = None,
-            force: bool = False) -> ChangeResult:
+            force: bool = False, read_only_ok: bool | None = None) -> ChangeResult:
     from mirrorctl import cache
 
     with cache.disabled():  # what is written comes from the real parsers only
         return _change_uncached(action, plans, profiles, dry_run=dry_run, skipped=skipped, reason=reason,
-                                scope=scope, force=force)
+                                scope=scope, force=force, read_only_ok=read_only_ok)
 
 
 def plan_scope(target: base.Target, scope: str | None) -> str:
@@ -113,7 +81,10 @@ def _read(target: base.Target, profiles: ProfileSet, overrides: Mapping[Path, by
 
 def _change_uncached(action: str, plans: Mapping[base.Target, Profile | None], profiles: ProfileSet, *,
                      dry_run: bool, skipped: Sequence[Finding], reason: str | None,
-                     scope: str | None = None, force: bool = False) -> ChangeResult:
+                     scope: str | None = None, force: bool = False,
+                     read_only_ok: bool | None = None) -> ChangeResult:
+    """``force``: the targets replace a source the user wrote that would still win; ``read_only_ok`` (default:
+    ``force``): a read-only file is replaced too."""
     from mirrorctl.targets import pending
 
     def plan() -> list[FileEdit]:
@@ -133,10 +104,16 @@ def _change_uncached(action: str, plans: Mapping[base.Target, Profile | None], p
     label = reason or (f"{action} {named.pop()}" if len(named) == 1 else action)
     if scope is not None and scope != "user":
         label += f" --scope {scope}"
+    from mirrorctl import store
+
+    if read_only_ok is None:
+        read_only_ok = force
     if dry_run:
         edits, snapshot_id = plan(), None
+        store.check_not_read_only(edits, force=read_only_ok)  # a dry run says what the real one would
     else:
-        edits, snapshot_id = _apply(plan, reason=label)
+        edits, snapshot_id = _apply(plan, reason=label, force=read_only_ok)
+    edits = store.exposure_warnings(edits)
     overrides = {e.path: e.new for e in edits} if dry_run else None
     after = tuple(_read(t, profiles, overrides, scope) for t in plans)
     changed_tools = {e.tool for e in edits if e.changed}
@@ -264,19 +241,20 @@ def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = F
 
 
 def use_many(*, choices: Mapping[str, str], dry_run: bool = False, reason: str = "use --fastest",
-             scope: str | None = None) -> ChangeResult:
+             scope: str | None = None, force: bool = False) -> ChangeResult:
     """Switch each tool to its own profile (``{"pip": "tuna", "conda": "ustc"}``) in one transaction."""
     profiles = _fresh_profiles()
     targets, skipped = _scoped(_targets_for(list(choices)), scope, None)
     if not targets and scope is not None:
         raise _nothing_in_scope(scope, skipped)
     plans = {t: profiles.get(choices[t.name]) for t in targets}
-    return _change("use", plans, profiles, dry_run=dry_run, reason=reason, skipped=skipped, scope=scope)
+    return _change("use", plans, profiles, dry_run=dry_run, reason=reason, skipped=skipped, scope=scope,
+                   force=force)
 
 
 def use_fastest(*, candidates: Sequence[str] = (), only: Sequence[str] | str | None = None, samples: int = 3,
                 timeout: float = 5.0, by: str = "install", dry_run: bool = False, scope: str | None = None,
-                progress: TextIO | None = None) -> tuple[FastestChoice, ChangeResult]:
+                progress: TextIO | None = None, force: bool = False) -> tuple[FastestChoice, ChangeResult]:
     """Benchmark, then switch each tool that `use` would configure to its own best mirror, in one transaction.
 
     The same tools as `use NAME`: those named with --only, else the installed or configured ones (the others
@@ -289,7 +267,7 @@ def use_fastest(*, candidates: Sequence[str] = (), only: Sequence[str] | str | N
         raise _no_tool()
     choice = bench.choose_fastest(names=tuple(candidates), only=[t.name for t in targets], samples=samples,
                                   timeout=timeout, by=by, progress=progress)
-    result = use_many(choices=choice.profiles, dry_run=dry_run, scope=scope)
+    result = use_many(choices=choice.profiles, dry_run=dry_run, scope=scope, force=force)
     return choice, result._replace(skipped=tuple(skipped) + result.skipped)
 
 
@@ -349,11 +327,12 @@ def fastest_choices(*, candidates: Sequence[str] = (), only: Sequence[str] | str
 
 
 def reset(*, only: Sequence[str] | str | None = None, dry_run: bool = False,
-          scope: str | None = None) -> ChangeResult:
+          scope: str | None = None, force: bool = False) -> ChangeResult:
     profiles = _fresh_profiles()
     targets, skipped = _change_targets(only, scope)
     plans: dict[base.Target, Profile | None] = dict.fromkeys(targets)
-    return _change("reset", plans, profiles, dry_run=dry_run, skipped=skipped, scope=scope)
+    # reset's --force only lets a read-only file be replaced: with no profile there is no source to force in
+    return _change("reset", plans, profiles, dry_run=dry_run, skipped=skipped, scope=scope, read_only_ok=force)
 
 
 def _state(target: base.Target, profiles: ProfileSet, *, named: bool, scope: str | None = None) -> ToolState:
@@ -393,11 +372,12 @@ def restore(*, snapshot_id: str | None = None) -> RestoreResult:
         snapshot = store.find_snapshot(snapshot_id)
         store.verify_snapshot(snapshot)
         safety = store.take_snapshot([Path(f.path) for f in snapshot.files], reason=f"restore {snapshot.id}",
-                                     kind="restore")
+                                     kind="restore", marks=store.undo_marks())
         restored = store.write_back(snapshot)
         removed_dirs = store.remove_created_dirs(snapshot)
-        if snapshot.kind == "change":
-            store.mark_undone(snapshot)
+        # Undoing a change marks it undone; going forward (restoring a restore's snapshot) puts the marks of
+        # that moment back, so a plain `restore` undoes again: the history is a line, not a tree.
+        store.set_undo_marks(snapshot.marks_after_restore())
         store.prune()
     return RestoreResult(snapshot, tuple(restored), safety.id, tuple(removed_dirs))
 
@@ -422,9 +402,12 @@ def add_profile(*, name: str, pypi: str | None, anaconda: str | None, title: str
                              "with your own")
     profile = parse_profile(path, toml_loads(text), builtin=False)  # validate before writing
     old = _read_existing(path)
-    _, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", path, old, text.encode("utf-8"))],
-                            reason=f"profile add {name}")
-    return ProfileChange("add", profile, path, snapshot_id, tuple(findings))
+    edits, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", path, old, text.encode("utf-8"))],
+                                reason=f"profile add {name}", force=True)  # --replace is the consent
+    from mirrorctl import store
+
+    exposed = [f for e in store.exposure_warnings(edits) for f in e.findings]
+    return ProfileChange("add", profile, path, snapshot_id, (*findings, *exposed))
 
 
 def remove_profile(*, name: str) -> ProfileChange:
@@ -440,7 +423,7 @@ def remove_profile(*, name: str) -> ProfileChange:
         raise MirrorctlError(f"no user profile named {name!r} in {paths.user_profiles_dir()}")
     old = _read_existing(profile.path)
     _, snapshot_id = _apply(lambda: [FileEdit("mirrorctl", profile.path, old, None)],
-                            reason=f"profile remove {profile.name}")
+                            reason=f"profile remove {profile.name}", force=True)
     return ProfileChange("remove", profile, profile.path, snapshot_id)
 
 

@@ -9,14 +9,18 @@ codes. Anything else (``--help``, ``--debug``, a typo, an unknown tool) goes to 
 error.
 
 Errors from either path are reported by :func:`mirrorctl.views.report`: one line, and the exit code.
+
+Ctrl-C at any moment is one line and exit 130, start-up included: this module imports nothing of its own at
+the top (only ``sys``), so every import, mirrorctl's and click's, happens inside :func:`main`'s ``try``.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from mirrorctl.views import report, show_current, show_list
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 
 def plain_call(argv: Sequence[str]) -> Callable[[], int] | None:
@@ -53,6 +57,8 @@ def plain_call(argv: Sequence[str]) -> Callable[[], int] | None:
             if value not in SCOPES or scope is not None:
                 return None
             scope = value
+    from mirrorctl.views import show_current, show_list
+
     if command == "list":
         return lambda: show_list(as_json=as_json)
     return lambda: show_current(only=only, scope=scope, as_json=as_json)
@@ -60,14 +66,35 @@ def plain_call(argv: Sequence[str]) -> Callable[[], int] | None:
 
 def main() -> None:
     """The console script (and ``python -m mirrorctl``)."""
-    call = plain_call(sys.argv[1:])
+    try:
+        code = _run(sys.argv[1:])
+    except KeyboardInterrupt:  # while importing, or between click's own handler and its exit
+        code = _interrupted(sys.argv[1:])
+    sys.exit(code)
+
+
+def _run(argv: Sequence[str]) -> int:
+    call = plain_call(argv)
     if call is None:
         from mirrorctl.cli import main as click_main
 
-        click_main()
-        return
+        click_main()  # exits (SystemExit) with click's code
+        return 0
     try:
-        code = call()
+        return call()
     except (Exception, KeyboardInterrupt) as error:
-        code = report(error, as_json="--json" in sys.argv[1:])
-    sys.exit(code)
+        from mirrorctl.views import report
+
+        return report(error, as_json="--json" in argv)
+
+
+def _interrupted(argv: Sequence[str]) -> int:
+    """One line for Ctrl-C, whatever was running (a second Ctrl-C while saying so is ignored)."""
+    import contextlib
+    import signal
+
+    with contextlib.suppress(ValueError):  # ValueError: not the main thread, which keeps its handler
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # first: importing views below must not be interrupted
+    from mirrorctl.views import interrupted
+
+    return interrupted(as_json="--json" in argv)

@@ -22,6 +22,21 @@ UPSTREAM_PROFILE = "official"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 #: Cloud channels a user profile made from ``--anaconda BASE`` mirrors by default.
 DEFAULT_CLOUD_CHANNELS = ("conda-forge", "bioconda", "pytorch")
+#: A conda channel name: one or more ``/``-separated parts (``pkgs/main``, ``dglteam/label/cu118``) of letters,
+#: digits, ``.``, ``_`` and ``-`` (anaconda.org's account names). conda itself checks nothing here: it joins
+#: the name into the URL verbatim (conda 26.7.1 ``conda/models/channel.py`` ``Channel.urls``: ``base.append(
+#: self.name); base = join_url(*base)``), so ``bad name`` becomes ``<base>/bad name/linux-64`` and every fetch
+#: fails (observed: ``conda search -c "bad name"`` -> "An HTTP error occurred when trying to retrieve this URL").
+CHANNEL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
+
+
+def channel_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a conda channel name (one a mirror's ``cloud`` carries), or None."""
+    if CHANNEL_NAME.fullmatch(name):
+        return None
+    if any(ch.isspace() for ch in name):
+        return "must not contain spaces"
+    return "must be letters, digits, '.', '_' or '-' (parts separated by '/')"
 
 
 class PypiMirror(NamedTuple):
@@ -245,6 +260,9 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
         channels: dict[str, str] = {}
         if custom:
             for channel in custom.data:
+                problem = channel_name_problem(str(channel))
+                if problem:
+                    raise custom.fail(channel, f"is not a conda channel name: it {problem}")
                 channels[channel] = custom.url(channel)
         conda = CondaMirror(
             default_channels=section.urls("default_channels"),
@@ -367,6 +385,10 @@ def user_profile_document(
     channels = tuple(channels)
     if channels and not anaconda:
         raise MirrorctlError("--channel names a cloud channel of an Anaconda mirror: it needs --anaconda BASE")
+    for channel in channels:
+        problem = channel_name_problem(channel)
+        if problem:
+            raise MirrorctlError(f"--channel {channel!r} is not a conda channel name: it {problem}")
     for option, value in (("--pypi", pypi), ("--anaconda", anaconda)):
         if value is not None and check_url(value):
             raise MirrorctlError(f"{option} {check_url(value)}")

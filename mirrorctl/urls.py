@@ -8,6 +8,10 @@ from urllib.parse import urlsplit, urlunsplit
 #: The userinfo runs to the LAST @ before the host (urlsplit's rule), so a password with a raw @ or a quote
 #: (``user:p@ss@host``) is hidden whole; it never crosses a slash or whitespace, so it stays inside one URL.
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s<>]+)@")
+#: An anaconda.org-style token in a channel URL, ``https://conda.anaconda.org/t/<token>/conda-forge``: conda
+#: 26.7.1 takes the first ``/t/([a-zA-Z0-9-]*)`` of a URL as its token (``conda/common/url.py``
+#: ``split_anaconda_token``). Only inside a URL (after ``scheme://``), so a path like ``~/t/x`` is left alone.
+_CONDA_TOKEN = re.compile(r"(?P<before>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]*?/t/)(?P<token>[A-Za-z0-9-]+)")
 
 
 def check_url(url: object) -> str | None:
@@ -60,8 +64,15 @@ def is_plain_http(url: str) -> bool:
 
 
 def mask_credentials(text: str) -> str:
-    """Hide user:password@ (or a bare token@) in every URL inside ``text``."""
-    return _USERINFO.sub(lambda m: m.group("scheme") + "***@", text)
+    """Hide user:password@ (or a bare token@) and conda's ``/t/<token>/`` in every URL inside ``text``."""
+    text = _USERINFO.sub(lambda m: m.group("scheme") + "***@", text)
+    return _CONDA_TOKEN.sub(lambda m: m.group("before") + "***", text)
+
+
+def credentials(text: str) -> set[str]:
+    """The secrets in the URLs of ``text``: every user:password (or token) before an @, every conda token."""
+    found = {m.group("userinfo") for m in _USERINFO.finditer(text)}
+    return found | {m.group("token") for m in _CONDA_TOKEN.finditer(text)}
 
 
 def join(base: str, *parts: str) -> str:

@@ -38,11 +38,27 @@ def show_current(*, only: Sequence[str] | None, scope: str | None, as_json: bool
 def report(error: BaseException, *, as_json: bool = False) -> int:
     """One line on stderr for an error that is not click's (and, with --json, the error as JSON on stdout);
     returns the exit code."""
+    if isinstance(error, KeyboardInterrupt):
+        _ignore_interrupts()
     from mirrorctl.output.errors import error_line
 
     text, code = error_line(error)
     report_line(error, text, code, as_json=as_json)
     return code
+
+
+def interrupted(*, as_json: bool = False) -> int:
+    """Ctrl-C: one line, exit 130 (with ``as_json`` also the JSON document), whatever was running."""
+    return report(KeyboardInterrupt(), as_json=as_json)
+
+
+def _ignore_interrupts() -> None:
+    """A second Ctrl-C while the first is reported is ignored: it would be a traceback."""
+    import contextlib
+    import signal
+
+    with contextlib.suppress(ValueError):  # not the main thread (an embedding program's worker): it keeps its own
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def report_line(error: BaseException, text: str, code: int, *, as_json: bool) -> None:

@@ -75,6 +75,8 @@ def test_a_user_profile_overrides_a_builtin_of_the_same_name():
         ('[conda]\ndefault_channels = ["https://ok.example/pkgs/main", "nope"]\n',
          "key 'conda.default_channels[1]' must start with http:// or https://"),
         ('[pypi\nindex = "https://x/simple"\n', "invalid TOML"),
+        ('[conda]\ncustom_channels = { "bad name" = "https://m.example/cloud" }\n',
+         "key 'conda.custom_channels.bad name' is not a conda channel name: it must not contain spaces"),
     ],
 )
 def test_a_broken_user_profile_is_named_and_the_others_keep_working(text, message):
@@ -127,3 +129,29 @@ def test_status_feed_field_is_optional_and_checked() -> None:
     builtin = {p.name: p.status for p in load_profiles().profiles}
     assert {name: feed.format for name, feed in builtin.items() if feed} == {
         "tuna": "tunasync", "bfsu": "tunasync", "nju": "tunasync", "ustc": "mirrorz", "sjtu": "mirrorz"}
+
+
+@pytest.mark.parametrize(("channel", "problem"), [
+    ("bad name", "must not contain spaces"),
+    ("bad\tname", "must not contain spaces"),
+    (" conda-forge", "must not contain spaces"),
+    ("conda-forge/", "must be letters, digits, '.', '_' or '-' (parts separated by '/')"),
+    ("a//b", "must be letters, digits, '.', '_' or '-' (parts separated by '/')"),
+    ("https://x/cloud", "must be letters, digits, '.', '_' or '-' (parts separated by '/')"),
+    ("", "must be letters, digits, '.', '_' or '-' (parts separated by '/')"),
+])
+def test_profile_add_refuses_a_channel_name_conda_would_put_into_a_broken_url(run, channel: str, problem: str):
+    """conda joins a channel name into its URLs verbatim (conda/models/channel.py Channel.urls), so
+    `bad name` would be fetched as `<base>/bad name/linux-64` and fail: refused before anything is written."""
+    result = run("profile", "add", "campus", "--anaconda", "https://m.example/anaconda", "--channel", channel)
+    assert result.exit_code == 1
+    assert result.output == f"mirrorctl: error: --channel {channel!r} is not a conda channel name: it {problem}\n"
+    assert not (paths.user_profiles_dir() / "campus.toml").exists()
+
+
+@pytest.mark.parametrize("channel", ["conda-forge", "pkgs/main", "dglteam/label/cu118", "pytorch3d", "r_pkgs",
+                                     "Paddle", "nvidia.dev"])
+def test_profile_add_accepts_real_channel_names(run, channel: str):
+    result = run("profile", "add", "campus", "--anaconda", "https://m.example/anaconda", "--channel", channel)
+    assert result.exit_code == 0, result.output
+    assert load_profiles().get("campus").conda.custom_channels == {channel: "https://m.example/anaconda/cloud"}

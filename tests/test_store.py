@@ -91,7 +91,7 @@ def test_a_failed_second_write_rolls_the_first_back(monkeypatch, pip_conf: Path,
             raise PermissionError(13, "Permission denied")
         real_write(path, data, **options)
 
-    monkeypatch.setattr(store, "atomic_write", failing)
+    monkeypatch.setattr(store.atomic, "atomic_write", failing)
     with pytest.raises(StoreError, match="nothing was changed"):
         core.use(name="tuna")
     assert pip_conf.read_bytes() == PIP_BEFORE
@@ -135,17 +135,17 @@ def test_old_backups_are_pruned(pip_conf: Path):
 def test_lock_is_exclusive(monkeypatch):
     import fcntl
 
-    with store.locked(), open(store.paths.lock_file(), "a+b") as other, pytest.raises(OSError):
+    with store.locked(), open(paths.lock_file(), "a+b") as other, pytest.raises(OSError):
         fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    with open(store.paths.lock_file(), "a+b") as other:
+    with open(paths.lock_file(), "a+b") as other:
         fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # released again
 
 
 def test_a_second_mirrorctl_waits_and_then_gives_a_clear_error(monkeypatch, pip_conf: Path):
     import fcntl
 
-    monkeypatch.setattr(store, "LOCK_WAIT_S", 0.3)
-    lock = store.paths.lock_file()
+    monkeypatch.setattr(store.lock, "LOCK_WAIT_S", 0.3)
+    lock = paths.lock_file()
     lock.parent.mkdir(parents=True, exist_ok=True)
     with open(lock, "a+b") as holder:
         fcntl.flock(holder.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -332,7 +332,7 @@ def lock_holder(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
 
 def test_a_live_lock_holder_is_respected_and_named(monkeypatch, lock_holder: subprocess.Popen[bytes],
                                                    pip_conf: Path):
-    monkeypatch.setattr(store, "LOCK_WAIT_S", 0.5)
+    monkeypatch.setattr(store.lock, "LOCK_WAIT_S", 0.5)
     started = time.monotonic()
     with pytest.raises(StoreError) as caught:
         core.use(name="tuna", only="pip")
@@ -427,7 +427,7 @@ def test_a_restored_private_file_is_never_more_open_than_it_was(pip_conf: Path, 
             seen.append(mode(Path(source)))
         real_replace(source, target)
 
-    monkeypatch.setattr(store.os, "replace", watch)
+    monkeypatch.setattr(store.atomic.os, "replace", watch)
     core.restore()
     assert seen == [0o600] and mode(pip_conf) == 0o600
 

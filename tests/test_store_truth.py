@@ -143,7 +143,7 @@ def test_a_failed_write_rolls_back_the_directories_too(isolated_home: Path, pip_
             raise OSError(28, "No space left on device")
         real_write(path, data, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(store, "atomic_write", failing)
+    monkeypatch.setattr(store.atomic, "atomic_write", failing)
     with pytest.raises(StoreError, match="nothing was changed"):
         core.use(name="tuna", only=["pip", "conda"])
     assert not pip_conf.exists() and not (isolated_home / ".config").exists()

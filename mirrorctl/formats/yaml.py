@@ -119,6 +119,7 @@ def tail(container: Any, key: Any) -> str:
 
 
 def add_tail(container: Any, key: Any, text: str) -> None:
+    """Put comment lines ``text`` after the entry ``key`` (after any lines already there)."""
     if not text:
         return
     from ruamel.yaml.error import CommentMark
@@ -129,9 +130,9 @@ def add_tail(container: Any, key: Any, text: str) -> None:
     token = entry[slot]
     if token is None:
         entry[slot] = CommentToken("\n" + text, CommentMark(0), None)
-    else:
-        own = token.value.split("\n", 1)[0]
-        token.value = own + "\n" + text
+    else:  # after what already follows the entry: the lines there are the user's too
+        value = str(token.value)
+        token.value = (value if value.endswith("\n") else value + "\n") + text
 
 
 def remove_key(mapping: Any, key: str) -> str:
@@ -145,10 +146,27 @@ def remove_key(mapping: Any, key: str) -> str:
         add_tail(mapping, keys[position - 1], following)
         return ""
     if len(keys) > 1 and following:
-        lines = [line.strip()[1:].lstrip() if line.strip().startswith("#") else "" for line in following.splitlines()]
-        mapping.yaml_set_start_comment("\n".join(lines).strip("\n"))
+        # The block moves above the next key, after the file's own head comment (set_start_comment replaces
+        # it). A block that says nothing (only ``#``, blank lines) is dropped: ruamel cannot hold an empty one.
+        lines = _start_comment(mapping) + [line.strip() for line in following.splitlines()]
+        text = "\n".join(lines).strip("\n")
+        if _says_something(text):
+            mapping.yaml_set_start_comment(text)
         return ""
     return following
+
+
+def _start_comment(mapping: Any) -> list[str]:
+    """The comment lines above the first key, as written (``#`` included; blank lines as "")."""
+    comment = getattr(mapping.ca, "comment", None)
+    tokens = comment[1] if comment and len(comment) > 1 and comment[1] else []
+    text = "".join(str(getattr(token, "value", "")) for token in tokens)
+    return [line.strip() for line in text.rstrip("\n").split("\n")] if text.strip() else []
+
+
+def _says_something(text: str) -> bool:
+    """A comment block with words in it (not only ``#`` characters and blank lines)."""
+    return any(line.strip().lstrip("#").strip() for line in text.splitlines())
 
 
 def remove_item(sequence: Any, index: int) -> None:
@@ -184,7 +202,13 @@ def replace_list(container: Any, key: str, values: list[str]) -> None:
 def dump_keeping(original: str, loaded: Any, document: Any) -> str:
     """Dump ``document``; a file that held only comments keeps them above the new settings; CRLF stays CRLF."""
     newline = "\r\n" if "\r\n" in original else "\n"
-    body = dump(document, original) if len(document) else ""
+    if len(document):
+        body = dump(document, original)
+    else:  # every setting went: the comments stay (what the user wrote is never lost with the settings)
+        lines = [line.strip() for line in original.replace("\r\n", "\n").split("\n")
+                 if line.strip().startswith("#")]
+        keep = loaded is not None and _says_something("\n".join(lines))
+        body = "".join(f"{line}\n" for line in lines) if keep else ""
     if loaded is None and original.strip():
         head = original.replace("\r\n", "\n")
         body = head + ("" if head.endswith("\n") else "\n") + body

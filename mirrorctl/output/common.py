@@ -32,6 +32,8 @@ MESSAGES = {
                       "{tool} uses that value",
     "profile-refused": "{where_path}{reason}",
     "profile.pypi-not-simple": "{url} does not end in /simple: installers expect a PEP 503 simple index there",
+    "credential-world-readable": "{path} now holds a password or token and every user on this machine may read "
+                                 "it (mode {mode}); `chmod 600 {path}` makes it private",
 }
 
 

@@ -1,4 +1,4 @@
-"""What mirrorctl keeps on disk: atomic writes, a lock, and snapshots (backups) it can restore byte for byte.
+"""Snapshots (backups): taken before every change, listed, restored byte for byte, pruned.
 
 A snapshot is a directory ``<backups>/<id>/`` holding ``manifest.json`` and one blob per file. The manifest
 records, for every file a change is about to touch, whether it existed, its mode, owner, size and SHA-256, so
@@ -9,274 +9,26 @@ before.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import re
 import stat
-import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Callable
 
 from mirrorctl import fileio, paths
 from mirrorctl.errors import MirrorctlError, StoreError, display_path
+from mirrorctl.store import atomic
 
 #: How many changes (`use`, `reset`) stay undoable; the safety snapshots taken before each restore are kept
 #: beside them (at most as many), so restoring never pushes an older change out of reach.
 KEEP_BACKUPS = 30
-#: How long a second mirrorctl waits for the first to finish before giving up.
-LOCK_WAIT_S = 10.0
 MANIFEST = "manifest.json"
 #: The largest file a snapshot copies. Larger than the read limit for config files on purpose: a restore must
 #: work when the current file is broken, over-long included.
 BACKUP_LIMIT = 64 * 1024 * 1024
-TEMP_SUFFIX = ".mirrorctl-tmp"
-#: A temp file whose creator cannot be told (no pid in its name) is stale once it is this old.
-STALE_TEMP_S = 10.0
 _SNAPSHOT_ID = re.compile(r"\d{8}-\d{6}(?:-\d+)?")
-
-
-class NotRegularFile(OSError):
-    """A write would go through to a device, FIFO or directory (an OSError, so transactions roll back)."""
-
-
-def real_path(path: Path) -> Path:
-    """A symlinked config file is edited at its target, so the link stays a link."""
-    return Path(os.path.realpath(path))
-
-
-def atomic_write(path: Path, data: bytes, *, durable: bool = True, mode: int | None = None,
-                 owner: tuple[int, int] | None = None) -> None:
-    """Replace ``path`` with ``data`` so that readers see the old file or the new one, never half of either.
-
-    The temp file lives in the same directory (os.replace cannot cross file systems), carries the writer's pid
-    in its name (so a later run can tell a dead run's leftover), is fsynced before the rename, gets ``mode`` or
-    else the original's permission bits (a new file: what the umask allows) before it is renamed, and is
-    removed if anything fails. Only a regular file or a path that does not exist is ever replaced. Raises
-    OSError, so a caller's transaction can roll back. ``durable=False`` skips the fsyncs, for caches.
-    The file keeps the replaced file's owner and group, or gets ``owner`` (uid, gid) when one is given.
-    """
-    import tempfile
-
-    try:
-        target = fileio.check_writable_target(path)
-    except StoreError as exc:
-        raise NotRegularFile(errno.EINVAL, exc.message, str(path)) from None
-    directory = target.parent
-    _make_directories(directory)
-    try:
-        existing: os.stat_result | None = os.stat(target)
-    except FileNotFoundError:
-        existing = None
-    if mode is None:
-        if existing is not None:
-            mode = stat.S_IMODE(existing.st_mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.{os.getpid()}.", suffix=TEMP_SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-            _keep_owner(handle.fileno(), existing, target, owner)
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-        if durable:
-            _fsync_directory(directory)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-
-
-def _keep_owner(fd: int, existing: os.stat_result | None, target: Path,
-                owner: tuple[int, int] | None = None) -> None:
-    """The replacement keeps the replaced file's owner and group (a system file edited by root stays the lab
-    admin's), or gets ``owner``; if they cannot be given to it, nothing is replaced (PermissionError naming the
-    file)."""
-    if not hasattr(os, "fchown"):
-        return
-    if owner is None:
-        if existing is None:
-            return
-        owner = (existing.st_uid, existing.st_gid)
-    current = os.fstat(fd)
-    if (current.st_uid, current.st_gid) == owner:
-        return
-    try:
-        os.fchown(fd, *owner)
-    except PermissionError:
-        raise PermissionError(errno.EPERM, f"cannot keep its owner ({owner[0]}:{owner[1]}) in a rewrite",
-                              str(target)) from None
-
-
-def _make_directories(directory: Path, *, private: bool = False) -> None:
-    """mkdir -p, with a file in the way named as such (OSError, for transactions)."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700 if private else 0o777)
-    except (FileExistsError, NotADirectoryError):
-        blocker = next((p for p in reversed((directory, *directory.parents)) if p.exists() and not p.is_dir()),
-                       directory)
-        raise NotADirectoryError(errno.ENOTDIR, f"{display_path(blocker)} is a file, not a directory",
-                                 str(blocker)) from None
-    if private and stat.S_IMODE(os.stat(directory).st_mode) != 0o700:
-        os.chmod(directory, 0o700)
-
-
-def _ensure_directory(directory: Path, *, private: bool = False) -> None:
-    """Like _make_directories, for mirrorctl's own state: StoreError naming the path."""
-    try:
-        _make_directories(directory, private=private)
-    except NotADirectoryError as exc:
-        raise StoreError("is a file, not a directory", path=str(exc.filename)) from None
-    except OSError as exc:
-        raise StoreError(f"cannot create the directory: {exc.strerror or exc}", path=directory) from None
-
-
-def _fsync_directory(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def remove_stale_temps(files: Iterable[Path]) -> list[Path]:
-    """Delete temp files an interrupted mirrorctl left next to ``files``; only ones that are provably stale.
-
-    A temp file is mirrorctl's if its name is ``.<file name>.[<pid>.]<random>.mirrorctl-tmp`` for one of the
-    files; it is stale if that pid is no longer running, or, without a pid (older versions), if it is older
-    than STALE_TEMP_S. Call under the lock: no other mirrorctl is writing then.
-    """
-    removed = []
-    by_directory: dict[Path, set[str]] = {}
-    for file in files:
-        target = real_path(file)
-        by_directory.setdefault(target.parent, set()).add(target.name)
-    now = time.time()
-    for directory, names in by_directory.items():
-        alternatives = "|".join(map(re.escape, names))
-        pattern = re.compile(rf"\.(?:{alternatives})\.(?:(\d+)\.)?[A-Za-z0-9_]+{re.escape(TEMP_SUFFIX)}")
-        try:
-            entries = list(os.scandir(directory))
-        except OSError:
-            continue
-        for entry in entries:
-            match = pattern.fullmatch(entry.name)
-            if not match:
-                continue
-            try:
-                info = entry.stat(follow_symlinks=False)
-                if not stat.S_ISREG(info.st_mode):
-                    continue
-                pid = match.group(1)
-                stale = not _running(int(pid)) if pid else now - info.st_mtime > STALE_TEMP_S
-                if stale:
-                    os.unlink(entry.path)
-                    removed.append(Path(entry.path))
-            except OSError:
-                continue  # not ours to fight over: it stays, as it would have
-    return removed
-
-
-def _running(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, OSError):
-        return True  # another user's live process (or a pid we cannot ask about): keep its file
-    return True
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The lock
-
-
-@contextlib.contextmanager
-def locked() -> Iterator[None]:
-    """Keep two mirrorctl runs from interleaving their backups and writes.
-
-    An flock on ``<state>/lock``: the kernel releases it when its holder dies, however it dies, so a killed
-    run never leaves a stale lock. The holder writes its pid into the file, so a waiting run can name it.
-    """
-    lock_path = paths.lock_file()
-    _ensure_directory(lock_path.parent)
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(lock_path, flags | getattr(os, "O_NONBLOCK", 0), 0o600)
-    except OSError as exc:
-        raise StoreError(f"cannot open the lock: {_reason(exc)}", path=lock_path) from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise StoreError(f"cannot open the lock: is {fileio.kind(os.fstat(fd).st_mode)}", path=lock_path)
-        if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-            import msvcrt
-
-            _retry_lock(fd, lambda: msvcrt.locking(fd, msvcrt.LK_NBLCK, 1))
-            try:
-                yield
-            finally:
-                os.lseek(fd, 0, os.SEEK_SET)
-                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-        else:
-            import fcntl
-
-            _retry_lock(fd, lambda: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB))
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def _retry_lock(fd: int, try_lock: Callable[[], object]) -> None:
-    wait_s = LOCK_WAIT_S
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            try_lock()
-            break
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, errno.EDEADLK):
-                raise StoreError(f"cannot lock: {_reason(exc)}", path=paths.lock_file()) from None
-            if time.monotonic() >= deadline:
-                holder = _lock_holder(fd)
-                who = f"another mirrorctl (pid {holder})" if holder else "another mirrorctl"
-                raise StoreError(f"{who} is still running; gave up after waiting {wait_s:g} s",
-                                 path=paths.lock_file()) from None
-            time.sleep(0.05)
-    try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    except OSError:
-        pass  # the pid is only there to name the holder; the flock is what excludes
-
-
-def _lock_holder(fd: int) -> int | None:
-    try:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    except OSError:
-        return None
-    return int(text) if text.isdigit() else None
-
-
-def _reason(exc: OSError) -> str:
-    return str(exc.strerror or exc)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Snapshots
 
 
 @dataclass(frozen=True)
@@ -306,10 +58,13 @@ class Snapshot:
     #: Directories that did not exist when the snapshot was taken (the change creates them for a new file),
     #: outermost first: restoring the absence of that file removes them again if they are empty.
     created_dirs: tuple[str, ...] = ()
+    #: A restore snapshot: every change's ``undone`` mark when it was taken, so restoring it (going forward
+    #: again) puts the marks back too and the history stays a line. None in manifests before 0.3.
+    marks: tuple[tuple[str, bool], ...] | None = None
     directory: Path = field(default=Path(), compare=False)
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "id": self.id,
             "created": self.created,
             "reason": self.reason,
@@ -318,6 +73,19 @@ class Snapshot:
             "created_dirs": list(self.created_dirs),
             "files": [vars(f) for f in self.files],
         }
+        if self.marks is not None:
+            data["marks"] = {snapshot_id: undone for snapshot_id, undone in self.marks}
+        return data
+
+    def marks_after_restore(self) -> dict[str, bool]:
+        """The ``undone`` marks that restoring this snapshot sets: a change becomes undone; a restore snapshot
+        puts back the marks of its moment (an old one without them redoes the change its restore undid)."""
+        if self.kind == "change":
+            return {self.id: True}
+        if self.marks is not None:
+            return dict(self.marks)
+        undid = self.reason[len("restore "):] if self.reason.startswith("restore ") else ""
+        return {undid: False} if _SNAPSHOT_ID.fullmatch(undid) else {}
 
 
 def _new_snapshot_id(directory: Path, created: float) -> str:
@@ -340,7 +108,8 @@ def _read_current(path: Path, action: str) -> bytes | None:
         raise StoreError(f"{action}: {reason}", path=path) from None
 
 
-def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -> Snapshot:
+def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change",
+                  marks: dict[str, bool] | None = None) -> Snapshot:
     """Copy every file in ``files`` (existing or not) into a new snapshot before anything is written.
 
     Every file is read and checked first; then the snapshot directory is written (blobs 0600, the store 0700),
@@ -352,16 +121,16 @@ def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -
 
     unique: dict[Path, Path] = {}
     for original in files:
-        unique.setdefault(real_path(original), original)
+        unique.setdefault(atomic.real_path(original), original)
     contents = [(path, original, _read_current(original, "cannot back up")) for path, original in unique.items()]
-    remove_stale_temps(unique)
+    atomic.remove_stale_temps(unique)
     created_dirs: list[str] = []
     for path, _original, data in contents:
         if data is None:
             missing = [d for d in path.parents if not os.path.lexists(d)]
             created_dirs += [str(d) for d in reversed(missing) if str(d) not in created_dirs]
     root = paths.backups_dir()
-    _ensure_directory(root, private=True)
+    atomic.ensure_directory(root, private=True)
     directory: Path | None = None
     current = root
     try:
@@ -376,7 +145,7 @@ def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -
                 saved.append(SavedFile(path=str(path), existed=False))
                 continue
             blob = f"{index}-{path.name}"
-            atomic_write(directory / blob, data, mode=0o600)
+            atomic.atomic_write(directory / blob, data, mode=0o600)
             info = os.stat(path)
             owned = os.name == "posix"
             saved.append(SavedFile(path=str(path), existed=True, mode=stat.S_IMODE(info.st_mode),
@@ -384,13 +153,13 @@ def take_snapshot(files: Sequence[Path], *, reason: str, kind: str = "change") -
                                    uid=info.st_uid if owned else None, gid=info.st_gid if owned else None))
         current = root
         snapshot = Snapshot(snapshot_id, created, reason, kind, tuple(saved), created_dirs=tuple(created_dirs),
-                            directory=directory)
+                            marks=None if marks is None else tuple(sorted(marks.items())), directory=directory)
         _write_manifest(snapshot)
     except OSError as exc:
         if directory is not None:
             shutil.rmtree(directory, ignore_errors=True)
         what = f" {display_path(current)}" if current != root else ""
-        raise StoreError(f"cannot back up{what}: {_reason(exc)}; nothing was changed", path=root) from None
+        raise StoreError(f"cannot back up{what}: {atomic.reason(exc)}; nothing was changed", path=root) from None
     return snapshot
 
 
@@ -398,7 +167,7 @@ def _write_manifest(snapshot: Snapshot) -> None:
     import json
 
     text = json.dumps(snapshot.to_json(), indent=2, sort_keys=True) + "\n"
-    atomic_write(snapshot.directory / MANIFEST, text.encode("utf-8"), mode=0o600)
+    atomic.atomic_write(snapshot.directory / MANIFEST, text.encode("utf-8"), mode=0o600)
 
 
 def _read_snapshot(directory: Path) -> Snapshot | None:
@@ -414,7 +183,9 @@ def _read_snapshot(directory: Path) -> Snapshot | None:
         return Snapshot(
             id=data["id"], created=float(data["created"]), reason=data["reason"], kind=data["kind"],
             files=files, undone=bool(data.get("undone", False)),
-            created_dirs=tuple(str(d) for d in data.get("created_dirs", ())), directory=directory,
+            created_dirs=tuple(str(d) for d in data.get("created_dirs", ())),
+            marks=None if "marks" not in data else tuple(sorted((str(k), bool(v)) for k, v in data["marks"].items())),
+            directory=directory,
         )
     except (MirrorctlError, OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # an interrupted or foreign directory: not a snapshot we can trust
@@ -428,10 +199,10 @@ def _snapshot_directories() -> list[Path]:
     except FileNotFoundError:
         return []
     except NotADirectoryError:
-        _ensure_directory(root)  # names the file in the way
-        raise  # pragma: no cover - _ensure_directory raised
+        atomic.ensure_directory(root)  # names the file in the way
+        raise  # pragma: no cover - ensure_directory raised
     except OSError as exc:
-        raise StoreError(f"cannot list the backups: {_reason(exc)}", path=root) from None
+        raise StoreError(f"cannot list the backups: {atomic.reason(exc)}", path=root) from None
     return [Path(e.path) for e in entries
             if _SNAPSHOT_ID.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
 
@@ -510,14 +281,14 @@ def write_back(snapshot: Snapshot) -> list[Path]:
     for saved, path, before, before_mode in plan:
         try:
             if saved.existed:
-                atomic_write(path, blobs[str(saved.blob)], mode=saved.mode, owner=_saved_owner(saved))
+                atomic.atomic_write(path, blobs[str(saved.blob)], mode=saved.mode, owner=_saved_owner(saved))
             else:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)
         except OSError as exc:
             for done, data, done_mode in reversed(written):
                 _put_back(done, data, done_mode)
-            raise StoreError(f"cannot restore: {_reason(exc)}; nothing was changed", path=path) from None
+            raise StoreError(f"cannot restore: {atomic.reason(exc)}; nothing was changed", path=path) from None
         written.append((path, before, before_mode))
     return [path for path, _, _ in written]
 
@@ -551,17 +322,36 @@ def _put_back(path: Path, data: bytes | None, mode: int | None) -> None:
         if data is None:
             os.unlink(path)
         else:
-            atomic_write(path, data, mode=mode)
+            atomic.atomic_write(path, data, mode=mode)
 
 
-def mark_undone(snapshot: Snapshot) -> Snapshot:
-    updated = replace(snapshot, undone=True)
+def mark_undone(snapshot: Snapshot, undone: bool = True) -> Snapshot:
+    updated = replace(snapshot, undone=undone)
     try:
         _write_manifest(updated)
     except OSError as exc:
-        raise StoreError(f"files restored, but the backup could not be marked as undone: {_reason(exc)}",
+        raise StoreError(f"files restored, but the backup could not be marked as undone: {atomic.reason(exc)}",
                          path=snapshot.directory / MANIFEST) from None
     return updated
+
+
+def undo_marks() -> dict[str, bool]:
+    """Every change's ``undone`` mark now (what a restore snapshot records)."""
+    return {s.id: s.undone for s in list_snapshots() if s.kind == "change"}
+
+
+def set_undo_marks(marks: dict[str, bool]) -> None:
+    """Set the ``undone`` mark of each change named in ``marks`` (one no longer kept is skipped)."""
+    for snapshot in list_snapshots():
+        if snapshot.kind == "change" and snapshot.id in marks and snapshot.undone != marks[snapshot.id]:
+            mark_undone(snapshot, marks[snapshot.id])
+
+
+def discard(snapshot: Snapshot) -> None:
+    """Remove a snapshot whose change was rolled back: it records nothing that happened."""
+    import shutil
+
+    shutil.rmtree(snapshot.directory, ignore_errors=True)
 
 
 def prune(keep: int = KEEP_BACKUPS) -> list[str]:
