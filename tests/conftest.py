@@ -16,6 +16,10 @@ from typing import ClassVar
 
 import pytest
 
+#: The shared test helpers (loopback index and mirror fleet, the real-client harnesses) live in tests/helpers/;
+#: test modules import them by module name (``from loopback_index import ...``), as before they moved.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
+
 REAL_HOMES = {
     os.path.realpath(p)
     for p in (os.path.expanduser("~"), pwd.getpwuid(os.getuid()).pw_dir)
@@ -118,7 +122,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pyte
     home = tmp_path / "home"
     home.mkdir()
     for name in list(os.environ):
-        # MIRRORCTL_TEST_* say where the test suite's own real clients are (tests/real_conda.py), not how
+        # MIRRORCTL_TEST_* say where the test suite's own real clients are (tests/helpers/real_conda.py), not how
         # mirrorctl behaves: they stay, so a test that looks them up first does not depend on collection order.
         if name.startswith(("PIP_", "CONDA_", "MAMBA", "UV_", "PDM_", "PIXI_", "MIRRORCTL_")) \
                 and not name.startswith("MIRRORCTL_TEST_"):

@@ -1,10 +1,10 @@
 """`mirrorctl run` and `eval "$(mirrorctl env ...)"` with the real clients, and the process rules of `run`.
 
 mirrorctl runs as a subprocess (``python -m mirrorctl``) so that exit codes, signals and stdio are the real
-thing. The package clients install the demo wheel from the loopback index (tests/loopback_index.py), reached as
-``http://127.1:PORT`` so that pip (and the pip inside pipenv) use it only when told to trust it; ``NO_PROXY``
-lists 127.1 so the trap proxy of tests/real_clients.py stays out of the way. Real conda (tests/real_conda.py)
-searches a loopback conda channel served here.
+thing. The package clients install the demo wheel from the loopback index (tests/helpers/loopback_index.py),
+reached as ``http://127.1:PORT`` so that pip (and the pip inside pipenv) use it only when told to trust it;
+``NO_PROXY`` lists 127.1 so the trap proxy of tests/helpers/real_clients.py stays out of the way. Real conda
+(tests/helpers/real_conda.py) searches a loopback conda channel served here.
 """
 
 from __future__ import annotations
@@ -321,7 +321,7 @@ def test_real_conda_finds_a_package_through_run(mode: str, run, isolated_home: P
 
 
 # ---------------------------------------------------------------------------------------------------------
-# --fastest: benches first, as `use --fastest` does (a loopback fleet, tests/loopback_mirrors.py)
+# --fastest: benches first, as `use --fastest` does (a loopback fleet, tests/helpers/loopback_mirrors.py)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The judges themselves: the real conda, pip, uv, pdm, poetry and pipenv run as the harness says they do.
 
-These tests check the harness (tests/real_conda.py, tests/real_clients.py, tests/loopback_index.py) and that the
+These tests check the harness (tests/helpers/: real_conda.py, real_clients.py, loopback_index.py) and that the
 observed tables in tests/data still describe the installed clients, not mirrorctl. A client that is absent is
 skipped with the reason.
 """

@@ -1,6 +1,6 @@
 """Real pip as the client: what mirrorctl writes is what pip obeys, and `restore` gives pip its old view back.
 
-A loopback PEP 503 index (``tests/loopback_index.py``: a ``ThreadingHTTPServer`` on 127.0.0.1, port 0) serves
+A loopback PEP 503 index (``tests/helpers/loopback_index.py``: a ``ThreadingHTTPServer`` on 127.0.0.1, port 0) serves
 one small wheel built with ``zipfile``. mirrorctl points pip at it through a user profile, then a real
 ``pip download --no-deps`` runs in a subprocess with the isolated environment the conftest set up (fake HOME,
 XDG_*, a PIP_CONFIG_FILE that does not exist). Nothing here leaves the loopback interface.
@@ -35,7 +35,7 @@ PIP_TIMEOUT_S = 120
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The index (tests/loopback_index.py)
+# The index (tests/helpers/loopback_index.py)
 
 
 @pytest.fixture
