@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "helpers")]
 
 import loopback_mirrors  # noqa: E402
 from loopback_mirrors import Fleet, MirrorSpec  # noqa: E402
@@ -87,7 +87,7 @@ BACKLOG = 511
 
 FLEET_CHILD = """
 import json, sys
-sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests"]
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests/helpers"]
 import loopback_mirrors
 from loopback_mirrors import Fleet, MirrorSpec
 loopback_mirrors._Server.request_queue_size = int(sys.argv[4])

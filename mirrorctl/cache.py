@@ -123,6 +123,4 @@ def _save(cache_file: Path, entries: dict[str, Any]) -> None:
 
         atomic_write(cache_file, text.encode("utf-8"), durable=False)
     except (OSError, ValueError, SyntaxError, MemoryError, RecursionError):
-        pass  # a cache that cannot be written only costs speed
-    except Exception:
-        pass
+        pass  # a cache that cannot be written (atomic_write raises OSError) only costs speed

@@ -38,8 +38,6 @@ if TYPE_CHECKING:
     #: Called with each mirror's result as its part of a bench ends, and the count done of the total.
     OnResult = Callable[[ProbeResult, int, int], None]
 
-Only = "Sequence[str] | str | None"
-
 
 def _apply(plan: Callable[[], list[FileEdit]], *, reason: str,
            force: bool = False) -> tuple[list[FileEdit], str | None]:

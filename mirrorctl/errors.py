@@ -10,7 +10,6 @@ if TYPE_CHECKING:  # only annotations: `mirrorctl --help` never imports pathlib
 
     from mirrorctl.results import Finding
 
-EXIT_OK = 0
 EXIT_USER_ERROR = 1
 EXIT_USAGE = 2
 #: A bug in mirrorctl (an exception nobody expected): distinct, so scripts can tell it from a user error.

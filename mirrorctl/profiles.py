@@ -67,13 +67,10 @@ class CondaMirror(NamedTuple):
     #: pkgs/ channels the mirror carries besides those in default_channels (legacy pkgs/free).
     legacy_pkgs: tuple[str, ...] = ()
 
-    @property
-    def covers_defaults(self) -> bool:
-        return bool(self.default_channels)
-
 
 class PytorchIndex(NamedTuple):
-    """A mirror of download.pytorch.org/whl, as the profile declares it (MIRROR-FACTS section 2)."""
+    """A mirror of download.pytorch.org/whl, as the profile's ``[pytorch]`` table declares it (its comments there
+    cite the mirror's sources)."""
 
     url: str
     #: "index" (use with --index-url/--extra-index-url) or "find-links" (a flat page, use with -f).
@@ -179,24 +176,18 @@ class ProfileSet(NamedTuple):
 
 
 def toml_loads(text: str, path: Path | None = None) -> dict[str, Any]:
-    """Parse TOML with the standard library where it has it (fast), else tomlkit (Python 3.9/3.10)."""
-    try:
-        import tomllib
-    except ImportError:  # pragma: no cover - Python < 3.11
-        import tomlkit
+    """Parse a profile's TOML with the plain parser of :mod:`mirrorctl.formats.toml` (the fast one)."""
+    from mirrorctl.formats.toml import plain_parser
 
-        try:
-            return tomlkit.parse(text).unwrap()
-        except tomlkit.exceptions.ParseError as exc:
-            raise ProfileError(N_("invalid TOML: {problem}"), problem=exc, path=path, line=getattr(exc, "line",
-                               None)) from None
+    parser = plain_parser()
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data: dict[str, Any] = parser.loads(text)
+    except parser.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise ProfileError(N_("invalid TOML: {problem}"), problem=message, path=path,
                            line=int(match.group(1)) if match else None) from None
+    return data
 
 
 class _Reader:

@@ -17,10 +17,6 @@ from typing import Any, NamedTuple
 #: Version of every ``--json`` document. Bump it when a key changes meaning or disappears.
 JSON_SCHEMA = 2
 
-#: Finding levels, most severe first. "error": the tool cannot use this file or value; "warning": the tool
-#: works, but not as the user probably expects; "note": worth knowing; "hint": a step to take next.
-LEVELS = ("error", "warning", "note", "hint")
-
 UPSTREAM = "upstream"
 CUSTOM = "custom"
 MIXED = "mixed"
@@ -67,6 +63,8 @@ class Finding(NamedTuple):
     """Something to tell the user, as data: ``output`` words it from ``code`` and ``params``."""
 
     code: str
+    #: Most severe first: "error" (the tool cannot use this file or value), "warning" (the tool works, but not as
+    #: the user probably expects), "note" (worth knowing), "hint" (a step to take next).
     level: str
     tool: str
     path: Path | None = None

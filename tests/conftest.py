@@ -17,6 +17,9 @@ from typing import ClassVar
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The shared test helpers (loopback index and mirror fleet, the real-client harnesses) live in tests/helpers/;
+#: test modules import them by module name (``from loopback_index import ...``), as before they moved.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
 
 REAL_HOMES = {
     os.path.realpath(p)
@@ -92,6 +95,15 @@ def _real_home_marks() -> dict[str, tuple[int, int] | None]:
     return marks
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test named test_real_* runs a real client: it must say so with the real_client marker, so that
+    ``-m "not real_client"`` means what it says."""
+    unmarked = [item.nodeid for item in items
+                if item.name.startswith("test_real_") and item.get_closest_marker("real_client") is None]
+    if unmarked:
+        raise pytest.UsageError("tests named test_real_* without @pytest.mark.real_client: " + ", ".join(unmarked))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def home_guard():
     _Guard.active = True
@@ -132,7 +144,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pyte
     home = tmp_path / "home"
     home.mkdir()
     for name in list(os.environ):
-        # MIRRORCTL_TEST_* say where the test suite's own real clients are (tests/real_conda.py), not how
+        # MIRRORCTL_TEST_* say where the test suite's own real clients are (tests/helpers/real_conda.py), not how
         # mirrorctl behaves: they stay, so a test that looks them up first does not depend on collection order.
         if name.startswith(("PIP_", "CONDA_", "MAMBA", "UV_", "PDM_", "PIXI_", "MIRRORCTL_")) \
                 and not name.startswith("MIRRORCTL_TEST_"):
@@ -191,10 +203,40 @@ def run(isolated_home: Path):
     from mirrorctl.cli import cli
 
     def invoke(*args: str, input: str | None = None):
+        if not _CLICK_SEPARATES_STDERR:
+            runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
+            return _Click82Result(runner.invoke(cli, list(args), input=input, catch_exceptions=False))
         runner = CliRunner()
         return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
 
     return invoke
+
+
+def _click_version() -> tuple[int, ...]:
+    from importlib.metadata import version
+
+    return tuple(int(part) for part in version("click").split(".")[:2])
+
+
+#: click 8.2 (Python 3.10+) gives a CliRunner result ``stdout`` and ``stderr`` apart and ``output`` as both;
+#: click 8.1.8, the newest for Python 3.9, mixes stderr into ``stdout`` unless told not to, and then leaves it
+#: out of ``output``. The tests are written for 8.2; under 8.1 ``run`` hands out the same three.
+_CLICK_SEPARATES_STDERR = _click_version() >= (8, 2)
+
+
+class _Click82Result:
+    """A click 8.1 result (run with mix_stderr=False) read as click 8.2 reads it; ``output`` is stdout then
+    stderr (8.1 cannot interleave them as 8.2 does)."""
+
+    def __init__(self, result: object) -> None:
+        self._result = result
+
+    @property
+    def output(self) -> str:
+        return str(self._result.stdout) + str(self._result.stderr)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._result, name)
 
 
 @pytest.fixture

@@ -168,6 +168,39 @@ def test_a_tool_module_whose_env_returns_a_dict_still_works():
     assert base.env_plan(Old(), tuna, [tuna]) == expected  # type: ignore[arg-type]
 
 
+def test_bench_and_use_fastest_handle_the_new_tool(run, fake_tool: Path):
+    """bench marks the mirror the new tool uses and probes only the index kind it serves; --fastest switches it."""
+    from loopback_mirrors import Fleet, MirrorSpec
+
+    from mirrorctl import paths
+
+    specs = [MirrorSpec("quick", delay=0.0), MirrorSpec("slow", delay=0.3)]
+    with Fleet(specs) as fleet:
+        for spec in specs:  # a conda table too: bench --only faketool must probe only the PyPI index
+            write(paths.user_profiles_dir() / f"{spec.name}.toml",
+                  f'name = "{spec.name}"\n[pypi]\nindex = "{fleet.base_url(spec.name)}/simple"\n'
+                  f'[conda]\ndefault_channels = ["{fleet.base_url(spec.name)}/pkgs/main"]\n')
+        slow_index = f"index = {fleet.base_url('slow')}/simple\n"
+        write(fake_tool, slow_index)
+
+        table = run("bench", "quick", "slow", "--only", "faketool", "--timeout", "1.5", "--no-upstream")
+        assert table.exit_code == 0, table.output
+        rows = [line.split() for line in table.output.splitlines() if "127.0.0.1" in line]
+        # The new tool's file points at slow: that row is marked in effect ("*", TARGET, PROFILE, ...).
+        marks = {fields[fields.index("pypi") + 1]: fields[0] == "*" for fields in rows}
+        assert marks == {"slow": True, "quick": False}, table.output
+        measured = json.loads(run("bench", "quick", "slow", "--only", "faketool", "--timeout", "1.5",
+                                  "--no-upstream", "--json").output)
+        assert {(r["target"], r["profile"]) for r in measured} == {("pypi", "quick"), ("pypi", "slow")}
+
+        fastest = run("use", "--fastest", "--from", "quick", "--from", "slow", "--only", "faketool",
+                      "--timeout", "1.5")
+        assert fastest.exit_code == 0, fastest.output
+        assert fake_tool.read_text() == f"index = {fleet.base_url('quick')}/simple\n"
+    assert run("restore").exit_code == 0
+    assert fake_tool.read_text() == slow_index
+
+
 def test_only_imports_the_named_tool():
     code = textwrap.dedent("""
         import sys
@@ -494,3 +527,34 @@ def test_the_cycle_check_finds_a_function_level_cycle(tmp_path: Path):
     write(package / "b.py", "def later():\n    from pkg.a import x\n")
     write(package / "c.py", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import a\n")
     assert _cycles(_import_graph(package)) == [["pkg.a", "pkg.b"]]
+
+
+def _modules_importing(package: Path, names: set[str]) -> list[str]:
+    """The modules (relative paths) of ``package`` that import any of ``names``, anywhere in the module."""
+    import ast
+
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            imported = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                        else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if names & {name.split(".")[0] for name in imported}:
+                found.append(path.relative_to(package).as_posix())
+                break
+    return found
+
+
+def test_one_module_imports_the_plain_toml_parser():
+    """tomllib exists from Python 3.11 only: one guarded import (tomli before 3.11), which every reader uses."""
+    from mirrorctl.formats import toml
+
+    package = Path(mirrorctl.targets.__file__).parent.parent
+    assert _modules_importing(package, {"tomllib", "tomli"}) == ["formats/toml.py"]
+    assert toml.plain_parser().__name__ == ("tomllib" if sys.version_info >= (3, 11) else "tomli")
+
+
+def test_the_toml_import_check_sees_a_function_level_import(tmp_path: Path):
+    write(tmp_path / "pkg" / "a.py", "def later():\n    import tomllib\n")
+    write(tmp_path / "pkg" / "b.py", "from tomli import loads\n")
+    write(tmp_path / "pkg" / "c.py", "import tomlkit\n")
+    assert _modules_importing(tmp_path / "pkg", {"tomllib", "tomli"}) == ["a.py", "b.py"]

@@ -1,10 +1,10 @@
 """`mirrorctl run` and `eval "$(mirrorctl env ...)"` with the real clients, and the process rules of `run`.
 
 mirrorctl runs as a subprocess (``python -m mirrorctl``) so that exit codes, signals and stdio are the real
-thing. The package clients install the demo wheel from the loopback index (tests/loopback_index.py), reached as
-``http://127.1:PORT`` so that pip (and the pip inside pipenv) use it only when told to trust it; ``NO_PROXY``
-lists 127.1 so the trap proxy of tests/real_clients.py stays out of the way. Real conda (tests/real_conda.py)
-searches a loopback conda channel served here.
+thing. The package clients install the demo wheel from the loopback index (tests/helpers/loopback_index.py),
+reached as ``http://127.1:PORT`` so that pip (and the pip inside pipenv) use it only when told to trust it;
+``NO_PROXY`` lists 127.1 so the trap proxy of tests/helpers/real_clients.py stays out of the way. Real conda
+(tests/helpers/real_conda.py) searches a loopback conda channel served here.
 """
 
 from __future__ import annotations
@@ -209,6 +209,7 @@ def install_command(client: str, work: Path) -> tuple[list[str], dict[str, str],
             project / ".venv")
 
 
+@pytest.mark.real_client
 @pytest.mark.parametrize("mode", ["run", "eval"])
 @pytest.mark.parametrize("client", ["pip", "uv", "pdm", "pipenv"])
 def test_real_client_installs_through_the_mirror(client: str, mode: str, run, index: Index, trap: TrapProxy,
@@ -287,6 +288,7 @@ def conda_channel() -> Iterator[tuple[str, list[str]]]:
         server.server_close()
 
 
+@pytest.mark.real_client
 @pytest.mark.skipif(conda_missing_reason() is not None, reason=str(conda_missing_reason()))
 @pytest.mark.parametrize("mode", ["run", "eval"])
 def test_real_conda_finds_a_package_through_run(mode: str, run, isolated_home: Path, tmp_path: Path,
@@ -319,7 +321,7 @@ def test_real_conda_finds_a_package_through_run(mode: str, run, isolated_home: P
 
 
 # ---------------------------------------------------------------------------------------------------------
-# --fastest: benches first, as `use --fastest` does (a loopback fleet, tests/loopback_mirrors.py)
+# --fastest: benches first, as `use --fastest` does (a loopback fleet, tests/helpers/loopback_mirrors.py)
 
 
 @pytest.fixture

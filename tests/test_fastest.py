@@ -119,3 +119,29 @@ def test_bench_reads_what_is_in_effect_through_the_core_and_a_broken_file_is_a_f
     as_json = run("bench", "quick", "--only", "pip", "--timeout", "1.5", "--no-upstream", "--json")
     assert as_json.exit_code == 0, as_json.output
     assert [row["profile"] for row in json.loads(as_json.stdout)] == ["quick"]
+
+
+def test_the_pickers_background_bench_reports_each_profiles_latency(fleet, monkeypatch: pytest.MonkeyPatch):
+    """`use` with no NAME: the picker's measure() runs the real bench and reports each profile's figure. The
+    built-in profiles are benched too: their requests go to the trap proxy, which refuses them."""
+    from loopback_index import trap_proxy
+
+    from mirrorctl import cli, picker
+
+    heard: dict[str, str] = {}
+
+    def fake_pick(rows, *, measure=None, stdin=None, stdout=None):
+        assert measure is not None
+        measure(lambda name, figure: heard.__setitem__(name, figure))
+        return "quick"
+
+    monkeypatch.setattr(picker, "pick", fake_pick)
+    with trap_proxy() as trap:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+            monkeypatch.setenv(name, trap.url)
+        for name in ("NO_PROXY", "no_proxy"):
+            monkeypatch.setenv(name, "127.0.0.1")
+        assert cli._pick_profile(only=("pip",), timeout=1.5) == "quick"
+    assert heard["quick"].endswith(" ms") and heard["slow"].endswith(" ms")
+    assert {heard[name] for name in ("portal", "broken", "dead", "hung")} == {"failed"}
+    assert heard["tuna"] == "failed"  # refused by the trap: no request left this machine

@@ -1,10 +1,13 @@
 """mamba / micromamba: mirrored_channels in ~/.mambarc, tested against mamba's documented (code-read) semantics.
 
-No mamba client exists on this machine. The expectations come from REFERENCE.md §B ("mamba/micromamba 2.x": the
-.mambarc locations, mamba user files beat conda's, the target prefix beats everything, maps are not merged) and
-MIRROR-FACTS.md §5 (c) (mamba 2.8.1 ``libmamba/src/api/channel_loader.cpp`` L240-270: every mirrored_channels key
-becomes an active channel, so only channels in use may get one; ``changes-2.0.rst`` and USTC's mirrorhelp for the
-``{name: [full channel URL]}`` form) and §1 ustc (mamba strips ``nodefaults``).
+No mamba client exists on this machine. The expectations come from mamba 2.8.1's source (mamba-org/mamba):
+``libmamba/src/api/configuration.cpp`` ``Configuration::compute_default_rc_sources`` (L2145: the .mambarc
+locations, mamba user files after conda's, the target prefix last, so it beats everything);
+``libmamba/include/mamba/api/configuration_impl.hpp`` L105-114 (``Source<T>::merge``: a map is taken whole from
+the highest-precedence file, not merged); ``libmamba/src/api/channel_loader.cpp`` L240-270 (every
+mirrored_channels key becomes an active channel, so only channels in use may get one); ``changes-2.0.rst`` and
+USTC's mirrorhelp for the ``{name: [full channel URL]}`` form; ``libmamba/src/api/install.cpp`` L1176-1189
+(``channels_hook`` strips ``nodefaults``).
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ def test_no_channel_in_use_writes_nothing_and_says_why(mambarc: Path):
 
 
 def test_channels_from_condarc_count_but_condarc_is_never_edited(mambarc: Path, condarc: Path):
-    """mamba reads .condarc too (REFERENCE §B); the conda target owns that file."""
+    """mamba reads .condarc too (``compute_default_rc_sources``); the conda target owns that file."""
     original = "channels:\n  - conda-forge\n  - https://conda.corp.example/internal\n"
     write(condarc, original)
     result = core.use(name="tuna", only="mamba")
@@ -138,7 +141,7 @@ def test_dry_run_diff_then_use_and_byte_exact_restore(mambarc: Path):
 
 def test_maps_are_not_merged_the_highest_file_wins(mambarc: Path, isolated_home: Path, tmp_path: Path,
                                                    monkeypatch):
-    """REFERENCE §B: 'Maps are not merged: the highest-precedence file's whole map wins'."""
+    """Maps are not merged: the highest-precedence file's whole map wins (``Source<T>::merge``)."""
     lower = write(isolated_home / ".config" / "mamba" / ".mambarc",
                   f"channels: [conda-forge, bioconda]\nmirrored_channels:\n  bioconda: [{USTC}/bioconda]\n")
     write(mambarc, f"mirrored_channels:\n  conda-forge: [{TUNA}/conda-forge]\n")
@@ -155,7 +158,7 @@ def test_maps_are_not_merged_the_highest_file_wins(mambarc: Path, isolated_home:
 
 
 def test_a_mirrored_key_not_in_channels_is_flagged(mambarc: Path):
-    """MIRROR-FACTS §5 (c): every mirrored_channels key is loaded as an active channel."""
+    """Every mirrored_channels key is loaded as an active channel (``channel_loader.cpp`` L240-270)."""
     write(mambarc, f"channels: [conda-forge]\nmirrored_channels:\n  pytorch: [{TUNA}/pytorch]\n"
                    f"  conda-forge: [{TUNA}/conda-forge]\n")
     (state,) = core.current(only="mamba")

@@ -1,4 +1,4 @@
-"""Where each tool's files are on each platform (REFERENCE.md, read from the tools' sources)."""
+"""Where each tool's files are on each platform, as each tool's source says (each target module cites it)."""
 
 from __future__ import annotations
 

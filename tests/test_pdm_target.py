@@ -103,6 +103,7 @@ def pdm_lock(project: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=180, check=False)
 
 
+@pytest.mark.real_client
 def test_real_pdm_locks_through_the_mirror_after_use_and_not_after_restore(
         run, index: Index, dead_url: str, pdm_toml: Path, tmp_path: Path):  # noqa: F811 - fixtures
     _pdm()

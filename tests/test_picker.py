@@ -1,7 +1,7 @@
 """`mirrorctl use` with no NAME on a terminal: the picker, driven in a real pseudo-terminal (pexpect).
 
 The background bench must not reach the internet: every test runs mirrorctl behind the trap proxy
-(tests/loopback_index.py), which records and refuses each request, so the built-in mirrors are never contacted.
+(tests/helpers/loopback_index.py), which records and refuses each request, so the built-in mirrors are never contacted.
 """
 
 from __future__ import annotations

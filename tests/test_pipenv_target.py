@@ -185,6 +185,8 @@ def lock(project: Path, index: Index, trap: TrapProxy, **env: str) -> rc.ClientR
                          cwd=project.parent, index=index, trap=trap, extra_env=env)
 
 
+@pytest.mark.slow
+@pytest.mark.real_client
 @rc.requires_client("pipenv")
 @pytest.mark.parametrize("layout", ["pypi-first", "users-mirror-first", "no-source"])
 def test_real_pipenv_locks_where_mirrorctl_says(layout: str, project: Path, index: Index, trap: TrapProxy,

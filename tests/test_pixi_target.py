@@ -66,12 +66,12 @@ def expected_entries(name: str) -> dict[str, list[str]]:
 
 @pytest.fixture
 def config(isolated_home: Path) -> Path:
-    """The user file pixi reads on Linux with XDG_CONFIG_HOME=~/.config (REFERENCE §D)."""
+    """The user file pixi reads on Linux with XDG_CONFIG_HOME=~/.config (pixi_configuration.md, Linux table)."""
     return isolated_home / ".config" / "pixi" / "config.toml"
 
 
 def test_use_tuna_keeps_comments_unrelated_keys_and_the_users_own_mirror():
-    """REFERENCE §D example: conda-forge -> TUNA cloud, pypi.org/simple and files.pythonhosted.org/packages."""
+    """TUNA as pixi mirrors: conda-forge -> TUNA cloud, pypi.org/simple and files.pythonhosted.org/packages."""
     new, findings = pixi.render(REALISTIC, profile("tuna"), profiles())
     data = pixi.load(new, None).unwrap()
     assert data["default-channels"] == ["conda-forge"] and data["repodata-config"] == {"disable-jlap": True}

@@ -176,6 +176,8 @@ def _poetry_lock(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], floa
     return result, time.perf_counter() - started
 
 
+@pytest.mark.slow
+@pytest.mark.real_client
 def test_real_poetry_locks_through_the_mirror_after_use_and_not_after_restore(
         project: Path, index: Index, dead_url: str, tmp_path: Path):  # noqa: F811
     if not (shutil.which("poetry") or (Path(sys.executable).parent / "poetry").exists()):

@@ -37,8 +37,8 @@ def test_unverified_sources_stay_visible():
         assert "UNVERIFIED" in profiles.get(name).pypi.source
     text = (paths.builtin_profiles_dir() / "aliyun.toml").read_text()
     assert "UNVERIFIED" in text.splitlines()[0]
-    # MIRROR-FACTS 2026-11: NJU's PyPI and Anaconda are documented by NJU itself; its PyTorch index is not, and
-    # SJTUG's torch_stable.html is frozen upstream at about torch 2.4.
+    # NJU's PyPI and Anaconda are documented by NJU itself (nju-lug/NJU-Mirror-Frontend's help pages); its PyTorch
+    # index is not, and SJTUG's torch_stable.html is frozen upstream at about torch 2.4 (pytorch/pytorch#136939).
     assert profiles.get("nju").pypi.verified and profiles.get("nju").conda.verified
     assert not profiles.get("nju").pytorch.verified
     assert not profiles.get("sjtu").pytorch.verified and "frozen" in profiles.get("sjtu").pytorch.source

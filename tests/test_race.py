@@ -5,6 +5,8 @@ from __future__ import annotations
 import heapq
 import random
 
+import pytest
+
 from mirrorctl.probe.fanout import DOWNLOAD_CAP_S, DOWNLOAD_MIN_S, TICK_S
 from mirrorctl.probe.race import ENOUGH_SAMPLES, LANES, PRIOR_SD_MS, UNMEASURABLE_MS, Z_PICK, Race, penalty_ms
 
@@ -61,6 +63,7 @@ def slowest_first_answer(means: tuple[float, ...], seed: int, overhead: float = 
                for mean in means)
 
 
+@pytest.mark.slow
 def test_elimination_never_drops_the_true_best_on_seeded_schedules() -> None:
     """2 x 2 x 1000 seeded races whose answer is known (mirror 0), with and without 30 ms of unseen
     per-answer overhead: neither the elimination rule nor the pick rule ever drops it.
@@ -79,6 +82,7 @@ def test_elimination_never_drops_the_true_best_on_seeded_schedules() -> None:
             assert wrong <= 3, (means, overhead, wrong)
 
 
+@pytest.mark.slow
 def test_the_race_ends_with_the_slowest_first_answer_on_seeded_schedules() -> None:
     """The wall-time target in the model: a bench, which waits for every first answer anyway, should cost no
     more than a one-sample test, whose wall is the slowest first answer. On the 20-160 ms fleet, whose

@@ -1,6 +1,6 @@
 """The judges themselves: the real conda, pip, uv, pdm, poetry and pipenv run as the harness says they do.
 
-These tests check the harness (tests/real_conda.py, tests/real_clients.py, tests/loopback_index.py) and that the
+These tests check the harness (tests/helpers/: real_conda.py, real_clients.py, loopback_index.py) and that the
 observed tables in tests/data still describe the installed clients, not mirrorctl. A client that is absent is
 skipped with the reason.
 """
@@ -20,6 +20,7 @@ import real_conda
 from loopback_index import PROJECT, Index, TrapProxy, serve_index, trap_proxy
 from real_conda import RealConda, conda_client, load_observed, materialise
 
+pytestmark = pytest.mark.real_client
 PIP_OBSERVED = Path(__file__).parent / "data" / "pip_observed.json"
 #: Cases run through both `conda info --json` and the one-process resolver: URLs, names, defaults, aliases,
 #: env vars, #!final, an ignored file and two kinds of crash.
@@ -64,6 +65,7 @@ def test_conda_runs_in_a_minimal_environment(tmp_path: Path, monkeypatch: pytest
     assert "CONDA_CHANNELS" not in json.dumps(info["env_vars"])
 
 
+@pytest.mark.slow
 @real_conda.requires_conda
 def test_one_process_resolver_agrees_with_conda_info(tmp_path: Path):
     conda = conda_client()
@@ -255,6 +257,7 @@ def test_pdm_reads_its_user_config_toml(tmp_path: Path, index: Index, trap: Trap
     assert f'name = "{PROJECT}"' in (project / "pdm.lock").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 @rc.requires_client("poetry")
 def test_poetry_reads_the_project_source(tmp_path: Path, index: Index, trap: TrapProxy):
     home = tmp_path / "home"
@@ -268,6 +271,7 @@ def test_poetry_reads_the_project_source(tmp_path: Path, index: Index, trap: Tra
     assert f'name = "{PROJECT}"' in (project / "poetry.lock").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 @rc.requires_client("pipenv")
 def test_pipenv_reads_the_pipfile_source(tmp_path: Path, index: Index, trap: TrapProxy):
     home = tmp_path / "home"

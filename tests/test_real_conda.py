@@ -15,7 +15,7 @@ from real_conda import conda_client, requires_conda
 
 from mirrorctl import core
 
-pytestmark = requires_conda
+pytestmark = [pytest.mark.real_client, requires_conda]
 
 FILES = {
     "cheatsheet": (Path(__file__).parent / "data" / "cheatsheet.condarc").read_text(encoding="utf-8"),

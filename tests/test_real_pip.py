@@ -1,6 +1,6 @@
 """Real pip as the client: what mirrorctl writes is what pip obeys, and `restore` gives pip its old view back.
 
-A loopback PEP 503 index (``tests/loopback_index.py``: a ``ThreadingHTTPServer`` on 127.0.0.1, port 0) serves
+A loopback PEP 503 index (``tests/helpers/loopback_index.py``: a ``ThreadingHTTPServer`` on 127.0.0.1, port 0) serves
 one small wheel built with ``zipfile``. mirrorctl points pip at it through a user profile, then a real
 ``pip download --no-deps`` runs in a subprocess with the isolated environment the conftest set up (fake HOME,
 XDG_*, a PIP_CONFIG_FILE that does not exist). Nothing here leaves the loopback interface.
@@ -28,13 +28,14 @@ import pytest
 from conftest import write
 from loopback_index import PROJECT, VERSION, WHEEL_NAME, Index, dead_index_url, serve_index  # noqa: F401 - re-exported for the tool tests
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("pip") is None, reason="pip is not installed")
+pytestmark = [pytest.mark.real_client,
+              pytest.mark.skipif(importlib.util.find_spec("pip") is None, reason="pip is not installed")]
 
 PIP_TIMEOUT_S = 120
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The index (tests/loopback_index.py)
+# The index (tests/helpers/loopback_index.py)
 
 
 @pytest.fixture
@@ -87,6 +88,7 @@ def snapshot(*paths: Path) -> dict[Path, bytes | None]:
 # Tests
 
 
+@pytest.mark.slow
 def test_use_then_restore_with_real_pip(run, index: Index, dead_url: str, legacy_pip_conf: Path,
                                         pip_conf: Path, tmp_path: Path):
     added = run("profile", "add", "loop", "--pypi", index.url)

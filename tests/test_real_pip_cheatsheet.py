@@ -37,7 +37,8 @@ from mirrorctl import core
 from mirrorctl.results import ToolState
 from mirrorctl.urls import host_port, normalize
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("pip") is None, reason="pip is not installed")
+pytestmark = [pytest.mark.real_client,
+              pytest.mark.skipif(importlib.util.find_spec("pip") is None, reason="pip is not installed")]
 
 PIP_TIMEOUT_S = 120
 LEGACY = ".pip/pip.conf"

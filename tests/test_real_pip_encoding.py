@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 from conftest import write
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("pip") is None, reason="pip is not installed")
+pytestmark = [pytest.mark.real_client,
+              pytest.mark.skipif(importlib.util.find_spec("pip") is None, reason="pip is not installed")]
 
 TIMEOUT_S = 120
 COMMENT = "# 清华大学镜像\n"

@@ -452,6 +452,8 @@ def _pip_in(python: str, pip_path: Path, dest: Path) -> subprocess.CompletedProc
                           timeout=120, check=False)
 
 
+@pytest.mark.slow
+@pytest.mark.real_client
 def test_real_pip_in_a_virtualenv_uses_the_mirror_after_use_scope_venv(run, tmp_path: Path, pip_conf: Path):
     pip_module = pytest.importorskip("pip")
     from loopback_index import PROJECT, WHEEL_NAME, dead_index_url, serve_index
@@ -495,6 +497,8 @@ def test_real_pip_in_a_virtualenv_uses_the_mirror_after_use_scope_venv(run, tmp_
 # The real conda (26.7.1, ../shared/clients) with an active environment
 
 
+@pytest.mark.slow
+@pytest.mark.real_client
 def test_real_conda_reads_what_use_scope_env_wrote_only_in_that_env(conda_env: Path, condarc: Path,
                                                                    isolated_home: Path):
     from real_conda import conda_client
@@ -520,6 +524,8 @@ def test_real_conda_reads_what_use_scope_env_wrote_only_in_that_env(conda_env: P
     assert {u.rsplit("/", 1)[0] for u in again.channels or ()} == {"https://conda.anaconda.org/conda-forge"}, again
 
 
+@pytest.mark.slow
+@pytest.mark.real_client
 def test_real_pip_in_a_conda_env_uses_the_mirror_after_use_scope_env(run, tmp_path: Path, pip_conf: Path,
                                                                      conda_env: Path,
                                                                      monkeypatch: pytest.MonkeyPatch):
@@ -573,6 +579,8 @@ def test_real_pip_in_a_conda_env_uses_the_mirror_after_use_scope_env(run, tmp_pa
 # The real pdm (2.29, the clients extra) in a project
 
 
+@pytest.mark.slow
+@pytest.mark.real_client
 def test_real_pdm_in_the_project_uses_the_mirror_after_use_scope_project(run, tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch):
     import shutil

@@ -81,6 +81,7 @@ def profile_of(asked: list[str]) -> str:
     return "official" if asked == ["pypi"] else asked[0]
 
 
+@pytest.mark.real_client
 @rc.requires_client("uv")
 @rc.requires_client("poetry")
 def test_uv_and_poetry_in_one_pyproject(mirrors: Mirrors, run):
@@ -108,6 +109,7 @@ def test_uv_and_poetry_in_one_pyproject(mirrors: Mirrors, run):
     assert label("uv") == "loopa" and mirrors.asked("uv") == ["loopa"]
 
 
+@pytest.mark.real_client
 @rc.requires_client("uv")
 def test_uv_user_default_index_beats_a_project_index_url(mirrors: Mirrors, run):
     """Observed: any default [[index]], even the user file's, beats every file's index-url."""
@@ -119,6 +121,7 @@ def test_uv_user_default_index_beats_a_project_index_url(mirrors: Mirrors, run):
     assert "corp.example" in (mirrors.project / "pyproject.toml").read_text()  # the user's, untouched
 
 
+@pytest.mark.real_client
 @rc.requires_client("uv")
 def test_uv_named_default_index_in_the_project_wins_unless_force(mirrors: Mirrors, run):
     path = write(mirrors.project / "pyproject.toml",
@@ -137,6 +140,7 @@ def test_uv_named_default_index_in_the_project_wins_unless_force(mirrors: Mirror
     assert mirrors.asked("uv") == ["loopb"]
 
 
+@pytest.mark.real_client
 @rc.requires_client("uv")
 def test_uv_named_index_that_is_not_default_is_asked_first_and_said(mirrors: Mirrors, run):
     write(mirrors.project / "pyproject.toml",
@@ -148,6 +152,7 @@ def test_uv_named_index_that_is_not_default_is_asked_first_and_said(mirrors: Mir
     assert mirrors.asked("uv") == ["loopa"]  # it has the demo project: uv takes it from there
 
 
+@pytest.mark.real_client
 @rc.requires_client("uv")
 def test_uv_explicit_index_is_not_asked(mirrors: Mirrors, run):
     write(mirrors.project / "pyproject.toml",
@@ -157,6 +162,7 @@ def test_uv_explicit_index_is_not_asked(mirrors: Mirrors, run):
     assert label("uv") == "loopb" and mirrors.asked("uv") == ["loopb"]
 
 
+@pytest.mark.real_client
 @rc.requires_client("uv")
 def test_uv_toml_beats_tool_uv_in_a_workspace_member(mirrors: Mirrors, run, monkeypatch: pytest.MonkeyPatch):
     """A workspace member uses the root's settings; uv.toml beats [tool.uv] in the root: `--scope project`
@@ -175,6 +181,7 @@ def test_uv_toml_beats_tool_uv_in_a_workspace_member(mirrors: Mirrors, run, monk
     assert mirrors.asked("uv") == ["loopb"]
 
 
+@pytest.mark.real_client
 @rc.requires_client("pdm")
 def test_pdm_source_named_pypi_beats_every_config(mirrors: Mirrors, run):
     path = write(mirrors.project / "pyproject.toml", HEAD + PDM + '\n[[tool.pdm.source]]\nname = "pypi"\n'
@@ -196,6 +203,7 @@ def test_pdm_source_named_pypi_beats_every_config(mirrors: Mirrors, run):
     assert path.read_text() == original and mirrors.asked("pdm") == ["loopa"]
 
 
+@pytest.mark.real_client
 @rc.requires_client("pdm")
 def test_pdm_source_with_another_name_is_asked_besides(mirrors: Mirrors, run):
     write(mirrors.project / "pyproject.toml", HEAD + PDM + '\n[[tool.pdm.source]]\nname = "mine"\n'
@@ -206,6 +214,7 @@ def test_pdm_source_with_another_name_is_asked_besides(mirrors: Mirrors, run):
     assert sorted(mirrors.asked("pdm")) == ["loopa", "loopb"]
 
 
+@pytest.mark.real_client
 @rc.requires_client("poetry")
 def test_poetry_primary_source_of_the_user_wins_unless_force(mirrors: Mirrors, run):
     source = f'\n[[tool.poetry.source]]\nname = "aliyun"\nurl = "{mirrors.a.loopback_url}"\npriority = "primary"\n'
@@ -229,6 +238,7 @@ def test_poetry_primary_source_of_the_user_wins_unless_force(mirrors: Mirrors, r
     assert path.read_text() == original
 
 
+@pytest.mark.real_client
 @rc.requires_client("poetry")
 @pytest.mark.parametrize("priority", ["supplemental", "explicit"])
 def test_poetry_supplemental_and_explicit_sources_do_not_win(mirrors: Mirrors, run, priority: str):

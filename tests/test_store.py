@@ -124,6 +124,7 @@ def test_a_damaged_backup_is_refused(pip_conf: Path):
     assert pip_conf.read_bytes() == changed
 
 
+@pytest.mark.slow
 def test_old_backups_are_pruned(pip_conf: Path):
     for index in range(store.KEEP_BACKUPS + 3):
         write(pip_conf, f"[global]\ntimeout = {index}\n")
@@ -187,6 +188,7 @@ def state(*files: Path) -> tuple[bytes | None, ...]:
     return tuple(f.read_bytes() if f.exists() else None for f in files)
 
 
+@pytest.mark.slow
 def test_thirty_kept_backups_undo_thirty_changes_even_after_restores(pip_conf: Path, condarc: Path):
     """16 x use then 16 x restore: each restore's safety snapshot must not push a `use` snapshot out."""
     write(pip_conf, PIP_BEFORE)
@@ -201,6 +203,7 @@ def test_thirty_kept_backups_undo_thirty_changes_even_after_restores(pip_conf: P
     assert state(pip_conf, condarc) == (PIP_BEFORE, CONDA_BEFORE)
 
 
+@pytest.mark.slow
 def test_retention_keeps_thirty_changes_and_drops_restore_snapshots_older_than_them(pip_conf: Path):
     for index in range(store.KEEP_BACKUPS + 5):
         core.use(name="tuna" if index % 2 == 0 else "ustc", only="pip")

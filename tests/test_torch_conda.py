@@ -17,7 +17,7 @@ from conftest import write
 from real_conda import conda_client, describe, requires_conda
 from test_torch import NO_DRIVER, fake_smi
 
-pytestmark = requires_conda
+pytestmark = [pytest.mark.real_client, requires_conda]
 
 
 def conda_forge_stand_in(base: Path) -> None:

@@ -25,7 +25,8 @@ from conftest import write
 from test_torch import fake_smi
 
 UV = Path(sys.executable).with_name("uv")
-pytestmark = pytest.mark.skipif(not UV.exists(), reason="uv is not installed next to the test interpreter")
+pytestmark = [pytest.mark.real_client,
+              pytest.mark.skipif(not UV.exists(), reason="uv is not installed next to the test interpreter")]
 
 #: (project, version) per variant: torch and its companions, as on the real index.
 RELEASE = [("torch", "2.13.0"), ("torchvision", "0.28.0"), ("torchaudio", "2.11.0")]

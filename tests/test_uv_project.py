@@ -94,6 +94,7 @@ def _uv_settings_file(folder: Path) -> Path | None:
     return Path(found[-1]) if found else None
 
 
+@pytest.mark.real_client
 @pytest.mark.parametrize("name", list(LAYOUTS))
 def test_real_uv_loads_the_file_use_scope_project_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                          name: str):
@@ -118,6 +119,7 @@ def test_real_uv_loads_the_file_use_scope_project_writes(tmp_path: Path, monkeyp
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
 
 
+@pytest.mark.real_client
 def test_real_uv_in_a_subfolder_of_a_project_uses_the_mirror_after_use_scope_project(
         run, index: Index, dead_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: F811
     _uv_bin()

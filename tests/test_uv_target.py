@@ -215,6 +215,7 @@ def uv_compile(tmp_path: Path, name: str) -> subprocess.CompletedProcess[str]:
                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
 
 
+@pytest.mark.real_client
 def test_real_uv_resolves_through_the_mirror_after_use_and_not_after_restore(
         run, index: Index, dead_url: str, uv_toml: Path, tmp_path: Path):  # noqa: F811 - fixtures
     _uv_bin()

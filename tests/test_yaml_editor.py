@@ -8,6 +8,7 @@ editor asked ruamel to set an empty start comment, and ruamel indexes ``comment[
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -110,6 +111,7 @@ def test_reset_that_empties_a_condarc_keeps_its_comments(run, condarc):
     assert condarc.read_text() == "# my lab's notes\n# why\n"
 
 
+@pytest.mark.real_client
 def test_real_conda_fetches_from_tuna_after_use_on_the_reported_condarc(run, condarc, isolated_home):
     """Judged by real conda 26.7.1: `conda info` lists tuna's channels after the switch, and its own defaults
     (with the upstream alias) after restore."""

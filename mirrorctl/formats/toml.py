@@ -1,10 +1,17 @@
-"""tomlkit round trips for the TOML-configured tools (uv, pdm, pixi, poetry, pipenv): comments, order and
+"""TOML, the one place mirrorctl parses it.
+
+tomlkit round trips for the TOML-configured tools (uv, pdm, pixi, poetry, pipenv): comments, order and
 formatting of everything not touched survive. Pure: text in, text out; each document is parsed once per render.
+
+Reading plain values (what is in effect, and the profiles) uses the standard library's ``tomllib`` where Python
+has it (3.11+) and ``tomli``, the same parser from PyPI, before that: :func:`plain_parser` is the only import of
+either, so no module can import ``tomllib`` unguarded on Python 3.9/3.10.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +55,23 @@ def values(text: str, path: Path | None) -> dict[str, Any]:
     return parsed
 
 
-def _values(text: str, path: Path | None) -> dict[str, Any]:
-    import tomllib
+def plain_parser() -> Any:
+    """The plain-value TOML parser module: ``tomllib`` (Python 3.11+) or ``tomli`` (a dependency before 3.11).
+    Both have ``loads`` and ``TOMLDecodeError`` and word their errors alike ("... (at line N, column M)")."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised by .ci/run under the oldest Python
+        import tomli as tomllib
+    return tomllib
 
+
+def _values(text: str, path: Path | None) -> dict[str, Any]:
+    parser = plain_parser()
     try:
-        return tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+        parsed: dict[str, Any] = parser.loads(text)
+    except (parser.TOMLDecodeError, ValueError, RecursionError):
         return dict(plain(load(text, path)))
+    return parsed
 
 
 def dump(document: Any) -> str:

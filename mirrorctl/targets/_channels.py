@@ -151,7 +151,7 @@ def upstream_profile(profiles: Sequence[Profile]) -> Profile:
     for profile in profiles:
         if profile.name == UPSTREAM_PROFILE:
             return profile
-    raise LookupError("the built-in profile 'official' is missing")
+    raise LookupError(f"the built-in profile {UPSTREAM_PROFILE!r} is missing")
 
 
 def is_known_root(url: str, profiles: Iterable[Profile]) -> bool:

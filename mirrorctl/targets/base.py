@@ -25,14 +25,6 @@ if TYPE_CHECKING:
 #: Where a change is written. "user" is the default; the others are for virtualenvs, conda environments,
 #: lab servers and projects.
 SCOPES = ("user", "venv", "env", "system", "project")
-#: What each scope is, for `--help` and messages.
-SCOPE_HELP = {
-    "user": "your own files (the default)",
-    "venv": "the active virtualenv ($VIRTUAL_ENV)",
-    "env": "the active conda environment ($CONDA_PREFIX)",
-    "system": "system-wide files for every user (/etc ...)",
-    "project": "the project in the current directory",
-}
 
 #: Bytes some files are about to get (a dry run, or the state right after a change), by path; None: absent.
 Overrides = Mapping[Path, "bytes | None"]

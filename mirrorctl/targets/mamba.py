@@ -1,6 +1,7 @@
 """mamba / micromamba 2.x: ``mirrored_channels`` in ``~/.mambarc`` (ruamel.yaml round trip).
 
-mamba reads conda's files and its own ``.mambarc`` files (REFERENCE.md §B, "mamba/micromamba 2.x"):
+mamba reads conda's files and its own ``.mambarc`` files (mamba 2.8.1, mamba-org/mamba
+``libmamba/src/api/configuration.cpp`` ``Configuration::compute_default_rc_sources``, L2145):
 
 - order, lowest first (:func:`search_path`, from libmamba's ``compute_default_rc_sources``): system
   (``/etc/conda``, ``/var/lib/conda``), the root prefix, conda's user files (the active environment's
@@ -51,7 +52,8 @@ if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
 
 NAME = "mamba"
-#: mamba/micromamba drop it from `channels` wherever it comes from (MIRROR-FACTS §1 ustc, `channels_hook`).
+#: mamba/micromamba drop it from `channels` wherever it comes from (``channels_hook``,
+#: ``libmamba/src/api/install.cpp`` L1176-1189).
 NO_DEFAULTS = "nodefaults"
 #: RenderContext.inherited carries the channels other files list as "channel:<name>" (the contract has no slot).
 INHERITED_CHANNEL = "channel:"
@@ -91,7 +93,8 @@ def write_path() -> Path:
 
 def scope_write_path(scope: str) -> Path:
     """The ``.mambarc`` of a scope: the user's, the active environment's (the target prefix, which beats every
-    other file), or the system one in ``/etc/conda`` (REFERENCE §B). Never a ``.condarc``: that is conda's."""
+    other file), or the system one in ``/etc/conda`` (``compute_default_rc_sources``). Never a ``.condarc``: that is
+    conda's."""
     from mirrorctl.targets import conda
 
     if scope == "user":
@@ -577,9 +580,9 @@ class Mamba:
 
     def run_env(self, profile: Profile, profiles: Sequence[Profile]) -> EnvPlan:
         """A private ``.mambarc`` named by ``MAMBARC``: mamba's highest user file (below only the target prefix,
-        REFERENCE §B), and since mamba takes a map whole from the highest file, its ``mirrored_channels`` is the
-        one in effect. Not ``CONDARC``, which ranks below ``~/.mambarc``. Channels in use are read from the
-        user's files, as :meth:`plan` does."""
+        ``compute_default_rc_sources``), and since mamba takes a map whole from the highest file, its
+        ``mirrored_channels`` is the one in effect. Not ``CONDARC``, which ranks below ``~/.mambarc``. Channels in
+        use are read from the user's files, as :meth:`plan` does."""
         if profile.conda is None:
             return EnvPlan(NAME, profile.name)
         name = ".mambarc"

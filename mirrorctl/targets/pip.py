@@ -1,6 +1,7 @@
 """pip: INI files (pip.conf / pip.ini), read with pip's own parser, edited line by line.
 
-What pip does (pip 23.1-26.x, see REFERENCE.md): files load global < user < site < PIP_CONFIG_FILE, later files
+What pip does (pip 23.1-26.x, pypa/pip ``src/pip/_internal/configuration.py``: ``Configuration.load`` and
+``iter_config_files``): files load global < user < site < PIP_CONFIG_FILE, later files
 win; but the section level dominates: every ``[<command>]`` value from any file beats every ``[global]`` value,
 and ``PIP_*`` environment variables beat both. mirrorctl writes ``[global] index-url`` into the user file pip
 reads last, keeps any per-command ``index-url`` in the user's own files in step with it, and warns about what

@@ -3,7 +3,7 @@
 pixi does not read ``.condarc`` or ``pip.conf``. A ``[mirrors]`` key is a URL prefix and its value an ordered list
 of mirrors (the first is used for repodata); the tables of every config file are merged per key. PyPI needs two
 keys: ``https://pypi.org/simple`` (the index) and ``https://files.pythonhosted.org/packages`` (the files)
-(REFERENCE.md §D; MIRROR-FACTS.md §5 (c), prefix-dev/pixi ``docs/reference/pixi_configuration.md``).
+(prefix-dev/pixi ``docs/reference/pixi_configuration.md``, v0.77.0+).
 
 What mirrorctl owns: a key whose every mirror is a known mirror's or upstream's URL for that key. A key pointing
 anywhere else (prefix.dev, ``oci://ghcr.io/channel-mirrors/...``, a company proxy) is the user's and is never

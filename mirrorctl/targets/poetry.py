@@ -1,6 +1,6 @@
 """poetry 2.x: one ``[[tool.poetry.source]]`` in the ``pyproject.toml`` of the project in the current directory.
 
-poetry has no user-wide or global source (poetry#1632, REFERENCE §E, MIRROR-FACTS §5): its sources live in each
+poetry has no user-wide or global source (python-poetry/poetry#1632, #2940): its sources live in each
 project's ``pyproject.toml``. So this tool has the "project" scope only, and the project is deliberately simple to
 find: ``pyproject.toml`` in the current directory, when it has a ``[tool.poetry...]`` table (no search upward, and
 a PEP 621 ``[project]`` without any ``[tool.poetry]`` table is not taken for a poetry project).

@@ -1,9 +1,10 @@
 """uv: ``uv.toml`` (TOML), edited with tomlkit so comments and every other key survive.
 
-What uv does (0.13, REFERENCE §C, MIRROR-FACTS §5c): it reads the system file, then the user file, then the
-project's ``uv.toml`` (or ``pyproject.toml`` ``[tool.uv]``); the project beats the user file, which beats the
-system file, and environment variables beat all three. ``UV_CONFIG_FILE`` replaces every discovered file and
-``UV_NO_CONFIG`` disables them. The default index is the first ``[[index]]`` entry with ``default = true`` (seen
+What uv does (0.13; astral-sh/uv ``crates/uv/src/lib.rs`` L323-357, ``crates/uv-settings/src/lib.rs`` L52-123):
+it reads the system file, then the user file, then the project's ``uv.toml`` (or ``pyproject.toml``
+``[tool.uv]``); the project beats the user file, which beats the system file, and environment variables beat all
+three. ``UV_CONFIG_FILE`` replaces every discovered file and ``UV_NO_CONFIG`` disables them. The default index is
+the first ``[[index]]`` entry with ``default = true`` (seen
 here with uv 0.13.9: of two such entries the first wins, and either beats the deprecated top-level ``index-url``).
 
 mirrorctl writes ``[[index]] url = "<index, no trailing slash>" default = true``. A default entry without a name
@@ -486,7 +487,8 @@ def _named_defaults(document: Any) -> set[str]:
 class Uv:
     name = NAME
     ecosystems = frozenset({"pypi"})
-    #: No "venv": uv reads no settings file inside a virtualenv (REFERENCE §C).
+    #: No "venv": uv reads no settings file inside a virtualenv (astral-sh/uv ``crates/uv-settings/src/lib.rs``:
+    #: ``FilesystemOptions::user``, ``::system`` and ``::find``, from the working directory upwards, are all).
     scopes: tuple[str, ...] = ("system", "user", "project")
     order = 20
 

@@ -1,6 +1,6 @@
 """Resolve many conda configurations in one process, the way ``conda info --json`` computes ``channels``.
 
-Run under the Python that has conda's dependencies, with conda's source on PYTHONPATH (``tests/real_conda.py``
+Run under the Python that has conda's dependencies, with conda's source on PYTHONPATH (``tests/helpers/real_conda.py``
 does this). Reads a JSON list on stdin; each item is ``{"env": {...}}``, the complete environment for that case
 (HOME and, if wanted, CONDARC, CONDA_CHANNELS, ...). For each item the process environment is replaced by that
 one, conda's context is reset (``conda.base.context.reset_context``, which re-reads every file on conda's search

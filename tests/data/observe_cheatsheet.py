@@ -7,8 +7,8 @@ For each action (`use tuna`, `use ustc`, `use aliyun`, `use official`, `reset`) 
 the cheat-sheet ``~/.condarc`` (tests/data/cheatsheet.condarc) and a cheat-sheet ``~/.pip/pip.conf`` (TUNA with
 ``[install] trusted-host``, or Aliyun's ``http://`` with ``timeout = 6000``); ``python -m mirrorctl <action>
 --only pip --only conda`` runs in it; then conda's ``channels`` (``conda info --json`` semantics, through
-tests/real_conda.py) are counted by host, and pip's first fetch is caught by the loopback trap proxy of
-tests/loopback_index.py (no mirror is ever contacted). Prints a Markdown table. Not a test: the tests
+tests/helpers/real_conda.py) are counted by host, and pip's first fetch is caught by the loopback trap proxy of
+tests/helpers/loopback_index.py (no mirror is ever contacted). Prints a Markdown table. Not a test: the tests
 (test_real_conda.py, test_real_pip_cheatsheet.py) assert the same facts.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent
-sys.path[:0] = [str(TESTS), str(ROOT)]
+sys.path[:0] = [str(TESTS / "helpers"), str(ROOT)]
 
 from loopback_index import PROJECT, TrapProxy, trap_proxy  # noqa: E402
 from real_conda import conda_client  # noqa: E402

@@ -2,7 +2,7 @@
 
     python tests/data/observe_clients.py     # with the clients extra installed next to this Python
 
-Uses the harness in tests/real_clients.py (isolated HOME, trap proxy for the internet, loopback index). The
+Uses the harness in tests/helpers/real_clients.py (isolated HOME, trap proxy for the internet, loopback index). The
 output is the table in tests/data/clients_observed.md.
 """
 
@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "helpers"))
 
 import real_clients as rc
 from loopback_index import serve_index, trap_proxy

@@ -1,6 +1,6 @@
 """Run the real conda on a table of .condarc files and write what it did to ``conda_observed.json``.
 
-    python tests/data/observe_conda.py          # needs the real conda (see tests/real_conda.py)
+    python tests/data/observe_conda.py          # needs the real conda (see tests/helpers/real_conda.py)
 
 For each case: a fresh HOME holding the case's files, then ``conda info --json`` in a minimal environment
 (``env -i`` style, plus the case's variables). Recorded: the exit code, ``channels`` (every URL conda fetches
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "helpers"))
 
 from real_conda import CONDA_VERSION, OBSERVED, content_bytes, find_conda, materialise
 

@@ -9,7 +9,7 @@ and ``PIP_NO_INPUT``. pip always reads ``/etc/pip.conf`` too: the lines that fil
 ``pip config list`` on an empty HOME (the baseline) are removed from what is recorded, and only their keys are
 kept (``baseline_keys``).
 
-Network: only the loopback index of ``tests/loopback_index.py`` (``{index}`` / ``{host}`` in the recorded files
+Network: only the loopback index of ``tests/helpers/loopback_index.py`` (``{index}`` / ``{host}`` in the recorded files
 and outputs) and a closed local port (``{dead}``). Files that name a real mirror (the cheat-sheet spellings) are
 only given to ``pip config list``, never to a command that downloads. ``https://pypi.example:abc/simple`` and
 ``http://[::1`` are given to ``pip download``: pip rejects both before any connection (see the JSON).
@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "helpers"))
 
 from loopback_index import PROJECT, dead_index_url, serve_index
 

@@ -3,7 +3,7 @@
     python tests/data/observe_sources.py > tests/data/sources_observed.json
 
 Three loopback indexes (A, B, C) all serve the demo project; each case writes its files (``{A}`` ... stand for
-the indexes' URLs), runs the real client once (harness: tests/real_clients.py, isolated HOME, trap proxy for
+the indexes' URLs), runs the real client once (harness: tests/helpers/real_clients.py, isolated HOME, trap proxy for
 the internet) and records which indexes were asked for the project and whether the client tried the internet
 (pypi.org through the trap). The table is what tests/test_sources_truth.py models; rerun it after a client
 upgrade.
@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "helpers"))
 
 import real_clients as rc
 from loopback_index import PROJECT, serve_index, trap_proxy

@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 
 CONDA_VERSION = "26.7.1"
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parent.parent
 REPO = TESTS.parent
 RESOLVE_SCRIPT = TESTS / "data" / "conda_resolve.py"
 OBSERVED = TESTS / "data" / "conda_observed.json"
