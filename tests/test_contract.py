@@ -29,6 +29,7 @@ from mirrorctl.targets.base import RenderContext, Rendered, Target
 
 NAME = "faketool"
 MESSAGES = {"faketool.hello": "faketool says {word}",
+            "faketool.upstream": "faketool still downloads from {url}",
             "faketool.no-timeout": "{profile}: faketool has no timeout variable"}
 
 
@@ -79,7 +80,11 @@ class Fake:
                        files=(EnvFile("FAKETOOL_CONFIG", "fake.ini", f"index = {profile.pypi.index_url}\\n"),))
 
     def checks(self, state):
-        return []
+        index = state.settings[0]
+        if index.owner != "official":
+            return []
+        return [Finding("faketool.upstream", "warning", NAME, index.source.path, 1,
+                        {"url": index.value, "fix": "mirrorctl use tuna --only faketool"})]
 
     def hints(self):
         return []
@@ -128,6 +133,18 @@ def test_a_new_tool_is_one_module_and_every_command_works_for_it(run, fake_tool:
     assert run("restore").exit_code == 0
     assert fake_tool.read_text() == "index = https://pypi.tuna.tsinghua.edu.cn/simple\n"
     assert run("restore").exit_code == 0
+
+    # doctor: the tool's own checks() with their fix, worded from its MESSAGES; the fix really fixes it
+    doctor = run("doctor", "--offline", "--only", "faketool", "--json")
+    assert doctor.exit_code == 0, doctor.output
+    found = [f for f in json.loads(doctor.stdout)["findings"] if f["code"] == "faketool.upstream"]
+    assert [(f["path"], f["line"], f["message"], f["fix"]) for f in found] == [
+        (str(fake_tool), 1, "faketool still downloads from https://pypi.org/simple",
+         "mirrorctl use tuna --only faketool")]
+    assert run(*found[0]["fix"].split()[1:]).exit_code == 0
+    after = json.loads(run("doctor", "--offline", "--only", "faketool", "--json").stdout)
+    assert [f["code"] for f in after["findings"] if f["tool"] == "faketool"] == ["faketool.hello"]
+    assert run("restore").exit_code == 0  # back to upstream for what follows
     assert fake_tool.read_text() == "index = https://pypi.org/simple\n"
 
     env = run("env", "tuna", "--only", "faketool", "--shell", "fish")
