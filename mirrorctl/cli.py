@@ -374,9 +374,10 @@ def _pick_profile(*, only: tuple[str, ...], timeout: float) -> str:
 @click.option("--throughput", is_flag=True, help=N_("Same as --by install."))
 @click.option("--no-upstream", is_flag=True,
               help=N_("Do not ask pypi.org / Anaconda for the freshness reference (private networks)."))
+@click.option("--no-color", is_flag=True, help=N_("No colour (also: NO_COLOR set, or output not a terminal)."))
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, timeout: float, by: str,
-                  throughput: bool, no_upstream: bool, as_json: bool) -> None:
+                  throughput: bool, no_upstream: bool, no_color: bool, as_json: bool) -> None:
     """Measure mirrors concurrently and rank them, fastest first (all profiles unless NAMES are given).
 
     Each mirror gets several requests on a kept-alive connection for a small real file (one project's simple
@@ -403,7 +404,9 @@ def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, t
         for line in bench.findings_lines(measured):
             _print(line, err=True)
     else:
-        _print(bench.bench_text(measured))
+        from mirrorctl.output.common import use_colour
+
+        _print(bench.bench_text(measured, colour=use_colour(no_color=no_color)))
     if not any(r.ok for r in measured.results):
         raise MirrorctlError(N_("no mirror answered correctly; check the network (or a proxy setting)"))
 
@@ -803,12 +806,13 @@ def doctor(only: tuple[str, ...], offline: bool, timeout: float, clean: bool, no
     """
     from mirrorctl.doctor import diagnose
     from mirrorctl.output import doctor as doctor_output
+    from mirrorctl.output.common import use_colour
 
     report = diagnose(only=only or None, offline=offline, timeout=timeout, clean=clean)
     if as_json:
         _print_json(doctor_output.doctor_json(report))
     else:
-        _print(doctor_output.doctor_text(report, colour=doctor_output.use_colour(no_color=no_color)))
+        _print(doctor_output.doctor_text(report, colour=use_colour(no_color=no_color)))
     if report.errors:
         sys.exit(1)
 

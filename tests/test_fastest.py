@@ -145,3 +145,39 @@ def test_the_pickers_background_bench_reports_each_profiles_latency(fleet, monke
     assert heard["quick"].endswith(" ms") and heard["slow"].endswith(" ms")
     assert {heard[name] for name in ("portal", "broken", "dead", "hung")} == {"failed"}
     assert heard["tuna"] == "failed"  # refused by the trap: no request left this machine
+
+
+def test_bench_colours_the_winner_and_failures_only_on_a_terminal(run, fleet, monkeypatch: pytest.MonkeyPatch):
+    import io
+
+    from mirrorctl import core
+    from mirrorctl.output.bench import bench_text
+    from mirrorctl.output.common import COLOURS, RESET, use_colour
+
+    measured = core.bench(names=("quick", "slow", "portal"), only="pip", timeout=1.5, upstream=False)
+    lines = bench_text(measured, colour=True).splitlines()
+    quick = next(line for line in lines if " quick " in line)
+    portal = next(line for line in lines if " portal " in line)
+    slow = next(line for line in lines if " slow " in line)
+    assert quick.startswith(COLOURS["good"]) and quick.endswith(RESET)  # the winner
+    assert portal.startswith(COLOURS["error"])  # a failure
+    assert "\x1b[" not in slow  # neither
+    plain = bench_text(measured)
+    assert "\x1b[" not in plain
+    assert [_strip(line) for line in lines] == plain.splitlines()  # colour never moves a column
+    assert "\x1b[" not in run("bench", "quick", "portal", "--only", "pip", "--timeout", "1.5", "--no-upstream").output
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert use_colour(Terminal())
+    assert not use_colour(Terminal(), no_color=True)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not use_colour(Terminal())
+
+
+def _strip(line: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", line)

@@ -10,8 +10,8 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Callable, TextIO
 
 from mirrorctl.i18n import N_, _, english, ljust, ngettext, width
-from mirrorctl.output.common import message
-from mirrorctl.probe.model import Note, ProbeResult, iso
+from mirrorctl.output.common import COLOURS, RESET, message
+from mirrorctl.probe.model import TARGETS, Note, ProbeResult, iso
 from mirrorctl.probe.rank import TYPICAL, rank
 from mirrorctl.results import BenchResult, FastestChoice
 from mirrorctl.urls import host_port, mask_credentials
@@ -114,7 +114,7 @@ def detail(result: ProbeResult) -> str:
 
 
 def format_table(results: Iterable[ProbeResult], in_effect: Collection[tuple[str, str]] = (), *,
-                 by: str = "latency") -> str:
+                 by: str = "latency", colour: bool = False) -> str:
     """The ranked table: PyPI then conda, best first, failures last with their reason.
 
     ``in_effect`` holds (profile, target) pairs for the mirrors currently configured; their rows get a ``*``.
@@ -157,6 +157,13 @@ def format_table(results: Iterable[ProbeResult], in_effect: Collection[tuple[str
             for column, (cell, columns) in enumerate(zip(row, widths))
         ]
         lines.append("  ".join(cells).rstrip())
+    if colour:  # whole lines, after padding, so the columns stay straight
+        winners = {next((r for r in ranked if r.target == t and r.ok and not r.stale), None) for t in TARGETS}
+        for index, result in enumerate(ranked, 1):
+            tone = ("good" if result in winners else "error" if not result.ok else "warning" if result.stale
+                    else "bold" if (result.profile, result.target) in in_effect else None)
+            if tone:
+                lines[index] = f"{COLOURS[tone]}{lines[index]}{RESET}"
     return "\n".join(lines)
 
 
@@ -248,9 +255,10 @@ def choice_json(choice: FastestChoice) -> dict[str, object]:
             "skipped": list(choice.skipped)}
 
 
-def bench_text(measured: BenchResult) -> str:
+def bench_text(measured: BenchResult, *, colour: bool = False) -> str:
     """The table, the traffic, and why a mark of what is in effect may be missing."""
-    lines = [format_table(measured.results, measured.in_effect, by=measured.by), traffic_text(measured.results)]
+    lines = [format_table(measured.results, measured.in_effect, by=measured.by, colour=colour),
+             traffic_text(measured.results)]
     lines += findings_lines(measured)
     return "\n".join(lines)
 

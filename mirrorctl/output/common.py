@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -53,6 +54,18 @@ def emit(text: str, *, err: bool = False, stream: IO[str] | None = None) -> None
         text += "\n"
     out.write(mask_credentials(text))
     out.flush()
+
+
+#: ANSI colours, used only on a terminal (:func:`use_colour`): errors and failures red, warnings and stale
+#: mirrors yellow, information cyan, the winner green.
+COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m", "good": "\x1b[32m", "bold": "\x1b[1m"}
+RESET = "\x1b[0m"
+
+
+def use_colour(stream: IO[str] | None = None, *, no_color: bool = False) -> bool:
+    """Colour only on a terminal, and never with NO_COLOR (https://no-color.org) or --no-color."""
+    stream = stream or sys.stdout
+    return not no_color and "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
 
 def to_json(value: Any) -> str:

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import sys
-from typing import IO, Any
+from typing import Any
 
 from mirrorctl.doctor import DoctorReport
 from mirrorctl.errors import display_path
 from mirrorctl.i18n import N_, _, ngettext
-from mirrorctl.output.common import document, finding_json, message
+from mirrorctl.output.common import COLOURS, RESET, document, finding_json, message
 
 #: The level words, translated when shown (JSON keeps the codes).
 LEVEL_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 
-COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
-RESET = "\x1b[0m"
-
-
-def use_colour(stream: IO[str] | None = None, *, no_color: bool = False) -> bool:
-    """Colour only on a terminal, and never with NO_COLOR (https://no-color.org) or --no-color."""
-    stream = stream or sys.stdout
-    return not no_color and "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
 
 def doctor_text(report: DoctorReport, *, colour: bool = False) -> str:
