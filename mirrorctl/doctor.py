@@ -8,10 +8,12 @@ file and line where one applies, and ``params["fix"]``: the command to run), wor
    target's own ``checks()`` (pip: a trusted-host on an https index, a proxy, two user files that disagree;
    conda: ``ssl_verify`` off, strict priority with upstream channels, an index cache from another mirror);
 2. the tools together: some on a mirror and others left on upstream, channels mixed across mirrors, proxies;
-3. mirrorctl's own state: temp files an interrupted write left next to a config file, and backup folders an
+3. PyTorch, when it is installed in the Python in use: `mirrorctl torch --check`'s problems (a build without
+   kernels for this GPU, a driver too old, nvidia-* wheels of another CUDA major);
+4. mirrorctl's own state: temp files an interrupted write left next to a config file, and backup folders an
    interrupted run left without a manifest (``--clean`` removes exactly those), backups whose files no longer
    match their checksums;
-4. with the network (skipped by ``--offline``): each mirror in effect is probed (the bench's answer checks: it
+5. with the network (skipped by ``--offline``): each mirror in effect is probed (the bench's answer checks: it
    answers, is a real index and not a portal page, is not stale), bounded by ``timeout``.
 """
 
@@ -66,6 +68,7 @@ def diagnose(*, only: Sequence[str] | None = None, offline: bool = False, timeou
         findings += [Finding("doctor.leftover", "warning", "mirrorctl", path, None,
                              {"fix": "mirrorctl doctor --clean"}) for path in leftovers]
     findings += _damaged_backups()
+    findings += _torch()
     if not offline:
         findings += _network(states, timeout)
     ordered = sorted(findings, key=lambda f: (LEVEL_ORDER.get(_level(f.level), 3), f.tool, f.code))
@@ -186,6 +189,25 @@ def _damaged_backups() -> list[Finding]:
             findings.append(Finding("doctor.backup-damaged", "warning", "mirrorctl", snapshot.directory, None, {
                 "id": snapshot.id, "reason": error.message, "fix": f"rm -r {snapshot.directory}"}))
     return findings
+
+
+def _torch() -> list[Finding]:
+    """`mirrorctl torch --check`'s problems when torch is installed in the Python in use (read from its metadata,
+    never imported), each with the commands that fix it."""
+    import shlex
+
+    from mirrorctl.errors import MirrorctlError
+    from mirrorctl.torch.plan import check
+
+    try:
+        result = check()
+    except MirrorctlError:  # no usable interpreter here: nothing to say about torch
+        return []
+    if result.torch is None:
+        return []
+    fix = " && ".join(shlex.join(command.argv) for command in result.fixes) or None
+    return [f._replace(params={**f.params, "fix": fix}) if fix and f.level in ("error", "warning") else f
+            for f in result.findings if f.level in ("error", "warning")]
 
 
 # ---------------------------------------------------------------------------------------------------------

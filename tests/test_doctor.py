@@ -259,3 +259,28 @@ def test_the_mirror_in_effect_is_checked(run, pip_conf: Path, behind_trap, behav
     assert result.exit_code == 1
     assert [(f["code"], f["level"], f["params"]["profile"]) for f in mine] == [(expected, "error", "lab")]
     assert mine[0]["fix"] == "mirrorctl use --fastest --only pip"
+
+
+def test_doctor_includes_the_torch_check_when_torch_is_installed(run, tmp_path: Path, monkeypatch):
+    from test_torch import fake_smi, make_env
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    fake_smi(bin_dir, ("NVIDIA GeForce RTX 3090, 550.144.03, 8.6", 0))
+    venv = make_env(tmp_path, {"torch": "2.5.1+cu121", "torchvision": "0.20.1+cu121",
+                               "nvidia-cudnn-cu12": "9.1.0.70", "nvidia-cudnn-cu11": "8.5.0.96"}, "12.1")
+    monkeypatch.setenv("VIRTUAL_ENV", str(venv))
+    code, document = doctor(run)
+    assert code == 1
+    found = finding(document, "torch.nvidia-mixture")
+    assert found["level"] == "error" and found["fix"].startswith("pip uninstall -y nvidia-cudnn-cu11")
+    text = run("doctor", "--offline").output
+    assert "nvidia-* wheels of another CUDA major than torch's cu12: nvidia-cudnn-cu11" in text
+
+
+def test_doctor_says_nothing_of_torch_where_it_is_not_installed(run, tmp_path: Path, monkeypatch):
+    from test_torch import make_env
+
+    monkeypatch.setenv("VIRTUAL_ENV", str(make_env(tmp_path, {"numpy": "2.0.0"}, None)))
+    _, document = doctor(run)
+    assert not [f for f in document["findings"] if f["code"].startswith("torch.")]

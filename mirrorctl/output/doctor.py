@@ -8,6 +8,7 @@ from mirrorctl.doctor import DoctorReport
 from mirrorctl.errors import display_path
 from mirrorctl.i18n import N_, _, ngettext
 from mirrorctl.output.common import COLOURS, RESET, document, finding_json, message
+from mirrorctl.results import Finding
 
 #: The level words, translated when shown (JSON keeps the codes).
 LEVEL_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
@@ -27,7 +28,7 @@ def doctor_text(report: DoctorReport, *, colour: bool = False) -> str:
                 where = (_(" ({path} line {line})").format(path=display_path(finding.path), line=finding.line)
                          if finding.line else f" ({display_path(finding.path)})")
             level = _(LEVEL_WORDS.get(finding.level, finding.level))
-            lines.append(f"  {paint(finding.level, level)}: {message(finding)}{where}")
+            lines.append(f"  {paint(finding.level, level)}: {_sentence(finding)}{where}")
             if finding.params.get("fix"):
                 lines.append("    " + _("fix: {command}").format(command=finding.params["fix"]))
     for path in report.cleaned:
@@ -52,7 +53,8 @@ def summary(report: DoctorReport) -> str:
     if counts["info"]:
         parts.append(ngettext("{count} note", "{count} notes", counts["info"]).format(count=counts["info"]))
     worst = report.findings[0]
-    return _("{counts}: {tool}: {sentence}").format(counts=", ".join(parts), tool=worst.tool, sentence=message(worst))
+    return _("{counts}: {tool}: {sentence}").format(counts=", ".join(parts), tool=worst.tool,
+                                                   sentence=_sentence(worst))
 
 
 def doctor_json(report: DoctorReport) -> dict[str, Any]:
@@ -60,7 +62,28 @@ def doctor_json(report: DoctorReport) -> dict[str, Any]:
         "doctor",
         offline=report.offline,
         tools=list(report.tools),
-        findings=[{**finding_json(f), "fix": f.params.get("fix")} for f in report.findings],
+        findings=[{**finding_json(f), "message": english_sentence(f), "fix": f.params.get("fix")}
+                  for f in report.findings],
         cleaned=[str(p) for p in report.cleaned],
         summary={level: sum(f.level == level for f in report.findings) for level in ("error", "warning", "info")},
     )
+
+
+def _sentence(finding: Finding) -> str:
+    """A finding in the user's language: torch's codes are worded by ``output.torch``, the rest as everywhere."""
+    if finding.code.startswith("torch."):
+        from mirrorctl.output.torch import torch_message
+
+        return torch_message(finding)
+    return message(finding)
+
+
+def english_sentence(finding: Finding) -> str:
+    """The JSON ``message``: English, as in every other document."""
+    if finding.code.startswith("torch."):
+        from mirrorctl.i18n import english
+        from mirrorctl.output.torch import torch_message
+
+        with english():
+            return torch_message(finding)
+    return str(finding_json(finding)["message"])
