@@ -218,7 +218,8 @@ _NO_LINE_START = "，。、；：？！）》」』】"
 CLICK_MESSAGES = (
     N_("Usage:"), N_("Options"), N_("Commands"), N_("Positional arguments"), N_("Show this message and exit."),
     N_("Show the version and exit."), N_("Missing command."), N_("Missing argument"), N_("Missing option"),
-    N_("Missing parameter"), N_("No such option {name!r}."), N_("No such command {name!r}."),
+    N_("Missing parameter"), N_("No such option {name!r}."), N_("No such option: {name}"),
+    N_("No such command {name!r}."),
     N_("Invalid value for {param_hint}: {message}"), N_("Invalid value: {message}"),
     N_("{value!r} is not {choice}."), N_("{value!r} is not one of {choices}."),
     N_("{value} is not in the range {range}."), N_("{value!r} is not a valid {number_type}."),
