@@ -284,3 +284,21 @@ def conda_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     stub = write(tmp_path / "bin" / "conda", "#!/bin/sh\nexit 0\n", mode=0o755)
     monkeypatch.setenv("PATH", f"{stub.parent}{os.pathsep}{os.environ.get('PATH', '')}")
     return stub
+
+
+@pytest.fixture
+def index():
+    """A loopback PEP 503 index serving one small wheel (tests/helpers/loopback_index.py), stopped afterwards."""
+    from loopback_index import serve_index
+
+    with serve_index() as served:
+        yield served
+
+
+@pytest.fixture
+def trap():
+    """A proxy on 127.0.0.1 that records and refuses every request: what a client tries to reach elsewhere."""
+    from loopback_index import trap_proxy
+
+    with trap_proxy() as proxy:
+        yield proxy

@@ -23,24 +23,12 @@ from pathlib import Path
 import pytest
 import real_clients as rc
 from conftest import write
-from loopback_index import PROJECT, Index, TrapProxy, serve_index, trap_proxy
+from loopback_index import PROJECT, Index, TrapProxy
 from real_conda import conda_missing_reason, find_conda
 
 MIRRORCTL = [sys.executable, "-m", "mirrorctl"]
 NO_PROXY = "127.0.0.1,localhost,127.1"
 TIMEOUT_S = 300
-
-
-@pytest.fixture
-def index() -> Iterator[Index]:
-    with serve_index() as served:
-        yield served
-
-
-@pytest.fixture
-def trap() -> Iterator[TrapProxy]:
-    with trap_proxy() as proxy:
-        yield proxy
 
 
 def lab(run, pypi: str = "https://lab.example/simple", anaconda: str | None = "https://lab.example/anaconda") -> None:

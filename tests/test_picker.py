@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from loopback_index import TrapProxy, trap_proxy
+from loopback_index import TrapProxy
 
 from mirrorctl.picker import Cancelled, Picker, Row
 
@@ -21,12 +20,6 @@ pexpect = pytest.importorskip("pexpect")
 
 DOWN = "\x1b[B"
 ESC = "\x1b"
-
-
-@pytest.fixture
-def trap() -> Iterator[TrapProxy]:
-    with trap_proxy() as proxy:
-        yield proxy
 
 
 def _spawn(trap: TrapProxy, *args: str):  # pexpect.spawn

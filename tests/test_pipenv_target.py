@@ -8,13 +8,12 @@ a Pipfile without ``[[source]]`` takes pip's index-url, PIPENV_PYPI_MIRROR repla
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import real_clients as rc
 from conftest import messages, write
-from loopback_index import PROJECT, Index, TrapProxy, dead_index_url, serve_index, trap_proxy
+from loopback_index import PROJECT, Index, TrapProxy, dead_index_url
 
 from mirrorctl import core
 from mirrorctl.errors import ConfigParseError, ScopeUnavailable
@@ -165,18 +164,6 @@ def test_no_pipfile_no_scope_and_dry_run_then_restore_crlf(project: Path, run):
 
 # ---------------------------------------------------------------------------------------------------------
 # Real pipenv as the judge
-
-
-@pytest.fixture
-def index() -> Iterator[Index]:
-    with serve_index() as served:
-        yield served
-
-
-@pytest.fixture
-def trap() -> Iterator[TrapProxy]:
-    with trap_proxy() as proxy:
-        yield proxy
 
 
 def lock(project: Path, index: Index, trap: TrapProxy, **env: str) -> rc.ClientRun:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import real_clients as rc
 import real_conda
-from loopback_index import PROJECT, Index, TrapProxy, serve_index, trap_proxy
+from loopback_index import PROJECT, Index, TrapProxy
 from real_conda import RealConda, conda_client, load_observed, materialise
 
 pytestmark = pytest.mark.real_client
@@ -26,18 +25,6 @@ PIP_OBSERVED = Path(__file__).parent / "data" / "pip_observed.json"
 #: env vars, #!final, an ignored file and two kinds of crash.
 EQUIVALENCE_CASES = ("cheat-sheet", "tuna-help", "custom-multichannels-defaults", "channel-alias-tuna-blog",
                      "final-marker", "env-channel-alias", "tab-indent", "top-level-list", "channels-int")
-
-
-@pytest.fixture
-def index() -> Iterator[Index]:
-    with serve_index() as served:
-        yield served
-
-
-@pytest.fixture
-def trap() -> Iterator[TrapProxy]:
-    with trap_proxy() as proxy:
-        yield proxy
 
 
 def observed(name: str) -> dict[str, Any]:

@@ -21,7 +21,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,12 +35,6 @@ PIP_TIMEOUT_S = 120
 
 # ---------------------------------------------------------------------------------------------------------
 # The index (tests/helpers/loopback_index.py)
-
-
-@pytest.fixture
-def index() -> Iterator[Index]:
-    with serve_index() as served:
-        yield served
 
 
 @pytest.fixture
