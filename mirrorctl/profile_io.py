@@ -92,21 +92,20 @@ def parse_import(text: str, origin: str, *, verify_pypi: Callable[[str], bool] |
 def _incoming(data: Mapping[str, Any], text: str, origin: str, where: str) -> Incoming:
     name = str(data.get("name", "")).strip().lower()
     if not name:
-        raise ProfileError(f"key '{where}name': a profile to import needs a name", path=origin)
+        raise ProfileError(N_("key '{key}': a profile to import needs a name"), key=f"{where}name", path=origin)
     if not NAME_PATTERN.match(name):
-        raise ProfileError(f"key '{where}name': {name!r} must be lower-case letters, digits, '.', '_' or '-'",
-                           path=origin)
+        raise ProfileError(N_("key '{key}': {name!r} must be lower-case letters, digits, '.', '_' or '-'"),
+                           key=f"{where}name", name=name, path=origin)
     from mirrorctl.profiles import user_profile_path
 
     try:
         profile = parse_profile(user_profile_path(name), data, builtin=False)
     except ProfileError as error:  # the same rule as a local file, said of the file being imported
-        raise ProfileError(_with_prefix(error.message, where), path=origin) from None
+        params: dict[str, Any] = dict(error.params)
+        if "key" in params:  # the key as it is in the imported file: profiles[2].pypi.index
+            params["key"] = f"{where}{params['key']}"
+        raise ProfileError(error.template, path=origin, **params) from None
     return Incoming(name, text if text.endswith("\n") else text + "\n", profile)
-
-
-def _with_prefix(message: str, where: str) -> str:
-    return re.sub(r"^key '", f"key '{where}", message) if where else message
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -122,7 +121,8 @@ def from_mirrorz(document: Any, origin: str, *, verify_pypi: Callable[[str], boo
     site = document["site"]
     base = str(site.get("url", "")).rstrip("/")
     if not base.startswith(("https://", "http://")):
-        raise ProfileError(f"key 'site.url': {base or '(missing)'!r} is not an http(s) URL", path=origin)
+        raise ProfileError(N_("key 'site.url': {url!r} is not an http(s) URL"), url=base or "(missing)",
+                           path=origin)
     abbr = str(site.get("abbr", "")).strip()
     wanted = (name or re.sub(r"[^a-z0-9._-]+", "-", abbr.lower()).strip("-.")).lower()
     if not wanted:
@@ -140,8 +140,9 @@ def from_mirrorz(document: Any, origin: str, *, verify_pypi: Callable[[str], boo
         candidates = [join(root, path) for path in MIRRORZ_PYPI_PATHS]
         index = next((url for url in candidates if verify_pypi is None or verify_pypi(url)), None)
         if index is None:
-            raise MirrorctlError(f"{abbr or base}: no PyPI simple index answered at {' or '.join(candidates)}; "
-                                 "add the right URL with `mirrorctl profile add NAME --pypi URL`", path=origin)
+            raise MirrorctlError(N_("{site}: no PyPI simple index answered at {urls}; add the right URL with "
+                                    "`mirrorctl profile add NAME --pypi URL`"), site=abbr or base,
+                                 urls=" or ".join(candidates), path=origin)
         data["pypi"] = {"index": index, "verified": False, "source": source}
     anaconda = repos.get("anaconda")
     if anaconda is not None:
@@ -155,8 +156,8 @@ def from_mirrorz(document: Any, origin: str, *, verify_pypi: Callable[[str], boo
             data["conda"] = {"verified": False, "source": source, "default_channels": defaults,
                              "custom_channels": cloud}
     if "pypi" not in data and "conda" not in data:
-        raise ProfileError(f"{abbr or base} mirrors neither PyPI nor Anaconda (no 'pypi' or 'anaconda' in "
-                           "'mirrors')", path=origin)
+        raise ProfileError(N_("{site} mirrors neither PyPI nor Anaconda (no 'pypi' or 'anaconda' in 'mirrors')"),
+                           site=abbr or base, path=origin)
     data["status"] = {"url": origin, "format": "mirrorz"} if origin.startswith(("https://", "http://")) else None
     if data["status"] is None:
         del data["status"]
@@ -197,15 +198,18 @@ def download_with_type(url: str, *, timeout: float = 10.0, limit: int = MAX_IMPO
                         current = str(response.url.join(location))
                         continue
                     if response.status_code != 200:
-                        raise MirrorctlError(f"{current}: HTTP {response.status_code} {response.reason_phrase}")
+                        raise MirrorctlError(N_("{url}: HTTP {status} {reason}"), url=current,
+                                             status=response.status_code, reason=response.reason_phrase)
                     body = bytearray()
                     for chunk in response.iter_bytes():
                         body += chunk
                         if len(body) > limit:
-                            raise MirrorctlError(f"{current}: larger than {limit // 1024} KiB; not a profile")
+                            raise MirrorctlError(N_("{url}: larger than {kib} KiB; not a profile"), url=current,
+                                                 kib=limit // 1024)
                     return bytes(body), response.headers.get("Content-Type", "")
             except httpx.HTTPError as exc:
-                raise MirrorctlError(f"{current}: {type(exc).__name__}: {exc}") from None
+                raise MirrorctlError(N_("{url}: {kind}: {problem}"), url=current, kind=type(exc).__name__,
+                                     problem=str(exc)) from None
     raise MirrorctlError(N_("{url}: more than 5 redirects"), url=url)
 
 
