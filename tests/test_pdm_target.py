@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import write
-from test_real_pip import PROJECT, Index, dead_url, describe, index  # noqa: F401 - fixtures
+from test_real_pip import PROJECT, Index, dead_url, describe  # noqa: F401 - dead_url is a fixture (index comes from conftest)
 
 from mirrorctl import core
 from mirrorctl.errors import ConfigParseError

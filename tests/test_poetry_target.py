@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import messages, write
-from test_real_pip import PROJECT, VERSION, Index, dead_url, index  # noqa: F401 (fixtures)
+from test_real_pip import PROJECT, VERSION, Index, dead_url  # noqa: F401 - dead_url is a fixture (index comes from conftest)
 
 from mirrorctl import core
 from mirrorctl.errors import ConfigParseError
