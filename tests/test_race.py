@@ -353,3 +353,18 @@ def test_by_install_time_a_download_that_cannot_win_is_stopped_by_its_floor() ->
     assert race.judge() == [] and race.live(1)
     race.bound(1, 200.0)  # e.g. 0.27 s into a 2 MB download: at best 7.5 MB/s
     assert race.judge() == [1] and race.settled and race.leader() == 0
+
+
+def test_a_rival_back_in_the_race_without_a_sample_keeps_it_open():
+    """A mirror knocked out before it answered (censored) comes back when the mirror that knocked it out leaves
+    as stale: with no sample it cannot be judged, so the race is not settled (it used to crash on its empty mean)."""
+    race = Race(3, min_samples=2, max_samples=8)
+    for ms in (10.0, 11.0, 12.0):
+        race.add(0, ms)
+        race.add(1, ms + 100)
+    race.all_heard()
+    assert race.runners[2].samples == [] and race.live(2)
+    assert race.settled is False
+    race.add(2, 400.0)
+    race.add(2, 410.0)
+    assert race.settled is True

@@ -285,7 +285,11 @@ class Race:
         if not self.heard or len(leader.samples) < self.min_samples:
             return False
         # Every mirror has answered: only the pick matters. Each rival must be behind the leader by
-        # Z_PICK spreads, or it and the leader must both have max_samples (ENOUGH_SAMPLES by now).
+        # Z_PICK spreads, or it and the leader must both have max_samples (ENOUGH_SAMPLES by now). A rival with
+        # no sample yet cannot be judged: one knocked out unanswered (censored) comes back when the mirror that
+        # knocked it out leaves as stale, and the race waits for its answer (or its failure) again.
+        if any(not self.runners[i].samples for i in others):
+            return False
         pooled = self.pooled_variance()
         return all(
             self._separated(lead, i, Z_PICK, pooled)
