@@ -379,8 +379,10 @@ def test_throughput_downloads_a_bounded_range_of_a_real_file() -> None:
         measured = found[("m", target)].throughput_mbps
         assert measured is not None and measured > 0
         assert found[("broken", target)].throughput_mbps is None
-    # One byte to find the host alongside the race, then the bounded download (the wheel is smaller).
-    assert [r.headers["Range"] for r in wheel_requests] == ["bytes=0-0", f"bytes=0-{fanout.DOWNLOAD_BUDGET - 1}"]
+    # One byte to find the host, and the bounded download (the wheel is smaller): both run alongside the race,
+    # so either may reach the server first (seen in CI under Python 3.9); exactly these two, nothing more.
+    assert sorted(r.headers["Range"] for r in wheel_requests) == sorted(
+        ["bytes=0-0", f"bytes=0-{fanout.DOWNLOAD_BUDGET - 1}"])
     wheel = found[("m", "pypi")].file
     assert wheel is not None and wheel.bytes == 512 * 1024 and wheel.size == 512 * 1024
     assert found[("m", "pypi")].estimate("typical") is not None
