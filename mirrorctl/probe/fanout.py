@@ -258,7 +258,8 @@ class ToolRace:
                 probe = replace(probe, final_url=mirror.file.final_url, redirects=mirror.file.redirects)
             mirror.file, mirror.downloaded = probe, True
             race.measure(download.index, penalty_ms(probe.transfer_s / probe.bytes)
-                         if probe.ok and probe.bytes and probe.transfer_s else UNMEASURABLE_MS)
+                         if probe.ok and probe.bytes and probe.transfer_s else UNMEASURABLE_MS,
+                         reader_limited=probe.ok and probe.reader_limited)
         elif download is not None:
             elapsed = download.elapsed()
             if elapsed is not None:

@@ -32,6 +32,10 @@ USER_AGENT = f"mirrorctl/{__version__} (+bench)"
 #: The body of a redirect is never needed; a few KB of it is read so the connection can be reused.
 MAX_HOP_BYTES = 64 * 1024
 MAX_REDIRECTS = 5
+#: httpcore reads a response 64 KB at a time (``AsyncHTTP11Connection.READ_NUM_BYTES``): a read that comes back
+#: (nearly) that full found more bytes waiting than it could take, so the reader, not the link, set the pace.
+READ_BYTES = 64 * 1024
+FULL_READ_BYTES = READ_BYTES * 9 // 10
 
 
 class Failure(Exception):
@@ -143,6 +147,9 @@ class Progress:
     #: The URL being fetched and the hops that redirected to it, as far as the request got.
     url: str | None = None
     redirects: tuple[str, ...] = ()  # body bytes received by every request of this mirror and target
+    #: Of ``bytes``, those of a download (``raw``) that came in full reads (:data:`FULL_READ_BYTES` or more):
+    #: they were waiting for the reader.
+    full_bytes: int = 0
 
 
 class _Trace:
@@ -265,6 +272,8 @@ async def read_bounded(
         async for chunk in chunks:
             progress.bytes += response.num_bytes_downloaded - counted
             counted = response.num_bytes_downloaded
+            if raw and len(chunk) >= FULL_READ_BYTES:
+                progress.full_bytes += len(chunk)
             body += chunk
             if len(body) > limit:
                 if strict:

@@ -69,6 +69,9 @@ class FileProbe:
     #: How large the file is (Content-Range / Content-Length / repodata "size"), when known.
     size: int | None = None
     reason: Note | None = None
+    #: Most bytes were waiting for the reader when read (full reads): the link was faster than the prober read,
+    #: so ``mbps`` is a lower bound on the mirror's bandwidth, not a measure of it (see rank.effective_mbps).
+    reader_limited: bool = False
 
     #: Fewer bytes than this say more about slow start than about bandwidth: no MB/s figure from them.
     MIN_BANDWIDTH_BYTES = 32 * 1024
@@ -96,6 +99,7 @@ class FileProbe:
             "transfer_s": _round(self.transfer_s, 4),
             "size": self.size,
             "mbps": _round(self.mbps, 2),
+            "reader_limited": self.reader_limited,
             "reason": self.reason.to_json() if self.reason else None,
         }
 

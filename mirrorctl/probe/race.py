@@ -65,7 +65,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from mirrorctl.probe.rank import TYPICAL
+from mirrorctl.probe.rank import BANDWIDTH_REL_SD, INDISTINGUISHABLE, TYPICAL
 
 DEFAULT_SAMPLES = 3
 DEFAULT_MAX_SAMPLES = 20
@@ -83,9 +83,6 @@ FLOOR_SD_MS = 2.0
 CENSOR_MARGIN_MS = 100.0
 #: By install time, the penalty of a mirror whose package file could not be fetched: it cannot lead.
 UNMEASURABLE_MS = 1e9
-#: How far one bounded download's rate strays from the mirror's (relative standard deviation): the bandwidth
-#: term's share of the spread.
-BANDWIDTH_REL_SD = 0.2
 
 
 def penalty_ms(seconds_per_byte: float) -> float:
@@ -125,6 +122,8 @@ class Runner:
     #: While its download runs: the least the penalty can still turn out to be (its budget's bytes arriving at
     #: once from now on); 0 before.
     floor_ms: float = 0.0
+    #: Its download was paced by the prober's reads, not the link: the penalty is only an upper bound.
+    reader_limited: bool = False
 
 
 class Race:
@@ -164,11 +163,37 @@ class Race:
         if not runner.failed:
             runner.out, runner.out_by = False, None
 
-    def measure(self, index: int, penalty_ms: float) -> None:
+    def measure(self, index: int, penalty_ms: float, reader_limited: bool = False) -> None:
         """Mirror ``index``'s download ended: its bandwidth costs ``penalty_ms`` per page
-        (:data:`UNMEASURABLE_MS` when no file could be fetched)."""
+        (:data:`UNMEASURABLE_MS` when no file could be fetched); ``reader_limited``: the prober's reads set
+        the pace (see :func:`.rank.pooled_rates`)."""
         runner = self.runners[index]
-        runner.penalty_ms, runner.floor_ms = penalty_ms, penalty_ms
+        runner.penalty_ms, runner.floor_ms, runner.reader_limited = penalty_ms, penalty_ms, reader_limited
+
+    def best_penalty(self) -> float | None:
+        """The lowest bandwidth term measured (the best rate), which every mirror that cannot be told apart
+        from it shares (:func:`.rank.pooled_rates`)."""
+        found = [r.penalty_ms for r in self.runners
+                 if r.penalty_ms is not None and r.penalty_ms < UNMEASURABLE_MS and not r.failed]
+        return min(found) if found else None
+
+    def pooled(self, index: int) -> bool:
+        """Whether mirror ``index``'s measured bandwidth term is the best one's (it cannot be told apart)."""
+        runner, best = self.runners[index], self.best_penalty()
+        if runner.penalty_ms is None or best is None or runner.penalty_ms >= UNMEASURABLE_MS:
+            return False
+        return runner.reader_limited or runner.penalty_ms <= best * INDISTINGUISHABLE
+
+    def penalty(self, index: int) -> float:
+        """The bandwidth term the race ranks mirror ``index`` on: the pooled one, its own when clearly worse;
+        while unmeasured, the least it can still be (its floor, or the best term when the floor cannot be
+        told apart from it)."""
+        runner, best = self.runners[index], self.best_penalty()
+        if runner.penalty_ms is not None:
+            return best if best is not None and self.pooled(index) else runner.penalty_ms
+        if best is not None and runner.floor_ms <= best * INDISTINGUISHABLE:
+            return min(runner.floor_ms, best)
+        return runner.floor_ms
 
     def bound(self, index: int, floor_ms: float) -> None:
         """Mirror ``index``'s download is under way: its penalty will be at least ``floor_ms``."""
@@ -185,7 +210,7 @@ class Race:
         """The estimate the race ranks on: mean latency, plus by install time the bandwidth term (its floor,
         the best it could still be, while unmeasured)."""
         runner = self.runners[index]
-        return estimate(runner.samples) + (runner.floor_ms if self.install else 0.0)
+        return estimate(runner.samples) + (self.penalty(index) if self.install else 0.0)
 
     def leader(self) -> int | None:
         """The best mirror with samples (by install time: among those whose download has ended)."""
@@ -207,6 +232,9 @@ class Race:
     def outrun(self, index: int, penalty_ms: float) -> bool:
         """Whether mirror ``index``, at the penalty its download's rate so far gives, is behind another mirror
         still to be measured (whose best is better): its download can then end at that rate."""
+        best = self.best_penalty()
+        if best is not None and penalty_ms <= best * INDISTINGUISHABLE:
+            penalty_ms = min(penalty_ms, best)
         mine = estimate(self.runners[index].samples) + penalty_ms
         return any(self.score(i) < mine for i in self.to_measure() if i != index)
 
@@ -222,12 +250,21 @@ class Race:
     def _var(self, runner: Runner, pooled: float) -> float:
         return max(_variance(runner.samples), pooled) if len(runner.samples) >= 5 else pooled
 
-    def _term(self, runner: Runner, pooled: float) -> float:
-        """The variance of a mirror's score: its mean latency's, plus its measured bandwidth term's."""
+    def _term(self, index: int, pooled: float) -> float:
+        """The variance of a mirror's score: its mean latency's, plus its measured bandwidth term's (the pooled
+        term's when it shares it: two mirrors that share it differ by latency alone, see :meth:`_spread`)."""
+        runner = self.runners[index]
         term = self._var(runner, pooled) / len(runner.samples)
         if self.install and runner.penalty_ms is not None and runner.penalty_ms < UNMEASURABLE_MS:
-            term += (BANDWIDTH_REL_SD * runner.penalty_ms) ** 2
+            term += (BANDWIDTH_REL_SD * self.penalty(index)) ** 2
         return term
+
+    def _spread(self, lead: int, index: int, pooled: float) -> float:
+        """The standard deviation of ``score(index) - score(lead)``."""
+        variance = self._term(lead, pooled) + self._term(index, pooled)
+        if self.install and self.pooled(lead) and self.pooled(index):
+            variance -= 2 * (BANDWIDTH_REL_SD * self.penalty(lead)) ** 2  # one shared term: it cancels
+        return math.sqrt(max(variance, 0.0))
 
     def judge(self, waiting_ms: Mapping[int, float] | None = None) -> list[int]:
         """Apply the elimination rule; ``waiting_ms``: index -> how long its first answer has been awaited.
@@ -239,7 +276,7 @@ class Race:
             return []
         pooled = self.pooled_variance()
         leader = self.runners[lead]
-        best, leader_var = self.score(lead), self._term(leader, pooled)
+        best, leader_var = self.score(lead), self._term(lead, pooled)
         latency = estimate(leader.samples)
         out = []
         for index, runner in enumerate(self.runners):
@@ -247,7 +284,7 @@ class Race:
                 continue
             if runner.samples:
                 gap = self.score(index) - best
-                spread = math.sqrt(leader_var + self._term(runner, pooled))
+                spread = self._spread(lead, index, pooled)
             elif waiting_ms and index in waiting_ms:
                 waited = waiting_ms[index]
                 if waited <= 2 * latency + CENSOR_MARGIN_MS:
@@ -261,10 +298,8 @@ class Race:
         return out
 
     def _separated(self, lead: int, index: int, z: float, pooled: float) -> bool:
-        leader, runner = self.runners[lead], self.runners[index]
         gap = self.score(index) - self.score(lead)
-        spread = math.sqrt(self._term(leader, pooled) + self._term(runner, pooled))
-        return gap > z * spread
+        return gap > z * self._spread(lead, index, pooled)
 
     def _resolved(self, lead: int, index: int) -> bool:
         """By install time, a rival at the sample cap is done once measured or behind even at its best."""

@@ -26,6 +26,7 @@ repodata requests are the pages).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -36,6 +37,29 @@ TYPICAL = InstallModel("typical", pages=20, bytes=30 * 10**6)
 TORCH = InstallModel("torch", pages=30, bytes=2 * 10**9)
 MODELS = (TYPICAL, TORCH)
 _TARGET_ORDER = {"pypi": 0, "conda": 1}
+#: How far one bounded download's rate strays from the mirror's (relative standard deviation).
+BANDWIDTH_REL_SD = 0.2
+#: Two rates closer than this ratio cannot be told apart from one download each: 2 standard deviations of
+#: the difference of two log rates (``exp(2 x 0.2 x sqrt 2)``, about 1.76).
+INDISTINGUISHABLE = math.exp(2 * BANDWIDTH_REL_SD * math.sqrt(2))
+
+
+def pooled_rates(rates: Sequence[float | None], limited: Sequence[bool]) -> list[float | None]:
+    """The bandwidth each mirror's install estimate uses, from one download each (None: no figure).
+
+    A correct estimator does not rank on noise: the best rate measured stands for every mirror that cannot be
+    told apart from it, that is a reader-limited download (the link outpaced the prober's reads: its rate is
+    only a lower bound) and a rate within :data:`INDISTINGUISHABLE` of the best. Only a mirror measured
+    clearly slower keeps its own rate. So on loopback, where every download measures the prober's event loop,
+    and on a link every mirror saturates, the install ranking is the latency ranking; a thin mirror (1 MB/s
+    beside 50 MB/s) is still told apart.
+    """
+    known = [rate for rate in rates if rate]
+    if not known:
+        return list(rates)
+    best = max(known)
+    return [rate if not rate else best if (flag or rate * INDISTINGUISHABLE >= best) else rate
+            for rate, flag in zip(rates, limited)]
 
 
 def mark_stale(
@@ -76,9 +100,10 @@ def mark_stale(
     return marked
 
 
-def estimate(result: ProbeResult, model: InstallModel) -> Estimate | None:
-    """The install time of ``model`` from ``result``'s figures; None without a latency and a bandwidth."""
-    mbps = result.throughput_mbps
+def estimate(result: ProbeResult, model: InstallModel, mbps: float | None = None) -> Estimate | None:
+    """The install time of ``model`` from ``result``'s figures; None without a latency and a bandwidth.
+    ``mbps``: the bandwidth to use (:func:`pooled_rates`'), by default the measured one."""
+    mbps = mbps if mbps is not None else result.throughput_mbps
     if not result.ok or result.latency_ms is None or not mbps:
         return None
     seconds = model.pages * result.latency_ms / 1000 + model.bytes / (mbps * 1e6)
@@ -86,9 +111,17 @@ def estimate(result: ProbeResult, model: InstallModel) -> Estimate | None:
 
 
 def with_estimates(results: Iterable[ProbeResult], models: Sequence[InstallModel] = MODELS) -> list[ProbeResult]:
+    """``results`` with their install estimates, each tool's bandwidths pooled as :func:`pooled_rates` says."""
+    results = list(results)
+    rates: dict[int, float | None] = {}
+    for target in dict.fromkeys(r.target for r in results):
+        group = [i for i, r in enumerate(results) if r.target == target and r.ok]
+        pooled = pooled_rates([results[i].throughput_mbps for i in group],
+                              [bool(results[i].file and results[i].file.reader_limited) for i in group])
+        rates.update(zip(group, pooled))
     out = []
-    for result in results:
-        found = tuple(e for e in (estimate(result, model) for model in models) if e is not None)
+    for index, result in enumerate(results):
+        found = tuple(e for e in (estimate(result, model, rates.get(index)) for model in models) if e is not None)
         out.append(replace(result, estimates=found) if found else result)
     return out
 

@@ -159,13 +159,13 @@ async def download(
     async def run() -> Answer:
         return await fetch(client, url, headers, progress, limit=budget, strict=False, timeout=timeout, raw=True)
 
-    before = progress.bytes
+    before, full_before = progress.bytes, progress.full_bytes
     progress.answered_at = None
     try:
         answer = await asyncio.wait_for(run(), timeout)
     except asyncio.TimeoutError:
         return cut_short(url, progress, progress.bytes - before, size, Note.of("download_cut", timeout=timeout),
-                         Note.of("timeout", phase=progress.phase, timeout=timeout))
+                         Note.of("timeout", phase=progress.phase, timeout=timeout), full=progress.full_bytes - full_before)
     except Failure as failure:
         return FileProbe(url, ok=False, reason=failure.note)
     if not 200 <= answer.status < 300:
@@ -174,18 +174,27 @@ async def download(
     return FileProbe(
         url, ok=True, final_url=answer.url, redirects=answer.redirects, status=answer.status,
         ttfb_ms=answer.ttfb_s * 1000, bytes=len(answer.body), transfer_s=answer.transfer_s,
-        size=answer.size or size,
+        size=answer.size or size, reader_limited=reader_limited(progress.full_bytes - full_before, len(answer.body)),
     )
 
 
-def cut_short(url: str, progress: Progress, received: int, size: int | None, reason: Note, failed: Note
-              ) -> FileProbe:
+def reader_limited(full: int, received: int) -> bool:
+    """Whether a download was paced by its reader: at least half its bytes came in full reads (they were
+    waiting in the socket when read). Its rate is then only a lower bound on the mirror's bandwidth (on
+    loopback, or on a busy machine, it measures the prober's own event loop, not the link)."""
+    return received >= FileProbe.MIN_BANDWIDTH_BYTES and 2 * full >= received
+
+
+def cut_short(url: str, progress: Progress, received: int, size: int | None, reason: Note, failed: Note, *,
+              full: int | None = None) -> FileProbe:
     """A download ended before its budget: the bytes that did arrive still measure bandwidth (a slow host
-    stays honest), with ``reason``; with none, it failed (``failed``)."""
+    stays honest), with ``reason``; with none, it failed (``failed``). ``full``: of ``received``, the bytes
+    that came in full reads (default: all of ``progress.full_bytes``, a download's own progress)."""
     if received and progress.answered_at is not None:
         transfer = time.perf_counter() - progress.answered_at
         return FileProbe(url, ok=True, final_url=progress.url, redirects=progress.redirects, bytes=received,
-                         transfer_s=transfer, size=size, reason=reason)
+                         transfer_s=transfer, size=size, reason=reason,
+                         reader_limited=reader_limited(progress.full_bytes if full is None else full, received))
     return FileProbe(url, ok=False, reason=failed)
 
 
