@@ -300,8 +300,9 @@ class ToolRace:
         return self.settings.settle_only or all(m.samples or m.error for m in self.mirrors)
 
     def _launch(self, now: float, settled: bool) -> None:
+        holding = not settled and self.race.holding()
         for index, mirror in enumerate(self.mirrors):
-            for _ in range(self.race.wanted(index, len(mirror.in_flight), settled)):
+            for _ in range(self.race.wanted(index, len(mirror.in_flight), settled, holding)):
                 first = mirror.samples[0] if mirror.samples else None
                 task = asyncio.ensure_future(sampling.sample(self.client, mirror.target, mirror.progress,
                                                              max(self.deadline - now, 0.001), first))

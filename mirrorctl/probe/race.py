@@ -21,18 +21,20 @@ first answers, which a bench waits for anyway, are still out. After every answer
   connection): a dead or very slow mirror is then out of the race without waiting for it (``bench`` still
   waits for its first answer, up to the deadline, to report it; ``use --fastest`` does not);
 * the pick is **settled** when every other mirror is out or failed and the leader has ``samples`` samples,
-  or when every remaining contender has ``max_samples`` (20) samples, which drop to :data:`ENOUGH_SAMPLES`
-  (8) once every mirror has answered, failed or left (the samples gathered while waiting came free; after
-  that, each round of samples costs wall time);
+  or when every remaining contender has ``max_samples`` (20) samples (a hard cap: the deadline aside, the
+  only stop without confidence);
 * **the pick rule**, once every mirror has answered, failed or left: only the pick matters, not the order of
   the others, so the race is also settled when the leader has ``samples`` samples and every rival M still in
-  it is either ``est(M) - est(L) > Z_PICK * sqrt(var_L/n_L + var_M/n_M)`` behind (:data:`Z_PICK` = 2, the
-  same one-sided test against the leader with a looser bound: it only ends sampling, once no more samples
-  come free; who leaves mid-race is still the elimination rule's call) or, with the leader, at
-  ``max_samples``. The
-  rivals the pick rule separated then leave the race too (:meth:`Race.conclude`), so a rival at 60-80 ms
-  with one or two answers no longer holds a bench up for another round after the slowest first answer.
-  Sampling stops then, and the pick is the lowest mean.
+  it is either behind or not worth waiting for: ``est(M) - est(L) > Z_PICK * spread - INDIFFERENCE_MS``
+  (:data:`Z_PICK` = 2, :data:`INDIFFERENCE_MS` = 10). That is the one-sided confidence bound of the
+  difference of two means: with the spread's confidence, M is not more than 10 ms per page ahead of L. A
+  rival clearly behind settles on its gap; a rival as fast as the leader (a tie) settles once enough samples
+  show that picking either costs at most 10 ms per page; and a pick 20 ms ahead settles with a margin of
+  ``Z_PICK + 10 / spread`` spreads against a wrong pick. (The former rule also stopped every contender at 8
+  samples once all had answered, confident or not: with the scatter a loaded machine adds, two means 20 ms
+  apart crossed in several races in a hundred.) The rivals separated then leave the race too
+  (:meth:`Race.conclude`), so a rival at 60-80 ms with one or two answers no longer holds a bench up for
+  another round after the slowest first answer. Sampling stops then, and the pick is the lowest mean.
 
 **By install time** (``install=True``) the score is the install time per index page: mean latency +
 :attr:`Runner.penalty_ms` (:func:`penalty_ms`: the typical install's bytes over the bandwidth, divided by its
@@ -69,12 +71,14 @@ from mirrorctl.probe.rank import BANDWIDTH_REL_SD, INDISTINGUISHABLE, TYPICAL
 
 DEFAULT_SAMPLES = 3
 DEFAULT_MAX_SAMPLES = 20
-#: Once every mirror has answered (or failed, or left), the contenders need only this many samples each.
-ENOUGH_SAMPLES = 8
 LANES = 5
 Z = 3.0
-#: Once every mirror has answered, the race stops when each rival is this many spreads behind the leader.
+#: Once every mirror has answered, the race stops when each rival is this many spreads behind the leader
+#: (less :data:`INDIFFERENCE_MS`).
 Z_PICK = 2.0
+#: The pick may be this much (ms per page) slower than a rival that cannot be told apart from it: a rival
+#: settles once it is, with Z_PICK confidence, at most this much ahead (20 pages: 0.2 s of an install).
+INDIFFERENCE_MS = 10.0
 PRIOR_SD_MS = 30.0
 PRIOR_DOF = 4
 FLOOR_SD_MS = 2.0
@@ -92,8 +96,8 @@ def penalty_ms(seconds_per_byte: float) -> float:
 
 
 def estimate(samples: Sequence[float]) -> float:
-    """The mean of the samples (with the +/-30 ms jitter of the targets, a trimmed mean or the median lost
-    races the mean wins; a spike widens the variance, which only slows elimination down)."""
+    """The mean of the samples (with the +/-30 ms jitter of the targets, a trimmed mean or the
+    median lost races the mean wins; a spike widens the variance, which only slows elimination down)."""
     return statistics.fmean(samples)
 
 
@@ -241,14 +245,16 @@ class Race:
     def pooled_variance(self) -> float:
         weighted, dof = PRIOR_DOF * PRIOR_SD_MS**2, float(PRIOR_DOF)
         for runner in self.runners:
-            n = len(runner.samples)
+            samples = runner.samples
+            n = len(samples)
             if n >= 2 and not runner.failed:
-                weighted += _variance(runner.samples) * (n - 1)
+                weighted += _variance(samples) * (n - 1)
                 dof += n - 1
         return max(weighted / dof, FLOOR_SD_MS**2)
 
     def _var(self, runner: Runner, pooled: float) -> float:
-        return max(_variance(runner.samples), pooled) if len(runner.samples) >= 5 else pooled
+        samples = runner.samples
+        return max(_variance(samples), pooled) if len(samples) >= 5 else pooled
 
     def _term(self, index: int, pooled: float) -> float:
         """The variance of a mirror's score: its mean latency's, plus its measured bandwidth term's (the pooled
@@ -297,9 +303,11 @@ class Race:
                 out.append(index)
         return out
 
-    def _separated(self, lead: int, index: int, z: float, pooled: float) -> bool:
+    def _separated(self, lead: int, index: int, z: float, pooled: float, indifference: float = 0.0) -> bool:
+        """Whether rival ``index`` is behind the leader with confidence ``z``; with ``indifference``: whether it
+        cannot be more than that many ms ahead (the leader is then as good a pick, to within it)."""
         gap = self.score(index) - self.score(lead)
-        return gap > z * self._spread(lead, index, pooled)
+        return gap > z * self._spread(lead, index, pooled) - indifference
 
     def _resolved(self, lead: int, index: int) -> bool:
         """By install time, a rival at the sample cap is done once measured or behind even at its best."""
@@ -320,18 +328,34 @@ class Race:
         if not self.heard or len(leader.samples) < self.min_samples:
             return False
         # Every mirror has answered: only the pick matters. Each rival must be behind the leader by
-        # Z_PICK spreads, or it and the leader must both have max_samples (ENOUGH_SAMPLES by now). A rival with
+        # Z_PICK spreads less INDIFFERENCE_MS, or it and the leader must both have max_samples. A rival with
         # no sample yet cannot be judged: one knocked out unanswered (censored) comes back when the mirror that
         # knocked it out leaves as stale, and the race waits for its answer (or its failure) again.
         if any(not self.runners[i].samples for i in others):
             return False
-        pooled = self.pooled_variance()
+        return self._picked(lead, others)
+
+    def _picked(self, lead: int, others: Sequence[int]) -> bool:
+        """The pick rule: each rival in ``others`` is Z_PICK spreads less INDIFFERENCE_MS behind the leader,
+        or it and the leader both have max_samples."""
+        leader, pooled = self.runners[lead], self.pooled_variance()
         return all(
-            self._separated(lead, i, Z_PICK, pooled)
+            self._separated(lead, i, Z_PICK, pooled, INDIFFERENCE_MS)
             or (len(self.runners[i].samples) >= self.max_samples and len(leader.samples) >= self.max_samples
                 and self._resolved(lead, i))
             for i in others
         )
+
+    def holding(self) -> bool:
+        """Whether the mirrors that answered can stop sampling until another first answer comes: the pick rule
+        already holds among them (more of their samples would not change the pick; only a mirror still to
+        answer can). While a bench waits for its slowest first answers, contenders then stop spending the
+        prober's CPU, which would delay the timing of those answers."""
+        lead = self.leader()
+        if lead is None or self.heard or len(self.runners[lead].samples) < self.min_samples:
+            return False
+        others = [i for i, r in enumerate(self.runners) if i != lead and self.live(i) and r.samples]
+        return self._picked(lead, others)
 
     def conclude(self) -> list[int]:
         """Once settled: the rivals :data:`Z_PICK` spreads behind the leader leave the race too (they could not
@@ -347,20 +371,21 @@ class Race:
         return out
 
     def all_heard(self) -> None:
-        """Every mirror has answered, failed or left: from now on the contenders stop at :data:`ENOUGH_SAMPLES`
-        (the samples they gathered while the slowest first answer was awaited came free)."""
-        self.max_samples = max(self.min_samples, min(self.max_samples, ENOUGH_SAMPLES))
+        """Every mirror has answered, failed or left: from now on only the pick needs settling (the pick rule
+        of the module docstring)."""
         self.heard = True
 
     def heard_all(self) -> bool:
         return all(r.samples or not self.live(i) for i, r in enumerate(self.runners))
 
-    def wanted(self, index: int, in_flight: int, settled: bool | None = None) -> int:
+    def wanted(self, index: int, in_flight: int, settled: bool | None = None, holding: bool | None = None) -> int:
         """How many more requests mirror ``index`` should have in flight now: one until it first answers (as a
-        one-sample test sends), then :data:`LANES` while it is in the race. ``settled``: the value of
-        :attr:`settled` if the caller has it already."""
+        one-sample test sends), then :data:`LANES` while it is in the race and the answered mirrors are not
+        :meth:`holding`. ``settled``, ``holding``: their values if the caller has them already."""
         runner = self.runners[index]
         if not self.live(index) or (settled if settled is not None else self.settled):
+            return 0
+        if runner.samples and (holding if holding is not None else self.holding()):
             return 0
         lanes = LANES if runner.samples else 1
         # A mirror alone (no rival left in the race) is not racing: it needs only its samples, not the cap.
