@@ -426,3 +426,40 @@ def test_progress_callback_sees_every_mirror() -> None:
 
     assert sorted(name for name, _, _ in seen) == ["a", "b"]
     assert [(done, total) for _, done, total in seen] == [(1, 2), (2, 2)]
+
+
+def test_reads_of_a_download_that_come_back_full_make_it_reader_limited() -> None:
+    """A read that fills httpcore's 64 KB buffer found more bytes waiting than it could take: the reader set
+    the pace, so the rate is only a lower bound (on loopback, or on a busy machine, it times the prober's own
+    event loop). Reads of what a thin link trickles in are not full."""
+    from httpcore._async.http11 import AsyncHTTP11Connection
+
+    assert http.READ_BYTES == AsyncHTTP11Connection.READ_NUM_BYTES
+
+    class Chunks(httpx.AsyncByteStream):
+        def __init__(self, sizes: list[int]) -> None:
+            self.sizes = sizes
+
+        async def __aiter__(self):  # type: ignore[no-untyped-def]
+            for size in self.sizes:
+                yield b"\0" * size
+
+    def read(sizes: list[int]) -> tuple[int, bool]:
+        progress = http.Progress()
+        response = httpx.Response(206, stream=Chunks(sizes))
+        body, _ = asyncio.run(http.read_bounded(response, 4 * 1024 * 1024, progress, strict=False, raw=True))
+        return progress.full_bytes, sampling.reader_limited(progress.full_bytes, len(body))
+
+    assert read([http.READ_BYTES] * 8 + [1000]) == (8 * http.READ_BYTES, True)
+    assert read([10_000] * 50) == (0, False)
+    assert read([http.READ_BYTES] * 2 + [10_000] * 30) == (2 * http.READ_BYTES, False)  # mostly link-paced
+
+
+def test_a_download_a_thin_link_paces_is_not_reader_limited() -> None:
+    """A mirror throttled to 1 MB/s sends 10 KB every 10 ms: every read takes what has come, none is full,
+    and its rate is a measure of the link (the install ranking then keeps it apart)."""
+    with Fleet([MirrorSpec("thin", rate=10**6, wheel_bytes=200 * 1024)]) as fleet:
+        results = bench(fleet.profiles(), by="install", samples=1, max_samples=1, only="pypi")
+    [thin] = results
+    assert thin.file is not None and thin.file.bytes == 200 * 1024
+    assert thin.file.reader_limited is False and thin.file.to_json()["reader_limited"] is False

@@ -9,7 +9,6 @@ import pytest
 
 from mirrorctl.probe.fanout import DOWNLOAD_CAP_S, DOWNLOAD_MIN_S, TICK_S
 from mirrorctl.probe.race import (
-    INDIFFERENCE_MS,
     LANES,
     PRIOR_SD_MS,
     UNMEASURABLE_MS,
@@ -116,6 +115,17 @@ def test_elimination_never_drops_the_true_best_on_seeded_schedules() -> None:
 
 
 @pytest.mark.slow
+def test_a_prober_that_stalls_rarely_picks_wrong() -> None:
+    """A loaded machine: the prober stalls 20-100 ms on average every 300 ms, and every answer that arrives
+    meanwhile is timed late by the rest of the stall (the late samples of one stall are correlated). Over
+    1000 seeds per fleet the pick is wrong at most 5 times (measured: 2 and 0 in 500; with a stall every
+    100 ms, 10 and 3 in 500: no rule on 20 samples makes a prober that busy accurate)."""
+    for means in (FLEET_WIDE, FLEET_STEPS):
+        wrong = sum(run(means, seed, stall=300.0)[0] != 0 for seed in range(1000))
+        assert wrong <= 5, (means, wrong)
+
+
+@pytest.mark.slow
 def test_the_race_ends_with_the_slowest_first_answer_on_seeded_schedules() -> None:
     """The wall-time target in the model: a bench, which waits for every first answer anyway, should cost no
     more than a one-sample test, whose wall is the slowest first answer. On the 20-160 ms fleet, whose
@@ -135,7 +145,9 @@ def test_elimination_spends_samples_on_contenders_only() -> None:
     plus a little, far sooner than three rounds of the slowest mirror."""
     for seed in range(200):
         pick, dropped, settled_at = run(FLEET_WIDE, seed)
-        assert pick == 0 and set(dropped) >= set(range(2, len(FLEET_WIDE))), (seed, dropped)
+        # 120-220 ms always leave; 60 and 90 ms leave too unless too few samples separate them by Z_PICK
+        # spreads (they settle in the indifference zone then, still in the race as the pick's close rivals).
+        assert pick == 0 and set(dropped) >= set(range(4, len(FLEET_WIDE))), (seed, dropped)
         assert settled_at < max(FLEET_WIDE) + 2 * JITTER + 100, (seed, settled_at)
 
 
@@ -181,17 +193,19 @@ def test_two_rivals_twenty_ms_apart_in_wide_noise_are_not_settled_at_eight_sampl
     """The former rule stopped every contender at 8 samples once every mirror had answered, confident or not:
     with samples as scattered as a loaded machine makes them, the means of 8 cross too often. Now the race
     goes on to the cap (20) unless the rival is Z_PICK spreads behind or within INDIFFERENCE_MS."""
-    rng = random.Random(7)
+    scattered = (0.0, 90.0, 10.0, 80.0, 0.0, 70.0, 5.0, 65.0)  # mean 40, standard deviation 38
     race = Race(2, min_samples=3, max_samples=20)
-    for _ in range(8):
-        race.add(0, 20.0 + rng.uniform(-60.0, 60.0))
-        race.add(1, 40.0 + rng.uniform(-60.0, 60.0))
+    for latency in scattered:
+        race.add(0, latency)
+        race.add(1, latency + 20.0)
     race.all_heard()
-    assert not race.settled and race.wanted(race.leader() or 0, 0) == LANES
+    assert not race.settled and race.wanted(0, 0) == LANES and race.wanted(1, 0) == LANES
+    added = 0
     while not race.settled:
-        race.add(0, 20.0 + rng.uniform(-60.0, 60.0))
-        race.add(1, 40.0 + rng.uniform(-60.0, 60.0))
-    assert len(race.runners[0].samples) > 8
+        race.add(0, scattered[added % 8])
+        race.add(1, scattered[added % 8] + 20.0)
+        added += 1
+    assert 8 < len(race.runners[0].samples) < 20 and race.leader() == 0
 
 
 def test_once_every_mirror_is_heard_only_the_pick_needs_settling() -> None:
@@ -211,6 +225,19 @@ def test_once_every_mirror_is_heard_only_the_pick_needs_settling() -> None:
     assert race.live(2) and race.live(1) and race.settled  # 2 is Z_PICK behind; 1 is within INDIFFERENCE_MS
     assert race.conclude() == [2] and race.live(1) and race.leader() == 0
     assert race.z > Z_PICK
+
+
+def test_answered_mirrors_hold_their_samples_while_the_pick_already_holds_among_them() -> None:
+    """While the slowest first answer is awaited, the mirrors that answered stop sampling once the pick rule
+    holds among them (more of their samples cannot change the pick); a close first answer starts them again."""
+    race = Race(3, min_samples=3, max_samples=20)
+    for latency in (20.0, 22.0, 18.0, 21.0, 19.0, 20.0):
+        race.add(0, latency)
+    race.add(1, 120.0)
+    assert not race.heard_all() and race.holding()
+    assert race.wanted(0, 0) == 0 and race.wanted(1, 0) == 0 and race.wanted(2, 0) == 1  # 2: its first request
+    race.add(2, 25.0)  # a close first answer: the pick is open again
+    assert not race.holding() and race.wanted(0, 0) == LANES and race.wanted(2, 0) == LANES
 
 
 def test_a_close_rival_without_enough_samples_keeps_the_race_going() -> None:
@@ -240,8 +267,9 @@ def run_install(means: tuple[float, ...], rates: tuple[float, ...], seed: int, *
 
     ``rates``: MB/s; a download measures its rate within +/-``noise`` of it. ``reader``: every download is
     paced by the prober's reads (loopback, a busy client), measuring between ``reader[0]`` and ``reader[1]``
-    times its rate, and says so (reader-limited). ``dead``: mirrors that never answer. ``stall``: mirror -> ms after which its download delivers nothing more. Returns the pick (None if
-    unsettled by ``horizon``), when it settled, the mirrors downloaded from, and bytes downloaded per mirror.
+    times its rate, and says so (reader-limited). ``dead``: mirrors that never answer. ``stall``: mirror -> ms
+    after which its download delivers nothing more. Returns the pick (None if unsettled by ``horizon``), when
+    it settled, the mirrors downloaded from, and bytes downloaded per mirror.
     """
     rng = random.Random(seed)
     stall = stall or {}
@@ -342,6 +370,18 @@ def test_by_install_time_no_wrong_pick_on_seeded_schedules() -> None:
             found = run_install(means, rates, seed)
             assert found["pick"] == best, (means, rates, seed, found)
             assert len(set(found["downloaded"])) <= 3, (means, seed, found)
+            assert max(found["spent"]) <= BUDGET  # bytes per mirror: at most one bounded download
+
+
+def test_by_install_time_reader_limited_downloads_leave_the_pick_to_latency() -> None:
+    """Every download paced by the prober's reads (loopback, a busy client): the same 1 GB/s link measures
+    anywhere from 30 to 1000 MB/s. Pooled (rank.pooled_rates), those figures no longer decide: no wrong pick
+    on either 20 ms-step fleet, where ranking on the raw figures made one pick in five wrong on loopback."""
+    for means in (FLEET_STEPS, FLEET_WIDE):
+        for seed in range(300):
+            found = run_install(means, (1000.0,) * len(means), seed, reader=(0.03, 1.0))
+            assert found["pick"] == 0, (means, seed, found)
+            assert max(found["spent"]) <= BUDGET
 
 
 def test_by_install_time_a_rival_that_never_answers_does_not_hold_the_pick() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from mirrorctl.output.bench import detail
 from mirrorctl.probe.model import FileProbe, Note, ProbeResult
 from mirrorctl.probe.rank import CONDA_TOLERANCE_S, TORCH, TYPICAL, fastest, mark_stale, rank, with_estimates
@@ -149,3 +151,34 @@ def test_one_profile_for_a_tool_that_takes_both_tables_is_the_best_worst_case() 
     same = [result("a", "pypi", 10.0), result("a", "conda", 10.0), result("b", "pypi", 20.0),
             result("b", "conda", 20.0)]
     assert fastest_for_all(same, ["pypi", "conda"]).profile == "a"
+
+
+def test_bandwidths_that_cannot_be_told_apart_share_the_best() -> None:
+    """One download each cannot tell 100 from 150 MB/s (within INDISTINGUISHABLE), nor a reader-limited rate
+    (a lower bound) from any other: they share the best; a mirror clearly slower keeps its own rate."""
+    from mirrorctl.probe.rank import INDISTINGUISHABLE, pooled_rates
+
+    assert 1.5 < INDISTINGUISHABLE < 2.0
+    assert pooled_rates([100.0, 150.0, 20.0, None], [False, False, False, False]) == [150.0, 150.0, 20.0, None]
+    assert pooled_rates([20.0, 700.0, 1.0], [True, True, False]) == [700.0, 700.0, 1.0]
+    assert pooled_rates([None, None], [False, False]) == [None, None]
+
+
+def test_reader_limited_downloads_rank_by_latency_and_a_thin_mirror_is_still_told_apart() -> None:
+    """On loopback every download measures the prober's own reads (20-700 MB/s for the same link): the
+    install ranking is then the latency ranking, not an order of the prober's hiccups. A link-paced 1 MB/s
+    mirror is still behind a reader-limited one."""
+    def limited(mbps: float) -> FileProbe:
+        return replace(fetched(mbps), reader_limited=True)
+
+    results = with_estimates([
+        result("near", latency=20.0, file=limited(20.0)),
+        result("next", latency=40.0, file=limited(700.0)),
+        result("thin", latency=5.0, file=fetched(1.0)),
+    ])
+    assert [r.profile for r in rank(results, by="install")] == ["near", "next", "thin"]
+    near, following = (r.estimate("typical") for r in results[:2])
+    assert near is not None and following is not None
+    assert following.seconds - near.seconds == pytest.approx(TYPICAL.pages * 0.020)
+    # Measured, the figure stays what it was: only the estimate pools it.
+    assert results[0].throughput_mbps == pytest.approx(20.0)

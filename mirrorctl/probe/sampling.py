@@ -165,7 +165,8 @@ async def download(
         answer = await asyncio.wait_for(run(), timeout)
     except asyncio.TimeoutError:
         return cut_short(url, progress, progress.bytes - before, size, Note.of("download_cut", timeout=timeout),
-                         Note.of("timeout", phase=progress.phase, timeout=timeout), full=progress.full_bytes - full_before)
+                         Note.of("timeout", phase=progress.phase, timeout=timeout),
+                         full=progress.full_bytes - full_before)
     except Failure as failure:
         return FileProbe(url, ok=False, reason=failure.note)
     if not 200 <= answer.status < 300:
