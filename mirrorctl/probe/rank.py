@@ -110,6 +110,10 @@ def estimate(result: ProbeResult, model: InstallModel, mbps: float | None = None
     return Estimate(model.name, model.pages, model.bytes, seconds)
 
 
+def _reader_limited(result: ProbeResult) -> bool:
+    return result.file is not None and result.file.reader_limited
+
+
 def with_estimates(results: Iterable[ProbeResult], models: Sequence[InstallModel] = MODELS) -> list[ProbeResult]:
     """``results`` with their install estimates, each tool's bandwidths pooled as :func:`pooled_rates` says."""
     results = list(results)
@@ -117,7 +121,7 @@ def with_estimates(results: Iterable[ProbeResult], models: Sequence[InstallModel
     for target in dict.fromkeys(r.target for r in results):
         group = [i for i, r in enumerate(results) if r.target == target and r.ok]
         pooled = pooled_rates([results[i].throughput_mbps for i in group],
-                              [bool(results[i].file and results[i].file.reader_limited) for i in group])
+                              [_reader_limited(results[i]) for i in group])
         rates.update(zip(group, pooled))
     out = []
     for index, result in enumerate(results):
