@@ -463,3 +463,27 @@ def test_a_download_a_thin_link_paces_is_not_reader_limited() -> None:
     [thin] = results
     assert thin.file is not None and thin.file.bytes == 200 * 1024
     assert thin.file.reader_limited is False and thin.file.to_json()["reader_limited"] is False
+
+
+def test_time_to_first_byte_ends_where_the_headers_were_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a busy event loop the request's task resumes after httpcore has parsed the headers, sometimes tens
+    of ms later: that time is the prober's, not the mirror's, so latency ends at the parse (a scripted clock)."""
+    clock = [100.0]
+    monkeypatch.setattr(http.time, "perf_counter", lambda: clock[0])
+
+    class Traced(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            trace = request.extensions["trace"]
+            await trace("http11.send_request_headers.started", {})
+            clock[0] += 0.050  # the mirror's time to first byte
+            await trace("http11.receive_response_headers.complete", {})
+            clock[0] += 0.030  # the loop was busy: the task resumes later
+            return httpx.Response(200, content=b"ok")
+
+    async def run() -> http.Answer:
+        async with httpx.AsyncClient(transport=Traced()) as client:
+            return await http.fetch(client, "http://mirror.test/x", {}, http.Progress(), limit=10, strict=True,
+                                    timeout=1.0)
+
+    answer = asyncio.run(run())
+    assert answer.ttfb_s == pytest.approx(0.050) and answer.body == b"ok"
