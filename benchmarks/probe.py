@@ -42,7 +42,7 @@ from loopback_mirrors import Fleet, MirrorSpec  # noqa: E402
 
 from mirrorctl.output.bench import traffic  # noqa: E402
 from mirrorctl.probe import http  # noqa: E402
-from mirrorctl.probe.fanout import run_bench  # noqa: E402
+from mirrorctl.probe.fanout import DOWNLOAD_BUDGET, run_bench  # noqa: E402
 from mirrorctl.probe.model import ProbeResult  # noqa: E402
 from mirrorctl.probe.rank import fastest  # noqa: E402
 from mirrorctl.profiles import Profile, parse_profile  # noqa: E402
@@ -161,10 +161,17 @@ def picks(results: list[ProbeResult], best: str, by: str, targets: tuple[str, ..
     return sum(1 for t in targets if (lambda c: c is not None and c.profile == best)(fastest(results, t, by=by)))
 
 
+#: The most bytes any command received from one mirror for one table, over every fleet.
+MOST = [0]
+#: What that may be: one bounded download and a few pages (issue 18: bytes per mirror must not grow).
+MOST_ALLOWED = DOWNLOAD_BUDGET + 256 * 1024
+
+
 def run_fleet(profiles: list[Any], best: str, runs: int, timeout: float, commands: dict[str, dict[str, Any]]
               ) -> dict[str, dict[str, Any]]:
     """Each command ``runs`` times, interleaved (one of each per round): walls, right picks, traffic."""
-    figures: dict[str, dict[str, Any]] = {name: {"walls": [], "hits": 0, "picks": 0, "kb": []} for name in commands}
+    figures: dict[str, dict[str, Any]] = {name: {"walls": [], "hits": 0, "picks": 0, "kb": [], "most": 0}
+                                          for name in commands}
     for _ in range(runs):
         for name, options in commands.items():
             by = options.get("by", "latency")
@@ -175,6 +182,8 @@ def run_fleet(profiles: list[Any], best: str, runs: int, timeout: float, command
             found["hits"] += picks(results, best, by, targets)
             found["picks"] += len(targets)
             found["kb"].append(traffic(results)[0] / len(profiles) / 1024)
+            found["most"] = max(found["most"], *(r.bytes_received for r in results))
+            MOST[0] = max(MOST[0], found["most"])
     for found in figures.values():
         found["wall"] = statistics.median(found["walls"])
         found["accuracy"] = found["hits"] / found["picks"]
@@ -262,6 +271,10 @@ def main() -> int:
                  min(got["bench"]["accuracy"], got["fastest"]["accuracy"]) >= 0.99
                  and got["bench"]["wall"] <= TODAY_SKEW_MS))
 
+    rows.append(("every fleet and command", "most bytes from one mirror for one table",
+                 f"{MOST[0] / 1024:.0f} KB", f"<= {MOST_ALLOWED // 1024} KB (one bounded download + pages)",
+                 MOST[0] <= MOST_ALLOWED))
+
     specs = [MirrorSpec(f"r{index}", delay=index * 0.02, page_bytes=PAGE_BYTES) for index in range(10)]
     with serve_fleet(specs, seed=5) as fleet:
         profiles = {
@@ -280,7 +293,9 @@ def main() -> int:
     print("\n| fleet | figure | measured | target | |\n|---|---|---|---|---|")
     for fleet_name, figure, measured, target, ok in rows:
         print(f"| {fleet_name} | {figure} | {measured} | {target} | {verdict(ok)} |")
-    print(f"\nload average at the end {os.getloadavg()[0]:.1f}; benchmark took {time.perf_counter() - started:.0f} s")
+    failed = sum(not ok for *_, ok in rows)
+    print(f"\n{len(rows) - failed} PASS, {failed} FAIL; load averages at the end "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; benchmark took {time.perf_counter() - started:.0f} s")
     return 0
 
 
