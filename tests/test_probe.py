@@ -465,15 +465,17 @@ def test_a_download_a_thin_link_paces_is_not_reader_limited() -> None:
     assert thin.file.reader_limited is False and thin.file.to_json()["reader_limited"] is False
 
 
-def test_time_to_first_byte_ends_where_the_headers_were_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """On a busy event loop the request's task resumes after httpcore has parsed the headers, sometimes tens
-    of ms later: that time is the prober's, not the mirror's, so latency ends at the parse (a scripted clock)."""
+def test_latency_runs_from_the_request_written_to_its_headers_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a busy event loop a request is written some time after it is asked for, and its task resumes some
+    time after httpcore has parsed the answer's headers, each sometimes tens of ms: that time is the prober's,
+    not the mirror's, so latency runs from the write to the parse (a scripted clock)."""
     clock = [100.0]
     monkeypatch.setattr(http.time, "perf_counter", lambda: clock[0])
 
     class Traced(httpx.AsyncBaseTransport):
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
             trace = request.extensions["trace"]
+            clock[0] += 0.020  # the request waited its turn on the loop before it was written
             await trace("http11.send_request_headers.started", {})
             clock[0] += 0.050  # the mirror's time to first byte
             await trace("http11.receive_response_headers.complete", {})

@@ -7,9 +7,11 @@ Trickling and hanging are bounded by the caller's deadline (:mod:`.fanout`), nev
 
 **Latency** is time to first byte: from sending a request to receiving the final response's headers,
 redirects included, minus time spent opening connections (DNS, TCP, TLS), which is reported apart
-(``Answer.connect_s``). Both come from httpcore's ``trace`` extension, and the headers' time is taken where
-httpcore has parsed them, not where the request's task resumes (on a busy event loop, tens of ms later); a
-transport that emits no trace events (a mock) gets plain time to headers and no connect time.
+(``Answer.connect_s``). Both come from httpcore's ``trace`` extension: each hop's wait runs from writing its
+request (not from asking the pool for a connection) to httpcore having parsed its headers (not to the
+request's task resuming): on a busy event loop either end can be tens of ms off, time that is the prober's,
+not the mirror's. A transport that emits no trace events (a mock) gets plain time to headers and no connect
+time.
 """
 
 from __future__ import annotations
@@ -164,6 +166,11 @@ class _Trace:
         #: later when the event loop is busy (seen on a bench: one answer in ten, 10-40 ms), time that is the
         #: prober's, not the mirror's.
         self.headers_at: float | None = None
+        #: The time to first byte of every hop so far: from writing its request (not from asking the pool for a
+        #: connection, which on a busy loop waits its turn) to its headers parsed. ``hops``: how many.
+        self.waited_s = 0.0
+        self.hops = 0
+        self._sent_at: float | None = None
         self._opened_at: dict[str, float] = {}
 
     async def __call__(self, event: str, info: dict[str, Any]) -> None:
@@ -177,9 +184,14 @@ class _Trace:
                 self.connect_s += now - self._opened_at.pop(step)
         elif step.endswith(".send_request_headers") and stage == "started":
             self.progress.phase = "request"
+            self._sent_at = now
         elif step.endswith(".receive_response_headers") and stage == "complete":
             self.progress.phase = "body"
             self.headers_at = now
+            if self._sent_at is not None:
+                self.waited_s += now - self._sent_at
+                self.hops += 1
+                self._sent_at = None
 
 
 @dataclass
@@ -194,7 +206,8 @@ class Answer:
     content_type: str
     encoding: str | None
     body: bytes
-    #: Seconds from sending the first request to the final headers, connection set-up excluded.
+    #: Seconds waited for headers, every hop's request written to its headers parsed (connection set-up and
+    #: the prober's own time excluded).
     ttfb_s: float
     connect_s: float
     #: Seconds from the final headers to the last byte read.
@@ -243,7 +256,8 @@ async def fetch(
                     status=response.status_code, reason_phrase=response.reason_phrase, url=current,
                     redirects=tuple(redirects), headers=response.headers,
                     content_type=response.headers.get("Content-Type", ""), encoding=response.encoding,
-                    body=body, ttfb_s=max(0.0, answered - started - trace.connect_s), connect_s=trace.connect_s,
+                    body=body, ttfb_s=trace.waited_s if trace.hops else max(0.0, answered - started - trace.connect_s),
+                    connect_s=trace.connect_s,
                     transfer_s=finished - answered, truncated=truncated, size=_size(response.headers),
                 )
     except (httpx.HTTPError, OSError) as exc:  # OSError: a custom transport may let socket errors through
