@@ -47,17 +47,19 @@ promising first: answered, in the race, not measured, and ahead of the leader at
 sample cap a rival still unmeasured counts as settled only when it is behind the leader even at infinite
 bandwidth. A stale mirror is :meth:`Race.drop`-ped, and the mirrors that left behind it come back.
 
-Measured on seeded schedules (tests/test_race.py, ``run``: 3000 seeds per fleet): with two best means 20 ms apart
-under +/-30 ms uniform jitter, neither rule ever dropped the true best; wrong picks: 0 on the 10-220 ms
-fleet and 0 on the 20-160 ms one, 2 and 8 when each answer also takes up to 30 ms more than its latency
-shows (a busy 2-core machine). The 20-160 ms race settled after the slowest first answer (the wall of a
-one-sample test) in 0.2 % of races (6.5 % with that overhead), against 5.4 % and 23.7 % when every
-contender had to reach ENOUGH_SAMPLES. By install time (``run_install``, 1000 seeds, each download measuring
-its rate within +/-20 %, equal bandwidth 100 MB/s unless said): wrong picks 1 on the 20-160 ms fleet (2 with
-30 ms of unseen per-answer overhead), 2 on the 10-220 ms one (5), 0 on the bandwidth-skewed fleets (near 10 ms
-at 1 MB/s, far 60 ms at 50 MB/s); the residual wrong picks are races settled at the sample cap, where the two best could
-not be told apart and a measured bandwidth tipped it. Settled in a median 148 ms (20-160 ms fleet), 130 ms
-(10-220 ms, with or without 3 dead mirrors) and 390 ms (skewed: 0.25 s of the near mirror's download).
+Measured on seeded schedules (tests/test_race.py, 1000 seeds per fleet, the 10-220 ms and 20-160 ms fleets
+whose two best means are 20 ms apart under +/-30 ms uniform jitter). By latency (``run``): wrong picks 1 and
+0; 0 and 2 when each answer also takes up to 30 ms more than its latency shows; 3 and 1 when the prober
+stalls 20-100 ms every 300 ms on average (``stall``: every answer that arrives during a stall is timed at its
+end, late samples correlated as on a loaded machine); 10 and 4 with a stall every 100 ms. (The former rule,
+which stopped every contender at 8 samples once all had answered: 3 and 4 with stalls every 300 ms, 19 and 7
+every 100 ms.) The 20-160 ms race settles after the slowest first answer (a one-sample test's wall) in 0.3 %
+of races. By install time (``run_install``, each download measuring its rate within +/-20 %, 100 MB/s each
+unless said): wrong picks 1 on each 20 ms-step fleet; with every download reader-limited and measuring 3 to
+100 % of a 1 GB/s link (loopback), 2 and 0 (pooled: :func:`.rank.pooled_rates`; on the raw figures, one pick
+in five was wrong on loopback); 0 on the bandwidth-skewed fleets (near 10 ms at 1 MB/s, far 60 ms at
+50 MB/s). Settled in a median 145 ms (20-160 ms), 130 ms (10-220 ms) and 410 ms (skewed: 0.25 s of the near
+mirror's download); never more than one bounded download per mirror.
 """
 
 from __future__ import annotations
