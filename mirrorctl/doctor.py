@@ -23,9 +23,12 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from mirrorctl.results import CUSTOM, MIXED, UPSTREAM, Finding, ToolState
+
+if TYPE_CHECKING:
+    from mirrorctl.store.lock import LockState
 
 #: Proxy variables pip, conda, uv and httpx read (urllib.request.getproxies: either case).
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
@@ -39,6 +42,8 @@ class DoctorReport(NamedTuple):
     offline: bool
     #: With --clean: the leftovers removed.
     cleaned: tuple[Path, ...] = ()
+    #: With --clean: the lock file whose pid record (a killed run's) was emptied.
+    cleared_lock: Path | None = None
 
     @property
     def errors(self) -> int:
@@ -60,20 +65,24 @@ def diagnose(*, only: Sequence[str] | None = None, offline: bool = False, timeou
             findings.append(_with_fix(finding, state))
     findings += _across_tools(states)
     findings += _proxies()
-    leftovers = _leftovers(states)
+    lock = _lock_state()
+    running = lock is not None and lock.held
+    leftovers = _leftovers(states, running=running)
     cleaned: list[Path] = []
     if clean:
-        cleaned = _clean(leftovers)
+        cleaned = _clean(leftovers, lock)
     else:
         findings += [Finding("doctor.leftover", "warning", "mirrorctl", path, None,
                              {"fix": "mirrorctl doctor --clean"}) for path in leftovers]
+        findings += _lock_findings(lock)
     findings += _damaged_backups()
     findings += _torch()
     if not offline:
         findings += _network(states, timeout)
     ordered = sorted(findings, key=lambda f: (LEVEL_ORDER.get(_level(f.level), 3), f.tool, f.code))
+    cleared = lock.path if clean and lock is not None and not lock.held and lock.pid is not None else None
     return DoctorReport(tuple(f._replace(level=_level(f.level)) for f in ordered), tuple(s.tool for s in states),
-                        offline, tuple(cleaned))
+                        offline, tuple(cleaned), cleared)
 
 
 def _level(level: str) -> str:
@@ -145,7 +154,9 @@ def _proxies() -> list[Finding]:
 # 3. mirrorctl's own state
 
 
-def _leftovers(states: Sequence[ToolState]) -> list[Path]:
+def _leftovers(states: Sequence[ToolState], *, running: bool = False) -> list[Path]:
+    """Temp files whose writer has ended, and backup folders without a manifest; while another mirrorctl holds
+    the lock, a folder without a manifest may be the backup it is taking, so none is counted."""
     from mirrorctl import store
 
     files: set[Path] = set()
@@ -154,11 +165,34 @@ def _leftovers(states: Sequence[ToolState]) -> list[Path]:
         files.update(p for scope in state.scopes for p in scope.paths)
         if state.write_path is not None:
             files.add(state.write_path)
-    return sorted(set(store.stale_temps(files)) | set(store.incomplete_snapshot_dirs()))
+    unfinished = set() if running else set(store.incomplete_snapshot_dirs())
+    return sorted(set(store.stale_temps(files)) | unfinished)
 
 
-def _clean(leftovers: Sequence[Path]) -> list[Path]:
-    """Remove exactly the leftovers found (under the lock: no other mirrorctl is writing meanwhile)."""
+def _lock_state() -> LockState | None:
+    from mirrorctl.store.lock import inspect
+
+    return inspect()
+
+
+def _lock_findings(lock: LockState | None) -> list[Finding]:
+    """The lock is an flock: the kernel releases it when its holder dies, so a dead process never blocks a run.
+    What is worth saying: a mirrorctl running now (its half-done backup is not a leftover), and the pid record
+    a run killed while it held the lock left behind (harmless: the next run overwrites it)."""
+    if lock is None:
+        return []
+    if lock.held:
+        return [Finding("doctor.lock-held", "info", "mirrorctl", lock.path, None,
+                        {"pid": lock.pid if lock.pid is not None else "?"})]
+    if lock.pid is not None:
+        return [Finding("doctor.lock-killed", "info", "mirrorctl", lock.path, None,
+                        {"pid": lock.pid, "fix": "mirrorctl doctor --clean"})]
+    return []
+
+
+def _clean(leftovers: Sequence[Path], lock: LockState | None = None) -> list[Path]:
+    """Remove exactly the leftovers found (under the lock: no other mirrorctl is writing meanwhile). Taking the
+    lock and letting it go also empties a killed run's pid record (``lock``: it is reported as cleaned)."""
     import shutil
 
     from mirrorctl import store

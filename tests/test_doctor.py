@@ -284,3 +284,54 @@ def test_doctor_says_nothing_of_torch_where_it_is_not_installed(run, tmp_path: P
     monkeypatch.setenv("VIRTUAL_ENV", str(make_env(tmp_path, {"numpy": "2.0.0"}, None)))
     _, document = doctor(run)
     assert not [f for f in document["findings"] if f["code"].startswith("torch.")]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The lock: an flock, so a dead holder blocks nothing; what doctor says is what the kernel and the file say
+
+
+def test_a_running_holder_is_named_and_a_killed_one_leaves_only_a_record_clean_empties(run, pip_conf: Path,
+                                                                                       tmp_path: Path):
+    import signal
+
+    from test_store import isolated_env
+
+    write(pip_conf, f"[global]\nindex-url = {TUNA}\n")
+    assert run("use", "ustc", "--only", "pip").exit_code == 0
+    assert paths.lock_file().read_text() == ""  # a run that ends normally leaves no pid behind
+    assert not [f for f in doctor(run, "--only", "pip")[1]["findings"] if f["code"].startswith("doctor.lock")]
+    unfinished = paths.backups_dir() / "20260101-000000"  # as a running `use` has it, mid-backup
+    unfinished.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import time\nfrom mirrorctl import store\nwith store.locked():"
+                               "\n    print('held', flush=True)\n    time.sleep(120)\n"],
+                              env=isolated_env(tmp_path), stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        code, document = doctor(run, "--only", "pip")
+        found = finding(document, "doctor.lock-held")
+        assert (code, found["level"], found["path"], found["params"]["pid"]) == (0, "info", str(paths.lock_file()),
+                                                                                holder.pid)
+        assert "doctor.leftover" not in codes(document)  # its backup in progress is not a leftover
+        assert (f"another mirrorctl (pid {holder.pid}) is running: it holds the lock, and a backup it is taking is "
+                "not counted as a leftover") in run("doctor", "--offline", "--only", "pip").output
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    finally:
+        holder.kill()
+        holder.wait()
+    code, document = doctor(run, "--only", "pip")
+    assert "doctor.lock-held" not in codes(document)
+    killed = finding(document, "doctor.lock-killed")
+    assert (killed["level"], killed["params"]["pid"], killed["fix"]) == ("info", holder.pid, "mirrorctl doctor --clean")
+    assert [f["path"] for f in document["findings"] if f["code"] == "doctor.leftover"] == [str(unfinished)]
+    # nothing is blocked: a change goes through at once, the kernel released the killed holder's lock
+    assert run("use", "tuna", "--only", "pip").exit_code == 0
+    assert "doctor.lock-killed" not in codes(doctor(run, "--only", "pip")[1])  # that run let go normally
+    paths.lock_file().write_text(f"{holder.pid}\n")  # the record of the killed run again
+    cleaned = run("doctor", "--offline", "--clean", "--only", "pip")
+    assert cleaned.exit_code == 0, cleaned.output
+    from mirrorctl.errors import display_path
+
+    assert f"emptied the pid record of a killed run in {display_path(paths.lock_file())}" in cleaned.output
+    assert not unfinished.exists() and paths.lock_file().read_text() == ""
+    assert not [c for c in codes(doctor(run, "--only", "pip")[1]) if c.startswith(("doctor.lock", "doctor.leftover"))]

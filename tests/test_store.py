@@ -349,7 +349,7 @@ def test_a_lock_held_by_a_killed_process_is_taken_over(lock_holder: subprocess.P
     started = time.monotonic()
     core.use(name="tuna", only="pip")
     assert time.monotonic() - started < 2 and pip_conf.exists()
-    assert paths.lock_file().read_text().split() == [str(os.getpid())]
+    assert paths.lock_file().read_text() == ""  # the run that took it over let go normally: no pid record left
 
 
 # Restore under damage ------------------------------------------------------------------------------------

@@ -24,6 +24,10 @@ MESSAGES = {
     "doctor.proxy-env": N_("a proxy is set ({variables}): every tool sends its requests through it, so a slow or "
                            "blocked proxy looks like a slow mirror"),
     "doctor.mirror-failing": N_("{profile} ({url}) does not work as a mirror right now ({error}); {tools} use it"),
+    "doctor.lock-held": N_("another mirrorctl (pid {pid}) is running: it holds the lock, and a backup it is "
+                           "taking is not counted as a leftover"),
+    "doctor.lock-killed": N_("a mirrorctl run (pid {pid}) was killed while it held the lock: the lock itself is "
+                             "free (the system released it), but look for leftovers of that run"),
     "doctor.mirror-stale": N_("{profile} ({url}) is behind the others (stale); {tools} use it"),
     "file-refused": N_("{tool} cannot read {path}: {where}{reason}"),
     "file-ignored": N_("{tool} ignores {path} ({where}{reason})"),
