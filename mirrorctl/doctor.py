@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from mirrorctl.results import CUSTOM, MIXED, UPSTREAM, Finding, ToolState
 
 if TYPE_CHECKING:
+    from mirrorctl.probe.model import ProbeResult
     from mirrorctl.store.lock import LockState
 
 #: Proxy variables pip, conda, uv and httpx read (urllib.request.getproxies: either case).
@@ -262,6 +263,7 @@ def _network(states: Sequence[ToolState], timeout: float) -> list[Finding]:
         if result.profile not in users:
             continue
         tools = users[result.profile]
+        findings += _sync_findings(result, _serving(tools, result.target) or tools)
         if not result.ok:
             findings.append(Finding("doctor.mirror-failing", "error", tools[0], None, None, {
                 "profile": result.profile, "url": result.url, "error": result.error or "",
@@ -271,3 +273,31 @@ def _network(states: Sequence[ToolState], timeout: float) -> list[Finding]:
                 "profile": result.profile, "url": result.url, "tools": tools,
                 "fix": f"mirrorctl use --fastest --only {' --only '.join(tools)}"}))
     return findings
+
+
+#: A feed's flag -> the finding that says it (probe.status.judge sets the flags).
+SYNC_CODES = {"failed": "doctor.sync-failed", "paused": "doctor.sync-paused", "old": "doctor.sync-old"}
+
+
+def _serving(tools: Sequence[str], ecosystem: str) -> list[str]:
+    from mirrorctl.targets import base
+
+    return [tool for tool in tools if ecosystem in base.load(tool).ecosystems]
+
+
+def _sync_findings(result: ProbeResult, tools: Sequence[str]) -> list[Finding]:
+    """What the mirror's own status feed says of the repo behind these tools (tunasync or mirrorz JSON, read by
+    the bench alongside its samples): a failed or paused sync, or a last success long ago, with when."""
+    import time
+
+    from mirrorctl.probe.model import iso
+
+    sync = result.sync
+    if sync is None or not sync.flags:
+        return []
+    flag = next(f for f in ("failed", "paused", "old") if f in sync.flags)
+    hours = round((time.time() - sync.last_success) / 3600) if sync.last_success is not None else None
+    return [Finding(SYNC_CODES[flag], "warning", tools[0], None, None, {
+        "profile": result.profile, "repo": sync.repo or result.target, "feed": sync.url,
+        "last_success": iso(sync.last_success) or "?", "hours": hours if hours is not None else "?",
+        "tools": list(tools), "fix": f"mirrorctl use --fastest --only {' --only '.join(tools)}"})]

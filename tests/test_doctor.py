@@ -335,3 +335,50 @@ def test_a_running_holder_is_named_and_a_killed_one_leaves_only_a_record_clean_e
     assert f"emptied the pid record of a killed run in {display_path(paths.lock_file())}" in cleaned.output
     assert not unfinished.exists() and paths.lock_file().read_text() == ""
     assert not [c for c in codes(doctor(run, "--only", "pip")[1]) if c.startswith(("doctor.lock", "doctor.leftover"))]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The mirror's own sync-status feed (tunasync / mirrorz JSON), served on loopback
+
+
+def _feed(kind: str, now: float) -> tuple[str, bytes]:
+    day = 86_400
+    if kind == "tunasync-failed":  # last good sync three days ago, the latest attempt an hour ago failed
+        return "tunasync", json.dumps([{"name": "pypi", "status": "failed", "last_update_ts": int(now - 3 * day),
+                                        "last_started_ts": int(now - 3700), "last_ended_ts": int(now - 3600),
+                                        "next_schedule_ts": int(now + 3600)}]).encode()
+    if kind == "mirrorz-old":  # "S<last success>" (SJTUG's form): a success, but five days ago
+        return "mirrorz", json.dumps({"mirrors": [{"cname": "pypi", "status": f"S{int(now - 5 * day)}"}]}).encode()
+    return "tunasync", json.dumps([{"name": "pypi", "status": "success", "last_update_ts": int(now - 600),
+                                    "last_started_ts": int(now - 700), "last_ended_ts": int(now - 600),
+                                    "next_schedule_ts": int(now + 3000)}]).encode()
+
+
+@pytest.mark.parametrize("kind, code, hours", [("tunasync-failed", "doctor.sync-failed", 72),
+                                               ("mirrorz-old", "doctor.sync-old", 120), ("fresh", None, None)])
+def test_the_mirror_status_feed_says_when_it_last_synced(run, pip_conf: Path, behind_trap, kind: str,
+                                                        code: str | None, hours: int | None):
+    import time
+
+    from loopback_mirrors import FEED_PATH, Fleet, MirrorSpec
+
+    feed_format, body = _feed(kind, time.time())
+    with Fleet([MirrorSpec("lab", feed=body)]) as fleet:
+        base = fleet.base_url("lab")
+        write(paths.user_profiles_dir() / "lab.toml", f'name = "lab"\n[pypi]\nindex = "{base}/simple"\n'
+                                                      f'[status]\nurl = "{base}{FEED_PATH}"\nformat = "{feed_format}"\n')
+        assert run("use", "lab", "--only", "pip").exit_code == 0
+        result = run("doctor", "--only", "pip", "--timeout", "3", "--json")
+        text = run("doctor", "--only", "pip", "--timeout", "3").output
+        assert any(r.path == FEED_PATH for r in fleet.requests("lab"))
+    document = json.loads(result.stdout)
+    mine = [f for f in document["findings"] if f["code"].startswith("doctor.sync")]
+    if code is None:
+        assert (result.exit_code, mine) == (0, [])
+        return
+    assert result.exit_code == 0  # a warning: the mirror still answers
+    assert [(f["code"], f["level"], f["tool"], f["params"]["profile"], f["params"]["repo"]) for f in mine] == [
+        (code, "warning", "pip", "lab", "pypi")]
+    assert mine[0]["params"]["hours"] == hours and mine[0]["params"]["last_success"].endswith("Z")
+    assert mine[0]["fix"] == "mirrorctl use --fastest --only pip"
+    assert f"({hours} h ago)" in text

@@ -28,6 +28,12 @@ MESSAGES = {
                            "taking is not counted as a leftover"),
     "doctor.lock-killed": N_("a mirrorctl run (pid {pid}) was killed while it held the lock: the lock itself is "
                              "free (the system released it), but look for leftovers of that run"),
+    "doctor.sync-failed": N_("{profile}'s own status feed says its last {repo} sync failed; the last good one "
+                             "was {last_success} ({hours} h ago); {tools} use it"),
+    "doctor.sync-paused": N_("{profile}'s own status feed says its {repo} sync is paused; the last good one was "
+                             "{last_success} ({hours} h ago); {tools} use it"),
+    "doctor.sync-old": N_("{profile}'s own status feed says its {repo} mirror last synced {last_success} ({hours} h "
+                          "ago), far longer than its usual cycle; {tools} use it"),
     "doctor.mirror-stale": N_("{profile} ({url}) is behind the others (stale); {tools} use it"),
     "file-refused": N_("{tool} cannot read {path}: {where}{reason}"),
     "file-ignored": N_("{tool} ignores {path} ({where}{reason})"),
