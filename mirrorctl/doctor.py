@@ -78,8 +78,10 @@ def diagnose(*, only: Sequence[str] | None = None, offline: bool = False, timeou
         findings += _lock_findings(lock)
     findings += _damaged_backups()
     findings += _torch()
-    if not offline:
-        findings += _network(states, timeout)
+    if offline:
+        findings += _coverage(states, None)
+    else:
+        findings += _online(states, timeout)
     ordered = sorted(findings, key=lambda f: (LEVEL_ORDER.get(_level(f.level), 3), f.tool, f.code))
     cleared = lock.path if clean and lock is not None and not lock.held and lock.pid is not None else None
     return DoctorReport(tuple(f._replace(level=_level(f.level)) for f in ordered), tuple(s.tool for s in states),
@@ -246,7 +248,42 @@ def _torch() -> list[Finding]:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# 4. The network
+# 4. Anaconda channels: on the mirror, for this platform (mirrorctl.coverage)
+
+
+def _coverage(states: Sequence[ToolState], timeout: float | None) -> list[Finding]:
+    """Channels in use that the mirror lacks, or lacks for this machine's subdir: from the profiles' data, and
+    (``timeout`` given: online) confirmed by asking the mirror for each channel's repodata, in parallel."""
+    from mirrorctl import coverage
+    from mirrorctl.profiles import load_profiles
+
+    with_channels = [s for s in states if any(setting.key == "channel" for setting in s.settings)]
+    if not with_channels:
+        return []
+    profiles = list(load_profiles().profiles)
+    subdir = coverage.platform_subdir()
+    answers = None
+    if timeout is not None:
+        urls = [url for state in with_channels for _, url, _, _ in coverage.channel_urls(state, profiles)]
+        answers = coverage.confirm(urls, subdir, timeout)
+    mirrored = Counter(s.label.name for s in states if s.label.name not in (None, MIXED, CUSTOM, UPSTREAM, "official"))
+    prefer = mirrored.most_common(1)[0][0] if mirrored else None
+    return [f for state in with_channels for f in coverage.findings(state, profiles, subdir, answers, prefer)]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 5. The network
+
+
+def _online(states: Sequence[ToolState], timeout: float) -> list[Finding]:
+    """The probe of the mirrors in effect and the channel requests at the same time (each its own event loop in
+    its own thread), so dead mirrors cost one ``timeout``, not two."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        channels = pool.submit(_coverage, states, timeout)
+        probed = pool.submit(_network, states, timeout)
+        return channels.result() + probed.result()
 
 
 def _network(states: Sequence[ToolState], timeout: float) -> list[Finding]:

@@ -365,8 +365,8 @@ def test_the_mirror_status_feed_says_when_it_last_synced(run, pip_conf: Path, be
     feed_format, body = _feed(kind, time.time())
     with Fleet([MirrorSpec("lab", feed=body)]) as fleet:
         base = fleet.base_url("lab")
-        write(paths.user_profiles_dir() / "lab.toml", f'name = "lab"\n[pypi]\nindex = "{base}/simple"\n'
-                                                      f'[status]\nurl = "{base}{FEED_PATH}"\nformat = "{feed_format}"\n')
+        write(paths.user_profiles_dir() / "lab.toml", f'name = "lab"\n[pypi]\nindex = "{base}/simple"\n[status]\n'
+                                                      f'url = "{base}{FEED_PATH}"\nformat = "{feed_format}"\n')
         assert run("use", "lab", "--only", "pip").exit_code == 0
         result = run("doctor", "--only", "pip", "--timeout", "3", "--json")
         text = run("doctor", "--only", "pip", "--timeout", "3").output
@@ -382,3 +382,132 @@ def test_the_mirror_status_feed_says_when_it_last_synced(run, pip_conf: Path, be
     assert mine[0]["params"]["hours"] == hours and mine[0]["params"]["last_success"].endswith("Z")
     assert mine[0]["fix"] == "mirrorctl use --fastest --only pip"
     assert f"({hours} h ago)" in text
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Anaconda coverage: the channels in use, on the mirror, for this machine's platform subdir
+
+SJTU_CONDARC = """channels:
+  - defaults
+  - conda-forge
+  - nvidia
+default_channels:
+  - https://mirror.sjtu.edu.cn/anaconda/pkgs/main
+  - https://mirror.sjtu.edu.cn/anaconda/pkgs/r
+custom_channels:
+  conda-forge: https://mirror.sjtu.edu.cn/anaconda/cloud
+  nvidia: https://mirror.sjtu.edu.cn/anaconda/cloud
+"""
+
+
+def test_sjtu_on_an_apple_silicon_mac_and_nvidia_on_a_mirror_without_it(run, condarc: Path, monkeypatch,
+                                                                       real_conda: RealConda, isolated_home: Path):
+    write(condarc, SJTU_CONDARC)
+    monkeypatch.setenv("CONDA_SUBDIR", "osx-arm64")  # what conda itself takes as the platform (observed below)
+    arm = {"CONDA_SUBDIR": "osx-arm64"}
+    assert real_conda.json(isolated_home, "config", "--show", "subdir", env_extra=arm)["subdir"] == "osx-arm64"
+    code, document = doctor(run, "--only", "conda")
+    gaps = [(f["code"], f["level"], f["params"]["channel"], f["path"], f["line"]) for f in document["findings"]
+            if f["code"] in ("doctor.subdir-missing", "doctor.channel-missing")]
+    assert gaps == [("doctor.channel-missing", "warning", "nvidia", str(condarc), 10),
+                    ("doctor.subdir-missing", "warning", "pkgs/main", str(condarc), 6),
+                    ("doctor.subdir-missing", "warning", "pkgs/r", str(condarc), 7)]
+    assert code == 0  # from the data alone: warnings (a request confirms them as errors)
+    sjtu_pkgs = finding(document, "doctor.subdir-missing")
+    assert sjtu_pkgs["params"]["verified"] is True
+    assert sjtu_pkgs["message"] == (
+        "sjtu's mirror has no osx-arm64 packages of pkgs/main (per sjtug/mirror-docker-unified "
+        "lug/worker-script/conda.pkgs.yaml: no osx-arm64, no linux-aarch64 [code]): on this osx-arm64 machine conda "
+        "silently sees only its noarch packages")
+    # conda's own view before the fix: every URL on SJTUG, nvidia included
+    before = real_conda.json(isolated_home, "info", env_extra=arm)["channels"]
+    assert "https://mirror.sjtu.edu.cn/anaconda/pkgs/main/osx-arm64" in before
+    assert "https://mirror.sjtu.edu.cn/anaconda/cloud/nvidia/osx-arm64" in before
+    fix = sjtu_pkgs["fix"]
+    assert fix == "mirrorctl use bfsu --only conda" and finding(document, "doctor.channel-missing")["fix"] == fix
+    apply_fix(run, fix)
+    after = doctor(run, "--only", "conda")[1]
+    assert not [c for c in codes(after) if c in ("doctor.subdir-missing", "doctor.channel-missing")]
+    channels = real_conda.json(isolated_home, "info", env_extra=arm)["channels"]
+    assert not [url for url in channels if "sjtu" in url]
+    assert "https://mirrors.bfsu.edu.cn/anaconda/pkgs/main/osx-arm64" in channels
+    assert "https://conda.anaconda.org/nvidia/osx-arm64" in channels  # no mirror here carries nvidia: upstream
+
+
+def test_the_same_sjtu_file_on_linux_64_lacks_only_nvidia(run, condarc: Path, monkeypatch):
+    write(condarc, SJTU_CONDARC)
+    monkeypatch.setenv("CONDA_SUBDIR", "linux-64")
+    _, document = doctor(run, "--only", "conda")
+    assert [(f["code"], f["params"]["channel"]) for f in document["findings"] if f["code"].startswith(
+        ("doctor.subdir", "doctor.channel"))] == [("doctor.channel-missing", "nvidia")]
+
+
+def test_ustc_sends_pkgs_main_on_to_tuna(run, condarc: Path, monkeypatch):
+    write(condarc, "channels:\n  - defaults\ndefault_channels:\n  - https://mirrors.ustc.edu.cn/anaconda/pkgs/main\n")
+    monkeypatch.setenv("CONDA_SUBDIR", "linux-64")
+    code, document = doctor(run, "--only", "conda")
+    found = finding(document, "doctor.channel-elsewhere")
+    assert (code, found["level"], found["line"], found["params"]["redirects_to"]) == (0, "info", 4, "tuna")
+    assert found["message"].endswith("its requests are sent on to tuna's")
+    apply_fix(run, found["fix"])
+    assert "doctor.channel-elsewhere" not in codes(doctor(run, "--only", "conda")[1])
+
+
+def test_an_unverified_fact_stays_marked(run, condarc: Path, monkeypatch):
+    write(condarc, "channels:\n  - nvidia\ncustom_channels:\n  nvidia: https://mirror.nju.edu.cn/anaconda/cloud\n")
+    found = finding(doctor(run, "--only", "conda")[1], "doctor.channel-missing")
+    assert (found["level"], found["params"]["verified"], found["line"]) == ("info", False, 4)
+    assert "UNVERIFIED" in found["message"]
+
+
+def test_a_clean_home_after_use_tuna_has_no_coverage_finding_on_any_platform(run, condarc: Path, monkeypatch):
+    assert run("use", "tuna", "--only", "conda").exit_code == 0
+    for subdir in ("linux-64", "linux-aarch64", "osx-arm64", "osx-64", "win-64"):
+        monkeypatch.setenv("CONDA_SUBDIR", subdir)
+        code, document = doctor(run, "--only", "conda")
+        assert (code, document["findings"]) == (0, []), subdir
+
+
+def _lab_profile(name: str, base: str) -> str:
+    return (f'name = "{name}"\n[conda]\nverified = false\nsource = "a loopback mirror"\n'
+            f'default_channels = ["{base}/pkgs/main"]\n[conda.custom_channels]\nconda-forge = "{base}/cloud"\n')
+
+
+def test_online_a_request_confirms_the_gaps_and_real_conda_agrees(run, condarc: Path, monkeypatch, behind_trap,
+                                                                  real_conda: RealConda, isolated_home: Path):
+    from loopback_channels import serve
+
+    monkeypatch.setenv("CONDA_SUBDIR", "osx-arm64")
+    arm = {"CONDA_SUBDIR": "osx-arm64", "NO_PROXY": "127.0.0.1"}
+    lacking = {"pkgs/main": ["noarch", "linux-64"]}  # no osx-arm64 and no conda-forge at all
+    complete = {"pkgs/main": ["noarch", "linux-64", "osx-arm64"], "cloud/conda-forge": ["noarch", "osx-arm64"]}
+    with serve(lacking) as lab, serve(complete) as lab2:
+        write(paths.user_profiles_dir() / "lab.toml", _lab_profile("lab", lab.base))
+        write(paths.user_profiles_dir() / "lab2.toml", _lab_profile("lab2", lab2.base))
+        write(condarc, "channels:\n  - defaults\n  - conda-forge\n")
+        assert run("use", "lab", "--only", "conda").exit_code == 0
+        result = run("doctor", "--only", "conda", "--timeout", "3", "--json")
+        document = json.loads(result.stdout)
+        gaps = {f["code"]: f for f in document["findings"] if f["code"] in ("doctor.subdir-missing",
+                                                                               "doctor.channel-missing")}
+        assert result.exit_code == 1
+        assert (gaps["doctor.channel-missing"]["level"], gaps["doctor.channel-missing"]["params"]["channel"]) == (
+            "error", "conda-forge")
+        assert gaps["doctor.channel-missing"]["params"]["evidence"] == (
+            f"{lab.base}/cloud/conda-forge/noarch/repodata.json answered 404")
+        assert (gaps["doctor.subdir-missing"]["level"], gaps["doctor.subdir-missing"]["params"]["channel"]) == (
+            "error", "pkgs/main")
+        assert ("GET", "/pkgs/main/osx-arm64/repodata.json") in lab.seen
+        # real conda: conda-forge stops it; defaults alone "works" and silently shows only noarch packages
+        stopped = real_conda.run(isolated_home, "search", "demo*", env_extra=arm)
+        assert stopped.returncode == 1 and "UnavailableInvalidChannel" in stopped.stdout + stopped.stderr
+        silent = real_conda.run(isolated_home, "search", "--override-channels", "-c", "defaults", "demo*",
+                                env_extra=arm)
+        assert silent.returncode == 0 and "demo-noarch" in silent.stdout and "demo-osx-arm64" not in silent.stdout
+        fix = gaps["doctor.subdir-missing"]["fix"]
+        assert fix == "mirrorctl use lab2 --only conda"
+        apply_fix(run, fix)
+        again = run("doctor", "--only", "conda", "--timeout", "3", "--json")
+        assert (again.exit_code, codes(json.loads(again.stdout))) == (0, ["doctor.proxy-env"])  # the test's trap
+        found = real_conda.run(isolated_home, "search", "demo*", env_extra=arm)
+        assert found.returncode == 0 and "demo-osx-arm64" in found.stdout, found.stdout + found.stderr

@@ -34,6 +34,12 @@ MESSAGES = {
                              "{last_success} ({hours} h ago); {tools} use it"),
     "doctor.sync-old": N_("{profile}'s own status feed says its {repo} mirror last synced {last_success} ({hours} h "
                           "ago), far longer than its usual cycle; {tools} use it"),
+    "doctor.channel-missing": N_("{channel} is not on {profile}'s mirror ({evidence}): conda stops with \"channel "
+                                 "is not accessible\" when it asks {url}"),
+    "doctor.channel-elsewhere": N_("{channel} is not on {profile}'s mirror ({evidence}): its requests are sent on to "
+                                   "{redirects_to}'s"),
+    "doctor.subdir-missing": N_("{profile}'s mirror has no {subdir} packages of {channel} ({evidence}): on this "
+                                "{subdir} machine conda silently sees only its noarch packages"),
     "doctor.mirror-stale": N_("{profile} ({url}) is behind the others (stale); {tools} use it"),
     "file-refused": N_("{tool} cannot read {path}: {where}{reason}"),
     "file-ignored": N_("{tool} ignores {path} ({where}{reason})"),

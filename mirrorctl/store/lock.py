@@ -100,10 +100,8 @@ def _lock_holder(fd: int) -> int | None:
 
 def _forget_holder(fd: int) -> None:
     """Empty the pid record while still holding the lock (a run that ends normally leaves no record)."""
-    try:
+    with contextlib.suppress(OSError):
         os.ftruncate(fd, 0)
-    except OSError:
-        pass
 
 
 class LockState(NamedTuple):
