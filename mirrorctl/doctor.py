@@ -109,15 +109,25 @@ def _fix_for(finding: Finding, state: ToolState) -> str | None:
     profile = state.label.name if state.label.name not in (None, MIXED, CUSTOM) else "NAME"
     if finding.code in ("env-overrides", "config-env-disables-files", "config-env-skips-user-files"):
         return f"unset {str(params.get('variable', '')).split('=')[0]}"
-    if finding.code == "scope-shadowed":
-        return f"mirrorctl reset --only {tool} --scope {params.get('higher')}"
+    if finding.code == "scope-shadowed" or finding.code.endswith(".site-file-wins"):
+        higher = params.get("higher") or state.scope_of(finding.path)
+        return f"mirrorctl reset --only {tool} --scope {higher}" if higher else None
     if finding.code in ("file-refused", "file-ignored") and finding.path is not None:
         return f"${{EDITOR:-vi}} {finding.path}" + (f"    (line {finding.line})" if finding.line else "")
     if finding.code.endswith((".bad-index-url", ".no-channels", ".http-untrusted")):
-        return f"mirrorctl use {profile} --only {tool}"
+        return (f"mirrorctl use {profile} --only {tool}" if profile != "NAME"
+                else f"mirrorctl use --fastest --only {tool}")  # no mirror in use: let the probe pick one
     if finding.code.endswith(".section-beats-global") and finding.path is not None:
-        return f"mirrorctl reset --only {tool} && mirrorctl use {profile} --only {tool}"
+        wanted = _owner_of_index(params.get("global")) or profile  # the [global] index is what the user chose
+        return f"mirrorctl reset --only {tool} && mirrorctl use {wanted} --only {tool}"
     return None
+
+
+def _owner_of_index(url: object) -> str | None:
+    from mirrorctl.profiles import UPSTREAM_PROFILE, load_profiles, pypi_owner
+
+    owner = pypi_owner(load_profiles().profiles, url) if isinstance(url, str) and url else None
+    return owner if owner != UPSTREAM_PROFILE else None
 
 
 # ---------------------------------------------------------------------------------------------------------

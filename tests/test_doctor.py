@@ -511,3 +511,148 @@ def test_online_a_request_confirms_the_gaps_and_real_conda_agrees(run, condarc: 
         assert (again.exit_code, codes(json.loads(again.stdout))) == (0, ["doctor.proxy-env"])  # the test's trap
         found = real_conda.run(isolated_home, "search", "demo*", env_extra=arm)
         assert found.returncode == 0 and "demo-osx-arm64" in found.stdout, found.stdout + found.stderr
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Printed fixes judged by the real tool: the finding, its file and line, the fix run, the finding gone
+
+
+def _pip(python: str, *args: str, pip_path: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+    if pip_path is not None:
+        env["PYTHONPATH"] = str(pip_path)
+    return subprocess.run([python, "-m", "pip", *args], env=env, capture_output=True, text=True, timeout=180,
+                          check=False)
+
+
+def test_an_install_section_beats_global_and_real_pip_installs_after_the_fix(run, pip_conf: Path, tmp_path: Path):
+    from loopback_index import PROJECT, dead_index_url, serve_index
+
+    dead = dead_index_url()
+    with serve_index() as index:
+        assert run("profile", "add", "loop", "--pypi", index.url).exit_code == 0
+        write(pip_conf, f"[global]\nindex-url = {index.url}\n\n[install]\nindex-url = {dead}\n")
+        install = ("install", "--dry-run", "--no-deps", "--ignore-installed", "--no-cache-dir", "--retries", "0",
+                   "--timeout", "30", PROJECT)
+        failed = _pip(sys.executable, *install)
+        assert failed.returncode != 0 and f"Looking in indexes: {dead}" in failed.stdout, failed.stdout
+        assert f"install.index-url='{dead}'" in _pip(sys.executable, "config", "list").stdout
+        _, document = doctor(run, "--only", "pip")
+        found = finding(document, "pip.section-beats-global")
+        assert (found["path"], found["line"], found["level"]) == (str(pip_conf), 5, "warning")
+        assert found["fix"] == "mirrorctl reset --only pip && mirrorctl use loop --only pip"
+        apply_fix(run, found["fix"])
+        assert "pip.section-beats-global" not in codes(doctor(run, "--only", "pip")[1])
+        listed = _pip(sys.executable, "config", "list").stdout.splitlines()
+        assert f"global.index-url='{index.url}'" in listed and not [x for x in listed if x.startswith("install.")]
+        done = _pip(sys.executable, *install)
+        assert done.returncode == 0 and f"Would install {PROJECT}" in done.stdout, done.stdout + done.stderr
+        assert f"/simple/{PROJECT}/" in index.paths()
+
+
+@pytest.mark.parametrize("scope", ["venv", "env"])
+def test_a_venv_or_conda_env_pip_conf_beating_the_user_file_and_real_pip_after_the_fix(
+        run, pip_conf: Path, tmp_path: Path, monkeypatch, scope: str):
+    """pip reads ``sys.prefix/pip.conf`` after the user file: a real interpreter whose prefix is that folder (a
+    virtualenv, or a folder standing for a conda env) runs the test interpreter's pip."""
+    pip_module = pytest.importorskip("pip")
+    from loopback_index import PROJECT, dead_index_url, serve_index
+
+    folder = tmp_path / "venv" if scope == "venv" else tmp_path / "envs" / "lab"
+    made = subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert made.returncode == 0, made.stderr
+    if scope == "env":
+        (folder / "conda-meta").mkdir()
+        monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+        monkeypatch.setenv("CONDA_PREFIX", str(folder))
+    pip_path = tmp_path / "pip-only"
+    pip_path.mkdir()
+    (pip_path / "pip").symlink_to(Path(pip_module.__file__).parent)
+    python = str(folder / "bin" / "python")
+    dead = dead_index_url()
+    download = ("download", "--no-deps", "--no-cache-dir", "--retries", "0", "--timeout", "30", "-d",
+                str(tmp_path / "d"), PROJECT)
+    with serve_index() as index:
+        assert run("profile", "add", "loop", "--pypi", index.url).exit_code == 0
+        write(pip_conf, f"[global]\nindex-url = {index.url}\ntrusted-host = {index.host}\n")
+        site = write(folder / "pip.conf", f"# left by an old setup\n[global]\nindex-url = {dead}\n")
+        failed = _pip(python, *download, pip_path=pip_path)
+        assert failed.returncode != 0 and f"Looking in indexes: {dead}" in failed.stdout, failed.stdout
+        _, document = doctor(run, "--only", "pip")
+        [found] = [f for f in document["findings"] if f["code"] in ("scope-shadowed", "pip.site-file-wins")]
+        assert (found["path"], found["line"], found["fix"]) == (str(site), 3,
+                                                                f"mirrorctl reset --only pip --scope {scope}")
+        apply_fix(run, found["fix"])
+        after = doctor(run, "--only", "pip")[1]
+        assert not [c for c in codes(after) if c in ("scope-shadowed", "pip.site-file-wins")]
+        debug = _pip(python, "config", "debug", pip_path=pip_path).stdout
+        assert f"{site}, exists: " in debug and f"global.index-url: {index.url}" in debug, debug
+        assert dead not in debug
+        done = _pip(python, *download, pip_path=pip_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert pip_conf.read_text() == f"[global]\nindex-url = {index.url}\ntrusted-host = {index.host}\n"
+
+
+def _default_channels(real_conda: RealConda, home: Path, extra: dict[str, str]) -> list[str]:
+    shown = real_conda.json(home, "config", "--show", "default_channels", env_extra=extra)["default_channels"]
+    return [f"{c['scheme']}://{c['location']}/{c['name']}" for c in shown]
+
+
+def test_final_in_the_installation_condarc_and_real_conda_agrees(run, condarc: Path, tmp_path: Path, monkeypatch,
+                                                                real_conda: RealConda, isolated_home: Path):
+    """``$CONDA_ROOT/.condarc`` is what `conda config --system` writes: the installation's system file, read
+    before every user file. A ``#!final`` key there makes conda ignore that key in the user's files."""
+    root = tmp_path / "conda-root"
+    system = write(root / ".condarc", "default_channels:  #!final\n"
+                                      "  - https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main\n")
+    monkeypatch.setenv("CONDA_ROOT", str(root))
+    write(condarc, "channels:\n  - defaults\n# my own choice\ndefault_channels:\n"
+                   "  - https://mirrors.aliyun.com/anaconda/pkgs/main\n")
+    extra = {"CONDA_ROOT": str(root)}
+    assert _default_channels(real_conda, isolated_home, extra) == [
+        "https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main"]
+    _, document = doctor(run, "--only", "conda")
+    found = finding(document, "conda.final-shadowed")
+    assert (found["path"], found["line"], found["params"]["final_path"]) == (str(condarc), 4, str(system))
+    assert found["fix"] == f"conda config --file {condarc} --remove-key default_channels"
+    done = real_conda.run(isolated_home, *shlex.split(found["fix"])[1:], env_extra=extra)
+    assert done.returncode == 0, done.stderr
+    assert "conda.final-shadowed" not in codes(doctor(run, "--only", "conda")[1])
+    sources = real_conda.run(isolated_home, "config", "--show-sources", env_extra=extra).stdout
+    assert "aliyun" not in sources and "tuna" in sources, sources
+    assert "# my own choice" in condarc.read_text()  # conda's own edit keeps the rest of the file
+    assert _default_channels(real_conda, isolated_home, extra) == [
+        "https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main"]  # as before: the #!final value
+
+
+def test_conda_channels_mixed_across_mirrors_and_real_conda_after_the_fix(run, condarc: Path, monkeypatch,
+                                                                         real_conda: RealConda, isolated_home: Path):
+    monkeypatch.setenv("CONDA_SUBDIR", "linux-64")
+    write(condarc, "channels:\n  - defaults\n  - conda-forge\ndefault_channels:\n"
+                   "  - https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main\n"
+                   "  - https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/r\n"
+                   "custom_channels:\n  conda-forge: https://mirrors.aliyun.com/anaconda/cloud\n")
+    hosts = {url.split("/")[2] for url in real_conda.json(isolated_home, "info")["channels"]}
+    assert hosts == {"mirrors.tuna.tsinghua.edu.cn", "mirrors.aliyun.com"}
+    found = finding(doctor(run, "--only", "conda")[1], "doctor.mixed-mirrors")
+    assert found["fix"] == "mirrorctl use tuna --only conda"
+    apply_fix(run, found["fix"])
+    assert "doctor.mixed-mirrors" not in codes(doctor(run, "--only", "conda")[1])
+    hosts = {url.split("/")[2] for url in real_conda.json(isolated_home, "info")["channels"]}
+    assert hosts == {"mirrors.tuna.tsinghua.edu.cn"}
+
+
+def test_a_tool_left_on_upstream_and_real_pip_and_conda_after_the_fix(run, pip_conf: Path, condarc: Path,
+                                                                     real_conda: RealConda, isolated_home: Path):
+    write(pip_conf, f"[global]\nindex-url = {TUNA}\n")
+    write(condarc, "channels:\n  - conda-forge\n")
+    assert real_conda.json(isolated_home, "info")["channels"][0].startswith("https://conda.anaconda.org/")
+    found = finding(doctor(run, "--only", "pip", "--only", "conda")[1], "doctor.left-on-upstream")
+    assert (found["tool"], found["path"], found["fix"]) == ("conda", str(condarc), "mirrorctl use tuna --only conda")
+    apply_fix(run, found["fix"])
+    assert "doctor.left-on-upstream" not in codes(doctor(run, "--only", "pip", "--only", "conda")[1])
+    channels = real_conda.json(isolated_home, "info")["channels"]
+    assert channels and all(url.startswith("https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud/conda-forge/")
+                            for url in channels), channels
+    assert _pip(sys.executable, "config", "get", "global.index-url").stdout.strip() == TUNA
