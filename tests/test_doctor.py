@@ -656,3 +656,94 @@ def test_a_tool_left_on_upstream_and_real_pip_and_conda_after_the_fix(run, pip_c
     assert channels and all(url.startswith("https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud/conda-forge/")
                             for url in channels), channels
     assert _pip(sys.executable, "config", "get", "global.index-url").stdout.strip() == TUNA
+
+
+# ---------------------------------------------------------------------------------------------------------
+# `doctor --clean` after a real `mirrorctl use` killed with SIGKILL in the middle of its writes
+
+#: Installed in the child with PYTHONPATH: os.replace of a mirrorctl temp file onto a file named PAUSE_AT_REPLACE
+#: stops there (READY is created, then a long sleep) until the test kills the process.
+REPLACE_SHIM = '''
+import os, time
+
+_replace = os.replace
+
+def _pausing_replace(src, dst, *args, **kwargs):
+    if os.path.basename(os.fspath(dst)) == os.environ.get("PAUSE_AT_REPLACE") and \\
+            os.fspath(src).endswith(".mirrorctl-tmp"):
+        open(os.environ["READY"], "w").close()
+        time.sleep(120)
+    return _replace(src, dst, *args, **kwargs)
+
+if os.environ.get("PAUSE_AT_REPLACE"):
+    os.replace = _pausing_replace
+'''
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("pause_at", ["pip.conf", "manifest.json"])
+def test_clean_after_a_sigkilled_use_removes_exactly_its_leftovers(run, pip_conf: Path, tmp_path: Path,
+                                                                  isolated_home: Path, pause_at: str):
+    """``pip.conf``: killed with the backup taken and the new pip.conf written to its temp file, not yet renamed;
+    ``manifest.json``: killed while taking the backup (its files saved, its manifest not yet in place)."""
+    import signal
+    import time
+
+    from test_store import isolated_env
+
+    write(pip_conf, "# mine\n[global]\nindex-url = https://pypi.tuna.tsinghua.edu.cn/simple\ntimeout = 60\n")
+    write(isolated_home / ".config" / "pip" / "notes.txt", "unrelated\n")
+    home_before = _tree(isolated_home)
+    shim = write(tmp_path / "shim" / "sitecustomize.py", REPLACE_SHIM).parent
+    ready = tmp_path / "ready"
+    env = isolated_env(tmp_path)
+    env.update(PYTHONPATH=os.pathsep.join([str(shim), env["PYTHONPATH"]]), PAUSE_AT_REPLACE=pause_at,
+               READY=str(ready))
+    child = subprocess.Popen([sys.executable, "-m", "mirrorctl", "use", "ustc", "--only", "pip"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        while not ready.exists():
+            assert child.poll() is None, child.communicate()
+            time.sleep(0.02)
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == -signal.SIGKILL
+
+    assert pip_conf.read_bytes() == home_before[str(pip_conf.relative_to(isolated_home))]  # never replaced
+    code, document = doctor(run, "--only", "pip")
+    leftovers = sorted(f["path"] for f in document["findings"] if f["code"] == "doctor.leftover")
+    if pause_at == "pip.conf":
+        [temp] = [p for p in pip_conf.parent.iterdir() if p.name.endswith(".mirrorctl-tmp")]
+        assert temp.name.startswith(f".pip.conf.{child.pid}.")
+        assert leftovers == [str(temp)]
+        assert len(json.loads(run("backups", "--json").output)["backups"]) == 1  # complete: a real backup
+    else:
+        [unfinished] = [p for p in paths.backups_dir().iterdir()]
+        assert not (unfinished / "manifest.json").exists()
+        assert leftovers == [str(unfinished)]
+        assert json.loads(run("backups", "--json").output)["backups"] == []
+    assert code == 0
+    assert finding(document, "doctor.lock-killed")["params"]["pid"] == child.pid
+    state_before = _tree(paths.mirrorctl_state_dir())
+
+    cleaned = run("doctor", "--offline", "--clean", "--only", "pip", "--json")
+    assert cleaned.exit_code == 0, cleaned.output
+    assert sorted(json.loads(cleaned.stdout)["cleaned"]) == leftovers  # exactly those
+    assert json.loads(cleaned.stdout)["cleared_lock"] == str(paths.lock_file())
+    assert _tree(isolated_home) == home_before  # the user's files, byte-identical, nothing added
+    state_after = _tree(paths.mirrorctl_state_dir())
+    kept = {name: data for name, data in state_before.items()
+            if not any(str(paths.mirrorctl_state_dir() / name).startswith(gone) for gone in leftovers)}
+    assert state_after == {**kept, "lock": b""}  # only the leftovers went, and the killed run's pid record
+    after = doctor(run, "--only", "pip")[1]
+    assert not [c for c in codes(after) if c in ("doctor.leftover", "doctor.lock-killed")]
+    # and the change can now be made for real
+    assert run("use", "ustc", "--only", "pip").exit_code == 0
+    assert "mirrors.ustc.edu.cn" in pip_conf.read_text() and "# mine" in pip_conf.read_text()
