@@ -747,3 +747,34 @@ def test_clean_after_a_sigkilled_use_removes_exactly_its_leftovers(run, pip_conf
     # and the change can now be made for real
     assert run("use", "ustc", "--only", "pip").exit_code == 0
     assert "mirrors.ustc.edu.cn" in pip_conf.read_text() and "# mine" in pip_conf.read_text()
+
+
+def test_a_clean_home_after_use_online_against_loopback_mirrors_has_nothing_to_report(run, pip_conf: Path,
+                                                                                      condarc: Path, monkeypatch,
+                                                                                      behind_trap):
+    """The same as after `use tuna`, with the network part on: a loopback mirror whose index answers and whose
+    channels carry this platform's subdir. Only the test's own trap proxy is said (information)."""
+    import time
+
+    from loopback_channels import serve
+    from loopback_mirrors import FEED_PATH, Fleet, MirrorSpec
+
+    monkeypatch.setenv("CONDA_SUBDIR", "linux-64")
+    now = time.time()
+    feed = json.dumps([{"name": name, "status": "success", "last_update_ts": int(now - 600),
+                        "last_started_ts": int(now - 700), "last_ended_ts": int(now - 600),
+                        "next_schedule_ts": int(now + 3000)} for name in ("pypi", "anaconda")]).encode()
+    channels = {c: ["noarch", "linux-64"] for c in ("pkgs/main", "pkgs/r", "cloud/conda-forge")}
+    with Fleet([MirrorSpec("lab", feed=feed)]) as fleet, serve(channels) as conda_mirror:
+        base = fleet.base_url("lab")
+        write(paths.user_profiles_dir() / "lab.toml", f'name = "lab"\n[pypi]\nindex = "{base}/simple"\n'
+              f'[conda]\ndefault_channels = ["{conda_mirror.url("pkgs/main")}", "{conda_mirror.url("pkgs/r")}"]\n'
+              f'[conda.custom_channels]\nconda-forge = "{conda_mirror.url("cloud")}"\n'
+              f'[status]\nurl = "{base}{FEED_PATH}"\nformat = "tunasync"\n')
+        write(condarc, "channels:\n  - defaults\n  - conda-forge\n")
+        assert run("use", "lab", "--only", "pip", "--only", "conda").exit_code == 0
+        result = run("doctor", "--only", "pip", "--only", "conda", "--timeout", "3", "--json")
+        asked = {path for _, path in conda_mirror.seen}
+    document = json.loads(result.stdout)
+    assert (result.exit_code, codes(document)) == (0, ["doctor.proxy-env"]), result.stdout
+    assert {"/pkgs/main/linux-64/repodata.json", "/cloud/conda-forge/noarch/repodata.json"} <= asked
