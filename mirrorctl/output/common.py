@@ -26,8 +26,8 @@ MESSAGES = {
     "doctor.mirror-failing": N_("{profile} ({url}) does not work as a mirror right now ({error}); {tools} use it"),
     "doctor.lock-held": N_("another mirrorctl (pid {pid}) is running: it holds the lock, and a backup it is "
                            "taking is not counted as a leftover"),
-    "doctor.lock-killed": N_("a mirrorctl run (pid {pid}) was killed while it held the lock: the lock itself is "
-                             "free (the system released it), but look for leftovers of that run"),
+    "doctor.lock-killed": N_("a mirrorctl run (pid {pid}) was killed while it held the lock: nothing is blocked "
+                             "(the system released the lock), and its pid is still recorded in the lock file"),
     "doctor.sync-failed": N_("{profile}'s own status feed says its last {repo} sync failed; the last good one "
                              "was {last_success} ({hours} h ago); {tools} use it"),
     "doctor.sync-paused": N_("{profile}'s own status feed says its {repo} sync is paused; the last good one was "
