@@ -3,9 +3,9 @@
 conda asks every channel for ``<channel>/<subdir>/repodata.json`` and ``<channel>/noarch/repodata.json``. Seen
 with conda 26.7.1 against a loopback channel (tests/test_doctor.py): a 404 on ``noarch`` stops conda
 (``UnavailableInvalidChannel: HTTP 404 Not Found for channel``), while a 404 on the platform subdir is taken
-as an empty subdir and nothing is said (conda/gateways/repodata/__init__.py turns it into ``RepodataIsEmpty``,
-logged at info level): ``conda search`` then lists only the noarch packages. So a mirror that never synced
-``osx-arm64`` (SJTUG's ``pkgs/*``) silently hides every package built for an Apple-silicon Mac.
+as an empty subdir and nothing is said (conda 26.7.1 conda/gateways/repodata/__init__.py L235-246 turns it into
+``RepodataIsEmpty``, logged at info level): ``conda search`` then lists only the noarch packages. So a mirror
+that never synced ``osx-arm64`` (SJTUG's ``pkgs/*``) silently hides every package built for an Apple-silicon Mac.
 
 Two sources, the second confirming the first:
 

@@ -113,7 +113,7 @@ class LockState(NamedTuple):
 
 
 def inspect() -> LockState | None:
-    """The lock's state, read-only: None when there is no lock file (or it cannot be read).
+    """The lock's state, read-only: None when there is no lock file (or it cannot be read, or on Windows).
 
     ``held`` is asked of the kernel (a non-blocking flock taken and released at once), so a process that died
     holding it never counts: the kernel released its lock. A free lock that still records a pid was left by a
@@ -129,8 +129,8 @@ def inspect() -> LockState | None:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
         pid = _lock_holder(fd)
-        if sys.platform == "win32":  # pragma: no cover - msvcrt locks need a writable descriptor
-            return LockState(lock_path, False, pid)
+        if sys.platform == "win32":  # pragma: no cover - msvcrt locks need a writable descriptor: not asked
+            return None
         import fcntl
 
         try:
