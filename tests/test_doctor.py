@@ -778,3 +778,29 @@ def test_a_clean_home_after_use_online_against_loopback_mirrors_has_nothing_to_r
     document = json.loads(result.stdout)
     assert (result.exit_code, codes(document)) == (0, ["doctor.proxy-env"]), result.stdout
     assert {"/pkgs/main/linux-64/repodata.json", "/cloud/conda-forge/noarch/repodata.json"} <= asked
+
+
+@pytest.mark.parametrize("mirror, expected", [("synced since", None), ("dead", "warning")])
+def test_online_a_good_answer_overrules_the_data_and_no_answer_leaves_it(run, condarc: Path, monkeypatch,
+                                                                        behind_trap, mirror: str,
+                                                                        expected: str | None):
+    """The data says the mirror lacks osx-arm64 for pkgs/main. A mirror that now serves it: nothing to say. A
+    mirror that does not answer at all: the data's word stands (a warning), and the probe says the mirror fails."""
+    from loopback_channels import serve
+    from loopback_mirrors import _closed_port
+
+    monkeypatch.setenv("CONDA_SUBDIR", "osx-arm64")
+    with serve({"pkgs/main": ["noarch", "linux-64", "osx-arm64"]}) as lab:
+        base = lab.base if mirror == "synced since" else f"http://127.0.0.1:{_closed_port()}"
+        write(paths.user_profiles_dir() / "lab.toml", f'name = "lab"\n[conda]\n'
+              f'default_channels = ["{base}/pkgs/main"]\n[[conda.coverage]]\nchannels = ["pkgs/main"]\n'
+              'missing = ["osx-arm64"]\nverified = true\nsource = "the sync list, last year"\n')
+        write(condarc, "channels:\n  - defaults\n")
+        assert run("use", "lab", "--only", "conda").exit_code == 0
+        offline = finding(doctor(run, "--only", "conda")[1], "doctor.subdir-missing")
+        assert (offline["level"], offline["params"]["evidence"]) == ("warning", "per the sync list, last year")
+        result = run("doctor", "--only", "conda", "--timeout", "2", "--json")
+    found = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "doctor.subdir-missing"]
+    assert [f["level"] for f in found] == ([expected] if expected else [])
+    if mirror == "dead":
+        assert "doctor.mirror-failing" in codes(json.loads(result.stdout))
