@@ -12,9 +12,12 @@ file and line where one applies, and ``params["fix"]``: the command to run), wor
    kernels for this GPU, a driver too old, nvidia-* wheels of another CUDA major);
 4. mirrorctl's own state: temp files an interrupted write left next to a config file, and backup folders an
    interrupted run left without a manifest (``--clean`` removes exactly those), backups whose files no longer
-   match their checksums;
-5. with the network (skipped by ``--offline``): each mirror in effect is probed (the bench's answer checks: it
-   answers, is a real index and not a portal page, is not stale), bounded by ``timeout``.
+   match their checksums, and the lock (a mirrorctl running now; the pid record of a run killed holding it);
+5. Anaconda coverage (:mod:`mirrorctl.coverage`): each channel in use on its mirror, for this machine's platform
+   subdir, from the profiles' data and, online, confirmed by a request;
+6. with the network (skipped by ``--offline``): each mirror in effect is probed (the bench's answer checks: it
+   answers, is a real index and not a portal page, is not stale) and its own sync-status feed read, bounded by
+   ``timeout``, at the same time as the coverage requests.
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ def diagnose(*, only: Sequence[str] | None = None, offline: bool = False, timeou
     leftovers = _leftovers(states, running=running)
     cleaned: list[Path] = []
     if clean:
-        cleaned = _clean(leftovers, lock)
+        cleaned = _clean(leftovers)
     else:
         findings += [Finding("doctor.leftover", "warning", "mirrorctl", path, None,
                              {"fix": "mirrorctl doctor --clean"}) for path in leftovers]
@@ -203,9 +206,9 @@ def _lock_findings(lock: LockState | None) -> list[Finding]:
     return []
 
 
-def _clean(leftovers: Sequence[Path], lock: LockState | None = None) -> list[Path]:
+def _clean(leftovers: Sequence[Path]) -> list[Path]:
     """Remove exactly the leftovers found (under the lock: no other mirrorctl is writing meanwhile). Taking the
-    lock and letting it go also empties a killed run's pid record (``lock``: it is reported as cleaned)."""
+    lock and letting it go also empties a killed run's pid record."""
     import shutil
 
     from mirrorctl import store

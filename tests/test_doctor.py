@@ -804,3 +804,26 @@ def test_online_a_good_answer_overrules_the_data_and_no_answer_leaves_it(run, co
     assert [f["level"] for f in found] == ([expected] if expected else [])
     if mirror == "dead":
         assert "doctor.mirror-failing" in codes(json.loads(result.stdout))
+
+
+def test_the_feed_of_the_anaconda_repo_is_said_for_conda(run, condarc: Path, monkeypatch, behind_trap):
+    import time
+
+    from loopback_channels import FEED_PATH, serve
+
+    monkeypatch.setenv("CONDA_SUBDIR", "linux-64")
+    now = time.time()
+    feed = json.dumps([{"name": "anaconda", "status": "paused", "last_update_ts": int(now - 10 * 86_400),
+                        "last_started_ts": int(now - 10 * 86_400), "last_ended_ts": int(now - 10 * 86_400)},
+                       {"name": "pypi", "status": "success", "last_update_ts": int(now - 60)}]).encode()
+    with serve({"pkgs/main": ["noarch", "linux-64"]}, feed=feed) as lab:
+        write(paths.user_profiles_dir() / "lab.toml", f'name = "lab"\n[conda]\ndefault_channels = '
+              f'["{lab.url("pkgs/main")}"]\n[status]\nurl = "{lab.base}{FEED_PATH}"\nformat = "tunasync"\n')
+        write(condarc, "channels:\n  - defaults\n")
+        assert run("use", "lab", "--only", "conda").exit_code == 0
+        result = run("doctor", "--only", "conda", "--timeout", "3", "--json")
+    found = finding(json.loads(result.stdout), "doctor.sync-paused")
+    assert (result.exit_code, found["tool"], found["params"]["repo"], found["params"]["hours"]) == (
+        0, "conda", "anaconda", 240)
+    assert found["message"].startswith("lab's own status feed says its anaconda sync is paused; the last good one "
+                                       "was ")
