@@ -98,8 +98,8 @@ def penalty_ms(seconds_per_byte: float) -> float:
 
 
 def estimate(samples: Sequence[float]) -> float:
-    """The mean of the samples (with the +/-30 ms jitter of the targets, a trimmed mean or the
-    median lost races the mean wins; a spike widens the variance, which only slows elimination down)."""
+    """The mean of the samples (with the +/-30 ms jitter of the targets, a trimmed mean or the median lost
+    races the mean wins; a spike widens the variance, which only slows elimination down)."""
     return statistics.fmean(samples)
 
 
