@@ -17,12 +17,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
+from mirrorctl import paths
 from mirrorctl.profiles import UPSTREAM_PROFILE
-from mirrorctl.results import CUSTOM, UPSTREAM
+from mirrorctl.results import CUSTOM, MIXED, UPSTREAM, Label
 from mirrorctl.urls import join
 
 if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
+    from mirrorctl.results import Setting
 
 _T = TypeVar("_T")
 
@@ -238,3 +240,36 @@ def unique_paths(paths: Iterable[Path]) -> list[Path]:
 def owner_of(url: str, profiles: Iterable[Profile]) -> str:
     place = locate(url, profiles)
     return place.owner if place else CUSTOM
+
+
+def system_dirs() -> list[Path]:
+    if paths.platform() == "win32":
+        return [paths.system_path("C:/ProgramData/conda")]
+    return [paths.system_path("/etc/conda"), paths.system_path("/var/lib/conda")]
+
+
+def label(settings: Sequence[Setting], profiles: Sequence[Profile]) -> Label:
+    """A profile's name only if every URL conda fetches from is that profile's, or upstream's for channels
+    that profile does not carry; otherwise "upstream", "custom" or "mixed" with a count per owner."""
+    counts: dict[str, int] = {}
+    places: list[tuple[str, Place | None]] = []
+    for setting in settings:
+        for url in setting.resolved:
+            place = locate(url, profiles)
+            owner = place.owner if place else CUSTOM
+            counts[owner] = counts.get(owner, 0) + 1
+            places.append((owner, place))
+    if not counts:
+        return Label(None)
+    parts = tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    mirrors = [owner for owner in counts if owner not in (UPSTREAM, CUSTOM)]
+    if set(counts) == {UPSTREAM}:
+        return Label(UPSTREAM_PROFILE, parts)
+    if set(counts) == {CUSTOM}:
+        return Label(CUSTOM, parts)
+    if len(mirrors) == 1 and CUSTOM not in counts:
+        profile = next(p for p in profiles if p.name == mirrors[0])
+        if all(place is not None and not carries(profile, place) for owner, place in places
+               if owner == UPSTREAM):
+            return Label(profile.name, parts)
+    return Label(MIXED, parts)

@@ -23,9 +23,7 @@ from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import add_tail, plain, remove_key, replace_list
 from mirrorctl.i18n import N_
 from mirrorctl.results import (
-    CUSTOM,
     MIXED,
-    UPSTREAM,
     Change,
     EnvFile,
     EnvPlan,
@@ -108,28 +106,9 @@ def _expand(location: Path) -> list[Path]:
     return found
 
 
-def system_dirs() -> list[Path]:
-    if paths.platform() == "win32":
-        return [paths.system_path("C:/ProgramData/conda")]
-    return [paths.system_path("/etc/conda"), paths.system_path("/var/lib/conda")]
-
-
-def env_prefix() -> Path:
-    """The active conda environment (``$CONDA_PREFIX``), whose ``.condarc`` beats every user file."""
-    value = os.environ.get("CONDA_PREFIX")
-    if not value:
-        raise ScopeUnavailable(N_("no conda environment is active (CONDA_PREFIX is not set): `conda activate` one "
-                                  "first"))
-    prefix = Path(value)
-    if not (prefix / "conda-meta").is_dir():
-        raise ScopeUnavailable(N_("CONDA_PREFIX={value} is not a conda environment (it has no conda-meta folder)"),
-                               value=value)
-    return prefix
-
-
 def scoped_locations() -> list[tuple[str, list[Path]]]:
     """conda's search path (conda/base/constants.py SEARCH_PATH) grouped by scope, lowest precedence first."""
-    groups: list[tuple[str, list[Path]]] = [("system", [p for d in system_dirs() for p in _expand(d)])]
+    groups: list[tuple[str, list[Path]]] = [("system", [p for d in _channels.system_dirs() for p in _expand(d)])]
     root = os.environ.get("CONDA_ROOT")
     if not root and os.environ.get("CONDA_EXE"):  # conda sets CONDA_ROOT itself; derive it from its executable
         root = str(Path(os.environ["CONDA_EXE"]).parent.parent)
@@ -161,18 +140,18 @@ def scope_write_path(scope: str) -> Path:
     if scope == "user":
         return write_path()
     if scope == "env":
-        return env_prefix() / ".condarc"
+        return paths.conda_env_prefix() / ".condarc"
     if scope == "system":
-        return system_dirs()[0] / ".condarc"
+        return _channels.system_dirs()[0] / ".condarc"
     raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="conda", scope=scope,
                      scopes=", ".join(Conda.scopes))
 
 
 def scope_files(scope: str) -> list[Path]:
     if scope == "env":
-        return _expand(env_prefix())
+        return _expand(paths.conda_env_prefix())
     if scope == "system":
-        return [p for d in system_dirs() for p in _expand(d)]
+        return [p for d in _channels.system_dirs() for p in _expand(d)]
     written = scope_write_path(scope)
     return [*(p for name, group in scoped_locations() if name == "user" for p in group if p != written), written]
 
@@ -569,33 +548,6 @@ def resolve_channels(merged: Merged, profiles: Sequence[Profile]) -> list[Settin
     return settings
 
 
-def label(settings: Sequence[Setting], profiles: Sequence[Profile]) -> Label:
-    """A profile's name only if every URL conda fetches from is that profile's, or upstream's for channels
-    that profile does not carry; otherwise "upstream", "custom" or "mixed" with a count per owner."""
-    counts: dict[str, int] = {}
-    places: list[tuple[str, _channels.Place | None]] = []
-    for setting in settings:
-        for url in setting.resolved:
-            place = _channels.locate(url, profiles)
-            owner = place.owner if place else CUSTOM
-            counts[owner] = counts.get(owner, 0) + 1
-            places.append((owner, place))
-    if not counts:
-        return Label(None)
-    parts = tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-    mirrors = [owner for owner in counts if owner not in (UPSTREAM, CUSTOM)]
-    if set(counts) == {UPSTREAM}:
-        return Label(_channels.UPSTREAM_PROFILE, parts)
-    if set(counts) == {CUSTOM}:
-        return Label(CUSTOM, parts)
-    if len(mirrors) == 1 and CUSTOM not in counts:
-        profile = next(p for p in profiles if p.name == mirrors[0])
-        if all(place is not None and not _channels.carries(profile, place) for owner, place in places
-               if owner == UPSTREAM):
-            return Label(profile.name, parts)
-    return Label(MIXED, parts)
-
-
 class Conda:
     name = NAME
     ecosystems = frozenset({"conda"})
@@ -674,7 +626,7 @@ class Conda:
                                         _channels.owner_of(url, profiles)))
         broken = any(f.level == "error" or f.code == "file-ignored" for f in findings)
         channel_settings = [s for s in settings if s.key == "channel"]
-        state_label = Label(None) if broken else label(channel_settings, profiles)
+        state_label = Label(None) if broken else _channels.label(channel_settings, profiles)
         grouped = [ScopeFiles(name, tuple(p for p in group if scope_of[os.path.realpath(p)] == name))
                    for name, group in groups]
         scopes = tuple(entry for entry in grouped if entry.paths)

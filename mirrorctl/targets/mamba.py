@@ -95,14 +95,12 @@ def scope_write_path(scope: str) -> Path:
     """The ``.mambarc`` of a scope: the user's, the active environment's (the target prefix, which beats every
     other file), or the system one in ``/etc/conda`` (``compute_default_rc_sources``). Never a ``.condarc``: that is
     conda's."""
-    from mirrorctl.targets import conda
-
     if scope == "user":
         return write_path()
     if scope == "env":
-        return conda.env_prefix() / ".mambarc"
+        return paths.conda_env_prefix() / ".mambarc"
     if scope == "system":
-        return conda.system_dirs()[0] / ".mambarc"
+        return _channels.system_dirs()[0] / ".mambarc"
     raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="mamba", scope=scope,
                      scopes=", ".join(Mamba.scopes))
 
@@ -482,9 +480,7 @@ def resolve(merged: Merged, profiles: Sequence[Profile]) -> list[Setting]:
 
 def _scopes(files: Sequence[Path]) -> tuple[ScopeFiles, ...]:
     """mamba's files grouped by scope, in its order: system, the root prefix, the user's, the target prefix."""
-    from mirrorctl.targets import conda
-
-    system = {os.path.realpath(p) for d in conda.system_dirs() for p in _expand(d)}
+    system = {os.path.realpath(p) for d in _channels.system_dirs() for p in _expand(d)}
     prefix = os.environ.get("CONDA_PREFIX")
     env = {os.path.realpath(p) for p in _expand(Path(prefix))} if prefix else set()
     root = os.environ.get("MAMBA_ROOT_PREFIX") or os.environ.get("CONDA_ROOT")
@@ -537,7 +533,6 @@ class Mamba:
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
         from mirrorctl.errors import ScopeUnavailable
-        from mirrorctl.targets import conda
 
         files = search_path()
         merged = merge(files, overrides)
@@ -563,7 +558,7 @@ class Mamba:
                 findings.append(Finding("mamba.unused-mirrored", "warning", NAME,
                                         merged.maps["mirrored_channels"][1].path, params={"channel": name}))
         broken = any(f.level == "error" for f in findings)
-        state_label = Label(None) if broken else conda.label(settings, profiles)
+        state_label = Label(None) if broken else _channels.label(settings, profiles)
         if not broken and not settings:
             state_label = Label(_channels.UPSTREAM_PROFILE)
         return ToolState(NAME, state_label, tuple(settings), tuple(merged.read), tuple(findings), target,
