@@ -41,6 +41,9 @@ class RenderContext(NamedTuple):
     inherited: frozenset[str] = frozenset()
     #: `use --force`: replace a source the user wrote that would otherwise still win (and say which).
     force: bool = False
+    #: Channel names that the other files the tool reads list (mamba writes mirrored_channels only for channels
+    #: in use), by name.
+    inherited_channels: tuple[str, ...] = ()
 
 
 class Rendered(NamedTuple):

@@ -55,8 +55,6 @@ NAME = "mamba"
 #: mamba/micromamba drop it from `channels` wherever it comes from (``channels_hook``,
 #: ``libmamba/src/api/install.cpp`` L1176-1189).
 NO_DEFAULTS = "nodefaults"
-#: RenderContext.inherited carries the channels other files list as "channel:<name>" (the contract has no slot).
-INHERITED_CHANNEL = "channel:"
 
 MESSAGES = {
     "mamba.env-no-variable": N_("mirrorctl points mamba at mirrors with mirrored_channels in a file, not a variable: "
@@ -511,8 +509,8 @@ class Mamba:
                                                       for p in search_path())
 
     def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
-        elsewhere = [k[len(INHERITED_CHANNEL):] for k in sorted(context.inherited) if k.startswith(INHERITED_CHANNEL)]
-        new, findings = render(text, profile, context.profiles, path=context.path, channels_elsewhere=elsewhere)
+        new, findings = render(text, profile, context.profiles, path=context.path,
+                               channels_elsewhere=context.inherited_channels)
         return Rendered(new, tuple(findings))
 
     def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
@@ -525,8 +523,8 @@ class Mamba:
         text = decode(old)
         written = os.path.realpath(path)
         others = merge([p for p in search_path() if os.path.realpath(p) != written])
-        inherited = frozenset(INHERITED_CHANNEL + name for name, _ in others.channels)
-        rendered = self.render(text, profile, RenderContext(path, tuple(profiles), inherited=inherited))
+        inherited = tuple(sorted({name for name, _ in others.channels}))
+        rendered = self.render(text, profile, RenderContext(path, tuple(profiles), inherited_channels=inherited))
         new = encode(rendered.text) if old is not None or rendered.text else None
         return [FileEdit(NAME, path, old, new, _changes(path, text, rendered.text), rendered.findings)]
 
@@ -584,8 +582,8 @@ class Mamba:
         files = search_path(mambarc=False)
         replaced = [p for p in search_path() if p not in files]
         others = merge(files)
-        inherited = frozenset(INHERITED_CHANNEL + channel for channel, _ in others.channels)
-        rendered = self.render("", profile, RenderContext(Path(name), tuple(profiles), inherited=inherited))
+        inherited = tuple(sorted({channel for channel, _ in others.channels}))
+        rendered = self.render("", profile, RenderContext(Path(name), tuple(profiles), inherited_channels=inherited))
         unexpressed = [f for f in rendered.findings if f.level in ("warning", "error")]
         if replaced:
             unexpressed.append(Finding("mamba.run-replaces-mambarc", "note", NAME, params={"path": replaced[0]}))
