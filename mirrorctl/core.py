@@ -57,12 +57,17 @@ def _change(action: str, plans: Mapping[base.Target, Profile | None], profiles: 
                                 scope=scope, force=force, read_only_ok=read_only_ok)
 
 
-def plan_scope(target: base.Target, scope: str | None) -> str:
-    """The scope a change writes for ``target``: the one asked for, else "user", else the tool's own first one
-    (a tool with project files only, reached only when named with --only: see :func:`_change_targets`)."""
-    if scope is not None:
-        return scope
-    return "user" if "user" in target.scopes else target.scopes[0]
+def resolve_scope(target: base.Target, scope: str | None) -> str:
+    """The scope a change writes for ``target``: the one asked for, else the tool's ``default_scope`` (for a
+    tool with project files only, reached only when named with --only: see :func:`_change_targets`).
+
+    The one place a scope is checked against a tool: no tool module raises its own "has no scope" error."""
+    if scope is None:
+        return base.default_scope(target)
+    if scope not in target.scopes:
+        raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool=target.name, scope=scope,
+                         scopes=", ".join(target.scopes))
+    return scope
 
 
 def _read(target: base.Target, profiles: ProfileSet, overrides: Mapping[Path, bytes | None] | None = None,
@@ -97,8 +102,8 @@ def _change_uncached(action: str, plans: Mapping[base.Target, Profile | None], p
         upcoming: dict[Path, bytes | None] = {}
         for target, profile in plans.items():  # every file is read and validated before anything is written
             with pending(upcoming):  # a file two tools share (pyproject.toml) gets both edits, in turn
-                planned = (target.plan(profile, profiles.profiles, plan_scope(target, scope), force=True) if force
-                           else target.plan(profile, profiles.profiles, plan_scope(target, scope)))  # older tools
+                planned = (target.plan(profile, profiles.profiles, resolve_scope(target, scope), force=True) if force
+                           else target.plan(profile, profiles.profiles, resolve_scope(target, scope)))  # older tools
             for edit in planned:
                 if edit.changed:
                     upcoming[edit.path] = edit.new
@@ -168,8 +173,7 @@ def _scoped(targets: list[base.Target], scope: str | None,
     for target in targets:
         if scope not in target.scopes:
             if only is not None:
-                raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool=target.name, scope=scope,
-                                 scopes=", ".join(target.scopes))
+                resolve_scope(target, scope)  # raises: the tool was named
             skipped.append(Finding("scope-unsupported", "note", target.name,
                                    params={"scope": scope, "scopes": list(target.scopes)}))
             continue
@@ -195,10 +199,10 @@ def _project_only(targets: list[base.Target], scope: str | None,
     kept: list[base.Target] = []
     skipped: list[Finding] = []
     for target in targets:
-        if "user" in target.scopes:
+        if base.default_scope(target) != "project":
             kept.append(target)
         elif only is not None:
-            target.locations(plan_scope(target, None))  # raises ScopeUnavailable without a project
+            target.locations(resolve_scope(target, None))  # raises ScopeUnavailable without a project
             kept.append(target)
         else:
             skipped.append(Finding("scope-project-only", "note", target.name,

@@ -12,6 +12,7 @@ import pytest
 from conftest import write
 
 import mirrorctl.targets
+from mirrorctl.errors import UsageError
 from mirrorctl.targets import base
 
 #: A whole tool, written the way a real target module is, living outside the checkout. Its config file is
@@ -237,6 +238,18 @@ def test_every_target_satisfies_the_contract():
         assert target.name == name
         assert target.ecosystems and target.ecosystems <= {"pypi", "conda"}
         assert target.scopes and set(target.scopes) <= set(base.SCOPES)  # poetry, pipenv: "project" only
+        assert target.default_scope in target.scopes
+
+
+def test_core_alone_checks_a_scope_against_a_tool(run):
+    """No tool module words "has no ... scope": core resolves and checks the scope once, for every tool."""
+    from mirrorctl import core
+
+    for path in Path(mirrorctl.targets.__file__).parent.glob("*.py"):
+        assert "has no {scope} scope" not in path.read_text(encoding="utf-8"), path.name
+    assert [core.resolve_scope(base.load(name), None) for name in ("pip", "poetry")] == ["user", "project"]
+    with pytest.raises(UsageError, match=r"^pdm has no venv scope \(it has system, user, project\)$"):
+        core.resolve_scope(base.load("pdm"), "venv")
 
 
 def test_an_os_error_outside_the_known_paths_is_one_line(run, tmp_path: Path, monkeypatch):

@@ -58,9 +58,11 @@ class Target(Protocol):
     name: str
     #: Profile tables it reads ("pypi", "conda"): pixi serves both.
     ecosystems: frozenset[str]
-    #: The scopes ``plan`` can write, in the tool's precedence order (lowest first). A tool without "user"
-    #: plans its first scope when no scope is asked for.
+    #: The scopes ``plan`` can write, in the tool's precedence order (lowest first).
     scopes: tuple[str, ...]
+    #: The scope a change writes when none is asked for (one of ``scopes``). Core picks and checks the scope
+    #: (:func:`mirrorctl.core.resolve_scope`): ``plan`` and ``locations`` are called with one of ``scopes`` only.
+    default_scope: str
     #: Position in tables and in the order of edits.
     order: int
 
@@ -119,6 +121,14 @@ class Target(Protocol):
     def hints(self) -> list[Finding]:
         """Steps for the user after this tool's configuration changed."""
         ...
+
+
+def default_scope(target: Target) -> str:
+    """``target.default_scope``; for a module written before it existed, "user", else its first scope."""
+    declared: str | None = getattr(target, "default_scope", None)
+    if declared:
+        return declared
+    return "user" if "user" in target.scopes else target.scopes[0]
 
 
 def covers(target: Target, profile: Profile) -> bool:

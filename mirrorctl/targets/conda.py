@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, ScopeUnavailable, Sentence, UsageError
+from mirrorctl.errors import ConfigParseError, Sentence
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import add_tail, plain, remove_key, replace_list
 from mirrorctl.i18n import N_
@@ -35,7 +35,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _channels, decode, encode, read_bytes, refused
+from mirrorctl.targets import _channels, _layered, decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import join, normalize
 
@@ -141,10 +141,7 @@ def scope_write_path(scope: str) -> Path:
         return write_path()
     if scope == "env":
         return paths.conda_env_prefix() / ".condarc"
-    if scope == "system":
-        return _channels.system_dirs()[0] / ".condarc"
-    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="conda", scope=scope,
-                     scopes=", ".join(Conda.scopes))
+    return _channels.system_dirs()[0] / ".condarc"  # "system": core asks only for one of Conda.scopes
 
 
 def scope_files(scope: str) -> list[Path]:
@@ -552,6 +549,7 @@ class Conda:
     name = NAME
     ecosystems = frozenset({"conda"})
     scopes: tuple[str, ...] = ("system", "user", "env")
+    default_scope = "user"
     order = 20
 
     def locations(self, scope: str) -> list[Path]:
@@ -586,12 +584,11 @@ class Conda:
         for name, group in groups:
             for p in group:
                 scope_of.setdefault(os.path.realpath(p), name)  # a file counts at its first place, as conda reads it
-        try:
-            written = scope_write_path(scope or "user")
-            findings += shadowing(merged, files, written, scope or "user", scope_of)
-        except ScopeUnavailable as exc:
-            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
-            written = write_path()
+        in_scope, notes = _layered.written(NAME, scope, scope_write_path)
+        findings += notes
+        if in_scope is not None:
+            findings += shadowing(merged, files, in_scope, scope or "user", scope_of)
+        written = in_scope or write_path()
         settings = resolve_channels(merged, profiles)
         alias = merged.alias[0] if merged.alias else _channels.DEFAULT_CHANNEL_ALIAS
         if not merged.channels:

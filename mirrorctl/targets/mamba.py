@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, UsageError
+from mirrorctl.errors import ConfigParseError
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import plain, remove_key
 from mirrorctl.i18n import N_
@@ -45,7 +45,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _channels, decode, encode, read_bytes, refused
+from mirrorctl.targets import _channels, _layered, decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 
 if TYPE_CHECKING:
@@ -97,10 +97,7 @@ def scope_write_path(scope: str) -> Path:
         return write_path()
     if scope == "env":
         return paths.conda_env_prefix() / ".mambarc"
-    if scope == "system":
-        return _channels.system_dirs()[0] / ".mambarc"
-    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="mamba", scope=scope,
-                     scopes=", ".join(Mamba.scopes))
+    return _channels.system_dirs()[0] / ".mambarc"  # "system": core asks only for one of Mamba.scopes
 
 
 def _expand(location: Path, *, condarc: bool = True, mambarc: bool = True) -> list[Path]:
@@ -499,6 +496,7 @@ class Mamba:
     aliases = ("micromamba",)
     ecosystems = frozenset({"conda"})
     scopes: tuple[str, ...] = ("system", "user", "env")
+    default_scope = "user"
     order = 25
 
     def locations(self, scope: str) -> list[Path]:
@@ -530,16 +528,12 @@ class Mamba:
 
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
-        from mirrorctl.errors import ScopeUnavailable
-
         files = search_path()
         merged = merge(files, overrides)
         findings = list(merged.findings)
-        try:
-            target = scope_write_path(scope or "user")
-        except ScopeUnavailable as exc:
-            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
-            target = write_path()
+        found, notes = _layered.written(NAME, scope, scope_write_path)
+        findings += notes
+        target = found or write_path()
         for key, setters in merged.map_files.items():
             winner = setters[-1]
             for path in setters[:-1]:

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
+from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
 from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
-from mirrorctl.targets import decode, encode, read_bytes, refused
+from mirrorctl.targets import _layered, decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import is_plain_http
 
@@ -75,14 +75,11 @@ def scope_file(scope: str) -> Path:
         return user_file()
     if scope == "system":
         return site_file()
-    if scope == "project":
-        path = project_file()
-        if not path.is_file() and not (path.parent / "pyproject.toml").is_file():
-            raise ScopeUnavailable(N_("no pyproject.toml or pdm.toml in {folder}: run mirrorctl in the pdm "
-                                      "project's directory"), folder=path.parent)
-        return path
-    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="pdm", scope=scope,
-                     scopes=", ".join(Pdm.scopes))
+    path = project_file()  # "project": core asks only for one of Pdm.scopes
+    if not path.is_file() and not (path.parent / "pyproject.toml").is_file():
+        raise ScopeUnavailable(N_("no pyproject.toml or pdm.toml in {folder}: run mirrorctl in the pdm "
+                                  "project's directory"), folder=path.parent)
+    return path
 
 
 def _line_of(text: str, pattern: str) -> int | None:
@@ -183,6 +180,7 @@ class Pdm:
     ecosystems = frozenset({"pypi"})
     #: pdm's site file, its global (user) file, the project's pdm.toml, lowest precedence first.
     scopes: tuple[str, ...] = ("system", "user", "project")
+    default_scope = "user"
     order = 30
 
     def locations(self, scope: str) -> list[Path]:
@@ -225,11 +223,8 @@ class Pdm:
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
         findings: list[Finding] = []
-        try:
-            written = scope_file(scope or "user")
-        except ScopeUnavailable as exc:
-            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
-            written = user_file()
+        found, findings = _layered.written(NAME, scope, scope_file)
+        written = found or user_file()
         if os.environ.get("PDM_CONFIG_FILE"):
             findings.append(Finding("pdm.config-file-env", "note", NAME,
                                     params={"value": os.environ["PDM_CONFIG_FILE"], "default": default_user_file()}))

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mirrorctl import paths
-from mirrorctl.errors import MirrorctlError, ScopeUnavailable, UsageError
+from mirrorctl.errors import MirrorctlError
 from mirrorctl.formats import ini
 from mirrorctl.i18n import N_
 from mirrorctl.profiles import UPSTREAM_PROFILE
 from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
-from mirrorctl.targets import decode, encode, read_bytes, refused
+from mirrorctl.targets import _layered, decode, encode, read_bytes, refused
 from mirrorctl.targets._pipconf import _file_name, check_encoding, global_files, load_order, site_files, user_files
 from mirrorctl.targets._pipconf import values as _parsed
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
@@ -74,10 +74,7 @@ def scope_files(scope: str) -> list[Path]:
         return global_files()
     if scope == "venv":
         return [paths.virtualenv_dir() / _file_name()]
-    if scope == "env":
-        return [paths.conda_env_prefix() / _file_name()]
-    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="pip", scope=scope,
-                     scopes=", ".join(Pip.scopes))
+    return [paths.conda_env_prefix() / _file_name()]  # "env": core asks only for one of Pip.scopes
 
 
 #: pip's variants, as scopes: a later one beats an earlier one.
@@ -267,6 +264,7 @@ class Pip:
     ecosystems = frozenset({"pypi"})
     #: "env" and "venv" are both pip's site file (``sys.prefix/pip.conf``): a conda env's, or a virtualenv's.
     scopes: tuple[str, ...] = ("system", "user", "env", "venv")
+    default_scope = "user"
     order = 10
 
     def locations(self, scope: str) -> list[Path]:
@@ -310,11 +308,9 @@ class Pip:
         if source.env:
             findings.append(Finding("env-overrides", "warning", NAME,
                                     params={"variable": f"{source.env}={index}", "files": "pip.conf"}))
-        try:
-            written_files = scope_files(scope or "user")
-        except ScopeUnavailable as exc:  # `current --scope venv` with none active: say so, read the rest
-            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
-            written_files = []
+        in_scope, notes = _layered.written(NAME, scope, scope_files)
+        findings += notes
+        written_files = in_scope or []
         written = written_files[-1] if written_files else write_path()
         global_index = merged.get("global", {}).get("index-url")
         for command in INDEX_COMMANDS:

@@ -205,6 +205,7 @@ class Pipenv:
     name = NAME
     ecosystems = frozenset({"pypi"})
     scopes: tuple[str, ...] = ("project",)
+    default_scope = "project"
     order = 60
 
     def locations(self, scope: str) -> list[Path]:

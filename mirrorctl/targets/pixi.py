@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, ScopeUnavailable, UsageError
+from mirrorctl.errors import ConfigParseError, ScopeUnavailable
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
 from mirrorctl.results import (
@@ -35,7 +35,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _channels, decode, encode, read_bytes, refused
+from mirrorctl.targets import _channels, _layered, decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import join, normalize
 
@@ -170,14 +170,11 @@ def scope_file(scope: str) -> Path:
         return write_path()
     if scope == "system":
         return system_file()
-    if scope == "project":
-        found = project_file()
-        if found is None:
-            raise ScopeUnavailable(N_("no pixi.toml (or pyproject.toml with [tool.pixi]) in {folder}: run "
-                                      "mirrorctl in the pixi workspace's directory"), folder=Path.cwd())
-        return found
-    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="pixi", scope=scope,
-                     scopes=", ".join(Pixi.scopes))
+    found = project_file()  # "project": core asks only for one of Pixi.scopes
+    if found is None:
+        raise ScopeUnavailable(N_("no pixi.toml (or pyproject.toml with [tool.pixi]) in {folder}: run "
+                                  "mirrorctl in the pixi workspace's directory"), folder=Path.cwd())
+    return found
 
 
 def search_path() -> list[Path]:
@@ -419,6 +416,7 @@ class Pixi:
     name = NAME
     ecosystems = frozenset({"pypi", "conda"})
     scopes: tuple[str, ...] = ("system", "user", "project")
+    default_scope = "user"
     order = 40
 
     def locations(self, scope: str) -> list[Path]:
@@ -457,11 +455,9 @@ class Pixi:
              scope: str | None = None) -> ToolState:
         files = search_path()
         merged, read, findings, setters = merge(files, overrides)
-        try:
-            target = scope_file(scope or "user")
-        except ScopeUnavailable as exc:
-            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
-            target = write_path()
+        found, notes = _layered.written(NAME, scope, scope_file)
+        findings += notes
+        target = found or write_path()
         global_target = target != project_file()
         if no_config() and global_target:
             findings.append(Finding("pixi.no-config", "warning", NAME, params={"write_path": target}))

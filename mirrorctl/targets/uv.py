@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
+from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
 from mirrorctl.results import (
@@ -43,7 +43,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import decode, encode, read_bytes, refused
+from mirrorctl.targets import _layered, decode, encode, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import normalize
 
@@ -223,10 +223,7 @@ def scope_file(scope: str) -> Path:
         return user_file()
     if scope == "system":
         return system_file()
-    if scope == "project":
-        return project_write_file()
-    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="uv", scope=scope,
-                     scopes=", ".join(Uv.scopes))
+    return project_write_file()  # "project": core asks only for one of Uv.scopes
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -490,6 +487,7 @@ class Uv:
     #: No "venv": uv reads no settings file inside a virtualenv (astral-sh/uv ``crates/uv-settings/src/lib.rs``:
     #: ``FilesystemOptions::user``, ``::system`` and ``::find``, from the working directory upwards, are all).
     scopes: tuple[str, ...] = ("system", "user", "project")
+    default_scope = "user"
     order = 20
 
     def locations(self, scope: str) -> list[Path]:
@@ -523,11 +521,8 @@ class Uv:
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
         findings: list[Finding] = []
-        try:
-            written = scope_file(scope or "user")
-        except ScopeUnavailable as exc:
-            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
-            written = user_file()
+        found, findings = _layered.written(NAME, scope, scope_file)
+        written = found or user_file()
         findings += ignored_settings()
         files: list[Path] = []
         if os.environ.get("UV_NO_CONFIG"):
