@@ -5,8 +5,10 @@ The cache is an optimisation that must never change an answer:
 
 - an entry is keyed on mirrorctl's version, a schema number, the file's size, mtime_ns and SHA-256, so any change
   to the file, or a new mirrorctl, means a fresh parse;
-- a value read back is input like any other: it must have the shape a fresh parse has (the caller's ``valid``),
-  or it is parsed again; values are literals read with ast.literal_eval, so a damaged cache can never run code;
+- a value read back is input like any other: it must be made of plain values only (dict, list, tuple, str, int,
+  float, bool, None) and have the shape a fresh parse has (the caller's ``valid``), or it is parsed again. Values
+  are stored with :mod:`marshal`, which builds data and never runs code (unlike pickle), needs no import, and
+  hands out a fresh copy on every read, so a caller that edits what it got never edits the cache;
 - commands that write configuration do not use it at all (:func:`disabled`): what `use` writes always comes from
   the real parser;
 - it lives in the user cache directory, and failing to write it has no effect but speed;
@@ -15,8 +17,8 @@ The cache is an optimisation that must never change an answer:
 
 from __future__ import annotations
 
-import ast
 import contextlib
+import marshal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
@@ -24,7 +26,11 @@ from typing import Any, Callable
 from mirrorctl import __version__, paths
 
 #: Bump when the shape of a cached value changes.
-SCHEMA = 2
+SCHEMA = 3
+#: marshal's format 4 (Python 3.4+): every Python mirrorctl runs on reads what any other one wrote.
+MARSHAL_VERSION = 4
+#: The only types a cached value may be made of (marshal can also build bytes, sets and code objects: refused).
+PLAIN = (str, int, float, bool, type(None))
 _enabled = True
 #: Cache files already read by this process, by their path (another MIRRORCTL_HOME means another cache).
 _loaded: dict[Path, dict[str, Any]] = {}
@@ -42,13 +48,27 @@ def disabled() -> Iterator[None]:
 
 
 def _entries(cache_file: Path) -> dict[str, Any]:
+    """The cache file's entries, ``{path: (key, marshalled value)}``; an unreadable or damaged file is empty."""
     if cache_file not in _loaded:
         try:
-            value = ast.literal_eval(cache_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError, SyntaxError, MemoryError, RecursionError, UnicodeDecodeError):
+            value = marshal.loads(cache_file.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError, MemoryError, RecursionError):
             value = {}
         _loaded[cache_file] = value if isinstance(value, dict) else {}
     return _loaded[cache_file]
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is made only of plain literals (what a parser of a config file returns)."""
+    if depth > 50:
+        return False
+    if isinstance(value, PLAIN):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(item, depth + 1) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v, depth + 1) for k, v in value.items())
+    return False
 
 
 def _sha256(data: bytes) -> str:
@@ -77,19 +97,22 @@ def parsed(kind: str, path: Path, data: bytes, parse: Callable[[], Any],
     """``parse()``'s result for these exact bytes of ``path``, from the cache when it has a valid one."""
     if not _enabled:
         return parse()
-    cache_file = paths.mirrorctl_cache_dir() / f"{kind}.txt"
+    cache_file = paths.mirrorctl_cache_dir() / f"{kind}.bin"
     entries = _entries(cache_file)
     key = key_for(path, data)
     entry = entries.get(str(path))
-    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key and valid(entry[1]):
-        import copy  # callers may edit what they get: never the cached object itself
-
-        return copy.deepcopy(entry[1])
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key and isinstance(entry[1], bytes):
+        try:
+            value = marshal.loads(entry[1])  # a fresh copy: callers may edit what they get
+        except (EOFError, ValueError, TypeError, MemoryError, RecursionError):
+            value = None
+        if value is not None and type(value) in (dict, list, tuple) and _plain(value) and valid(value):
+            return value
     value = parse()
     # mirrorctl keeps no copy of a token outside the backups of the user's own file; and only plain literals
     # (no dates, no objects) are kept, so reading the cache back can never build anything else.
-    literal, stored = _literal_copy(value)
-    if not literal or _has_credentials(value):
+    stored = _marshalled(value)
+    if stored is None or _has_credentials(value):
         entries.pop(str(path), None)
         return value
     entries[str(path)] = (key, stored)
@@ -97,14 +120,14 @@ def parsed(kind: str, path: Path, data: bytes, parse: Callable[[], Any],
     return value
 
 
-def _literal_copy(value: Any) -> tuple[bool, Any]:
-    """(True, ``value`` read back from its repr: a copy the caller cannot change), or (False, None) if ``value``
-    is not a plain literal."""
+def _marshalled(value: Any) -> bytes | None:
+    """``value`` marshalled, or None when it is not made of plain literals only (a TOML date, an object)."""
+    if type(value) not in (dict, list, tuple) or not _plain(value):
+        return None
     try:
-        copied = ast.literal_eval(repr(value))
-    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
-        return False, None
-    return (True, copied) if copied == value else (False, None)
+        return marshal.dumps(value, MARSHAL_VERSION)
+    except (ValueError, MemoryError, RecursionError):
+        return None
 
 
 def _has_credentials(value: Any) -> bool:
@@ -115,12 +138,11 @@ def _has_credentials(value: Any) -> bool:
 
 
 def _save(cache_file: Path, entries: dict[str, Any]) -> None:
-    text = repr(entries)
     try:
-        if ast.literal_eval(text) != entries:  # something repr() cannot round-trip (a date, say): keep no cache
-            return
-        from mirrorctl.store import atomic_write
+        data = marshal.dumps(entries, MARSHAL_VERSION)
+        from mirrorctl.store.atomic import atomic_write
 
-        atomic_write(cache_file, text.encode("utf-8"), durable=False)
-    except (OSError, ValueError, SyntaxError, MemoryError, RecursionError):
+        atomic_write(cache_file, data, durable=False)
+        cache_file.with_suffix(".txt").unlink(missing_ok=True)  # the text cache earlier builds kept (SCHEMA 2)
+    except (OSError, ValueError, MemoryError, RecursionError):
         pass  # a cache that cannot be written (atomic_write raises OSError) only costs speed

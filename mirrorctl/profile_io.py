@@ -93,7 +93,7 @@ def _incoming(data: Mapping[str, Any], text: str, origin: str, where: str) -> In
     name = str(data.get("name", "")).strip().lower()
     if not name:
         raise ProfileError(N_("key '{key}': a profile to import needs a name"), key=f"{where}name", path=origin)
-    if not NAME_PATTERN.match(name):
+    if not re.match(NAME_PATTERN, name):
         raise ProfileError(N_("key '{key}': {name!r} must be lower-case letters, digits, '.', '_' or '-'"),
                            key=f"{where}name", name=name, path=origin)
     from mirrorctl.profiles import user_profile_path

@@ -20,7 +20,7 @@ from mirrorctl.urls import check_url, join, normalize
 
 #: The profile that stands for the tools' own defaults; switching to it removes mirror keys instead of writing.
 UPSTREAM_PROFILE = "official"
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
+NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,39}$"
 #: Cloud channels a user profile made from ``--anaconda BASE`` mirrors by default.
 DEFAULT_CLOUD_CHANNELS = ("conda-forge", "bioconda", "pytorch")
 #: A conda channel name: one or more ``/``-separated parts (``pkgs/main``, ``dglteam/label/cu118``) of letters,
@@ -28,12 +28,12 @@ DEFAULT_CLOUD_CHANNELS = ("conda-forge", "bioconda", "pytorch")
 #: the name into the URL verbatim (conda 26.7.1 ``conda/models/channel.py`` ``Channel.urls``: ``base.append(
 #: self.name); base = join_url(*base)``), so ``bad name`` becomes ``<base>/bad name/linux-64`` and every fetch
 #: fails (observed: ``conda search -c "bad name"`` -> "An HTTP error occurred when trying to retrieve this URL").
-CHANNEL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
+CHANNEL_NAME = r"[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*"
 
 
 def channel_name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a conda channel name (one a mirror's ``cloud`` carries), or None."""
-    if CHANNEL_NAME.fullmatch(name):
+    if re.fullmatch(CHANNEL_NAME, name):
         return None
     if any(ch.isspace() for ch in name):
         return "must not contain spaces"
@@ -104,7 +104,7 @@ class StatusFeed(NamedTuple):
 
 STATUS_FORMATS = ("tunasync", "mirrorz")
 PYTORCH_LINKS = ("mirror", "upstream", "unknown")
-VARIANT_PATTERN = re.compile(r"^(cpu|xpu|cu\d{3}|rocm\d+(\.\d+)+)$")
+VARIANT_PATTERN = r"^(cpu|xpu|cu\d{3}|rocm\d+(\.\d+)+)$"
 
 
 class Profile(NamedTuple):
@@ -246,7 +246,7 @@ class _Reader:
 def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Profile:
     root = _Reader(path, data)
     name = root.string("name", path.stem).lower()
-    if not NAME_PATTERN.match(name):
+    if not re.match(NAME_PATTERN, name):
         raise root.fail("name", N_("must be lower-case letters, digits, '.', '_' or '-'"))
     if name != path.stem.lower():
         raise root.fail("name", Sentence(N_("is {name!r} but the file is {file}: the two must agree"),
@@ -298,7 +298,7 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
                                                            {"placeholder": "{variant}"}))
         variants = section.strings("variants")
         for index, variant in enumerate(variants):
-            if not VARIANT_PATTERN.match(variant):
+            if not re.match(VARIANT_PATTERN, variant):
                 raise section.fail(f"variants[{index}]", Sentence(N_("{variant!r} is not a variant (cpu, cu126, "
                                                                      "rocm7.2, xpu)"), {"variant": variant}))
         frozen_at = section.string("frozen_at") if "frozen_at" in section.data else None
@@ -390,7 +390,7 @@ def user_profile_document(
     import tomlkit
 
     findings: list[Finding] = []
-    if not NAME_PATTERN.match(name):
+    if not re.match(NAME_PATTERN, name):
         raise MirrorctlError(N_("profile name {name!r} must be lower-case letters, digits, '.', '_' or '-'"), name=name)
     if not pypi and not anaconda:
         raise MirrorctlError(N_("give --pypi URL, --anaconda BASE, or both"))

@@ -6,13 +6,14 @@ Paths stay :class:`~pathlib.Path` objects until they are rendered (``~/...`` in 
 
 The types are NamedTuples, not frozen dataclasses: just as immutable, and defining a dozen frozen dataclasses
 costs several milliseconds of start-up (dataclass exec()s each method), which `mirrorctl list` cannot afford.
+For the same reason this module has no ``from __future__ import annotations``: typing.NamedTuple compiles a
+string annotation into a ForwardRef for every field (Lib/typing.py ``_type_check``), and real objects halve the
+cost of defining these classes. So the annotations must evaluate on Python 3.9: ``Optional[X]``, not ``X | None``.
 """
-
-from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Optional
 
 #: Version of every ``--json`` document. Bump it when a key changes meaning or disappears.
 JSON_SCHEMA = 2
@@ -25,10 +26,10 @@ MIXED = "mixed"
 class Source(NamedTuple):
     """Where a value comes from: a file (with its INI section), an environment variable, or a built-in default."""
 
-    path: Path | None = None
-    section: str | None = None
-    env: str | None = None
-    line: int | None = None
+    path: Optional[Path] = None
+    section: Optional[str] = None
+    env: Optional[str] = None
+    line: Optional[int] = None
 
 
 class Setting(NamedTuple):
@@ -43,10 +44,10 @@ class Setting(NamedTuple):
     value: str
     source: Source = Source()
     resolved: tuple[str, ...] = ()
-    owner: str | None = None
+    owner: Optional[str] = None
     #: How ``value`` became ``resolved`` ("custom_channels", "channel_alias", "default_channels", "URL" ...).
-    via: str | None = None
-    via_source: Source | None = None
+    via: Optional[str] = None
+    via_source: Optional[Source] = None
 
 
 class Change(NamedTuple):
@@ -55,8 +56,8 @@ class Change(NamedTuple):
     tool: str
     path: Path
     key: str
-    before: str | None
-    after: str | None
+    before: Optional[str]
+    after: Optional[str]
 
 
 class Finding(NamedTuple):
@@ -67,8 +68,8 @@ class Finding(NamedTuple):
     #: the user probably expects), "note" (worth knowing), "hint" (a step to take next).
     level: str
     tool: str
-    path: Path | None = None
-    line: int | None = None
+    path: Optional[Path] = None
+    line: Optional[int] = None
     params: Mapping[str, Any] = {}
 
 
@@ -77,8 +78,8 @@ class FileEdit(NamedTuple):
 
     tool: str
     path: Path
-    old: bytes | None
-    new: bytes | None
+    old: Optional[bytes]
+    new: Optional[bytes]
     changes: tuple[Change, ...] = ()
     findings: tuple[Finding, ...] = ()
 
@@ -94,7 +95,7 @@ class Label(NamedTuple):
     (then ``findings`` of the state say why). ``parts`` counts values per owner for a mixed configuration.
     """
 
-    name: str | None
+    name: Optional[str]
     parts: tuple[tuple[str, int], ...] = ()
 
 
@@ -114,26 +115,26 @@ class ToolState(NamedTuple):
     settings: tuple[Setting, ...] = ()
     files_read: tuple[Path, ...] = ()
     findings: tuple[Finding, ...] = ()
-    write_path: Path | None = None
+    write_path: Optional[Path] = None
     #: False when the tool is neither installed nor configured (nothing was read).
     present: bool = True
     #: Every scope the tool reads here, lowest precedence first: which scope a value's file belongs to.
     scopes: tuple[ScopeFiles, ...] = ()
     #: The scope ``write_path`` belongs to (what `use --scope` would write).
-    scope: str | None = None
+    scope: Optional[str] = None
 
     @property
-    def profile(self) -> str | None:
+    def profile(self) -> Optional[str]:
         return self.label.name
 
     @property
     def broken(self) -> bool:
         return any(f.level == "error" for f in self.findings)
 
-    def setting(self, key: str) -> Setting | None:
+    def setting(self, key: str) -> Optional[Setting]:
         return next((s for s in self.settings if s.key == key), None)
 
-    def scope_of(self, path: Path | None) -> str | None:
+    def scope_of(self, path: Optional[Path]) -> Optional[str]:
         """The scope whose files include ``path`` (None: not one of the tool's scope files)."""
         if path is None:
             return None
@@ -144,14 +145,14 @@ class ChangeResult(NamedTuple):
     """What `use` or `reset` did (or, with dry_run, would do)."""
 
     action: str
-    profile: str | None
+    profile: Optional[str]
     edits: tuple[FileEdit, ...]
     dry_run: bool
-    snapshot_id: str | None
+    snapshot_id: Optional[str]
     #: Per tool: what is in effect afterwards (its findings say what still overrides the change).
     after: tuple[ToolState, ...]
     #: Per tool: the profile it was asked to switch to (None for reset).
-    wanted: Mapping[str, str | None] = {}
+    wanted: Mapping[str, Optional[str]] = {}
     #: Tools left alone, each with the reason as a finding.
     skipped: tuple[Finding, ...] = ()
     #: Steps for the user once a tool's configuration changed.
@@ -174,7 +175,7 @@ class ListResult(NamedTuple):
 class RestoreResult(NamedTuple):
     snapshot: Any
     restored: tuple[Path, ...]
-    safety_snapshot_id: str | None
+    safety_snapshot_id: Optional[str]
     #: Directories the undone change had created, removed again because they are empty.
     removed_dirs: tuple[Path, ...] = ()
 
@@ -185,7 +186,7 @@ class ProfileChange(NamedTuple):
     action: str
     profile: Any
     path: Path
-    snapshot_id: str | None
+    snapshot_id: Optional[str]
     findings: tuple[Finding, ...] = ()
 
 
@@ -223,7 +224,7 @@ class ProfileImport(NamedTuple):
     replaced: tuple[str, ...] = ()
     #: Names the user chose not to replace when asked.
     kept: tuple[str, ...] = ()
-    snapshot_id: str | None = None
+    snapshot_id: Optional[str] = None
     #: Names already there byte for byte: nothing was written for them.
     unchanged: tuple[str, ...] = ()
 

@@ -11,11 +11,11 @@ if TYPE_CHECKING:
 
 #: The userinfo runs to the LAST @ before the host (urlsplit's rule), so a password with a raw @ or a quote
 #: (``user:p@ss@host``) is hidden whole; it never crosses a slash or whitespace, so it stays inside one URL.
-_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s<>]+)@")
+_USERINFO = r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s<>]+)@"
 #: An anaconda.org-style token in a channel URL, ``https://conda.anaconda.org/t/<token>/conda-forge``: conda
 #: 26.7.1 takes the first ``/t/([a-zA-Z0-9-]*)`` of a URL as its token (``conda/common/url.py``
 #: ``split_anaconda_token``). Only inside a URL (after ``scheme://``), so a path like ``~/t/x`` is left alone.
-_CONDA_TOKEN = re.compile(r"(?P<before>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]*?/t/)(?P<token>[A-Za-z0-9-]+)")
+_CONDA_TOKEN = r"(?P<before>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]*?/t/)(?P<token>[A-Za-z0-9-]+)"
 
 
 def check_url(url: object) -> Sentence | None:
@@ -25,7 +25,7 @@ def check_url(url: object) -> Sentence | None:
 
     if not isinstance(url, str) or not url.strip():
         return Sentence(N_("must be a non-empty string"))
-    if any(ch.isspace() for ch in url):
+    if url.split() != [url]:  # str.split() splits at exactly the characters str.isspace() is true for
         return Sentence(N_("must not contain spaces"))
     try:
         parts = urlsplit(url)
@@ -72,14 +72,14 @@ def is_plain_http(url: str) -> bool:
 
 def mask_credentials(text: str) -> str:
     """Hide user:password@ (or a bare token@) and conda's ``/t/<token>/`` in every URL inside ``text``."""
-    text = _USERINFO.sub(lambda m: m.group("scheme") + "***@", text)
-    return _CONDA_TOKEN.sub(lambda m: m.group("before") + "***", text)
+    text = re.sub(_USERINFO, lambda m: m.group("scheme") + "***@", text)
+    return re.sub(_CONDA_TOKEN, lambda m: m.group("before") + "***", text)
 
 
 def credentials(text: str) -> set[str]:
     """The secrets in the URLs of ``text``: every user:password (or token) before an @, every conda token."""
-    found = {m.group("userinfo") for m in _USERINFO.finditer(text)}
-    return found | {m.group("token") for m in _CONDA_TOKEN.finditer(text)}
+    found = {m.group("userinfo") for m in re.finditer(_USERINFO, text)}
+    return found | {m.group("token") for m in re.finditer(_CONDA_TOKEN, text)}
 
 
 def join(base: str, *parts: str) -> str:

@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from cache_files import cache_text, write_cache_text
 from conftest import write
 
 import mirrorctl.targets
@@ -299,21 +300,22 @@ def test_a_tampered_cache_entry_is_parsed_again_and_use_never_reads_the_cache(co
 
     write(condarc, "channels: [conda-forge]\ncustom_channels: {conda-forge: https://mirrors.ustc.edu.cn/anaconda/cloud}\n")
     assert core.current(only="conda")[0].profile == "ustc"
-    cache_file = paths.mirrorctl_cache_dir() / "condarc.txt"
+    cache_file = paths.mirrorctl_cache_dir() / "condarc.bin"
     assert cache_file.exists()
     # Edit the cached value but keep its key: the shape check must reject it (a string is not a list).
-    text = cache_file.read_text()
+    text = cache_text(cache_file)
     tampered = text.replace("'channels': ['conda-forge']", "'channels': 'conda-forge'")
     assert tampered != text
-    cache_file.write_text(tampered)
+    write_cache_text(cache_file, tampered)
     cache._loaded.clear()
     assert core.current(only="conda")[0].profile == "ustc"
     # A cached profile edited to point elsewhere must not change what `use` writes.
     core.current(only="pip")
-    profiles_cache = paths.mirrorctl_cache_dir() / "profiles.txt"
-    text = profiles_cache.read_text()
+    profiles_cache = paths.mirrorctl_cache_dir() / "profiles.bin"
+    text = cache_text(profiles_cache)
     assert "https://pypi.tuna.tsinghua.edu.cn/simple" in text
-    profiles_cache.write_text(text.replace("https://pypi.tuna.tsinghua.edu.cn/simple", "https://evil.example/simple"))
+    write_cache_text(profiles_cache, text.replace("https://pypi.tuna.tsinghua.edu.cn/simple",
+                                                  "https://evil.example/simple"))
     cache._loaded.clear()
     core.use(name="tuna", only="pip")
     assert pip_conf.read_text() == "[global]\nindex-url = https://pypi.tuna.tsinghua.edu.cn/simple\n"
@@ -438,12 +440,13 @@ def test_the_cache_keeps_no_copy_of_credentials(condarc: Path):
     write(condarc, "channels:\n  - https://alice:hunter2@conda.corp.example/channel\n")
     core.current(only="conda")
     cache_dir = paths.mirrorctl_cache_dir()
-    cached = "".join(p.read_text() for p in cache_dir.glob("*.txt")) if cache_dir.is_dir() else ""
+    cached = "".join(p.read_bytes().decode("utf-8", "replace") for p in cache_dir.glob("*.bin")) \
+        if cache_dir.is_dir() else ""
     assert "hunter2" not in cached and "alice" not in cached
     cache._loaded.clear()
     write(condarc, "channels:\n  - https://conda.corp.example/channel\n")
     core.current(only="conda")
-    assert "conda.corp.example" in (cache_dir / "condarc.txt").read_text()  # without a token: cached
+    assert "conda.corp.example" in cache_text(cache_dir / "condarc.bin")  # without a token: cached
 
 
 def test_the_cache_hands_out_copies_and_keeps_only_plain_literals(tmp_path: Path):
@@ -465,7 +468,7 @@ def test_the_cache_hands_out_copies_and_keeps_only_plain_literals(tmp_path: Path
     for _ in range(2):
         cache.parsed("sample", dated, b"d", lambda: calls.append(1) or {"d": datetime.date(2026, 12, 1)})
     assert len(calls) == 2
-    assert "some.toml" in (tmp_path / "mirrorctl" / "cache" / "sample.txt").read_text()
+    assert "some.toml" in cache_text(tmp_path / "mirrorctl" / "cache" / "sample.bin")
 
 
 def test_a_tampered_pip_cache_entry_is_parsed_again(pip_conf: Path):
@@ -473,11 +476,11 @@ def test_a_tampered_pip_cache_entry_is_parsed_again(pip_conf: Path):
 
     write(pip_conf, "[global]\nindex-url = https://mirrors.ustc.edu.cn/pypi/simple\n")
     assert core.current(only="pip")[0].profile == "ustc"
-    cache_file = paths.mirrorctl_cache_dir() / "pipconf.txt"
-    text = cache_file.read_text()
+    cache_file = paths.mirrorctl_cache_dir() / "pipconf.bin"
+    text = cache_text(cache_file)
     tampered = text.replace("'index-url': 'https://mirrors.ustc.edu.cn/pypi/simple'", "'index-url': 7")
     assert tampered != text
-    cache_file.write_text(tampered)
+    write_cache_text(cache_file, tampered)
     cache._loaded.clear()
     assert core.current(only="pip")[0].profile == "ustc"
 

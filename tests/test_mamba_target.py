@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cache_files import cache_text, write_cache_text
 from conftest import messages, write
 
 from mirrorctl import core
@@ -197,11 +198,11 @@ def test_reading_uses_a_parse_cache_whose_tampered_entries_are_parsed_again(mamb
 
     write(mambarc, "mirrored_channels:\n  conda-forge: [https://mirrors.ustc.edu.cn/anaconda/cloud/conda-forge]\n")
     first = core.current(only="mamba")[0]
-    cache_file = paths.mirrorctl_cache_dir() / "mambarc.txt"
-    text = cache_file.read_text()
+    cache_file = paths.mirrorctl_cache_dir() / "mambarc.bin"
+    text = cache_text(cache_file)
     assert "mirrors.ustc.edu.cn" in text
     # A value of the wrong shape under the right key: rejected, the file parsed again.
-    cache_file.write_text(text.replace("['https://mirrors.ustc.edu.cn/anaconda/cloud/conda-forge']", "'x'"))
+    write_cache_text(cache_file, text.replace("['https://mirrors.ustc.edu.cn/anaconda/cloud/conda-forge']", "'x'"))
     cache._loaded.clear()
     assert core.current(only="mamba")[0] == first
     # Any byte of the file changed: a fresh parse, never the old answer.

@@ -130,10 +130,27 @@ def test_use_refuses_a_file_pip_would_refuse_and_leaves_everything_untouched(
     assert core.backups() == []
 
 
-def test_a_gbk_pip_conf_under_a_gbk_locale_survives_byte_for_byte(pip_conf: Path, monkeypatch):
-    import locale
+@pytest.mark.parametrize("environment", [
+    {"LC_ALL": "C", "PYTHONUTF8": "0"}, {"LC_ALL": "C.UTF-8", "PYTHONUTF8": "0"},
+    {"LC_ALL": "C", "PYTHONUTF8": "1"}, {"LC_ALL": "zh_CN.GB18030", "PYTHONUTF8": "0"},
+])
+def test_the_encoding_pip_reads_in_is_the_locales_preferred_one(environment):
+    """fileio.locale_encoding answers what pip asks (locale.getpreferredencoding(False)) without importing locale."""
+    import os
+    import subprocess
+    import sys
 
-    monkeypatch.setattr(locale, "getpreferredencoding", lambda do_setlocale=True: "gbk")  # pip reads it as GBK
+    code = ("import locale, sys; from mirrorctl.fileio import locale_encoding; "
+            "print(locale_encoding(), locale.getpreferredencoding(False))")
+    shown = subprocess.run([sys.executable, "-c", code], env={**os.environ, **environment},
+                           capture_output=True, text=True, check=True).stdout.split()
+    assert shown[0] == shown[1]
+
+
+def test_a_gbk_pip_conf_under_a_gbk_locale_survives_byte_for_byte(pip_conf: Path, monkeypatch):
+    from mirrorctl import fileio
+
+    monkeypatch.setattr(fileio, "locale_encoding", lambda: "gbk")  # pip reads it as GBK
     original = "# 清华源\n[global]\ntimeout = 5\n".encode("gbk")
     write(pip_conf, original)
     core.use(name="tuna", only="pip")
@@ -142,9 +159,9 @@ def test_a_gbk_pip_conf_under_a_gbk_locale_survives_byte_for_byte(pip_conf: Path
 
 def test_a_gbk_pip_conf_under_a_utf8_locale_is_refused_as_pip_refuses_it(pip_conf: Path, monkeypatch):
     # Observed with real pip under LANG=C.UTF-8: `pip config list` exits 2 ("contains invalid UTF-8 characters").
-    import locale
+    from mirrorctl import fileio
 
-    monkeypatch.setattr(locale, "getpreferredencoding", lambda do_setlocale=True: "UTF-8")
+    monkeypatch.setattr(fileio, "locale_encoding", lambda: "UTF-8")
     original = "# 清华源\n[global]\nindex-url = https://pypi.tuna.tsinghua.edu.cn/simple\n".encode("gbk")
     write(pip_conf, original)
     with pytest.raises(ConfigParseError) as caught:

@@ -21,9 +21,9 @@ from mirrorctl.i18n import N_
 if TYPE_CHECKING:
     import configparser
 
-_SECTION = re.compile(r"\[(?P<header>.+)\]")  # configparser.RawConfigParser._SECT_TMPL
-_OPTION = re.compile(r"(?P<option>.*?)\s*(?P<vi>[=:])\s*(?P<value>.*)$")  # RawConfigParser._OPT_TMPL
-_KEY_LINE = re.compile(
+_SECTION = r"\[(?P<header>.+)\]"  # configparser.RawConfigParser._SECT_TMPL
+_OPTION = r"(?P<option>.*?)\s*(?P<vi>[=:])\s*(?P<value>.*)$"  # RawConfigParser._OPT_TMPL
+_KEY_LINE = (
     r"^(?P<prefix>[ \t]*(?P<key>.*?)(?P<before>[ \t]*)(?P<vi>[=:])(?P<after>[ \t]*))(?P<value>[^\r\n]*?)"
     r"(?P<eol>\r\n|\n|\r)?$"
 )
@@ -116,13 +116,13 @@ class Document:
                 option.end = index + 1
                 section.end = index + 1
                 continue
-            header = _SECTION.match(stripped)
+            header = re.match(_SECTION, stripped)
             if header:
                 section = _Section(header.group("header"), index, end=index + 1)
                 self.sections.append(section)
                 option = None
                 continue
-            match = _OPTION.match(stripped)
+            match = re.match(_OPTION, stripped)
             if section is None or not match:
                 option = None  # parse() has already refused such files; stay tolerant here
                 continue
@@ -141,7 +141,7 @@ class Document:
         """Write new keys the way this file already writes its keys ("key = v" when there are none)."""
         for section in self.sections:
             for option in section.options:
-                match = _KEY_LINE.match(self.lines[option.start])
+                match = re.match(_KEY_LINE, self.lines[option.start])
                 if match:
                     return match.group("before") + match.group("vi") + match.group("after")
         return " = "
@@ -153,7 +153,7 @@ class Document:
 
 def _render_value_lines(doc: Document, key_line: str, values: list[str], multiline: bool,
                         continuation_indent: str) -> list[str]:
-    match = _KEY_LINE.match(key_line)
+    match = re.match(_KEY_LINE, key_line)
     assert match is not None
     prefix = match.group("prefix")
     if not match.group("value") and not match.group("after") and match.group("before"):
@@ -172,7 +172,7 @@ def get_values(text: str, section: str, keys: Iterable[str]) -> list[str] | None
     aliases = [normalize_key(k) for k in keys]
     for option in found.options if found else []:
         if option.key in aliases:
-            match = _KEY_LINE.match(doc.lines[option.start])
+            match = re.match(_KEY_LINE, doc.lines[option.start])
             first = match.group("value") if match else ""
             rest = [line for line in doc.lines[option.start + 1:option.end] if not line.strip().startswith(("#", ";"))]
             return " ".join([first, *rest]).split()

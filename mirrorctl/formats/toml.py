@@ -18,12 +18,12 @@ from typing import Any
 from mirrorctl.errors import ConfigParseError
 from mirrorctl.i18n import N_
 
-_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_UNDECODABLE = "[\udc80-\udcff]"
 
 
 def load(text: str, path: Path | None) -> Any:
     """The tomlkit document for ``text``. Raises ConfigParseError naming the line, as the tool would refuse it."""
-    undecodable = _UNDECODABLE.search(text)
+    undecodable = re.search(_UNDECODABLE, text)
     if undecodable:
         raise ConfigParseError(N_("is not UTF-8 text (TOML files must be UTF-8)"), path=path,
                                line=text.count("\n", 0, undecodable.start()) + 1)

@@ -15,7 +15,7 @@ from mirrorctl.errors import ConfigParseError, Sentence
 from mirrorctl.i18n import N_
 
 #: Bytes that were not UTF-8 survive decoding as lone surrogates (see targets.decode).
-_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_UNDECODABLE = "[\udc80-\udcff]"
 
 
 def _yaml(text: str = "") -> Any:
@@ -54,7 +54,7 @@ def detect_indent(text: str) -> tuple[int, int, int]:
 
 def load(text: str, path: Path | None, *, encoding_advice: str = N_("save it as UTF-8")) -> Any:
     """The round-trip document (a mapping), or None for an empty file. Raises ConfigParseError with the line."""
-    undecodable = _UNDECODABLE.search(text)
+    undecodable = re.search(_UNDECODABLE, text)
     if undecodable:
         raise ConfigParseError(N_("is not UTF-8 text; {advice}"), advice=Sentence(encoding_advice), path=path,
                                line=text.count("\n", 0, undecodable.start()) + 1)

@@ -77,9 +77,9 @@ def check_encoding(data: bytes | None, path: Path) -> None:
     """pip reads its files in the locale's preferred encoding and refuses to run when one does not decode."""
     if not data:
         return
-    import locale
+    from mirrorctl.fileio import locale_encoding
 
-    encoding = locale.getpreferredencoding(False)
+    encoding = locale_encoding()
     try:
         data.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 NAME = "conda"
 
-VALID_CONDARC_NAME = re.compile(r"(^|[\\/])(\.?condarc|[^\\/]*\.ya?ml)$")
+VALID_CONDARC_NAME = r"(^|[\\/])(\.?condarc|[^\\/]*\.ya?ml)$"
 #: English templates of this tool's own finding codes (generic codes are worded in ``output``).
 MESSAGES = {
     "conda.ssl-verify-off": N_("ssl_verify is off: conda accepts any certificate, so a hijacked or wrong mirror "
@@ -93,7 +93,7 @@ MESSAGES = {
 def write_path() -> Path:
     """$CONDARC when conda would read it (it is loaded last, so it wins), else ~/.condarc."""
     condarc = os.environ.get("CONDARC")
-    if condarc and VALID_CONDARC_NAME.search(condarc):
+    if condarc and re.search(VALID_CONDARC_NAME, condarc):
         return Path(condarc)
     return paths.home() / ".condarc"
 
@@ -123,7 +123,7 @@ def scoped_locations() -> list[tuple[str, list[Path]]]:
     if os.environ.get("CONDA_PREFIX"):
         groups.append(("env", _expand(Path(os.environ["CONDA_PREFIX"]))))
     condarc = os.environ.get("CONDARC")
-    if condarc and VALID_CONDARC_NAME.search(condarc):
+    if condarc and re.search(VALID_CONDARC_NAME, condarc):
         groups.append(("CONDARC", [Path(condarc)]))
     return groups
 
@@ -401,7 +401,7 @@ def _short(value: Any) -> str | None:
 
 
 #: ``key: value  #!final`` on a top-level key: files loaded after this one cannot change that key.
-FINAL_MARK = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[^\n]*#!final[ \t]*\r?$", re.MULTILINE)
+FINAL_MARK = r"(?m)^([A-Za-z_][\w-]*)[ \t]*:[^\n]*#!final[ \t]*\r?$"
 #: The only keys `current` and `list` read from a .condarc.
 READ_KEYS = ("channels", "default_channels", "custom_channels", "channel_alias", "custom_multichannels")
 
@@ -473,7 +473,7 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
             findings.append(Finding("conda.final-shadowed", "warning", NAME, path,
                                     params={"path": path, "key": key, "final_path": final[key]}))
             del loaded[key]
-        for key in FINAL_MARK.findall(text):
+        for key in re.findall(FINAL_MARK, text):
             final.setdefault(key, path)
         source = Source(path=path)
         for key, bucket in (("channels", channels), ("default_channels", default_channels)):
@@ -605,7 +605,7 @@ class Conda:
         if merged.multichannels.get("defaults"):
             findings.append(Finding("conda.multichannel-defaults", "warning", NAME))
         condarc = os.environ.get("CONDARC")
-        if condarc and not VALID_CONDARC_NAME.search(condarc):
+        if condarc and not re.search(VALID_CONDARC_NAME, condarc):
             findings.append(Finding("conda.condarc-name-ignored", "warning", NAME, params={"value": condarc}))
         listed = {s.value for s in settings}
         if "defaults" not in listed:

@@ -47,7 +47,7 @@ SOURCE_NAME = "mirrorctl"
 PYPI = "https://pypi.org/simple"
 #: pipenv/utils/internet.py ``is_pypi_url``: the URLs PIPENV_PYPI_MIRROR replaces (observed: with and without
 #: the trailing slash; a mirror's URL is never replaced).
-PYPI_URL = re.compile(r"^http[s]?://pypi(?:\.python)?\.org/simple[/]?$")
+PYPI_URL = r"^http[s]?://pypi(?:\.python)?\.org/simple[/]?$"
 
 MESSAGES = {
     "pipenv.no-pipfile": N_("no Pipfile at {path}: nothing to change; the Pipfile pipenv creates takes its source from "
@@ -68,7 +68,7 @@ def pipfile() -> Path:
 
 
 def is_pypi(url: str) -> bool:
-    return bool(PYPI_URL.match(url))
+    return bool(re.match(PYPI_URL, url))
 
 
 def _line_of(text: str, nth: int) -> int | None:

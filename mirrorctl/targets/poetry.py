@@ -44,7 +44,7 @@ SOURCE_NAME = "mirrorctl"
 PYPI = "https://pypi.org/simple"
 PRIORITIES = ("primary", "supplemental", "explicit")
 #: The table header or dotted key that makes a pyproject.toml a poetry project (checked on bytes: cheap).
-_MARKER = re.compile(rb"^\s*\[{1,2}\s*tool\s*\.\s*poetry\b", re.MULTILINE)
+_MARKER = rb"(?m)^\s*\[{1,2}\s*tool\s*\.\s*poetry\b"
 
 MESSAGES = {
     "poetry.env-no-variable": N_("poetry reads its package sources only from pyproject.toml, never from the "
@@ -71,7 +71,7 @@ def project_file() -> Path:
 
 
 def is_poetry_project(data: bytes | None) -> bool:
-    return bool(data) and _MARKER.search(data or b"") is not None
+    return bool(data) and re.search(_MARKER, data or b"") is not None
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -48,10 +48,12 @@ def plan(*, torch: str | None = None, variant: str | None = None, cuda: str | No
          refresh: bool = False, timeout: float = 5.0, machine: Machine | None = None) -> TorchPlan:
     data = releases.load()
     if variant is not None:
+        import re
+
         from mirrorctl.errors import UsageError
         from mirrorctl.profiles import VARIANT_PATTERN
 
-        if not VARIANT_PATTERN.match(variant):
+        if not re.match(VARIANT_PATTERN, variant):
             raise UsageError(N_("{variant!r} is not a variant (cpu, cu126, rocm7.2, xpu)"), variant=variant)
     machine = machine or detect(data, platform_name=platform, driver=driver, cuda=cuda, gpus=gpus)
     profile_set = load_profiles()
