@@ -48,17 +48,21 @@ def data_of(path: Path, overrides: Overrides | None = None) -> bytes | None:
 
 def load(tool: str, files: Iterable[Path], parse: Callable[[bytes, str, Path], Any],
          overrides: Overrides | None = None, *, refuse: Callable[[Path, MirrorctlError], Finding] | None = None,
-         refused_counts_as_read: bool = False) -> Layers:
+         refused_counts_as_read: bool = False, unreadable_is_refused: bool = True) -> Layers:
     """Every existing file of ``files`` (lowest precedence first) parsed with ``parse(data, text, path)``.
 
     A file the tool refuses becomes a finding (``refuse``, by default :func:`mirrorctl.targets.refused`) and no
-    layer; the read goes on, as `current` reports every file it can."""
+    layer; the read goes on, as `current` reports every file it can. ``unreadable_is_refused`` False: a file
+    mirrorctl itself will not read (a FIFO, over 1 MiB) stops the read instead (core reports it as unread)."""
     layers: list[Layer] = []
     read: list[Path] = []
     findings: list[Finding] = []
     for path in files:
-        try:
+        if not unreadable_is_refused:
             data = data_of(path, overrides)
+        try:
+            if unreadable_is_refused:
+                data = data_of(path, overrides)
             if data is None:
                 continue
             if refused_counts_as_read:

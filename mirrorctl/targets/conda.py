@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, Sentence
+from mirrorctl.errors import ConfigParseError, MirrorctlError, Sentence
 from mirrorctl.formats import yaml
 from mirrorctl.formats.yaml import add_tail, plain, remove_key, replace_list
 from mirrorctl.i18n import N_
@@ -35,7 +35,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _channels, _layered, decode, encode, read_bytes, refused
+from mirrorctl.targets import _channels, _layered, decode, encode, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import join, normalize
 
@@ -359,7 +359,7 @@ def _write_custom_channels(document: Any, wanted: dict[str, str], profiles: Sequ
 
 
 def _read(path: Path, overrides: Overrides | None = None) -> tuple[bytes | None, str]:
-    data = overrides[path] if overrides and path in overrides else read_bytes(path)
+    data = _layered.data_of(path, overrides)
     return data, decode(data)
 
 
@@ -416,8 +416,8 @@ class Merged(NamedTuple):
     alias: tuple[str, Source] | None
     read: list[Path]
     findings: list[Finding]
-    #: "custom_channels.<name>" / "channel_alias" -> every (value, file) that sets it, lowest precedence first
-    setters: dict[str, list[tuple[str, Path]]]
+    #: "custom_channels.<name>" / "channel_alias" -> every (file, value) that sets it, lowest precedence first
+    setters: dict[str, list[tuple[Path, str]]]
 
 
 def _settings(data: bytes, text: str, path: Path) -> dict[str, Any] | None:
@@ -451,22 +451,12 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
     multichannels: dict[str, tuple[list[str], Source]] = {}
     alias: tuple[str, Source] | None = None
     final: dict[str, Path] = {}  # key -> the file that marked it #!final
-    setters: dict[str, list[tuple[str, Path]]] = {}
-    findings: list[Finding] = []
-    read = []
-    for path in files:
-        data, text = _read(path, overrides)
-        if data is None:
-            continue
-        try:
-            loaded = _settings(data, text, path)
-        except ConfigParseError as exc:
-            if exc.scanner:  # conda catches only ruamel's ScannerError/ReaderError, and skips the file
-                findings.append(refused(NAME, path, exc, code="file-ignored", level="warning"))
-            else:
-                findings.append(refused(NAME, path, exc))
-            continue
-        read.append(path)
+    setters: dict[str, list[tuple[Path, str]]] = {}
+    loaded_files = _layered.load(NAME, files, lambda data, text, path: _settings(data, text, path), overrides,
+                                 refuse=_refuse, unreadable_is_refused=False)
+    findings = loaded_files.findings
+    for layer in loaded_files.layers:
+        path, text, loaded = layer
         if not loaded:
             continue
         for key in [k for k in READ_KEYS if k in loaded and k in final]:
@@ -482,12 +472,12 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
                 bucket[:0] = [(os.path.expandvars(str(v)), source) for v in values]
         for name, url in (loaded.get("custom_channels") or {}).items():
             custom[str(name)] = (os.path.expandvars(str(url)), source)
-            setters.setdefault(f"custom_channels.{name}", []).append((custom[str(name)][0], path))
+            setters.setdefault(f"custom_channels.{name}", []).append((path, custom[str(name)][0]))
         for name, items in (loaded.get("custom_multichannels") or {}).items():
             multichannels[str(name)] = ([os.path.expandvars(str(i)) for i in items], source)
         if "channel_alias" in loaded:
             alias = (os.path.expandvars(str(loaded["channel_alias"])), source)
-            setters.setdefault("channel_alias", []).append((alias[0], path))
+            setters.setdefault("channel_alias", []).append((path, alias[0]))
     for variable, bucket in (("CONDA_CHANNELS", channels), ("CONDA_DEFAULT_CHANNELS", default_channels)):
         if os.environ.get(variable):
             bucket[:0] = [(v.strip(), Source(env=variable)) for v in os.environ[variable].split(",") if v.strip()]
@@ -495,29 +485,24 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
         alias = (os.environ["CONDA_CHANNEL_ALIAS"], Source(env="CONDA_CHANNEL_ALIAS"))
 
     unique = _channels.first_of_each
-    return Merged(unique(channels), unique(default_channels), custom, multichannels, alias, read, findings,
-                  setters)
+    return Merged(unique(channels), unique(default_channels), custom, multichannels, alias, loaded_files.read,
+                  findings, setters)
+
+
+def _refuse(path: Path, exc: MirrorctlError) -> Finding:
+    """conda catches only ruamel's ScannerError/ReaderError, and skips the file; anything else stops it."""
+    if isinstance(exc, ConfigParseError) and exc.scanner:
+        return refused(NAME, path, exc, code="file-ignored", level="warning")
+    return refused(NAME, path, exc)
 
 
 def shadowing(merged: Merged, files: Sequence[Path], written: Path, scope: str,
               scope_of: dict[str, str]) -> list[Finding]:
     """Maps merge per key and scalars take the last file: a key of the written file that a file conda reads
     later sets to another value is shadowed. (Lists such as ``channels`` merge: nothing is shadowed there.)"""
-    order = {os.path.realpath(p): number for number, p in enumerate(files)}
-    mine = order.get(os.path.realpath(written))
-    if mine is None:
-        return []
-    findings = []
-    for key, entries in merged.setters.items():
-        ours = [value for value, path in entries if os.path.realpath(path) == os.path.realpath(written)]
-        if not ours:
-            continue
-        value, path = entries[-1]
-        if order.get(os.path.realpath(path), -1) > mine and value != ours[-1]:
-            findings.append(Finding("scope-shadowed", "warning", NAME, path, params={
-                "path": path, "higher": scope_of.get(os.path.realpath(path), "?"), "key": key, "value": value,
-                "written": written, "scope": scope}))
-    return findings
+    return [Finding("scope-shadowed", "warning", NAME, path, params={
+        "path": path, "higher": scope_of.get(os.path.realpath(path), "?"), "key": key, "value": value,
+        "written": written, "scope": scope}) for key, path, value in _layered.shadows(merged.setters, files, written)]
 
 
 def resolve_channels(merged: Merged, profiles: Sequence[Profile]) -> list[Setting]:

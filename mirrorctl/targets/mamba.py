@@ -45,7 +45,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _channels, _layered, decode, encode, read_bytes, refused
+from mirrorctl.targets import _channels, _layered, decode, encode, read_bytes
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 
 if TYPE_CHECKING:
@@ -314,10 +314,6 @@ class Merged(NamedTuple):
     map_files: dict[str, list[Path]]
 
 
-def _read(path: Path, overrides: Overrides | None) -> bytes | None:
-    return overrides[path] if overrides and path in overrides else read_bytes(path)
-
-
 def _settings(data: bytes, path: Path) -> dict[str, Any] | None:
     """READ_KEYS of one file, validated as mamba does (or remembered from an earlier parse of these bytes)."""
     from mirrorctl import cache
@@ -356,18 +352,9 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
     maps: dict[str, tuple[dict[str, Any], Source]] = {}
     map_files: dict[str, list[Path]] = {}
     alias: tuple[str, Source] | None = None
-    read: list[Path] = []
-    findings: list[Finding] = []
-    for path in files:
-        try:
-            data = _read(path, overrides)
-            if data is None:
-                continue
-            loaded = _settings(data, path)
-        except ConfigParseError as exc:
-            findings.append(refused(NAME, path, exc))
-            continue
-        read.append(path)
+    loaded_files = _layered.load(NAME, files, lambda data, _text, path: _settings(data, path), overrides)
+    findings = loaded_files.findings
+    for path, _text, loaded in loaded_files.layers:
         if not loaded:
             continue
         source = Source(path=path)
@@ -398,7 +385,7 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
     findings += _environment_problems()
 
     unique = _channels.first_of_each
-    return Merged(unique(channels), unique(default_channels), maps, alias, read, findings, map_files)
+    return Merged(unique(channels), unique(default_channels), maps, alias, loaded_files.read, findings, map_files)
 
 
 #: The variables libmamba reads for these keys (configuration.cpp L1409-1466: ``channels`` from

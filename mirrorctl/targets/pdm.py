@@ -231,19 +231,13 @@ class Pdm:
         project = project_file()
         url, source = DEFAULT_INDEX, Source()
         verify: str | None = None
-        read: list[Path] = []
         files = [site_file(), user_file(), project]  # lowest precedence first
         rank = files.index(written) if written in files else len(files)
-        for path in files:
-            try:
-                data = overrides[path] if overrides and path in overrides else read_bytes(path)
-                if data is None:
-                    continue
-                read.append(path)
-                document = load(decode(data), path, editable=False)
-            except MirrorctlError as exc:
-                findings.append(refused(NAME, path, exc))
-                continue
+        loaded = _layered.load(NAME, files, lambda _data, text, path: load(text, path, editable=False), overrides,
+                               refused_counts_as_read=True)
+        findings += loaded.findings
+        read = loaded.read
+        for path, _text, document in loaded.layers:
             if _get(document, "url"):
                 url, source = str(_get(document, "url")), Source(path=path, section="pypi")
                 if files.index(path) > rank and path == project:
@@ -261,7 +255,7 @@ class Pdm:
                                     params={"variable": f"PDM_PYPI_URL={url}", "files": "config.toml"}))
         pyproject = pyproject_file()
         try:
-            data = overrides[pyproject] if overrides and pyproject in overrides else read_bytes(pyproject)
+            data = _layered.data_of(pyproject, overrides)
             sources = pyproject_sources(data, pyproject)
         except MirrorctlError as exc:
             findings.append(refused(NAME, pyproject, exc))

@@ -21,7 +21,7 @@ from mirrorctl.formats import ini
 from mirrorctl.i18n import N_
 from mirrorctl.profiles import UPSTREAM_PROFILE
 from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
-from mirrorctl.targets import _layered, decode, encode, read_bytes, refused
+from mirrorctl.targets import _layered, decode, encode, read_bytes
 from mirrorctl.targets._pipconf import _file_name, check_encoding, global_files, load_order, site_files, user_files
 from mirrorctl.targets._pipconf import values as _parsed
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
@@ -154,7 +154,7 @@ def render_reset(text: str) -> str:
 
 
 def _current_text(path: Path, overrides: Overrides | None = None) -> tuple[bytes | None, str]:
-    data = overrides[path] if overrides and path in overrides else read_bytes(path)
+    data = _layered.data_of(path, overrides)
     check_encoding(data, path)
     text = decode(data)
     ini.parse(text, path, reader=NAME)
@@ -183,22 +183,15 @@ Merged = dict[str, dict[str, tuple[str, Path]]]
 def _effective(files: list[tuple[str, Path]], overrides: Overrides | None,
                findings: list[Finding]) -> tuple[Merged, list[Path]]:
     """Merge files the way pip's Configuration does: {section: {key: (value, path)}}, later files win."""
+    loaded = _layered.load(NAME, (path for _variant, path in files), lambda data, _text, path: _parsed(data, path),
+                           overrides)
+    findings += loaded.findings  # reported, not fatal, when only reading
     merged: Merged = {}
-    read = []
-    for _variant, path in files:
-        try:
-            data = overrides[path] if overrides and path in overrides else read_bytes(path)
-            if data is None:
-                continue
-            values = _parsed(data, path)
-        except MirrorctlError as exc:  # reported, not fatal, when only reading
-            findings.append(refused(NAME, path, exc))
-            continue
-        read.append(path)
-        for section, options in values.items():
+    for layer in loaded.layers:
+        for section, options in layer.values.items():
             for key, value in options.items():
-                merged.setdefault(section, {})[key] = (value, path)
-    return merged, read
+                merged.setdefault(section, {})[key] = (value, layer.path)
+    return merged, loaded.read
 
 
 def _listed(merged: Merged, key: str, variable: str) -> tuple[list[str], Source]:

@@ -35,7 +35,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _channels, _layered, decode, encode, read_bytes, refused
+from mirrorctl.targets import _channels, _layered, decode, encode, read_bytes
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import join, normalize
 
@@ -148,7 +148,7 @@ def manifest_index(overrides: Overrides | None = None) -> Entry | None:
     for name, table in (("pixi.toml", ()), ("pyproject.toml", ("tool", "pixi"))):
         path = folder / name
         try:
-            data = _read(path, overrides)
+            data = _layered.data_of(path, overrides)
             if data is None:
                 continue
             text = decode(data)
@@ -354,34 +354,19 @@ def _short(values: tuple[str, ...] | None) -> str | None:
 # What is in effect
 
 
-def _read(path: Path, overrides: Overrides | None) -> bytes | None:
-    return overrides[path] if overrides and path in overrides else read_bytes(path)
-
-
 def merge(files: Sequence[Path], overrides: Overrides | None = None
           ) -> tuple[dict[str, Entry], list[Path], list[Finding], dict[str, list[tuple[Path, tuple[str, ...]]]]]:
     """pixi's merge of [mirrors]: per key, the later file wins (lib.rs L1866). Also: which files set each key,
     to what."""
     merged: dict[str, Entry] = {}
     setters: dict[str, list[tuple[Path, tuple[str, ...]]]] = {}
-    read: list[Path] = []
-    findings: list[Finding] = []
-    for path in files:
-        try:
-            data = _read(path, overrides)
-            if data is None:
-                continue
-            text = decode(data)
-            entries = _entries(text, path)
-        except ConfigParseError as exc:
-            findings.append(refused(NAME, path, exc))
-            continue
-        read.append(path)
+    loaded = _layered.load(NAME, files, lambda _data, text, path: _entries(text, path), overrides)
+    for path, text, entries in loaded.layers:
         for key, mirrors in entries.items():
             identity = normalize(key)
             merged[identity] = Entry(key, mirrors, Source(path=path, line=_line_of(text, key)))
             setters.setdefault(identity, []).append((path, mirrors))
-    return merged, read, findings, setters
+    return merged, loaded.read, loaded.findings, setters
 
 
 def label(entries: Sequence[Entry], profiles: Sequence[Profile]) -> Label:
@@ -465,14 +450,9 @@ class Pixi:
                 os.path.realpath(os.environ["PIXI_CONFIG_FILE"]) != os.path.realpath(target):
             findings.append(Finding("pixi.config-file", "warning", NAME,
                                     params={"value": os.environ["PIXI_CONFIG_FILE"], "write_path": target}))
-        written = os.path.realpath(target)
-        for identity, where in setters.items():  # files are read in order: the last setter wins
-            ours = [mirrors for p, mirrors in where if os.path.realpath(p) == written]
-            last, winning = where[-1]
-            if ours and os.path.realpath(last) != written and winning != ours[-1]:
-                findings.append(Finding("pixi.shadowed", "warning", NAME, last, params={
-                    "path": last, "key": merged[identity].key if identity in merged else identity,
-                    "write_path": target}))
+        for identity, last, _winning in _layered.shadows(setters, files, target):  # the last setter wins
+            findings.append(Finding("pixi.shadowed", "warning", NAME, last, params={
+                "path": last, "key": merged[identity].key if identity in merged else identity, "write_path": target}))
         settings = [Setting(NAME, "mirror", e.key, e.source, e.mirrors,
                             owner_of(e.key, e.mirrors[0], profiles) if e.mirrors else CUSTOM, "mirrors")
                     for e in merged.values()]

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable
+from mirrorctl.errors import ConfigParseError, ScopeUnavailable
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
 from mirrorctl.results import (
@@ -43,7 +43,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _layered, decode, encode, read_bytes, refused
+from mirrorctl.targets import _layered, decode, encode, read_bytes
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import normalize
 
@@ -453,22 +453,14 @@ def _changes(path: Path, old_text: str, new_text: str, profiles: Sequence[Profil
 # What is in effect
 
 
-def _read_file(path: Path, overrides: Overrides | None, findings: list[Finding]) -> tuple[bool, Any]:
-    """(exists, document or None when refused)."""
-    try:
-        data = overrides[path] if overrides and path in overrides else read_bytes(path)
-        if data is None:
-            return False, None
-        text = decode(data)
-        document = load(text, path, editable=False)
-    except MirrorctlError as exc:
-        findings.append(refused(NAME, path, exc))
-        return True, None
+def _uv_settings(data: bytes, text: str, path: Path) -> Any:
+    """The uv settings of one file, as plain values: the whole uv.toml, or pyproject.toml's ``[tool.uv]`` (its
+    ``index`` only, when it has one; validated by the caller)."""
+    document = load(text, path, editable=False)
     if path.name == "pyproject.toml":
         document = toml.plain(document).get("tool", {}).get("uv", {})
         document = {"index": document.get("index", [])} if "index" in document else document
-        validate(document, decode(data), path)
-    return True, document
+    return document
 
 
 def _plain_defaults(document: Any) -> list[str]:
@@ -539,15 +531,17 @@ class Uv:
         index, index_source = DEFAULT_INDEX, Source()
         mirror: str | None = None
         mirror_source = Source()
-        read: list[Path] = []
         rank = files.index(written) if written in files else len(files)  # files after it beat it
+        loaded = _layered.load(NAME, files, _uv_settings, overrides, refused_counts_as_read=True)
+        findings += loaded.findings
+        read = loaded.read
+        for path, text, document in loaded.layers:
+            if path.name == "pyproject.toml":
+                validate(document, text, path)  # raises: [[tool.uv.index]] uv refuses stops the read
         defaults: list[tuple[Path, str]] = []  # every default [[index]], highest precedence first
         named: set[str] = set()
         index_urls: list[tuple[Path, str]] = []
-        for path in reversed(files):
-            exists, document = _read_file(path, overrides, findings)
-            if exists:
-                read.append(path)
+        for path, _text, document in reversed(loaded.layers):
             if not document:
                 continue
             here = _plain_defaults(document)
@@ -567,7 +561,6 @@ class Uv:
                                             params={"path": path, "url": document["index-url"]}))
             if isinstance(document.get(PYTHON_MIRROR_KEY), str) and path.name != "pyproject.toml" and not mirror:
                 mirror, mirror_source = document[PYTHON_MIRROR_KEY], Source(path=path)
-        read.reverse()
         # Observed with uv 0.13.9 (tests/data/sources_observed.json): the index lists of all files are joined,
         # the higher-precedence file's first; the first default [[index]] of that list is the default index, and
         # any default [[index]] (even the user file's) beats every file's deprecated index-url.
