@@ -35,7 +35,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _channels, _layered, decode, encode, refused
+from mirrorctl.targets import _channels, data_of, decode, encode, in_scope, load_layers, refused, shadows
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import join, normalize
 
@@ -359,7 +359,7 @@ def _write_custom_channels(document: Any, wanted: dict[str, str], profiles: Sequ
 
 
 def _read(path: Path, overrides: Overrides | None = None) -> tuple[bytes | None, str]:
-    data = _layered.data_of(path, overrides)
+    data = data_of(path, overrides)
     return data, decode(data)
 
 
@@ -452,7 +452,7 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
     alias: tuple[str, Source] | None = None
     final: dict[str, Path] = {}  # key -> the file that marked it #!final
     setters: dict[str, list[tuple[Path, str]]] = {}
-    loaded_files = _layered.load(NAME, files, lambda data, text, path: _settings(data, text, path), overrides,
+    loaded_files = load_layers(NAME, files, lambda data, text, path: _settings(data, text, path), overrides,
                                  refuse=_refuse, unreadable_is_refused=False)
     findings = loaded_files.findings
     for layer in loaded_files.layers:
@@ -502,7 +502,7 @@ def shadowing(merged: Merged, files: Sequence[Path], written: Path, scope: str,
     later sets to another value is shadowed. (Lists such as ``channels`` merge: nothing is shadowed there.)"""
     return [Finding("scope-shadowed", "warning", NAME, path, params={
         "path": path, "higher": scope_of.get(os.path.realpath(path), "?"), "key": key, "value": value,
-        "written": written, "scope": scope}) for key, path, value in _layered.shadows(merged.setters, files, written)]
+        "written": written, "scope": scope}) for key, path, value in shadows(merged.setters, files, written)]
 
 
 def resolve_channels(merged: Merged, profiles: Sequence[Profile]) -> list[Setting]:
@@ -569,11 +569,11 @@ class Conda:
         for name, group in groups:
             for p in group:
                 scope_of.setdefault(os.path.realpath(p), name)  # a file counts at its first place, as conda reads it
-        in_scope, notes = _layered.written(NAME, scope, scope_write_path)
+        scope_path, notes = in_scope(NAME, scope, scope_write_path)
         findings += notes
-        if in_scope is not None:
-            findings += shadowing(merged, files, in_scope, scope or "user", scope_of)
-        written = in_scope or write_path()
+        if scope_path is not None:
+            findings += shadowing(merged, files, scope_path, scope or "user", scope_of)
+        written = scope_path or write_path()
         settings = resolve_channels(merged, profiles)
         alias = merged.alias[0] if merged.alias else _channels.DEFAULT_CHANNEL_ALIAS
         if not merged.channels:

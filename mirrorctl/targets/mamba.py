@@ -45,7 +45,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _channels, _layered, decode, encode, read_bytes
+from mirrorctl.targets import _channels, decode, encode, in_scope, load_layers, read_bytes
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 
 if TYPE_CHECKING:
@@ -352,7 +352,7 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
     maps: dict[str, tuple[dict[str, Any], Source]] = {}
     map_files: dict[str, list[Path]] = {}
     alias: tuple[str, Source] | None = None
-    loaded_files = _layered.load(NAME, files, lambda data, _text, path: _settings(data, path), overrides)
+    loaded_files = load_layers(NAME, files, lambda data, _text, path: _settings(data, path), overrides)
     findings = loaded_files.findings
     for path, _text, loaded in loaded_files.layers:
         if not loaded:
@@ -518,7 +518,7 @@ class Mamba:
         files = search_path()
         merged = merge(files, overrides)
         findings = list(merged.findings)
-        found, notes = _layered.written(NAME, scope, scope_write_path)
+        found, notes = in_scope(NAME, scope, scope_write_path)
         findings += notes
         target = found or write_path()
         for key, setters in merged.map_files.items():

@@ -22,7 +22,7 @@ from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
 from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
-from mirrorctl.targets import _layered, decode, encode, read_bytes, refused
+from mirrorctl.targets import data_of, decode, encode, in_scope, load_layers, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import is_plain_http
 
@@ -223,7 +223,7 @@ class Pdm:
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
         findings: list[Finding] = []
-        found, findings = _layered.written(NAME, scope, scope_file)
+        found, findings = in_scope(NAME, scope, scope_file)
         written = found or user_file()
         if os.environ.get("PDM_CONFIG_FILE"):
             findings.append(Finding("pdm.config-file-env", "note", NAME,
@@ -233,7 +233,7 @@ class Pdm:
         verify: str | None = None
         files = [site_file(), user_file(), project]  # lowest precedence first
         rank = files.index(written) if written in files else len(files)
-        loaded = _layered.load(NAME, files, lambda _data, text, path: load(text, path, editable=False), overrides,
+        loaded = load_layers(NAME, files, lambda _data, text, path: load(text, path, editable=False), overrides,
                                refused_counts_as_read=True)
         findings += loaded.findings
         read = loaded.read
@@ -255,7 +255,7 @@ class Pdm:
                                     params={"variable": f"PDM_PYPI_URL={url}", "files": "config.toml"}))
         pyproject = pyproject_file()
         try:
-            data = _layered.data_of(pyproject, overrides)
+            data = data_of(pyproject, overrides)
             sources = pyproject_sources(data, pyproject)
         except MirrorctlError as exc:
             findings.append(refused(NAME, pyproject, exc))

@@ -21,7 +21,7 @@ from mirrorctl.formats import ini
 from mirrorctl.i18n import N_
 from mirrorctl.profiles import UPSTREAM_PROFILE
 from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
-from mirrorctl.targets import _layered, decode, encode, read_bytes
+from mirrorctl.targets import data_of, decode, encode, in_scope, load_layers, read_bytes
 from mirrorctl.targets._pipconf import _file_name, check_encoding, global_files, load_order, site_files, user_files
 from mirrorctl.targets._pipconf import values as _parsed
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
@@ -154,7 +154,7 @@ def render_reset(text: str) -> str:
 
 
 def _current_text(path: Path, overrides: Overrides | None = None) -> tuple[bytes | None, str]:
-    data = _layered.data_of(path, overrides)
+    data = data_of(path, overrides)
     check_encoding(data, path)
     text = decode(data)
     ini.parse(text, path, reader=NAME)
@@ -183,7 +183,7 @@ Merged = dict[str, dict[str, tuple[str, Path]]]
 def _effective(files: list[tuple[str, Path]], overrides: Overrides | None,
                findings: list[Finding]) -> tuple[Merged, list[Path]]:
     """Merge files the way pip's Configuration does: {section: {key: (value, path)}}, later files win."""
-    loaded = _layered.load(NAME, (path for _variant, path in files), lambda data, _text, path: _parsed(data, path),
+    loaded = load_layers(NAME, (path for _variant, path in files), lambda data, _text, path: _parsed(data, path),
                            overrides)
     findings += loaded.findings  # reported, not fatal, when only reading
     merged: Merged = {}
@@ -301,9 +301,9 @@ class Pip:
         if source.env:
             findings.append(Finding("env-overrides", "warning", NAME,
                                     params={"variable": f"{source.env}={index}", "files": "pip.conf"}))
-        in_scope, notes = _layered.written(NAME, scope, scope_files)
+        scope_paths, notes = in_scope(NAME, scope, scope_files)
         findings += notes
-        written_files = in_scope or []
+        written_files = scope_paths or []
         written = written_files[-1] if written_files else write_path()
         global_index = merged.get("global", {}).get("index-url")
         for command in INDEX_COMMANDS:

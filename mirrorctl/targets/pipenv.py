@@ -166,12 +166,12 @@ def pip_default() -> Index | None:
     and ``Project.__init__``): every ``<section>.index-url`` of pip's files in pip's load order (a later file's
     value for the same section wins, its place stays) and ``PIP_INDEX_URL`` (section ``:env:``); the first,
     or the last one that is PyPI. None: pip has none (pipenv then uses PyPI)."""
-    from mirrorctl.targets import _layered, _pipconf
+    from mirrorctl.targets import _pipconf, load_layers
 
     env = os.environ
     found: dict[str, tuple[str, Source]] = {}
     files, _ = _pipconf.load_order()
-    loaded = _layered.load(NAME, (path for _variant, path in files),
+    loaded = load_layers(NAME, (path for _variant, path in files),
                            lambda data, _text, path: _pipconf.values(data, path))
     for path, _text, values in loaded.layers:  # a file pip refuses: `mirrorctl current` reports it under pip
         for section, options in values.items():

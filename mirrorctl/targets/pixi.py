@@ -35,7 +35,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _channels, _layered, decode, encode, read_bytes
+from mirrorctl.targets import _channels, data_of, decode, encode, in_scope, load_layers, read_bytes, shadows
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import join, normalize
 
@@ -148,7 +148,7 @@ def manifest_index(overrides: Overrides | None = None) -> Entry | None:
     for name, table in (("pixi.toml", ()), ("pyproject.toml", ("tool", "pixi"))):
         path = folder / name
         try:
-            data = _layered.data_of(path, overrides)
+            data = data_of(path, overrides)
             if data is None:
                 continue
             text = decode(data)
@@ -360,7 +360,7 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None
     to what."""
     merged: dict[str, Entry] = {}
     setters: dict[str, list[tuple[Path, tuple[str, ...]]]] = {}
-    loaded = _layered.load(NAME, files, lambda _data, text, path: _entries(text, path), overrides)
+    loaded = load_layers(NAME, files, lambda _data, text, path: _entries(text, path), overrides)
     for path, text, entries in loaded.layers:
         for key, mirrors in entries.items():
             identity = normalize(key)
@@ -440,7 +440,7 @@ class Pixi:
              scope: str | None = None) -> ToolState:
         files = search_path()
         merged, read, findings, setters = merge(files, overrides)
-        found, notes = _layered.written(NAME, scope, scope_file)
+        found, notes = in_scope(NAME, scope, scope_file)
         findings += notes
         target = found or write_path()
         global_target = target != project_file()
@@ -450,7 +450,7 @@ class Pixi:
                 os.path.realpath(os.environ["PIXI_CONFIG_FILE"]) != os.path.realpath(target):
             findings.append(Finding("pixi.config-file", "warning", NAME,
                                     params={"value": os.environ["PIXI_CONFIG_FILE"], "write_path": target}))
-        for identity, last, _winning in _layered.shadows(setters, files, target):  # the last setter wins
+        for identity, last, _winning in shadows(setters, files, target):  # the last setter wins
             findings.append(Finding("pixi.shadowed", "warning", NAME, last, params={
                 "path": last, "key": merged[identity].key if identity in merged else identity, "write_path": target}))
         settings = [Setting(NAME, "mirror", e.key, e.source, e.mirrors,

@@ -43,7 +43,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _layered, decode, encode, read_bytes
+from mirrorctl.targets import decode, encode, in_scope, load_layers, read_bytes
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import normalize
 
@@ -513,7 +513,7 @@ class Uv:
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
         findings: list[Finding] = []
-        found, findings = _layered.written(NAME, scope, scope_file)
+        found, findings = in_scope(NAME, scope, scope_file)
         written = found or user_file()
         findings += ignored_settings()
         files: list[Path] = []
@@ -532,7 +532,7 @@ class Uv:
         mirror: str | None = None
         mirror_source = Source()
         rank = files.index(written) if written in files else len(files)  # files after it beat it
-        loaded = _layered.load(NAME, files, _uv_settings, overrides, refused_counts_as_read=True)
+        loaded = load_layers(NAME, files, _uv_settings, overrides, refused_counts_as_read=True)
         findings += loaded.findings
         read = loaded.read
         for path, text, document in loaded.layers:

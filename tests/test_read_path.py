@@ -1,4 +1,4 @@
-"""The shared read path of every tool that reads several files (mirrorctl/targets/_layered.py)."""
+"""The shared read path of every tool that reads several files (mirrorctl/targets/__init__.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 from conftest import write
 
+from mirrorctl import targets
 from mirrorctl.errors import ConfigParseError, ScopeUnavailable
-from mirrorctl.targets import _layered
 
 
 def _parse(data: bytes, text: str, path: Path) -> dict[str, str]:
@@ -22,11 +22,11 @@ def test_files_are_read_in_order_a_dry_run_first_and_a_refused_file_is_a_finding
     write(low, "index=a")
     write(bad, "!broken")
     write(high, "index=b")
-    loaded = _layered.load("faketool", [low, bad, high, absent], _parse, {high: b"index=c"})
+    loaded = targets.load_layers("faketool", [low, bad, high, absent], _parse, {high: b"index=c"})
     assert [(layer.path, layer.values) for layer in loaded.layers] == [(low, {"index": "a"}), (high, {"index": "c"})]
     assert loaded.read == [low, high]
     assert [(f.code, f.tool, f.path, f.line) for f in loaded.findings] == [("file-refused", "faketool", bad, 1)]
-    counted = _layered.load("faketool", [low, bad], _parse, refused_counts_as_read=True)
+    counted = targets.load_layers("faketool", [low, bad], _parse, refused_counts_as_read=True)
     assert counted.read == [low, bad]
 
 
@@ -34,8 +34,8 @@ def test_a_later_file_with_another_value_shadows_the_written_one(tmp_path: Path)
     system, user, project = (tmp_path / name for name in ("system", "user", "project"))
     setters = {"index": [(user, "a"), (project, "b")], "same": [(user, "x"), (project, "x")],
                "lower": [(system, "z"), (user, "y")], "theirs": [(project, "q")]}
-    assert _layered.shadows(setters, [system, user, project], user) == [("index", project, "b")]
-    assert _layered.shadows(setters, [system, project], user) == []  # the written file is not read at all
+    assert targets.shadows(setters, [system, user, project], user) == [("index", project, "b")]
+    assert targets.shadows(setters, [system, project], user) == []  # the written file is not read at all
 
 
 def test_a_scope_missing_here_is_a_note_and_the_default_scope_otherwise(tmp_path: Path):
@@ -44,8 +44,8 @@ def test_a_scope_missing_here_is_a_note_and_the_default_scope_otherwise(tmp_path
             raise ScopeUnavailable("no virtualenv is active")
         return tmp_path / scope
 
-    assert _layered.written("faketool", None, resolve) == (tmp_path / "user", [])
-    found, notes = _layered.written("faketool", "venv", resolve)
+    assert targets.in_scope("faketool", None, resolve) == (tmp_path / "user", [])
+    found, notes = targets.in_scope("faketool", "venv", resolve)
     assert found is None
     assert [(n.code, n.level, n.params) for n in notes] == [
         ("scope-unavailable", "note", {"scope": "venv", "reason": "no virtualenv is active"})]
