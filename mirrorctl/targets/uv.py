@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, ScopeUnavailable
+from mirrorctl.errors import ConfigParseError
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
 from mirrorctl.results import (
@@ -44,6 +44,12 @@ from mirrorctl.results import (
     ToolState,
 )
 from mirrorctl.targets import decode, encode, in_scope, load_layers, read_bytes
+from mirrorctl.targets._uv_workspace import (
+    ignored_settings,
+    project_file,
+    project_write_file,
+    workspace_root,
+)
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import normalize
 
@@ -92,130 +98,6 @@ def system_file() -> Path:
         if candidate.is_file():
             return candidate
     return paths.system_path("/etc/uv/uv.toml")
-
-
-def _pyproject(folder: Path) -> dict[str, Any] | None:
-    """``folder/pyproject.toml`` as plain values; None when there is none (or uv could not parse it either)."""
-    path = folder / "pyproject.toml"
-    try:
-        if not path.is_file():
-            return None
-        return toml.values(path.read_text("utf-8"), path)
-    except (OSError, UnicodeDecodeError, ConfigParseError):
-        return None
-
-
-def _tool_uv(document: dict[str, Any]) -> dict[str, Any] | None:
-    tool = document.get("tool")
-    uv = tool.get("uv") if isinstance(tool, dict) else None
-    return uv if isinstance(uv, dict) else None
-
-
-def _member_of(project: Path, root: Path, workspace: dict[str, Any]) -> bool:
-    def matches(key: str) -> bool:
-        patterns = workspace.get(key)
-        if not isinstance(patterns, list):
-            return False
-        return any(project.resolve() == found.resolve() for pattern in patterns if isinstance(pattern, str)
-                   for found in root.glob(pattern))
-
-    return matches("members") and not matches("exclude")
-
-
-def workspace_root(cwd: Path | None = None) -> Path | None:
-    """The project uv works on from ``cwd``, as uv 0.13's workspace discovery finds it (observed): the nearest
-    folder with a pyproject.toml; that project must have ``[project]`` (or ``[tool.uv.workspace]``); the first
-    pyproject.toml above it is its workspace root only if its ``[tool.uv.workspace]`` members include it.
-    None: no project (uv then looks for settings from ``cwd`` itself)."""
-    folder = (cwd or Path.cwd()).absolute()
-    project = next((d for d in (folder, *folder.parents) if (d / "pyproject.toml").is_file()), None)
-    if project is None:
-        return None
-    document = _pyproject(project)
-    if document is None:
-        return None
-    uv = _tool_uv(document) or {}
-    if uv.get("managed") is False:
-        return None
-    if isinstance(uv.get("workspace"), dict):
-        return project
-    if "project" not in document:
-        return None  # uv: "No `project` table found"
-    above = next((d for d in project.parents if (d / "pyproject.toml").is_file()), None)
-    if above is not None:
-        outer = _tool_uv(_pyproject(above) or {}) or {}
-        workspace = outer.get("workspace")
-        if isinstance(workspace, dict) and _member_of(project, above, workspace):
-            return above
-    return project
-
-
-def _settings_in(folder: Path, overrides: Overrides | None = None) -> Path | None:
-    """uv's ``FilesystemOptions::from_directory``: uv.toml, else a pyproject.toml with ``[tool.uv]``; a file in
-    ``overrides`` (a dry run) counts with the bytes it is about to get."""
-    overrides = overrides or {}
-    uv_toml, pyproject = folder / "uv.toml", folder / "pyproject.toml"
-    exists = overrides[uv_toml] is not None if uv_toml in overrides else uv_toml.is_file()
-    if exists:
-        return uv_toml
-    try:
-        if pyproject in overrides:
-            data = overrides[pyproject]
-            text = data.decode("utf-8", "replace") if data is not None else ""
-        else:
-            text = pyproject.read_text("utf-8", "replace") if pyproject.is_file() else ""
-    except OSError:
-        return None
-    return pyproject if re.search(r"^[ \t]*\[\[?tool\.uv[\].]", text, re.MULTILINE) else None
-
-
-def project_file(cwd: Path | None = None, overrides: Overrides | None = None) -> Path | None:
-    """The project settings uv uses from ``cwd``: starting at the workspace root (else at ``cwd``), the first
-    folder upwards with a uv.toml or a pyproject.toml with ``[tool.uv]`` (uv.toml first in one folder).
-
-    Observed with uv 0.13.9 (`uv pip compile --show-settings -v`): a member of a workspace uses the root's
-    settings, a uv.toml below the project root is ignored, and a project without settings inherits those of
-    the nearest folder above that has some."""
-    folder = (cwd or Path.cwd()).absolute()
-    start = workspace_root(folder) or folder
-    return next((found for d in (start, *start.parents) if (found := _settings_in(d, overrides)) is not None),
-                None)
-
-
-def ignored_settings(cwd: Path | None = None) -> list[Finding]:
-    """A uv.toml between ``cwd`` and the project root: users put one there expecting uv to read it; it does not
-    (observed with uv 0.13.9: settings discovery starts at the workspace root)."""
-    folder = (cwd or Path.cwd()).absolute()
-    root = workspace_root(folder)
-    if root is None or root == folder:
-        return []
-    used = project_file(folder)
-    found = []
-    for d in (folder, *folder.parents):
-        if d == root:
-            break
-        if (d / "uv.toml").is_file():
-            found.append(Finding("uv.ignored-settings", "warning", NAME, d / "uv.toml", params={
-                "path": d / "uv.toml", "root": root, "used": used or "no project settings"}))
-    return found
-
-
-def project_write_file(cwd: Path | None = None) -> Path:
-    """Where `use --scope project` writes: the settings file uv uses here (:func:`project_file`); without one,
-    the project's pyproject.toml (a ``[tool.uv]`` table), found as uv finds the project.
-
-    uv has no virtualenv scope (it reads no settings file inside a venv). ScopeUnavailable without a project.
-    """
-    folder = (cwd or Path.cwd()).absolute()
-    found = project_file(folder)
-    if found is not None:
-        return found
-    root = workspace_root(folder) or next((d for d in (folder, *folder.parents)
-                                           if (d / "pyproject.toml").is_file()), None)
-    if root is not None:
-        return root / "pyproject.toml"
-    raise ScopeUnavailable(N_("no uv.toml or pyproject.toml in {folder} or above: run mirrorctl in the project's "
-                              "directory"), folder=folder)
 
 
 def scope_file(scope: str) -> Path:
@@ -646,23 +528,8 @@ TARGET: Target = Uv()
 
 
 # ---------------------------------------------------------------------------------------------------------
-# `mirrorctl torch`: the project form and the pip interface (named here because only a tool's module may name it)
-#
-# uv's --torch-backend hard-codes download.pytorch.org (crates/uv-torch/src/backend.rs), so a mirror is written
-# the way uv's PyTorch guide does it by hand: an explicit [[tool.uv.index]] (used only by the packages that name
-# it) and [tool.uv.sources] entries pointing torch, torchvision and torchaudio at it. A flat page (find-links) is
-# an index with format = "flat" (uv docs/concepts/indexes.md).
-
-
-def _torch_index_table(install: Install) -> dict[str, Any] | None:
-    source = install.source
-    if source.kind == "pypi" or not source.url:
-        return None
-    table: dict[str, Any] = {"name": install.index_name, "url": source.url}
-    if source.kind == "find-links":
-        table["format"] = "flat"
-    table["explicit"] = True
-    return table
+# `mirrorctl torch`: the project form and the pip interface (named here because only a tool's module may name it;
+# the project form's rules are in _uv_torch, loaded by that command only)
 
 
 def render_torch_project(text: str, install: Install, path: Path | None) -> str:
@@ -671,66 +538,10 @@ def render_torch_project(text: str, install: Install, path: Path | None) -> str:
 
     document = load(text, path)
     before = document.unwrap()
-    new = _render_torch(document, install, path)
+    from mirrorctl.targets._uv_torch import render_torch
+
+    new = render_torch(document, install, path)
     return text if load(new, path).unwrap() == before else new  # the same data: keep the user's layout
-
-
-def _render_torch(document: Any, install: Install, path: Path | None) -> str:
-    import tomlkit
-
-    project = document.get("project")
-    if project is None:
-        raise ConfigParseError(N_("has no [project] table: not a project uv can sync"), path=path)
-    dependencies = project.get("dependencies")
-    if dependencies is None:
-        dependencies = tomlkit.array()
-        project["dependencies"] = dependencies
-    names = {name for name, _ in install.pins()}
-    keep = [d for d in list(dependencies) if re.split(r"[\s\[<>=!~;@(]", str(d), maxsplit=1)[0].lower()
-            .replace("_", "-") not in names]
-    dependencies.clear()
-    for item in keep:
-        dependencies.append(item)
-    for name, pinned in install.pins():
-        dependencies.append(f"{name}=={pinned.split('+')[0]}")
-    dependencies.multiline(True)
-    table = _torch_index_table(install)
-    tool = document.get("tool")
-    if tool is None and table is None:
-        return tomlkit.dumps(document)
-    if tool is None:
-        tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
-    uv = tool.get("uv")
-    if uv is None and table is None:
-        return tomlkit.dumps(document)
-    if uv is None:
-        uv = tool.setdefault("uv", tomlkit.table())
-    indexes = uv.get("index")
-    if indexes is not None:
-        kept = [entry for entry in indexes if entry.get("name") != install.index_name]
-        indexes.clear()
-        for entry in kept:
-            indexes.append(entry)
-    sources = uv.get("sources")
-    if sources is not None:
-        for name in names:
-            if name in sources:
-                del sources[name]
-    if table is not None:
-        if indexes is None:
-            indexes = tomlkit.aot()
-            if len(uv):
-                uv.add(tomlkit.nl())  # a blank line after the user's own [tool.uv] keys
-            uv["index"] = indexes
-        indexes.append(table)
-        if sources is None:
-            sources = tomlkit.table()
-            uv["sources"] = sources
-        for name, _ in install.pins():
-            entry = tomlkit.inline_table()
-            entry["index"] = install.index_name
-            sources[name] = entry
-    return tomlkit.dumps(document)
 
 
 def torch_commands(install: Install) -> list[Command]:
