@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import write
 
-from mirrorctl import core, store
+from mirrorctl import core
 
 RUNS = 20
 PIP_BEFORE = b"# mine\n[global]\ntimeout = 9\nindex-url = https://old.example/simple\n"
@@ -67,8 +67,8 @@ def test_twenty_concurrent_use_runs_serialize_cleanly(tmp_path: Path, pip_conf: 
         assert child.returncode == 0, err.decode()
         assert err == b""
     print(f"20 runs: slowest {max(took):.2f} s, median {sorted(took)[RUNS // 2]:.2f} s")
-    # A run that waited LOCK_WAIT_S would have failed above; each also finished well inside it.
-    assert max(took) < store.LOCK_WAIT_S, took
+    # A run that waited longer than LOCK_WAIT_S for the lock would have failed above (no timed assertion here:
+    # figures belong in benchmarks/, and a loaded machine must not fail the test).
 
     final = tuple(f.read_bytes() for f in files)
     assert final in alone.values()

@@ -336,19 +336,20 @@ def test_a_live_lock_holder_is_respected_and_named(monkeypatch, lock_holder: sub
     started = time.monotonic()
     with pytest.raises(StoreError) as caught:
         core.use(name="tuna", only="pip")
-    assert 0.5 <= time.monotonic() - started < 3
+    assert time.monotonic() - started >= 0.5  # it waited as long as it was told before giving up
     assert str(caught.value) == (f"{paths.lock_file()}: another mirrorctl (pid {lock_holder.pid}) is still running; "
                                  "gave up after waiting 0.5 s")
     assert not pip_conf.exists()
 
 
-def test_a_lock_held_by_a_killed_process_is_taken_over(lock_holder: subprocess.Popen[bytes], pip_conf: Path):
+def test_a_lock_held_by_a_killed_process_is_taken_over(monkeypatch, lock_holder: subprocess.Popen[bytes],
+                                                       pip_conf: Path):
     assert paths.lock_file().read_text().split() == [str(lock_holder.pid)]
     lock_holder.send_signal(signal.SIGKILL)
     lock_holder.wait()
-    started = time.monotonic()
+    monkeypatch.setattr(store.lock, "LOCK_WAIT_S", 0)  # one try: a lock still held would fail at once
     core.use(name="tuna", only="pip")
-    assert time.monotonic() - started < 2 and pip_conf.exists()
+    assert pip_conf.exists()
     assert paths.lock_file().read_text().split() == [str(os.getpid())]
 
 
