@@ -18,7 +18,6 @@ from mirrorctl.i18n import N_, _
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
 i18n.translate_click()
 
@@ -147,10 +146,50 @@ class _Interrupted(Exception):
 
 
 class _Group(_Translated, click.Group):
-    """Every error of every command ends here: one line (or a traceback with --debug) and an exit code."""
+    """Every error of every command ends here: one line (or a traceback with --debug) and an exit code.
+
+    A command in :data:`LAZY` lives in its own module, imported only when it runs or shows its own help."""
 
     command_class = _Translated
     group_class = type
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str, str]] | None = None, **extra: Any) -> None:
+        super().__init__(*args, **extra)
+        #: name -> (module, the function that builds the command, its help text), see :data:`LAZY`.
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            import importlib
+
+            module, builder, help_text = self.lazy[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), builder)(_Group, PROFILE, help_text), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's list of commands, with a lazy command's row made from its help text alone (not imported)."""
+        rows: list[tuple[str, click.Command | None]] = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is None and name not in self.lazy:
+                continue
+            if command is not None and command.hidden:
+                continue
+            rows.append((name, command))
+        if not rows:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _command in rows)
+        shown = []
+        for name, command in rows:
+            if command is None:
+                summary = _Translated(name, help=self.lazy[name][2]).get_short_help_str(limit)  # as the real one
+            else:
+                summary = command.get_short_help_str(limit)
+            shown.append((name, summary))
+        with formatter.section(_("Commands")):
+            formatter.write_dl(shown)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -218,7 +257,14 @@ def _report(error: Exception, *, as_json: bool = False) -> int:
     return report(error, as_json=as_json)
 
 
-@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+#: Commands built in their own module (see :class:`_Group`): their help text is here, so `mirrorctl --help` lists
+#: them without importing them.
+PROFILE_HELP = N_("Add, remove and show profiles (your own live in MIRRORCTL_HOME/profiles or the user config dir).")
+LAZY = {"profile": ("mirrorctl.cli_profile", "profile_group", PROFILE_HELP)}
+
+
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]},
+             lazy=LAZY)
 @click.version_option(__version__, prog_name="mirrorctl")
 @click.option("--lang", type=click.Choice(i18n.LANGUAGES), expose_value=False,
               help=N_("Language of the output: zh (Simplified Chinese) or en (also after the command; default: "
@@ -636,150 +682,6 @@ def backups(as_json: bool) -> None:
         _print_json(backups_output.backups_json(snapshots))
     else:
         _print(backups_output.backups_text(snapshots))
-
-
-@cli.group()
-def profile() -> None:
-    """Add, remove and show profiles (your own live in MIRRORCTL_HOME/profiles or the user config dir)."""
-
-
-@profile.command("add")
-@click.argument("name")
-@click.option("--pypi", metavar="URL", help=N_("The PyPI simple index, e.g. https://pypi.example.org/simple"))
-@click.option("--anaconda", metavar="BASE", help=N_("Anaconda base, e.g. https://mirror.example.org/anaconda"))
-@click.option("--channel", "channels", multiple=True, metavar="NAME",
-              help=N_("A cloud channel BASE/cloud carries (repeatable; default conda-forge, bioconda, pytorch)."))
-@click.option("--title", help=N_("A human-readable title."))
-@click.option("--replace", is_flag=True, help=N_("Replace your profile of that name, or shadow a built-in one."))
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def profile_add(name: str, pypi: str | None, anaconda: str | None, channels: tuple[str, ...],
-                title: str | None, replace: bool, as_json: bool) -> None:
-    """Create a user profile NAME (backed up like any change; `mirrorctl restore` undoes it).
-
-    BASE expands to BASE/pkgs/{main,r,msys2} for default_channels and BASE/cloud for custom_channels.
-
-    \b
-    Example:
-      mirrorctl profile add campus --pypi https://pypi.campus.edu/simple --anaconda https://mirror.campus.edu/anaconda
-    """
-    from mirrorctl import core
-    from mirrorctl.output import profiles
-
-    result = core.add_profile(name=name, pypi=pypi, anaconda=anaconda, title=title, channels=channels,
-                              replace=replace)
-    _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
-
-
-@profile.command("remove")
-@click.argument("name", type=PROFILE)
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def profile_remove(name: str, as_json: bool) -> None:
-    """Delete the user profile NAME (built-in profiles cannot be removed; `mirrorctl restore` brings it back).
-
-    \b
-    Example:
-      mirrorctl profile remove campus
-    """
-    from mirrorctl import core
-    from mirrorctl.output import profiles
-
-    result = core.remove_profile(name=name)
-    _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
-
-
-@profile.command("show")
-@click.argument("name", type=PROFILE)
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def profile_show(name: str, as_json: bool) -> None:
-    """Show every URL of profile NAME and how sure we are of each.
-
-    \b
-    Example:
-      mirrorctl profile show ustc
-    """
-    from mirrorctl.output import profiles
-    from mirrorctl.profiles import load_profiles
-
-    shown = load_profiles().get(name)
-    _print_json(profiles.profile_show_json(shown)) if as_json else _print(profiles.profile_text(shown))
-
-
-@profile.command("export")
-@click.argument("names", nargs=-1, required=True, type=PROFILE)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
-              help=N_("Write to FILE instead of standard output."))
-@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON (the TOML as a string)."))
-def profile_export(names: tuple[str, ...], output: str | None, as_json: bool) -> None:
-    """Print profile NAME (or a catalogue of several) as TOML a colleague can `mirrorctl profile import`.
-
-    \b
-    Examples:
-      mirrorctl profile export campus > campus.toml
-      mirrorctl profile export tuna ustc --output lab-mirrors.toml
-    """
-    from mirrorctl import core
-    from mirrorctl.output import profiles
-
-    text = core.export_profiles(names=names)
-    if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        return
-    _print_json(profiles.export_json(list(names), text)) if as_json else _print(text)
-
-
-@profile.command("import")
-@click.argument("source", metavar="FILE|URL|-")
-@click.option("--replace", "--yes", "-y", "replace", is_flag=True,
-              help=N_("Replace profiles of the same name without asking."))
-@click.option("--name", metavar="NAME",
-              help=N_("The name for the profile (a mirrorz description or a single profile)."))
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def profile_import(source: str, replace: bool, name: str | None, as_json: bool) -> None:
-    """Add the profiles in FILE, an https URL, or standard input (-): one profile or a catalogue of them, as
-    `profile export` prints; or a mirror site's mirrorz description (the JSON CERNET mirror sites publish),
-    which becomes one unverified profile for its PyPI and Anaconda mirrors.
-
-    A profile whose name is taken is replaced only after you agree (or with --replace); with no terminal to
-    ask on, that is an error. Backed up like any change: `mirrorctl restore` undoes it.
-
-    \b
-    Examples:
-      mirrorctl profile import lab-mirrors.toml
-      mirrorctl profile export tuna | ssh lab mirrorctl profile import -
-      mirrorctl profile import https://mirrors.ustc.edu.cn/static/json/mirrorz.json --name ustc-site
-    """
-    from mirrorctl import core
-    from mirrorctl.output import profiles
-
-    text = sys.stdin.read() if source == "-" else None
-    interactive = source != "-" and sys.stdin.isatty() and sys.stdout.isatty() and not as_json
-
-    def ask(taken: str) -> bool:
-        return click.confirm(f"profile {taken!r} exists; replace it?", default=False)
-
-    result = core.import_profiles(source=source, text=text, replace=replace,
-                                  confirm=ask if interactive else None, name=name)
-    _print_json(profiles.import_json(result)) if as_json else _print(profiles.import_text(result))
-
-
-@profile.command("edit")
-@click.argument("name", type=PROFILE)
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def profile_edit(name: str, as_json: bool) -> None:
-    """Open your copy of profile NAME in $VISUAL or $EDITOR (a built-in one is copied first) and check it on save.
-
-    If the saved file is not a valid profile, the editor opens again with the error on its first line; save it
-    unchanged to give up. Backed up like any change.
-    """
-    from mirrorctl import core
-    from mirrorctl.output import profiles
-
-    def run_editor(path: Path) -> None:
-        click.edit(filename=str(path))
-
-    result = core.edit_profile(name=name, run_editor=run_editor)
-    _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
 
 
 @cli.command()

@@ -200,3 +200,25 @@ def test_tools_that_are_neither_installed_nor_configured_are_named_on_one_line(r
     assert skipped == ["skipped conda, uv, mamba, pdm, pixi, poetry, pipenv: neither installed nor configured "
                        "(name one with --only to configure it anyway)"]
     assert "neither installed nor configured; skipped" not in result.output
+
+
+def test_a_command_in_its_own_module_is_listed_without_importing_it_and_runs_when_named():
+    """`profile` lives in mirrorctl/cli_profile.py: `mirrorctl --help` lists it (the same row the loaded command
+    gives) without importing that module; `mirrorctl profile ...` loads it."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import sys
+        from click.testing import CliRunner
+        from mirrorctl.cli import cli
+        listed = CliRunner().invoke(cli, ["--help"]).output
+        print("mirrorctl.cli_profile" in sys.modules)
+        row = [line for line in listed.splitlines() if line.strip().startswith("profile ")]
+        command = cli.get_command(None, "profile")
+        print("mirrorctl.cli_profile" in sys.modules, sorted(command.commands))
+        print(row[0].split(None, 1)[1] == command.get_short_help_str(80 - 6 - len("completion")))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["False", "True ['add', 'edit', 'export', 'import', 'remove', 'show']", "True"]
