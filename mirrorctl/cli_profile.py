@@ -58,10 +58,10 @@ def profile_group(group_class: type[click.Group], profile_type: click.ParamType,
         Example:
           mirrorctl profile add campus --pypi https://pypi.campus.edu/simple --anaconda https://mirror.campus.edu/anaconda
         """
-        from mirrorctl import core
+        from mirrorctl import profile_changes
         from mirrorctl.output import profiles
 
-        result = core.add_profile(name=name, pypi=pypi, anaconda=anaconda, title=title, channels=channels,
+        result = profile_changes.add_profile(name=name, pypi=pypi, anaconda=anaconda, title=title, channels=channels,
                                   replace=replace)
         _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
 
@@ -76,10 +76,10 @@ def profile_group(group_class: type[click.Group], profile_type: click.ParamType,
         Example:
           mirrorctl profile remove campus
         """
-        from mirrorctl import core
+        from mirrorctl import profile_changes
         from mirrorctl.output import profiles
 
-        result = core.remove_profile(name=name)
+        result = profile_changes.remove_profile(name=name)
         _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
 
 
@@ -113,10 +113,10 @@ def profile_group(group_class: type[click.Group], profile_type: click.ParamType,
           mirrorctl profile export campus > campus.toml
           mirrorctl profile export tuna ustc --output lab-mirrors.toml
         """
-        from mirrorctl import core
+        from mirrorctl import profile_changes
         from mirrorctl.output import profiles
 
-        text = core.export_profiles(names=names)
+        text = profile_changes.export_profiles(names=names)
         if output:
             with open(output, "w", encoding="utf-8") as handle:
                 handle.write(text)
@@ -145,7 +145,7 @@ def profile_group(group_class: type[click.Group], profile_type: click.ParamType,
           mirrorctl profile export tuna | ssh lab mirrorctl profile import -
           mirrorctl profile import https://mirrors.ustc.edu.cn/static/json/mirrorz.json --name ustc-site
         """
-        from mirrorctl import core
+        from mirrorctl import profile_changes
         from mirrorctl.output import profiles
 
         text = sys.stdin.read() if source == "-" else None
@@ -154,7 +154,7 @@ def profile_group(group_class: type[click.Group], profile_type: click.ParamType,
         def ask(taken: str) -> bool:
             return click.confirm(f"profile {taken!r} exists; replace it?", default=False)
 
-        result = core.import_profiles(source=source, text=text, replace=replace,
+        result = profile_changes.import_profiles(source=source, text=text, replace=replace,
                                       confirm=ask if interactive else None, name=name)
         _print_json(profiles.import_json(result)) if as_json else _print(profiles.import_text(result))
 
@@ -168,13 +168,13 @@ def profile_group(group_class: type[click.Group], profile_type: click.ParamType,
         If the saved file is not a valid profile, the editor opens again with the error on its first line; save it
         unchanged to give up. Backed up like any change.
         """
-        from mirrorctl import core
+        from mirrorctl import profile_changes
         from mirrorctl.output import profiles
 
         def run_editor(path: Path) -> None:
             click.edit(filename=str(path))
 
-        result = core.edit_profile(name=name, run_editor=run_editor)
+        result = profile_changes.edit_profile(name=name, run_editor=run_editor)
         _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
 
     return group
