@@ -30,11 +30,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from mirrorctl import paths
 from mirrorctl.errors import ConfigParseError
 from mirrorctl.formats import yaml
-from mirrorctl.formats.yaml import plain, remove_key
+from mirrorctl.formats.yaml import plain
 from mirrorctl.i18n import N_
 from mirrorctl.results import (
     MIXED,
-    Change,
     EnvFile,
     EnvPlan,
     FileEdit,
@@ -208,94 +207,22 @@ def in_use(names: Sequence[str]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Rendering (pure)
-
-
-def owned(urls: Sequence[str], profiles: Sequence[Profile]) -> bool:
-    return bool(urls) and all(_channels.locate(str(u), profiles) is not None for u in urls)
-
-
-def wanted(profile: Profile | None, channels: Sequence[str]) -> tuple[dict[str, list[str]], list[str]]:
-    """mirrored_channels entries for the channels in use that ``profile`` carries, and those it does not."""
-    if profile is None or profile.name == _channels.UPSTREAM_PROFILE or profile.conda is None:
-        return {}, []
-    entries: dict[str, list[str]] = {}
-    missing: list[str] = []
-    for channel in channels:
-        place = _channels.Place("cloud", channel, profile.name)
-        if _channels.carries(profile, place):
-            entries[channel] = [_channels.url_on(profile, place)]
-        else:
-            missing.append(channel)
-    return entries, missing
+# Rendering (pure): the mirrored_channels edit is in _mamba_render, loaded when a change is planned
 
 
 def render(text: str, profile: Profile | None, profiles: Sequence[Profile], *, path: Path | None = None,
            channels_elsewhere: Sequence[str] = ()) -> tuple[str, list[Finding]]:
     """Point mirrored_channels at ``profile`` for the channels in use; ``None`` or official: remove mirrorctl's."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from mirrorctl.targets import _mamba_render
 
-    findings: list[Finding] = []
     data = load(text, path)
-    document = data if data is not None else CommentedMap()
-    listed = [str(c) for c in document.get("channels") or []]
-    channels = in_use([*listed, *channels_elsewhere])
-    entries, missing = wanted(profile, channels)
-    mirror = profile is not None and profile.name != _channels.UPSTREAM_PROFILE and profile.conda is not None
-    if mirror and not channels:
-        findings.append(Finding("mamba.no-channels", "note", NAME, path))
-    for channel in missing:
-        findings.append(Finding("mamba.channel-upstream", "note", NAME, path,
-                                params={"channel": channel, "profile": profile.name if profile else ""}))
-    current = document.get("mirrored_channels")
-    before = plain(current) if current is not None else None
-    if current is None and not entries:
-        return text, findings
-    if current is None:
-        current = CommentedMap()
-        document["mirrored_channels"] = current
-    kept: list[str] = []
-    for channel in list(current.keys()):
-        urls = [str(u) for u in current[channel]]
-        if not owned(urls, profiles):
-            kept.append(str(channel))
-            entries.pop(str(channel), None)
-            continue
-        if str(channel) in entries:
-            if urls != entries[str(channel)]:
-                current[channel] = CommentedSeq(entries[str(channel)])
-            del entries[str(channel)]
-        else:
-            remove_key(current, channel)
-    for channel, urls in entries.items():
-        current[channel] = CommentedSeq(urls)
-    if kept and profile is None:
-        findings.append(Finding("mamba.kept-custom", "note", NAME, path, params={"channels": ", ".join(kept)}))
-    if not len(current):
-        remove_key(document, "mirrored_channels")
-    after = plain(document.get("mirrored_channels")) if "mirrored_channels" in document else None
-    if after == before:
-        return text, findings
-    return yaml.dump_keeping(text, data, document), findings
+    listed = [str(c) for c in (data.get("channels") if data is not None else None) or []]
+    return _mamba_render.render(text, data, in_use([*listed, *channels_elsewhere]), profile, profiles, path)
 
 
 def _mirrored(text: str) -> dict[str, list[str]]:
     data = load(text, None) if text.strip() else None
     return plain(data.get("mirrored_channels") or {}) if data is not None else {}
-
-
-def _changes(path: Path, old_text: str, new_text: str) -> tuple[Change, ...]:
-    old, new = _mirrored(old_text), _mirrored(new_text)
-    changes = []
-    for channel in [*old, *(c for c in new if c not in old)]:
-        if old.get(channel) != new.get(channel):
-            changes.append(Change(NAME, path, f"mirrored_channels {channel}", _short(old.get(channel)),
-                                  _short(new.get(channel))))
-    return tuple(changes)
-
-
-def _short(values: list[str] | None) -> str | None:
-    return None if values is None else "[" + ", ".join(map(str, values)) + "]"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -500,6 +427,8 @@ class Mamba:
 
     def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
              force: bool = False) -> list[FileEdit]:
+        from mirrorctl.targets import _mamba_render
+
         path = scope_write_path(scope)
         if is_condarc(path):
             raise ConfigParseError(N_("MAMBARC names a .condarc: conda reads it too, so mirrorctl edits it only "
@@ -511,7 +440,8 @@ class Mamba:
         inherited = tuple(sorted({name for name, _ in others.channels}))
         rendered = self.render(text, profile, RenderContext(path, tuple(profiles), inherited_channels=inherited))
         new = encode(rendered.text) if old is not None or rendered.text else None
-        return [FileEdit(NAME, path, old, new, _changes(path, text, rendered.text), rendered.findings)]
+        changes = _mamba_render.changes(path, _mirrored(text), _mirrored(rendered.text))
+        return [FileEdit(NAME, path, old, new, changes, rendered.findings)]
 
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
