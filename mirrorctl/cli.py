@@ -154,7 +154,7 @@ class _Group(_Translated, click.Group):
     group_class = type
     def __init__(self, *args: Any, lazy: dict[str, tuple[str, str, str]] | None = None, **extra: Any) -> None:
         super().__init__(*args, **extra)
-        #: name -> (module, the function that builds the command, its help text), see :data:`LAZY`.
+        #: name -> (module, the function that builds the command, its summary), see :data:`LAZY`.
         self.lazy = dict(lazy or {})
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -164,8 +164,8 @@ class _Group(_Translated, click.Group):
         if cmd_name not in self.commands and cmd_name in self.lazy:
             import importlib
 
-            module, builder, help_text = self.lazy[cmd_name]
-            self.add_command(getattr(importlib.import_module(module), builder)(_Group, PROFILE, help_text), cmd_name)
+            module, builder, _summary = self.lazy[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), builder)(_Group, TOOLS, PROFILE), cmd_name)
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -257,10 +257,18 @@ def _report(error: Exception, *, as_json: bool = False) -> int:
     return report(error, as_json=as_json)
 
 
-#: Commands built in their own module (see :class:`_Group`): their help text is here, so `mirrorctl --help` lists
-#: them without importing them.
-PROFILE_HELP = N_("Add, remove and show profiles (your own live in MIRRORCTL_HOME/profiles or the user config dir).")
-LAZY = {"profile": ("mirrorctl.cli_profile", "profile_group", PROFILE_HELP)}
+#: Commands built in their own module (see :class:`_Group`): the first paragraph of each one's help is here, so
+#: `mirrorctl --help` lists them without importing them (tests/test_cli.py checks it matches the command's own).
+LAZY = {
+    "env": ("mirrorctl.cli_env", "env_command", N_("Print the environment variables that point each tool at profile "
+                                                  "NAME, with no config file at all.")),
+    "profile": ("mirrorctl.cli_profile", "profile_group", N_("Add, remove and show profiles (your own live in "
+                                                             "MIRRORCTL_HOME/profiles or the user config dir).")),
+    "run": ("mirrorctl.cli_env", "run_command", N_("Run one command through profile NAME without changing any file "
+                                                  "you own.")),
+    "torch": ("mirrorctl.cli_torch", "torch_command", N_("The right PyTorch build for this machine (or another), "
+                                                         "from the fastest source that has it.")),
+}
 
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]},
@@ -457,148 +465,6 @@ def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, t
         raise MirrorctlError(N_("no mirror answered correctly; check the network (or a proxy setting)"))
 
 
-SHELLS = ["sh", "fish", "powershell", "cmd", "dotenv", "dockerfile", "github"]
-
-
-@cli.command("env")
-@click.argument("name", required=False, type=PROFILE)
-@click.option("--fastest", is_flag=True, help=N_("Benchmark the mirrors first and give each tool its fastest one "
-              "(as `use --fastest`)."))
-@click.option("--from", "candidates", multiple=True, metavar="NAME",
-              help=N_("With --fastest: consider only these profiles (repeatable)."))
-@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
-              help=N_("With --fastest: seconds allowed per mirror."))
-@click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
-@click.option("--shell", "fmt", type=click.Choice(SHELLS), help=N_("sh (default; also bash, zsh, dash), fish, "
-              "powershell (default on Windows), cmd (a batch file), dotenv, dockerfile (ENV lines), github "
-              "(lines for $GITHUB_ENV)."))
-@click.option("--unset", is_flag=True, help=N_("Print the lines that undo it (NAME optional: then every variable "
-              "any profile sets)."))
-@click.option("--json", "as_json", is_flag=True, help=N_("Print the variables as JSON."))
-def env_command(name: str | None, fastest: bool, candidates: tuple[str, ...], timeout: float,
-                only: tuple[str, ...], fmt: str | None, unset: bool, as_json: bool) -> None:
-    """Print the environment variables that point each tool at profile NAME, with no config file at all.
-
-    For CI jobs, Dockerfiles and shells. Only variables each tool really reads; what a tool cannot take from
-    the environment (poetry, pixi, mamba; conda channels on several bases) is said in a comment line and on
-    stderr. Values are quoted for the format so they reach the program byte for byte.
-
-    Credentials in a profile's URLs are printed UNMASKED here (the only command that does so), because the
-    variables need them; mind where the output goes.
-
-    \b
-    Examples:
-      eval "$(mirrorctl env tuna)"
-      mirrorctl env tuna --shell fish | source
-      mirrorctl env tuna --shell dockerfile >> Dockerfile
-      mirrorctl env tuna --shell github >> "$GITHUB_ENV"
-      eval "$(mirrorctl env --unset)"
-    """
-    from mirrorctl import core
-    from mirrorctl.errors import UsageError
-    from mirrorctl.output import env as env_output
-
-    if fastest and name:
-        raise UsageError(N_("give a profile NAME or --fastest, not both"))
-    if candidates and not fastest:
-        raise UsageError(N_("--from goes with --fastest"))
-    fmt = fmt or env_output.default_format()
-    if unset and not name and not fastest:
-        result = core.every_variable(only=only or None)
-    elif not fastest and not name:
-        raise UsageError(N_("give a profile NAME (see `mirrorctl list`) or --fastest"))
-    elif fastest:
-        from mirrorctl.output import progress
-
-        choice = core.fastest_choices(candidates=candidates, only=only or None, timeout=timeout,
-                                      on_result=None if as_json else progress.counter(sys.stderr))
-        result = core.environment(choices=choice.profiles)
-        if not as_json:
-            from mirrorctl.output import bench
-
-            _print(bench.choice_text(choice), err=True)
-    else:
-        result = core.environment(name=name, only=only or None)
-    if as_json:
-        env_output.write(env_output.to_json(env_output.env_json(result)))
-        return
-    text = env_output.env_text(result, fmt, unset=unset)  # every value checked before anything is printed
-    for line in env_output.notes(result.unexpressed) if not unset else []:
-        _print(_("mirrorctl: not set: {what}").format(what=line), err=True)
-    if only:
-        for line in env_output.skipped_lines(result):
-            _print(f"mirrorctl: {line}", err=True)
-    env_output.write(text)
-
-
-@cli.command("run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
-@click.option("--fastest", is_flag=True, help=N_("Benchmark the mirrors first and give each tool its fastest one."))
-@click.option("--from", "candidates", multiple=True, metavar="NAME",
-              help=N_("With --fastest: consider only these profiles (repeatable)."))
-@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
-              help=N_("With --fastest: seconds allowed per mirror."))
-@click.option("--verbose", "-v", is_flag=True, help=N_("Say on stderr what is set (credentials masked) before the "
-              "command starts."))
-@click.argument("words", nargs=-1, type=click.UNPROCESSED, metavar="NAME -- CMD [ARGS]...")
-def run_command(fastest: bool, candidates: tuple[str, ...], timeout: float, verbose: bool,
-                words: tuple[str, ...]) -> None:
-    """Run one command through profile NAME without changing any file you own.
-
-    pip, uv, pdm and pipenv get environment variables; conda gets a temporary private condarc (CONDARC) and
-    mamba a temporary .mambarc (MAMBARC), removed when the command ends. The command keeps the terminal
-    (stdin, stdout, stderr), gets the signals sent to mirrorctl, and its exit status is mirrorctl's. No backup,
-    no lock, nothing printed by mirrorctl unless --verbose.
-
-    \b
-    Examples:
-      mirrorctl run tuna -- pip install numpy
-      mirrorctl run ustc -- conda install numpy
-      mirrorctl run --fastest -- uv pip install torch
-    """
-    from mirrorctl import core, runner
-    from mirrorctl.errors import UsageError
-    from mirrorctl.output import env as env_output
-
-    if candidates and not fastest:
-        raise UsageError(N_("--from goes with --fastest"))
-    words_ = list(words)
-    if words_[:1] == ["--"]:
-        words_ = words_[1:]
-    name = None
-    if not fastest:
-        if not words_ or words_[0].startswith("-"):
-            raise UsageError(N_("give a profile NAME (see `mirrorctl list`) or --fastest, then -- and the command"))
-        name = words_.pop(0)
-        if words_[:1] == ["--"]:
-            words_ = words_[1:]
-    if not words_:
-        raise UsageError(N_("give the command to run after --, e.g. `mirrorctl run tuna -- COMMAND ARGS...`"))
-    if fastest:
-        from mirrorctl.output import progress
-
-        choice = core.fastest_choices(candidates=candidates, timeout=timeout,
-                                      on_result=progress.counter(sys.stderr) if verbose else None)
-        plans = core.run_plans(choices=choice.profiles)
-        if verbose:
-            from mirrorctl.output import bench
-
-            _print(bench.choice_text(choice), err=True)
-    else:
-        plans = core.run_plans(name=name)
-
-    def announce(files: dict[str, str]) -> None:
-        if verbose:
-            _print("\n".join(env_output.run_lines(plans, files)), err=True)
-
-    try:
-        code = runner.run(plans, words_, announce=announce)
-    except runner.CommandNotFound as missing:
-        _print(env_output.command_not_runnable(missing.command, missing.reason) if missing.reason
-               else env_output.command_not_found(missing.command), err=True)
-        code = missing.exit_code
-    sys.exit(code)
-
-
 @cli.command()
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--scope", type=SCOPE_CHOICE,
@@ -734,61 +600,6 @@ def completion(shell: str) -> None:
     from mirrorctl.completion import script
 
     _print(script(cli, shell))
-
-
-@cli.command("torch")
-@click.option("--torch", "torch_version", metavar="VERSION", help=N_("The torch release (2.5.1, or 2.5 for its newest "
-              "patch); default the newest known."))
-@click.option("--variant", metavar="VARIANT", help=N_("Force a build: cu126, cpu, rocm7.2, xpu ..."))
-@click.option("--cuda", metavar="X.Y", help=N_("Plan for a driver that supports CUDA X.Y (as nvidia-smi's "
-              "'CUDA Version' says), not this machine's."))
-@click.option("--driver", metavar="VERSION", help=N_("Plan for this NVIDIA driver version (e.g. 550.144.03)."))
-@click.option("--gpu", "gpus", multiple=True, metavar="NAME", help=N_("Plan for this GPU (\"RTX 3090\", or a compute "
-              "capability such as 8.6); repeatable for a machine with several."))
-@click.option("--platform", "platform_name", metavar="OS-ARCH",
-              help=N_("Plan for linux-x86_64, linux-aarch64, macos-arm64, macos-x86_64 or windows-x86_64."))
-@click.option("--refresh", is_flag=True, help=N_("Read the variant pages of the mirrors that carry the build: time "
-              "them, check their links stay on the mirror, and find releases newer than mirrorctl's data."))
-@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
-              help=N_("Seconds per page for --refresh."))
-@click.option("--write", is_flag=True, help=N_("Write the project form (an explicit index and its sources) into "
-              "./pyproject.toml, backed up first."))
-@click.option("--run", "run_sync", is_flag=True, help=N_("--write, then sync the project (installs the build)."))
-@click.option("--dry-run", is_flag=True, help=N_("With --write: print the diff and write nothing."))
-@click.option("--check", is_flag=True, help=N_("Inspect the installed torch instead (without importing it)."))
-@click.option("--python", "python", metavar="PATH", help=N_("With --check: this interpreter or venv (default: the "
-              "environment in use)."))
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def torch_command(torch_version: str | None, variant: str | None, cuda: str | None, driver: str | None,
-                  gpus: tuple[str, ...], platform_name: str | None, refresh: bool, timeout: float, write: bool,
-                  run_sync: bool, dry_run: bool, check: bool, python: str | None, as_json: bool) -> None:
-    """The right PyTorch build for this machine (or another), from the fastest source that has it.
-
-    \b
-      mirrorctl torch                      detect GPU and driver, print pip/uv/conda commands
-      mirrorctl torch --torch 2.5.1        a given release
-      mirrorctl torch --gpu "RTX 3090" --cuda 12.4   plan for another machine
-      mirrorctl torch --write              put the uv project form into ./pyproject.toml
-      mirrorctl torch --check              is the installed torch right for this machine?
-    """
-    from mirrorctl.output import torch as render
-    from mirrorctl.torch import plan as planning
-
-    if check:
-        checked = planning.check(python=python, cuda=cuda, driver=driver, gpus=gpus, platform=platform_name)
-        _print_json(render.check_json(checked)) if as_json else _print(render.check_text(checked))
-        failed = any(f.level == "error" for f in checked.findings)
-        sys.exit(1 if failed else 0)
-    result = planning.plan(torch=torch_version, variant=variant, cuda=cuda, driver=driver, gpus=gpus,
-                           platform=platform_name, refresh=refresh, timeout=timeout)
-    _print_json(render.plan_json(result)) if as_json else _print(render.plan_text(result))
-    if result.choice.variant is None:  # no wheel fits (a conda-forge build may be offered instead)
-        sys.exit(1)
-    if write or run_sync:
-        path, old, new, snapshot = planning.write_project(result, dry_run=dry_run)
-        _print(render.write_text(path, old, new, snapshot, dry_run), err=as_json)
-        if run_sync and not dry_run:
-            sys.exit(planning.sync(path.parent))
 
 
 def main() -> None:

@@ -1,9 +1,9 @@
 """The click layer of `mirrorctl profile`: its group and subcommands, imported only when that command runs (or its
 help is shown), so `mirrorctl --help` and every other command never load it.
 
-:func:`profile_group` builds the group; :mod:`mirrorctl.cli` passes in its command class, the profile-name
-parameter type and the group's help text (which `mirrorctl --help` lists without importing this module), so this
-module does not import the CLI module back.
+:func:`profile_group` builds the group; :mod:`mirrorctl.cli` passes in its group class and parameter types (and
+lists the group in `mirrorctl --help` from a summary of its help), so this module does not import the CLI module
+back.
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ def _print_json(value: Any) -> None:
     _print(to_json(value))
 
 
-def profile_group(group_class: type[click.Group], profile_type: click.ParamType, help_text: str) -> click.Group:
+def profile_group(group_class: type[click.Group], tools: click.ParamType, profile: click.ParamType) -> click.Group:
     """`mirrorctl profile` with its subcommands (add, remove, show, export, import, edit)."""
-    PROFILE = profile_type
+    PROFILE = profile
 
-    @click.group("profile", cls=group_class, help=help_text)
+    @click.group("profile", cls=group_class)
     def group() -> None:
-        pass
+        """Add, remove and show profiles (your own live in MIRRORCTL_HOME/profiles or the user config dir)."""
 
     @group.command("add")
     @click.argument("name")
