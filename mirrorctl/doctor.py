@@ -12,9 +12,12 @@ file and line where one applies, and ``params["fix"]``: the command to run), wor
    kernels for this GPU, a driver too old, nvidia-* wheels of another CUDA major);
 4. mirrorctl's own state: temp files an interrupted write left next to a config file, and backup folders an
    interrupted run left without a manifest (``--clean`` removes exactly those), backups whose files no longer
-   match their checksums;
-5. with the network (skipped by ``--offline``): each mirror in effect is probed (the bench's answer checks: it
-   answers, is a real index and not a portal page, is not stale), bounded by ``timeout``.
+   match their checksums, and the lock (a mirrorctl running now; the pid record of a run killed holding it);
+5. Anaconda coverage (:mod:`mirrorctl.coverage`): each channel in use on its mirror, for this machine's platform
+   subdir, from the profiles' data and, online, confirmed by a request;
+6. with the network (skipped by ``--offline``): each mirror in effect is probed (the bench's answer checks: it
+   answers, is a real index and not a portal page, is not stale) and its own sync-status feed read, bounded by
+   ``timeout``, at the same time as the coverage requests.
 """
 
 from __future__ import annotations
@@ -23,9 +26,13 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from mirrorctl.results import CUSTOM, MIXED, UPSTREAM, Finding, ToolState
+
+if TYPE_CHECKING:
+    from mirrorctl.probe.model import ProbeResult
+    from mirrorctl.store.lock import LockState
 
 #: Proxy variables pip, conda, uv and httpx read (urllib.request.getproxies: either case).
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
@@ -39,6 +46,8 @@ class DoctorReport(NamedTuple):
     offline: bool
     #: With --clean: the leftovers removed.
     cleaned: tuple[Path, ...] = ()
+    #: With --clean: the lock file whose pid record (a killed run's) was emptied.
+    cleared_lock: Path | None = None
 
     @property
     def errors(self) -> int:
@@ -60,20 +69,26 @@ def diagnose(*, only: Sequence[str] | None = None, offline: bool = False, timeou
             findings.append(_with_fix(finding, state))
     findings += _across_tools(states)
     findings += _proxies()
-    leftovers = _leftovers(states)
+    lock = _lock_state()
+    running = lock is not None and lock.held
+    leftovers = _leftovers(states, running=running)
     cleaned: list[Path] = []
     if clean:
         cleaned = _clean(leftovers)
     else:
         findings += [Finding("doctor.leftover", "warning", "mirrorctl", path, None,
                              {"fix": "mirrorctl doctor --clean"}) for path in leftovers]
+        findings += _lock_findings(lock)
     findings += _damaged_backups()
     findings += _torch()
-    if not offline:
-        findings += _network(states, timeout)
+    if offline:
+        findings += _coverage(states, None)
+    else:
+        findings += _online(states, timeout)
     ordered = sorted(findings, key=lambda f: (LEVEL_ORDER.get(_level(f.level), 3), f.tool, f.code))
+    cleared = lock.path if clean and lock is not None and not lock.held and lock.pid is not None else None
     return DoctorReport(tuple(f._replace(level=_level(f.level)) for f in ordered), tuple(s.tool for s in states),
-                        offline, tuple(cleaned))
+                        offline, tuple(cleaned), cleared)
 
 
 def _level(level: str) -> str:
@@ -97,15 +112,25 @@ def _fix_for(finding: Finding, state: ToolState) -> str | None:
     profile = state.label.name if state.label.name not in (None, MIXED, CUSTOM) else "NAME"
     if finding.code in ("env-overrides", "config-env-disables-files", "config-env-skips-user-files"):
         return f"unset {str(params.get('variable', '')).split('=')[0]}"
-    if finding.code == "scope-shadowed":
-        return f"mirrorctl reset --only {tool} --scope {params.get('higher')}"
+    if finding.code == "scope-shadowed" or finding.code.endswith(".site-file-wins"):
+        higher = params.get("higher") or state.scope_of(finding.path)
+        return f"mirrorctl reset --only {tool} --scope {higher}" if higher else None
     if finding.code in ("file-refused", "file-ignored") and finding.path is not None:
         return f"${{EDITOR:-vi}} {finding.path}" + (f"    (line {finding.line})" if finding.line else "")
     if finding.code.endswith((".bad-index-url", ".no-channels", ".http-untrusted")):
-        return f"mirrorctl use {profile} --only {tool}"
+        return (f"mirrorctl use {profile} --only {tool}" if profile != "NAME"
+                else f"mirrorctl use --fastest --only {tool}")  # no mirror in use: let the probe pick one
     if finding.code.endswith(".section-beats-global") and finding.path is not None:
-        return f"mirrorctl reset --only {tool} && mirrorctl use {profile} --only {tool}"
+        wanted = _owner_of_index(params.get("global")) or profile  # the [global] index is what the user chose
+        return f"mirrorctl reset --only {tool} && mirrorctl use {wanted} --only {tool}"
     return None
+
+
+def _owner_of_index(url: object) -> str | None:
+    from mirrorctl.profiles import UPSTREAM_PROFILE, load_profiles, pypi_owner
+
+    owner = pypi_owner(load_profiles().profiles, url) if isinstance(url, str) and url else None
+    return owner if owner != UPSTREAM_PROFILE else None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -145,7 +170,9 @@ def _proxies() -> list[Finding]:
 # 3. mirrorctl's own state
 
 
-def _leftovers(states: Sequence[ToolState]) -> list[Path]:
+def _leftovers(states: Sequence[ToolState], *, running: bool = False) -> list[Path]:
+    """Temp files whose writer has ended, and backup folders without a manifest; while another mirrorctl holds
+    the lock, a folder without a manifest may be the backup it is taking, so none is counted."""
     from mirrorctl import store
 
     files: set[Path] = set()
@@ -154,11 +181,34 @@ def _leftovers(states: Sequence[ToolState]) -> list[Path]:
         files.update(p for scope in state.scopes for p in scope.paths)
         if state.write_path is not None:
             files.add(state.write_path)
-    return sorted(set(store.stale_temps(files)) | set(store.incomplete_snapshot_dirs()))
+    unfinished = set() if running else set(store.incomplete_snapshot_dirs())
+    return sorted(set(store.stale_temps(files)) | unfinished)
+
+
+def _lock_state() -> LockState | None:
+    from mirrorctl.store.lock import inspect
+
+    return inspect()
+
+
+def _lock_findings(lock: LockState | None) -> list[Finding]:
+    """The lock is an flock: the kernel releases it when its holder dies, so a dead process never blocks a run.
+    What is worth saying: a mirrorctl running now (its half-done backup is not a leftover), and the pid record
+    a run killed while it held the lock left behind (harmless: the next run overwrites it)."""
+    if lock is None:
+        return []
+    if lock.held:
+        return [Finding("doctor.lock-held", "info", "mirrorctl", lock.path, None,
+                        {"pid": lock.pid if lock.pid is not None else "?"})]
+    if lock.pid is not None:
+        return [Finding("doctor.lock-killed", "info", "mirrorctl", lock.path, None,
+                        {"pid": lock.pid, "fix": "mirrorctl doctor --clean"})]
+    return []
 
 
 def _clean(leftovers: Sequence[Path]) -> list[Path]:
-    """Remove exactly the leftovers found (under the lock: no other mirrorctl is writing meanwhile)."""
+    """Remove exactly the leftovers found (under the lock: no other mirrorctl is writing meanwhile). Taking the
+    lock and letting it go also empties a killed run's pid record."""
     import shutil
 
     from mirrorctl import store
@@ -211,7 +261,42 @@ def _torch() -> list[Finding]:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# 4. The network
+# 4. Anaconda channels: on the mirror, for this platform (mirrorctl.coverage)
+
+
+def _coverage(states: Sequence[ToolState], timeout: float | None) -> list[Finding]:
+    """Channels in use that the mirror lacks, or lacks for this machine's subdir: from the profiles' data, and
+    (``timeout`` given: online) confirmed by asking the mirror for each channel's repodata, in parallel."""
+    from mirrorctl import coverage
+    from mirrorctl.profiles import load_profiles
+
+    with_channels = [s for s in states if any(setting.key == "channel" for setting in s.settings)]
+    if not with_channels:
+        return []
+    profiles = list(load_profiles().profiles)
+    subdir = coverage.platform_subdir()
+    answers = None
+    if timeout is not None:
+        urls = [url for state in with_channels for _, url, _, _ in coverage.channel_urls(state, profiles)]
+        answers = coverage.confirm(urls, subdir, timeout)
+    mirrored = Counter(s.label.name for s in states if s.label.name not in (None, MIXED, CUSTOM, UPSTREAM, "official"))
+    prefer = mirrored.most_common(1)[0][0] if mirrored else None
+    return [f for state in with_channels for f in coverage.findings(state, profiles, subdir, answers, prefer)]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 5. The network
+
+
+def _online(states: Sequence[ToolState], timeout: float) -> list[Finding]:
+    """The probe of the mirrors in effect and the channel requests at the same time (each its own event loop in
+    its own thread), so dead mirrors cost one ``timeout``, not two."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        channels = pool.submit(_coverage, states, timeout)
+        probed = pool.submit(_network, states, timeout)
+        return channels.result() + probed.result()
 
 
 def _network(states: Sequence[ToolState], timeout: float) -> list[Finding]:
@@ -228,6 +313,7 @@ def _network(states: Sequence[ToolState], timeout: float) -> list[Finding]:
         if result.profile not in users:
             continue
         tools = users[result.profile]
+        findings += _sync_findings(result, _serving(tools, result.target) or tools)
         if not result.ok:
             findings.append(Finding("doctor.mirror-failing", "error", tools[0], None, None, {
                 "profile": result.profile, "url": result.url, "error": result.error or "",
@@ -237,3 +323,31 @@ def _network(states: Sequence[ToolState], timeout: float) -> list[Finding]:
                 "profile": result.profile, "url": result.url, "tools": tools,
                 "fix": f"mirrorctl use --fastest --only {' --only '.join(tools)}"}))
     return findings
+
+
+#: A feed's flag -> the finding that says it (probe.status.judge sets the flags).
+SYNC_CODES = {"failed": "doctor.sync-failed", "paused": "doctor.sync-paused", "old": "doctor.sync-old"}
+
+
+def _serving(tools: Sequence[str], ecosystem: str) -> list[str]:
+    from mirrorctl.targets import base
+
+    return [tool for tool in tools if ecosystem in base.load(tool).ecosystems]
+
+
+def _sync_findings(result: ProbeResult, tools: Sequence[str]) -> list[Finding]:
+    """What the mirror's own status feed says of the repo behind these tools (tunasync or mirrorz JSON, read by
+    the bench alongside its samples): a failed or paused sync, or a last success long ago, with when."""
+    import time
+
+    from mirrorctl.probe.model import iso
+
+    sync = result.sync
+    if sync is None or not sync.flags:
+        return []
+    flag = next(f for f in ("failed", "paused", "old") if f in sync.flags)
+    hours = round((time.time() - sync.last_success) / 3600) if sync.last_success is not None else None
+    return [Finding(SYNC_CODES[flag], "warning", tools[0], None, None, {
+        "profile": result.profile, "repo": sync.repo or result.target, "feed": sync.url,
+        "last_success": iso(sync.last_success) or "?", "hours": hours if hours is not None else "?",
+        "tools": list(tools), "fix": f"mirrorctl use --fastest --only {' --only '.join(tools)}"})]

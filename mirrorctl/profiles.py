@@ -57,6 +57,38 @@ class PypiMirror(NamedTuple):
         return any(normalize(candidate) == wanted for candidate in (self.index_url, *self.also))
 
 
+#: conda's platform subdirs (conda/base/constants.py KNOWN_SUBDIRS, the ones mirrors sync).
+KNOWN_SUBDIRS = ("noarch", "linux-32", "linux-64", "linux-aarch64", "linux-armv6l", "linux-armv7l", "linux-ppc64le",
+                 "linux-s390x", "osx-32", "osx-64", "osx-arm64", "win-32", "win-64", "win-arm64", "emscripten-wasm32",
+                 "wasi-wasm32", "zos-z")
+
+
+class ChannelCoverage(NamedTuple):
+    """One fact about which channels (and which of their platform subdirs) a mirror carries, with its source.
+
+    ``channels`` are names as on the mirror: ``pkgs/main`` or a cloud channel (``conda-forge``). Exactly one of:
+    ``subdirs`` (these and no others are synced), ``missing`` (these are not; the rest is not known), or
+    ``mirrored = false`` (the channel is not on the mirror at all; ``redirects_to``: the profile whose mirror its
+    requests are sent on to, when the mirror says so). ``verified`` false keeps an UNVERIFIED fact marked.
+    """
+
+    channels: tuple[str, ...]
+    verified: bool
+    source: str
+    subdirs: tuple[str, ...] | None = None
+    missing: tuple[str, ...] = ()
+    mirrored: bool = True
+    redirects_to: str | None = None
+
+    def gap(self, subdir: str) -> str | None:
+        """What this fact says is missing for ``subdir``: "channel", "subdir", or None (carried or unknown)."""
+        if not self.mirrored:
+            return "channel"
+        if (self.subdirs is not None and subdir not in self.subdirs) or subdir in self.missing:
+            return "subdir"
+        return None
+
+
 class CondaMirror(NamedTuple):
     #: URLs that the ``defaults`` multichannel resolves to; empty when the mirror does not carry pkgs/main.
     default_channels: tuple[str, ...]
@@ -66,6 +98,12 @@ class CondaMirror(NamedTuple):
     source: str = ""
     #: pkgs/ channels the mirror carries besides those in default_channels (legacy pkgs/free).
     legacy_pkgs: tuple[str, ...] = ()
+    #: What is known of its channels' platform subdirs (``[[conda.coverage]]``), for `doctor`.
+    coverage: tuple[ChannelCoverage, ...] = ()
+
+    def fact(self, channel: str) -> ChannelCoverage | None:
+        """The coverage fact about ``channel`` (``pkgs/main``, ``conda-forge``), or None when nothing is known."""
+        return next((fact for fact in self.coverage if channel in fact.channels), None)
 
 
 class PytorchIndex(NamedTuple):
@@ -279,6 +317,7 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
             verified=section.boolean("verified", False),
             source=section.string("source", ""),
             legacy_pkgs=section.strings("legacy_pkgs"),
+            coverage=_coverage(section),
         )
         if not conda.default_channels and not conda.custom_channels:
             raise root.fail("conda", N_("needs default_channels or custom_channels"))
@@ -335,6 +374,37 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
         notes=root.string("notes", ""),
         status=status,
     )
+
+
+def _coverage(section: _Reader) -> tuple[ChannelCoverage, ...]:
+    """``[[conda.coverage]]``: a list of tables, each one :class:`ChannelCoverage`."""
+    entries = section.data.get("coverage", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise section.fail("coverage", N_("must be a list of tables ([[conda.coverage]])"))
+    facts = []
+    for index, entry in enumerate(entries):
+        fact = _Reader(section.path, entry, f"{section.prefix}coverage[{index}].")
+        channels = fact.strings("channels")
+        if not channels:
+            raise fact.fail("channels", N_("is required and must be a list of strings"))
+        for channel in channels:
+            problem = channel_name_problem(channel)
+            if problem:
+                raise fact.fail("channels", f"is not a conda channel name: it {problem}")
+        subdirs = fact.strings("subdirs") if "subdirs" in entry else None
+        missing = fact.strings("missing")
+        for key, values in (("subdirs", subdirs or ()), ("missing", missing)):
+            unknown = [v for v in values if v not in KNOWN_SUBDIRS]
+            if unknown:
+                raise fact.fail(key, Sentence(N_("names {subdir!r}, which is not a conda platform subdir"),
+                                              {"subdir": unknown[0]}))
+        mirrored = fact.boolean("mirrored", True)
+        if sum((subdirs is not None, bool(missing), not mirrored)) != 1:
+            raise fact.fail("channels", N_("needs exactly one of subdirs, missing or mirrored = false"))
+        redirects_to = fact.string("redirects_to") if "redirects_to" in entry else None
+        facts.append(ChannelCoverage(channels, fact.boolean("verified", False), fact.string("source", ""), subdirs,
+                                     missing, mirrored, redirects_to))
+    return tuple(facts)
 
 
 def load_file(path: Path, *, builtin: bool) -> Profile:

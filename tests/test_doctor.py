@@ -284,3 +284,546 @@ def test_doctor_says_nothing_of_torch_where_it_is_not_installed(run, tmp_path: P
     monkeypatch.setenv("VIRTUAL_ENV", str(make_env(tmp_path, {"numpy": "2.0.0"}, None)))
     _, document = doctor(run)
     assert not [f for f in document["findings"] if f["code"].startswith("torch.")]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The lock: an flock, so a dead holder blocks nothing; what doctor says is what the kernel and the file say
+
+
+def test_a_running_holder_is_named_and_a_killed_one_leaves_only_a_record_clean_empties(run, pip_conf: Path,
+                                                                                       tmp_path: Path):
+    import signal
+
+    from test_store import isolated_env
+
+    write(pip_conf, f"[global]\nindex-url = {TUNA}\n")
+    assert run("use", "ustc", "--only", "pip").exit_code == 0
+    assert paths.lock_file().read_text() == ""  # a run that ends normally leaves no pid behind
+    assert not [f for f in doctor(run, "--only", "pip")[1]["findings"] if f["code"].startswith("doctor.lock")]
+    unfinished = paths.backups_dir() / "20260101-000000"  # as a running `use` has it, mid-backup
+    unfinished.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import time\nfrom mirrorctl import store\nwith store.locked():"
+                               "\n    print('held', flush=True)\n    time.sleep(120)\n"],
+                              env=isolated_env(tmp_path), stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        code, document = doctor(run, "--only", "pip")
+        found = finding(document, "doctor.lock-held")
+        assert (code, found["level"], found["path"], found["params"]["pid"]) == (0, "info", str(paths.lock_file()),
+                                                                                holder.pid)
+        assert "doctor.leftover" not in codes(document)  # its backup in progress is not a leftover
+        assert (f"another mirrorctl (pid {holder.pid}) is running: it holds the lock, and a backup it is taking is "
+                "not counted as a leftover") in run("doctor", "--offline", "--only", "pip").output
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    finally:
+        holder.kill()
+        holder.wait()
+    code, document = doctor(run, "--only", "pip")
+    assert "doctor.lock-held" not in codes(document)
+    killed = finding(document, "doctor.lock-killed")
+    assert (killed["level"], killed["params"]["pid"], killed["fix"]) == ("info", holder.pid, "mirrorctl doctor --clean")
+    assert [f["path"] for f in document["findings"] if f["code"] == "doctor.leftover"] == [str(unfinished)]
+    # nothing is blocked: a change goes through at once, the kernel released the killed holder's lock
+    assert run("use", "tuna", "--only", "pip").exit_code == 0
+    assert "doctor.lock-killed" not in codes(doctor(run, "--only", "pip")[1])  # that run let go normally
+    paths.lock_file().write_text(f"{holder.pid}\n")  # the record of the killed run again
+    cleaned = run("doctor", "--offline", "--clean", "--only", "pip")
+    assert cleaned.exit_code == 0, cleaned.output
+    from mirrorctl.errors import display_path
+
+    assert f"emptied the pid record of a killed run in {display_path(paths.lock_file())}" in cleaned.output
+    assert not unfinished.exists() and paths.lock_file().read_text() == ""
+    assert not [c for c in codes(doctor(run, "--only", "pip")[1]) if c.startswith(("doctor.lock", "doctor.leftover"))]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The mirror's own sync-status feed (tunasync / mirrorz JSON), served on loopback
+
+
+def _feed(kind: str, now: float) -> tuple[str, bytes]:
+    day = 86_400
+    if kind == "tunasync-failed":  # last good sync three days ago, the latest attempt an hour ago failed
+        return "tunasync", json.dumps([{"name": "pypi", "status": "failed", "last_update_ts": int(now - 3 * day),
+                                        "last_started_ts": int(now - 3700), "last_ended_ts": int(now - 3600),
+                                        "next_schedule_ts": int(now + 3600)}]).encode()
+    if kind == "mirrorz-old":  # "S<last success>" (SJTUG's form): a success, but five days ago
+        return "mirrorz", json.dumps({"mirrors": [{"cname": "pypi", "status": f"S{int(now - 5 * day)}"}]}).encode()
+    return "tunasync", json.dumps([{"name": "pypi", "status": "success", "last_update_ts": int(now - 600),
+                                    "last_started_ts": int(now - 700), "last_ended_ts": int(now - 600),
+                                    "next_schedule_ts": int(now + 3000)}]).encode()
+
+
+@pytest.mark.parametrize("kind, code, hours", [("tunasync-failed", "doctor.sync-failed", 72),
+                                               ("mirrorz-old", "doctor.sync-old", 120), ("fresh", None, None)])
+def test_the_mirror_status_feed_says_when_it_last_synced(run, pip_conf: Path, behind_trap, kind: str,
+                                                        code: str | None, hours: int | None):
+    import time
+
+    from loopback_mirrors import FEED_PATH, Fleet, MirrorSpec
+
+    feed_format, body = _feed(kind, time.time())
+    with Fleet([MirrorSpec("lab", feed=body)]) as fleet:
+        base = fleet.base_url("lab")
+        write(paths.user_profiles_dir() / "lab.toml", f'name = "lab"\n[pypi]\nindex = "{base}/simple"\n[status]\n'
+                                                      f'url = "{base}{FEED_PATH}"\nformat = "{feed_format}"\n')
+        assert run("use", "lab", "--only", "pip").exit_code == 0
+        result = run("doctor", "--only", "pip", "--timeout", "3", "--json")
+        text = run("doctor", "--only", "pip", "--timeout", "3").output
+        assert any(r.path == FEED_PATH for r in fleet.requests("lab"))
+    document = json.loads(result.stdout)
+    mine = [f for f in document["findings"] if f["code"].startswith("doctor.sync")]
+    if code is None:
+        assert (result.exit_code, mine) == (0, [])
+        return
+    assert result.exit_code == 0  # a warning: the mirror still answers
+    assert [(f["code"], f["level"], f["tool"], f["params"]["profile"], f["params"]["repo"]) for f in mine] == [
+        (code, "warning", "pip", "lab", "pypi")]
+    assert mine[0]["params"]["hours"] == hours and mine[0]["params"]["last_success"].endswith("Z")
+    assert mine[0]["fix"] == "mirrorctl use --fastest --only pip"
+    assert f"({hours} h ago)" in text
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Anaconda coverage: the channels in use, on the mirror, for this machine's platform subdir
+
+SJTU_CONDARC = """channels:
+  - defaults
+  - conda-forge
+  - nvidia
+default_channels:
+  - https://mirror.sjtu.edu.cn/anaconda/pkgs/main
+  - https://mirror.sjtu.edu.cn/anaconda/pkgs/r
+custom_channels:
+  conda-forge: https://mirror.sjtu.edu.cn/anaconda/cloud
+  nvidia: https://mirror.sjtu.edu.cn/anaconda/cloud
+"""
+
+
+def test_sjtu_on_an_apple_silicon_mac_and_nvidia_on_a_mirror_without_it(run, condarc: Path, monkeypatch,
+                                                                       real_conda: RealConda, isolated_home: Path):
+    write(condarc, SJTU_CONDARC)
+    monkeypatch.setenv("CONDA_SUBDIR", "osx-arm64")  # what conda itself takes as the platform (observed below)
+    arm = {"CONDA_SUBDIR": "osx-arm64"}
+    assert real_conda.json(isolated_home, "config", "--show", "subdir", env_extra=arm)["subdir"] == "osx-arm64"
+    code, document = doctor(run, "--only", "conda")
+    gaps = [(f["code"], f["level"], f["params"]["channel"], f["path"], f["line"]) for f in document["findings"]
+            if f["code"] in ("doctor.subdir-missing", "doctor.channel-missing")]
+    assert gaps == [("doctor.channel-missing", "warning", "nvidia", str(condarc), 10),
+                    ("doctor.subdir-missing", "warning", "pkgs/main", str(condarc), 6),
+                    ("doctor.subdir-missing", "warning", "pkgs/r", str(condarc), 7)]
+    assert code == 0  # from the data alone: warnings (a request confirms them as errors)
+    sjtu_pkgs = finding(document, "doctor.subdir-missing")
+    assert sjtu_pkgs["params"]["verified"] is True
+    assert sjtu_pkgs["message"] == (
+        "sjtu's mirror has no osx-arm64 packages of pkgs/main (per sjtug/mirror-docker-unified "
+        "lug/worker-script/conda.pkgs.yaml: no osx-arm64, no linux-aarch64 [code]): on this osx-arm64 machine conda "
+        "silently sees only its noarch packages")
+    # conda's own view before the fix: every URL on SJTUG, nvidia included
+    before = real_conda.json(isolated_home, "info", env_extra=arm)["channels"]
+    assert "https://mirror.sjtu.edu.cn/anaconda/pkgs/main/osx-arm64" in before
+    assert "https://mirror.sjtu.edu.cn/anaconda/cloud/nvidia/osx-arm64" in before
+    fix = sjtu_pkgs["fix"]
+    assert fix == "mirrorctl use bfsu --only conda" and finding(document, "doctor.channel-missing")["fix"] == fix
+    apply_fix(run, fix)
+    after = doctor(run, "--only", "conda")[1]
+    assert not [c for c in codes(after) if c in ("doctor.subdir-missing", "doctor.channel-missing")]
+    channels = real_conda.json(isolated_home, "info", env_extra=arm)["channels"]
+    assert not [url for url in channels if "sjtu" in url]
+    assert "https://mirrors.bfsu.edu.cn/anaconda/pkgs/main/osx-arm64" in channels
+    assert "https://conda.anaconda.org/nvidia/osx-arm64" in channels  # no mirror here carries nvidia: upstream
+
+
+def test_the_same_sjtu_file_on_linux_64_lacks_only_nvidia(run, condarc: Path, monkeypatch):
+    write(condarc, SJTU_CONDARC)
+    monkeypatch.setenv("CONDA_SUBDIR", "linux-64")
+    _, document = doctor(run, "--only", "conda")
+    assert [(f["code"], f["params"]["channel"]) for f in document["findings"] if f["code"].startswith(
+        ("doctor.subdir", "doctor.channel"))] == [("doctor.channel-missing", "nvidia")]
+
+
+def test_ustc_sends_pkgs_main_on_to_tuna(run, condarc: Path, monkeypatch):
+    write(condarc, "channels:\n  - defaults\ndefault_channels:\n  - https://mirrors.ustc.edu.cn/anaconda/pkgs/main\n")
+    monkeypatch.setenv("CONDA_SUBDIR", "linux-64")
+    code, document = doctor(run, "--only", "conda")
+    found = finding(document, "doctor.channel-elsewhere")
+    assert (code, found["level"], found["line"], found["params"]["redirects_to"]) == (0, "info", 4, "tuna")
+    assert found["message"].endswith("its requests are sent on to tuna's")
+    apply_fix(run, found["fix"])
+    assert "doctor.channel-elsewhere" not in codes(doctor(run, "--only", "conda")[1])
+
+
+def test_an_unverified_fact_stays_marked(run, condarc: Path, monkeypatch):
+    write(condarc, "channels:\n  - nvidia\ncustom_channels:\n  nvidia: https://mirror.nju.edu.cn/anaconda/cloud\n")
+    found = finding(doctor(run, "--only", "conda")[1], "doctor.channel-missing")
+    assert (found["level"], found["params"]["verified"], found["line"]) == ("info", False, 4)
+    assert "UNVERIFIED" in found["message"]
+
+
+def test_a_clean_home_after_use_tuna_has_no_coverage_finding_on_any_platform(run, condarc: Path, monkeypatch):
+    assert run("use", "tuna", "--only", "conda").exit_code == 0
+    for subdir in ("linux-64", "linux-aarch64", "osx-arm64", "osx-64", "win-64"):
+        monkeypatch.setenv("CONDA_SUBDIR", subdir)
+        code, document = doctor(run, "--only", "conda")
+        assert (code, document["findings"]) == (0, []), subdir
+
+
+def _lab_profile(name: str, base: str) -> str:
+    return (f'name = "{name}"\n[conda]\nverified = false\nsource = "a loopback mirror"\n'
+            f'default_channels = ["{base}/pkgs/main"]\n[conda.custom_channels]\nconda-forge = "{base}/cloud"\n')
+
+
+def test_online_a_request_confirms_the_gaps_and_real_conda_agrees(run, condarc: Path, monkeypatch, behind_trap,
+                                                                  real_conda: RealConda, isolated_home: Path):
+    from loopback_channels import serve
+
+    monkeypatch.setenv("CONDA_SUBDIR", "osx-arm64")
+    arm = {"CONDA_SUBDIR": "osx-arm64", "NO_PROXY": "127.0.0.1"}
+    lacking = {"pkgs/main": ["noarch", "linux-64"]}  # no osx-arm64 and no conda-forge at all
+    complete = {"pkgs/main": ["noarch", "linux-64", "osx-arm64"], "cloud/conda-forge": ["noarch", "osx-arm64"]}
+    with serve(lacking) as lab, serve(complete) as lab2:
+        write(paths.user_profiles_dir() / "lab.toml", _lab_profile("lab", lab.base))
+        write(paths.user_profiles_dir() / "lab2.toml", _lab_profile("lab2", lab2.base))
+        write(condarc, "channels:\n  - defaults\n  - conda-forge\n")
+        assert run("use", "lab", "--only", "conda").exit_code == 0
+        result = run("doctor", "--only", "conda", "--timeout", "3", "--json")
+        document = json.loads(result.stdout)
+        gaps = {f["code"]: f for f in document["findings"] if f["code"] in ("doctor.subdir-missing",
+                                                                               "doctor.channel-missing")}
+        assert result.exit_code == 1
+        assert (gaps["doctor.channel-missing"]["level"], gaps["doctor.channel-missing"]["params"]["channel"]) == (
+            "error", "conda-forge")
+        assert gaps["doctor.channel-missing"]["params"]["evidence"] == (
+            f"{lab.base}/cloud/conda-forge/noarch/repodata.json answered 404")
+        assert (gaps["doctor.subdir-missing"]["level"], gaps["doctor.subdir-missing"]["params"]["channel"]) == (
+            "error", "pkgs/main")
+        assert ("GET", "/pkgs/main/osx-arm64/repodata.json") in lab.seen
+        # real conda: conda-forge stops it; defaults alone "works" and silently shows only noarch packages
+        stopped = real_conda.run(isolated_home, "search", "demo*", env_extra=arm)
+        assert stopped.returncode == 1 and "UnavailableInvalidChannel" in stopped.stdout + stopped.stderr
+        silent = real_conda.run(isolated_home, "search", "--override-channels", "-c", "defaults", "demo*",
+                                env_extra=arm)
+        assert silent.returncode == 0 and "demo-noarch" in silent.stdout and "demo-osx-arm64" not in silent.stdout
+        fix = gaps["doctor.subdir-missing"]["fix"]
+        assert fix == "mirrorctl use lab2 --only conda"
+        apply_fix(run, fix)
+        again = run("doctor", "--only", "conda", "--timeout", "3", "--json")
+        assert (again.exit_code, codes(json.loads(again.stdout))) == (0, ["doctor.proxy-env"])  # the test's trap
+        found = real_conda.run(isolated_home, "search", "demo*", env_extra=arm)
+        assert found.returncode == 0 and "demo-osx-arm64" in found.stdout, found.stdout + found.stderr
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Printed fixes judged by the real tool: the finding, its file and line, the fix run, the finding gone
+
+
+def _pip(python: str, *args: str, pip_path: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+    if pip_path is not None:
+        env["PYTHONPATH"] = str(pip_path)
+    return subprocess.run([python, "-m", "pip", *args], env=env, capture_output=True, text=True, timeout=180,
+                          check=False)
+
+
+def test_an_install_section_beats_global_and_real_pip_installs_after_the_fix(run, pip_conf: Path, tmp_path: Path):
+    from loopback_index import PROJECT, dead_index_url, serve_index
+
+    dead = dead_index_url()
+    with serve_index() as index:
+        assert run("profile", "add", "loop", "--pypi", index.url).exit_code == 0
+        write(pip_conf, f"[global]\nindex-url = {index.url}\n\n[install]\nindex-url = {dead}\n")
+        install = ("install", "--dry-run", "--no-deps", "--ignore-installed", "--no-cache-dir", "--retries", "0",
+                   "--timeout", "30", PROJECT)
+        failed = _pip(sys.executable, *install)
+        assert failed.returncode != 0 and f"Looking in indexes: {dead}" in failed.stdout, failed.stdout
+        assert f"install.index-url='{dead}'" in _pip(sys.executable, "config", "list").stdout
+        _, document = doctor(run, "--only", "pip")
+        found = finding(document, "pip.section-beats-global")
+        assert (found["path"], found["line"], found["level"]) == (str(pip_conf), 5, "warning")
+        assert found["fix"] == "mirrorctl reset --only pip && mirrorctl use loop --only pip"
+        apply_fix(run, found["fix"])
+        assert "pip.section-beats-global" not in codes(doctor(run, "--only", "pip")[1])
+        listed = _pip(sys.executable, "config", "list").stdout.splitlines()
+        assert f"global.index-url='{index.url}'" in listed and not [x for x in listed if x.startswith("install.")]
+        done = _pip(sys.executable, *install)
+        assert done.returncode == 0 and f"Would install {PROJECT}" in done.stdout, done.stdout + done.stderr
+        assert f"/simple/{PROJECT}/" in index.paths()
+
+
+@pytest.mark.parametrize("scope", ["venv", "env"])
+def test_a_venv_or_conda_env_pip_conf_beating_the_user_file_and_real_pip_after_the_fix(
+        run, pip_conf: Path, tmp_path: Path, monkeypatch, scope: str):
+    """pip reads ``sys.prefix/pip.conf`` after the user file: a real interpreter whose prefix is that folder (a
+    virtualenv, or a folder standing for a conda env) runs the test interpreter's pip."""
+    pip_module = pytest.importorskip("pip")
+    from loopback_index import PROJECT, dead_index_url, serve_index
+
+    folder = tmp_path / "venv" if scope == "venv" else tmp_path / "envs" / "lab"
+    made = subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert made.returncode == 0, made.stderr
+    if scope == "env":
+        (folder / "conda-meta").mkdir()
+        monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+        monkeypatch.setenv("CONDA_PREFIX", str(folder))
+    pip_path = tmp_path / "pip-only"
+    pip_path.mkdir()
+    (pip_path / "pip").symlink_to(Path(pip_module.__file__).parent)
+    python = str(folder / "bin" / "python")
+    dead = dead_index_url()
+    download = ("download", "--no-deps", "--no-cache-dir", "--retries", "0", "--timeout", "30", "-d",
+                str(tmp_path / "d"), PROJECT)
+    with serve_index() as index:
+        assert run("profile", "add", "loop", "--pypi", index.url).exit_code == 0
+        write(pip_conf, f"[global]\nindex-url = {index.url}\ntrusted-host = {index.host}\n")
+        site = write(folder / "pip.conf", f"# left by an old setup\n[global]\nindex-url = {dead}\n")
+        failed = _pip(python, *download, pip_path=pip_path)
+        assert failed.returncode != 0 and f"Looking in indexes: {dead}" in failed.stdout, failed.stdout
+        _, document = doctor(run, "--only", "pip")
+        [found] = [f for f in document["findings"] if f["code"] in ("scope-shadowed", "pip.site-file-wins")]
+        assert (found["path"], found["line"], found["fix"]) == (str(site), 3,
+                                                                f"mirrorctl reset --only pip --scope {scope}")
+        apply_fix(run, found["fix"])
+        after = doctor(run, "--only", "pip")[1]
+        assert not [c for c in codes(after) if c in ("scope-shadowed", "pip.site-file-wins")]
+        debug = _pip(python, "config", "debug", pip_path=pip_path).stdout
+        assert f"{site}, exists: " in debug and f"global.index-url: {index.url}" in debug, debug
+        assert dead not in debug
+        done = _pip(python, *download, pip_path=pip_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert pip_conf.read_text() == f"[global]\nindex-url = {index.url}\ntrusted-host = {index.host}\n"
+
+
+def _default_channels(real_conda: RealConda, home: Path, extra: dict[str, str]) -> list[str]:
+    shown = real_conda.json(home, "config", "--show", "default_channels", env_extra=extra)["default_channels"]
+    return [f"{c['scheme']}://{c['location']}/{c['name']}" for c in shown]
+
+
+def test_final_in_the_installation_condarc_and_real_conda_agrees(run, condarc: Path, tmp_path: Path, monkeypatch,
+                                                                real_conda: RealConda, isolated_home: Path):
+    """``$CONDA_ROOT/.condarc`` is what `conda config --system` writes: the installation's system file, read
+    before every user file. A ``#!final`` key there makes conda ignore that key in the user's files."""
+    root = tmp_path / "conda-root"
+    system = write(root / ".condarc", "default_channels:  #!final\n"
+                                      "  - https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main\n")
+    monkeypatch.setenv("CONDA_ROOT", str(root))
+    write(condarc, "channels:\n  - defaults\n# my own choice\ndefault_channels:\n"
+                   "  - https://mirrors.aliyun.com/anaconda/pkgs/main\n")
+    extra = {"CONDA_ROOT": str(root)}
+    assert _default_channels(real_conda, isolated_home, extra) == [
+        "https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main"]
+    _, document = doctor(run, "--only", "conda")
+    found = finding(document, "conda.final-shadowed")
+    assert (found["path"], found["line"], found["params"]["final_path"]) == (str(condarc), 4, str(system))
+    assert found["fix"] == f"conda config --file {condarc} --remove-key default_channels"
+    done = real_conda.run(isolated_home, *shlex.split(found["fix"])[1:], env_extra=extra)
+    assert done.returncode == 0, done.stderr
+    assert "conda.final-shadowed" not in codes(doctor(run, "--only", "conda")[1])
+    sources = real_conda.run(isolated_home, "config", "--show-sources", env_extra=extra).stdout
+    assert "aliyun" not in sources and "tuna" in sources, sources
+    assert "# my own choice" in condarc.read_text()  # conda's own edit keeps the rest of the file
+    assert _default_channels(real_conda, isolated_home, extra) == [
+        "https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main"]  # as before: the #!final value
+
+
+def test_conda_channels_mixed_across_mirrors_and_real_conda_after_the_fix(run, condarc: Path, monkeypatch,
+                                                                         real_conda: RealConda, isolated_home: Path):
+    monkeypatch.setenv("CONDA_SUBDIR", "linux-64")
+    write(condarc, "channels:\n  - defaults\n  - conda-forge\ndefault_channels:\n"
+                   "  - https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main\n"
+                   "  - https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/r\n"
+                   "custom_channels:\n  conda-forge: https://mirrors.aliyun.com/anaconda/cloud\n")
+    hosts = {url.split("/")[2] for url in real_conda.json(isolated_home, "info")["channels"]}
+    assert hosts == {"mirrors.tuna.tsinghua.edu.cn", "mirrors.aliyun.com"}
+    found = finding(doctor(run, "--only", "conda")[1], "doctor.mixed-mirrors")
+    assert found["fix"] == "mirrorctl use tuna --only conda"
+    apply_fix(run, found["fix"])
+    assert "doctor.mixed-mirrors" not in codes(doctor(run, "--only", "conda")[1])
+    hosts = {url.split("/")[2] for url in real_conda.json(isolated_home, "info")["channels"]}
+    assert hosts == {"mirrors.tuna.tsinghua.edu.cn"}
+
+
+def test_a_tool_left_on_upstream_and_real_pip_and_conda_after_the_fix(run, pip_conf: Path, condarc: Path,
+                                                                     real_conda: RealConda, isolated_home: Path):
+    write(pip_conf, f"[global]\nindex-url = {TUNA}\n")
+    write(condarc, "channels:\n  - conda-forge\n")
+    assert real_conda.json(isolated_home, "info")["channels"][0].startswith("https://conda.anaconda.org/")
+    found = finding(doctor(run, "--only", "pip", "--only", "conda")[1], "doctor.left-on-upstream")
+    assert (found["tool"], found["path"], found["fix"]) == ("conda", str(condarc), "mirrorctl use tuna --only conda")
+    apply_fix(run, found["fix"])
+    assert "doctor.left-on-upstream" not in codes(doctor(run, "--only", "pip", "--only", "conda")[1])
+    channels = real_conda.json(isolated_home, "info")["channels"]
+    assert channels and all(url.startswith("https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud/conda-forge/")
+                            for url in channels), channels
+    assert _pip(sys.executable, "config", "get", "global.index-url").stdout.strip() == TUNA
+
+
+# ---------------------------------------------------------------------------------------------------------
+# `doctor --clean` after a real `mirrorctl use` killed with SIGKILL in the middle of its writes
+
+#: Installed in the child with PYTHONPATH: os.replace of a mirrorctl temp file onto a file named PAUSE_AT_REPLACE
+#: stops there (READY is created, then a long sleep) until the test kills the process.
+REPLACE_SHIM = '''
+import os, time
+
+_replace = os.replace
+
+def _pausing_replace(src, dst, *args, **kwargs):
+    if os.path.basename(os.fspath(dst)) == os.environ.get("PAUSE_AT_REPLACE") and \\
+            os.fspath(src).endswith(".mirrorctl-tmp"):
+        open(os.environ["READY"], "w").close()
+        time.sleep(120)
+    return _replace(src, dst, *args, **kwargs)
+
+if os.environ.get("PAUSE_AT_REPLACE"):
+    os.replace = _pausing_replace
+'''
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("pause_at", ["pip.conf", "manifest.json"])
+def test_clean_after_a_sigkilled_use_removes_exactly_its_leftovers(run, pip_conf: Path, tmp_path: Path,
+                                                                  isolated_home: Path, pause_at: str):
+    """``pip.conf``: killed with the backup taken and the new pip.conf written to its temp file, not yet renamed;
+    ``manifest.json``: killed while taking the backup (its files saved, its manifest not yet in place)."""
+    import signal
+    import time
+
+    from test_store import isolated_env
+
+    write(pip_conf, "# mine\n[global]\nindex-url = https://pypi.tuna.tsinghua.edu.cn/simple\ntimeout = 60\n")
+    write(isolated_home / ".config" / "pip" / "notes.txt", "unrelated\n")
+    home_before = _tree(isolated_home)
+    shim = write(tmp_path / "shim" / "sitecustomize.py", REPLACE_SHIM).parent
+    ready = tmp_path / "ready"
+    env = isolated_env(tmp_path)
+    env.update(PYTHONPATH=os.pathsep.join([str(shim), env["PYTHONPATH"]]), PAUSE_AT_REPLACE=pause_at,
+               READY=str(ready))
+    child = subprocess.Popen([sys.executable, "-m", "mirrorctl", "use", "ustc", "--only", "pip"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        while not ready.exists():
+            assert child.poll() is None, child.communicate()
+            time.sleep(0.02)
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == -signal.SIGKILL
+
+    assert pip_conf.read_bytes() == home_before[str(pip_conf.relative_to(isolated_home))]  # never replaced
+    code, document = doctor(run, "--only", "pip")
+    leftovers = sorted(f["path"] for f in document["findings"] if f["code"] == "doctor.leftover")
+    if pause_at == "pip.conf":
+        [temp] = [p for p in pip_conf.parent.iterdir() if p.name.endswith(".mirrorctl-tmp")]
+        assert temp.name.startswith(f".pip.conf.{child.pid}.")
+        assert leftovers == [str(temp)]
+        assert len(json.loads(run("backups", "--json").output)["backups"]) == 1  # complete: a real backup
+    else:
+        [unfinished] = [p for p in paths.backups_dir().iterdir()]
+        assert not (unfinished / "manifest.json").exists()
+        assert leftovers == [str(unfinished)]
+        assert json.loads(run("backups", "--json").output)["backups"] == []
+    assert code == 0
+    assert finding(document, "doctor.lock-killed")["params"]["pid"] == child.pid
+    state_before = _tree(paths.mirrorctl_state_dir())
+
+    cleaned = run("doctor", "--offline", "--clean", "--only", "pip", "--json")
+    assert cleaned.exit_code == 0, cleaned.output
+    assert sorted(json.loads(cleaned.stdout)["cleaned"]) == leftovers  # exactly those
+    assert json.loads(cleaned.stdout)["cleared_lock"] == str(paths.lock_file())
+    assert _tree(isolated_home) == home_before  # the user's files, byte-identical, nothing added
+    state_after = _tree(paths.mirrorctl_state_dir())
+    kept = {name: data for name, data in state_before.items()
+            if not any(str(paths.mirrorctl_state_dir() / name).startswith(gone) for gone in leftovers)}
+    assert state_after == {**kept, "lock": b""}  # only the leftovers went, and the killed run's pid record
+    after = doctor(run, "--only", "pip")[1]
+    assert not [c for c in codes(after) if c in ("doctor.leftover", "doctor.lock-killed")]
+    # and the change can now be made for real
+    assert run("use", "ustc", "--only", "pip").exit_code == 0
+    assert "mirrors.ustc.edu.cn" in pip_conf.read_text() and "# mine" in pip_conf.read_text()
+
+
+def test_a_clean_home_after_use_online_against_loopback_mirrors_has_nothing_to_report(run, pip_conf: Path,
+                                                                                      condarc: Path, monkeypatch,
+                                                                                      behind_trap):
+    """The same as after `use tuna`, with the network part on: a loopback mirror whose index answers and whose
+    channels carry this platform's subdir. Only the test's own trap proxy is said (information)."""
+    import time
+
+    from loopback_channels import serve
+    from loopback_mirrors import FEED_PATH, Fleet, MirrorSpec
+
+    monkeypatch.setenv("CONDA_SUBDIR", "linux-64")
+    now = time.time()
+    feed = json.dumps([{"name": name, "status": "success", "last_update_ts": int(now - 600),
+                        "last_started_ts": int(now - 700), "last_ended_ts": int(now - 600),
+                        "next_schedule_ts": int(now + 3000)} for name in ("pypi", "anaconda")]).encode()
+    channels = {c: ["noarch", "linux-64"] for c in ("pkgs/main", "pkgs/r", "cloud/conda-forge")}
+    with Fleet([MirrorSpec("lab", feed=feed)]) as fleet, serve(channels) as conda_mirror:
+        base = fleet.base_url("lab")
+        write(paths.user_profiles_dir() / "lab.toml", f'name = "lab"\n[pypi]\nindex = "{base}/simple"\n'
+              f'[conda]\ndefault_channels = ["{conda_mirror.url("pkgs/main")}", "{conda_mirror.url("pkgs/r")}"]\n'
+              f'[conda.custom_channels]\nconda-forge = "{conda_mirror.url("cloud")}"\n'
+              f'[status]\nurl = "{base}{FEED_PATH}"\nformat = "tunasync"\n')
+        write(condarc, "channels:\n  - defaults\n  - conda-forge\n")
+        assert run("use", "lab", "--only", "pip", "--only", "conda").exit_code == 0
+        result = run("doctor", "--only", "pip", "--only", "conda", "--timeout", "3", "--json")
+        asked = {path for _, path in conda_mirror.seen}
+    document = json.loads(result.stdout)
+    assert (result.exit_code, codes(document)) == (0, ["doctor.proxy-env"]), result.stdout
+    assert {"/pkgs/main/linux-64/repodata.json", "/cloud/conda-forge/noarch/repodata.json"} <= asked
+
+
+@pytest.mark.parametrize("mirror, expected", [("synced since", None), ("dead", "warning")])
+def test_online_a_good_answer_overrules_the_data_and_no_answer_leaves_it(run, condarc: Path, monkeypatch,
+                                                                        behind_trap, mirror: str,
+                                                                        expected: str | None):
+    """The data says the mirror lacks osx-arm64 for pkgs/main. A mirror that now serves it: nothing to say. A
+    mirror that does not answer at all: the data's word stands (a warning), and the probe says the mirror fails."""
+    from loopback_channels import serve
+    from loopback_mirrors import _closed_port
+
+    monkeypatch.setenv("CONDA_SUBDIR", "osx-arm64")
+    with serve({"pkgs/main": ["noarch", "linux-64", "osx-arm64"]}) as lab:
+        base = lab.base if mirror == "synced since" else f"http://127.0.0.1:{_closed_port()}"
+        write(paths.user_profiles_dir() / "lab.toml", f'name = "lab"\n[conda]\n'
+              f'default_channels = ["{base}/pkgs/main"]\n[[conda.coverage]]\nchannels = ["pkgs/main"]\n'
+              'missing = ["osx-arm64"]\nverified = true\nsource = "the sync list, last year"\n')
+        write(condarc, "channels:\n  - defaults\n")
+        assert run("use", "lab", "--only", "conda").exit_code == 0
+        offline = finding(doctor(run, "--only", "conda")[1], "doctor.subdir-missing")
+        assert (offline["level"], offline["params"]["evidence"]) == ("warning", "per the sync list, last year")
+        result = run("doctor", "--only", "conda", "--timeout", "2", "--json")
+    found = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "doctor.subdir-missing"]
+    assert [f["level"] for f in found] == ([expected] if expected else [])
+    if mirror == "dead":
+        assert "doctor.mirror-failing" in codes(json.loads(result.stdout))
+
+
+def test_the_feed_of_the_anaconda_repo_is_said_for_conda(run, condarc: Path, monkeypatch, behind_trap):
+    import time
+
+    from loopback_channels import FEED_PATH, serve
+
+    monkeypatch.setenv("CONDA_SUBDIR", "linux-64")
+    now = time.time()
+    feed = json.dumps([{"name": "anaconda", "status": "paused", "last_update_ts": int(now - 10 * 86_400),
+                        "last_started_ts": int(now - 10 * 86_400), "last_ended_ts": int(now - 10 * 86_400)},
+                       {"name": "pypi", "status": "success", "last_update_ts": int(now - 60)}]).encode()
+    with serve({"pkgs/main": ["noarch", "linux-64"]}, feed=feed) as lab:
+        write(paths.user_profiles_dir() / "lab.toml", f'name = "lab"\n[conda]\ndefault_channels = '
+              f'["{lab.url("pkgs/main")}"]\n[status]\nurl = "{lab.base}{FEED_PATH}"\nformat = "tunasync"\n')
+        write(condarc, "channels:\n  - defaults\n")
+        assert run("use", "lab", "--only", "conda").exit_code == 0
+        result = run("doctor", "--only", "conda", "--timeout", "3", "--json")
+    found = finding(json.loads(result.stdout), "doctor.sync-paused")
+    assert (result.exit_code, found["tool"], found["params"]["repo"], found["params"]["hours"]) == (
+        0, "conda", "anaconda", 240)
+    assert found["message"].startswith("lab's own status feed says its anaconda sync is paused; the last good one "
+                                       "was ")

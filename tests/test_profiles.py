@@ -155,3 +155,36 @@ def test_profile_add_accepts_real_channel_names(run, channel: str):
     result = run("profile", "add", "campus", "--anaconda", "https://m.example/anaconda", "--channel", channel)
     assert result.exit_code == 0, result.output
     assert load_profiles().get("campus").conda.custom_channels == {channel: "https://m.example/anaconda/cloud"}
+
+
+@pytest.mark.parametrize("entry, problem", [
+    ({"channels": ["pkgs/main"], "subdirs": ["osx-arm46"]},
+     "key 'conda.coverage[0].subdirs' names 'osx-arm46', which is not a conda platform subdir"),
+    ({"channels": ["pkgs/main"], "subdirs": ["noarch"], "mirrored": False},
+     "key 'conda.coverage[0].channels' needs exactly one of subdirs, missing or mirrored = false"),
+    ({"subdirs": ["noarch"]}, "key 'conda.coverage[0].channels' is required and must be a list of strings"),
+    ({"channels": ["bad name"], "mirrored": False},
+     "key 'conda.coverage[0].channels' is not a conda channel name: it must not contain spaces"),
+])
+def test_coverage_facts_are_checked_with_the_key_named(run, entry: dict, problem: str) -> None:
+    import tomlkit
+
+    document = {"name": "mine", "conda": {"custom_channels": {"conda-forge": "https://m.example/anaconda/cloud"},
+                                          "coverage": [entry]}}
+    path = write(paths.user_profiles_dir() / "mine.toml", tomlkit.dumps(document))
+    result = run("profile", "show", "mine")
+    assert (result.exit_code, result.output) == (1, f"mirrorctl: error: {path}: {problem}\n")
+
+
+def test_builtin_coverage_facts_keep_their_source_and_verification() -> None:
+    profiles = {p.name: p for p in load_profiles().profiles}
+    sjtu = profiles["sjtu"].conda
+    assert sjtu is not None
+    fact = sjtu.fact("pkgs/main")
+    assert fact is not None and fact.verified and "conda.pkgs.yaml" in fact.source
+    assert (fact.gap("osx-arm64"), fact.gap("linux-aarch64"), fact.gap("linux-64")) == ("subdir", "subdir", None)
+    nju = profiles["nju"].conda
+    assert nju is not None and nju.fact("nvidia") is not None
+    assert nju.fact("nvidia").verified is False and "UNVERIFIED" in nju.fact("nvidia").source  # type: ignore[union-attr]
+    ustc = profiles["ustc"].conda
+    assert ustc is not None and ustc.fact("pkgs/main").redirects_to == "tuna"  # type: ignore[union-attr]

@@ -179,6 +179,18 @@ def get_values(text: str, section: str, keys: Iterable[str]) -> list[str] | None
     return None
 
 
+def line_of(text: str, section: str, keys: Iterable[str]) -> int | None:
+    """The line number (from 1) of the first of ``keys`` written in ``section`` (the last such section, as
+    RawConfigParser lets a later one win), or None."""
+    doc = Document(text)
+    aliases = [normalize_key(k) for k in keys]
+    for found in reversed([s for s in doc.sections if s.name == section]):
+        for option in found.options:
+            if option.key in aliases:
+                return option.start + 1
+    return None
+
+
 def set_values(text: str, section: str, keys: Iterable[str], values: list[str], *, create: bool = True) -> str:
     """Set the option (first name in ``keys``; any of them may already be present) to ``values``.
 

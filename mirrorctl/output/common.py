@@ -24,6 +24,22 @@ MESSAGES = {
     "doctor.proxy-env": N_("a proxy is set ({variables}): every tool sends its requests through it, so a slow or "
                            "blocked proxy looks like a slow mirror"),
     "doctor.mirror-failing": N_("{profile} ({url}) does not work as a mirror right now ({error}); {tools} use it"),
+    "doctor.lock-held": N_("another mirrorctl (pid {pid}) is running: it holds the lock, and a backup it is "
+                           "taking is not counted as a leftover"),
+    "doctor.lock-killed": N_("a mirrorctl run (pid {pid}) was killed while it held the lock: nothing is blocked "
+                             "(the system released the lock), and its pid is still recorded in the lock file"),
+    "doctor.sync-failed": N_("{profile}'s own status feed says its last {repo} sync failed; the last good one "
+                             "was {last_success} ({hours} h ago); {tools} use it"),
+    "doctor.sync-paused": N_("{profile}'s own status feed says its {repo} sync is paused; the last good one was "
+                             "{last_success} ({hours} h ago); {tools} use it"),
+    "doctor.sync-old": N_("{profile}'s own status feed says its {repo} mirror last synced {last_success} ({hours} h "
+                          "ago), far longer than its usual cycle; {tools} use it"),
+    "doctor.channel-missing": N_("{channel} is not on {profile}'s mirror ({evidence}): conda stops with \"channel "
+                                 "is not accessible\" when it asks {url}"),
+    "doctor.channel-elsewhere": N_("{channel} is not on {profile}'s mirror ({evidence}): its requests are sent on to "
+                                   "{redirects_to}'s"),
+    "doctor.subdir-missing": N_("{profile}'s mirror has no {subdir} packages of {channel} ({evidence}): on this "
+                                "{subdir} machine conda silently sees only its noarch packages"),
     "doctor.mirror-stale": N_("{profile} ({url}) is behind the others (stale); {tools} use it"),
     "file-refused": N_("{tool} cannot read {path}: {where}{reason}"),
     "file-ignored": N_("{tool} ignores {path} ({where}{reason})"),

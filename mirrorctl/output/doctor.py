@@ -33,6 +33,9 @@ def doctor_text(report: DoctorReport, *, colour: bool = False) -> str:
                 lines.append("    " + _("fix: {command}").format(command=finding.params["fix"]))
     for path in report.cleaned:
         lines.append(_("removed {path} (left by an interrupted run)").format(path=display_path(path)))
+    if report.cleared_lock is not None:
+        lines.append(_("emptied the pid record of a killed run in {path}").format(
+            path=display_path(report.cleared_lock)))
     if report.offline:
         lines.append(_("offline: the mirrors were not contacted (run without --offline to check them)"))
     lines.append(summary(report))
@@ -65,6 +68,7 @@ def doctor_json(report: DoctorReport) -> dict[str, Any]:
         findings=[{**finding_json(f), "message": english_sentence(f), "fix": f.params.get("fix")}
                   for f in report.findings],
         cleaned=[str(p) for p in report.cleaned],
+        cleared_lock=str(report.cleared_lock) if report.cleared_lock is not None else None,
         summary={level: sum(f.level == level for f in report.findings) for level in ("error", "warning", "info")},
     )
 

@@ -9,7 +9,8 @@ import stat
 import sys
 import time
 from collections.abc import Iterator
-from typing import Callable
+from pathlib import Path
+from typing import Callable, NamedTuple
 
 from mirrorctl import fileio, paths
 from mirrorctl.errors import StoreError
@@ -25,7 +26,9 @@ def locked() -> Iterator[None]:
     """Keep two mirrorctl runs from interleaving their backups and writes.
 
     An flock on ``<state>/lock``: the kernel releases it when its holder dies, however it dies, so a killed
-    run never leaves a stale lock. The holder writes its pid into the file, so a waiting run can name it.
+    run never leaves a stale lock. The holder writes its pid into the file, so a waiting run can name it, and
+    empties the file again when it lets go: a pid left in a lock nobody holds is the record of a run that was
+    killed in the middle (:func:`inspect`), harmless to the next run, which takes the lock and writes its own.
     """
     lock_path = paths.lock_file()
     atomic.ensure_directory(lock_path.parent)
@@ -45,6 +48,7 @@ def locked() -> Iterator[None]:
             try:
                 yield
             finally:
+                _forget_holder(fd)
                 os.lseek(fd, 0, os.SEEK_SET)
                 msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
         else:
@@ -54,6 +58,7 @@ def locked() -> Iterator[None]:
             try:
                 yield
             finally:
+                _forget_holder(fd)
                 fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
@@ -91,3 +96,52 @@ def _lock_holder(fd: int) -> int | None:
     except OSError:
         return None
     return int(text) if text.isdigit() else None
+
+
+def _forget_holder(fd: int) -> None:
+    """Empty the pid record while still holding the lock (a run that ends normally leaves no record)."""
+    with contextlib.suppress(OSError):
+        os.ftruncate(fd, 0)
+
+
+class LockState(NamedTuple):
+    """What the lock file says right now: ``held`` by a running mirrorctl, and the ``pid`` it records."""
+
+    path: Path
+    held: bool
+    pid: int | None
+
+
+def inspect() -> LockState | None:
+    """The lock's state, read-only: None when there is no lock file (or it cannot be read, or on Windows).
+
+    ``held`` is asked of the kernel (a non-blocking flock taken and released at once), so a process that died
+    holding it never counts: the kernel released its lock. A free lock that still records a pid was left by a
+    run killed while it held the lock (a normal run empties the record when it lets go).
+    """
+    lock_path = paths.lock_file()
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(lock_path, flags)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        pid = _lock_holder(fd)
+        if sys.platform == "win32":  # pragma: no cover - msvcrt locks need a writable descriptor: not asked
+            return None
+        import fcntl
+
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                return LockState(lock_path, True, pid)
+            return None
+        try:
+            return LockState(lock_path, False, _lock_holder(fd))  # read again: the holder may just have let go
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

@@ -253,8 +253,12 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
         if not loaded:
             continue
         for key in [k for k in READ_KEYS if k in loaded and k in final]:
-            findings.append(Finding("conda.final-shadowed", "warning", NAME, path,
-                                    params={"path": path, "key": key, "final_path": final[key]}))
+            line = next((n for n, text_line in enumerate(text.splitlines(), 1)
+                         if re.match(rf"{re.escape(key)}\s*:", text_line)), None)
+            # the fix removes the setting conda ignores (the #!final file is the administrator's to change)
+            findings.append(Finding("conda.final-shadowed", "warning", NAME, path, line, params={
+                "path": path, "key": key, "final_path": final[key],
+                "fix": f"conda config --file {path} --remove-key {key}"}))
             del loaded[key]
         for key in re.findall(FINAL_MARK, text):
             final.setdefault(key, path)

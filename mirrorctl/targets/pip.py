@@ -66,6 +66,15 @@ def write_path() -> Path:
     return user_files()[-1]
 
 
+def _section_line(path: Path, section: str) -> int | None:
+    """The line of ``section``'s index-url in ``path`` (the file and line findings point at)."""
+
+    try:
+        return ini.line_of(path.read_text(encoding="utf-8", errors="replace"), section, ("index-url", "pypi-url"))
+    except OSError:
+        return None
+
+
 def scope_files(scope: str) -> list[Path]:
     """The files of one scope, in pip's load order; the last is the one `pip config --<variant>` writes."""
     if scope == "user":
@@ -236,11 +245,11 @@ def _shadowing(files: list[tuple[str, Path]], merged: Merged, written_files: lis
             continue
         path = entry[1]
         if variants[path] == "site" and scope != "venv" and _site_scope() != "env":
-            findings.append(Finding("pip.site-file-wins", "warning", NAME, path,
+            findings.append(Finding("pip.site-file-wins", "warning", NAME, path, _section_line(path, "global"),
                                     params={"path": path, "written": written}))
         else:
             higher = _site_scope() if variants[path] == "site" else VARIANT_SCOPE[variants[path]]
-            findings.append(Finding("scope-shadowed", "warning", NAME, path,
+            findings.append(Finding("scope-shadowed", "warning", NAME, path, _section_line(path, "global"),
                                     params={"path": path, "higher": higher, "key": f"[global] {key}",
                                             "value": entry[0], "written": written, "scope": scope}))
     return findings
@@ -310,7 +319,9 @@ class Pip:
             entry = merged.get(command, {}).get("index-url") or merged.get(command, {}).get("pypi-url")
             if entry and normalize(entry[0]) != normalize(global_index[0] if global_index else index):
                 findings.append(Finding("pip.section-beats-global", "warning", NAME, entry[1],
-                                        params={"path": entry[1], "section": command, "value": entry[0]}))
+                                        _section_line(entry[1], command),
+                                        params={"path": entry[1], "section": command, "value": entry[0],
+                                                "global": global_index[0] if global_index else None}))
         findings += _shadowing(files, merged, written_files, written, scope or "user")
         if scope == "env" and written_files and _site_scope() == "venv" and site_files()[-1] != written:
             findings.append(Finding("pip.env-file-unread", "warning", NAME, written, params={
