@@ -49,3 +49,19 @@ def test_a_scope_missing_here_is_a_note_and_the_default_scope_otherwise(tmp_path
     assert found is None
     assert [(n.code, n.level, n.params) for n in notes] == [
         ("scope-unavailable", "note", {"scope": "venv", "reason": "no virtualenv is active"})]
+
+
+def test_a_merge_that_folds_file_by_file_keeps_its_findings_in_file_order_with_the_refusals(tmp_path: Path):
+    from mirrorctl.results import Finding
+
+    first, bad, last = (tmp_path / name for name in ("first", "bad", "last"))
+    write(first, "index=a")
+    write(bad, "!broken")
+    write(last, "index=b")
+    findings: list[Finding] = []
+    read: list[Path] = []
+    for layer in targets.iter_layers("faketool", [first, bad, last], _parse, findings=findings, read=read):
+        findings.append(Finding("faketool.seen", "note", "faketool", layer.path))
+    assert [(f.code, f.path) for f in findings] == [("faketool.seen", first), ("file-refused", bad),
+                                                    ("faketool.seen", last)]
+    assert read == [first, last]

@@ -99,20 +99,19 @@ def data_of(path: Path, overrides: Mapping[Path, bytes | None] | None = None) ->
     return overrides[path] if overrides and path in overrides else read_bytes(path)
 
 
-def load_layers(tool: str, files: Iterable[Path], parse: Callable[[bytes, str, Path], Any],
-                overrides: Mapping[Path, bytes | None] | None = None, *,
+def iter_layers(tool: str, files: Iterable[Path], parse: Callable[[bytes, str, Path], Any],
+                overrides: Mapping[Path, bytes | None] | None = None, *, findings: list[Finding], read: list[Path],
                 refuse: Callable[[Path, MirrorctlError], Finding] | None = None,
-                refused_counts_as_read: bool = False, unreadable_is_refused: bool = True) -> Layers:
-    """Every existing file of ``files`` (lowest precedence first) parsed with ``parse(data, text, path)``.
+                refused_counts_as_read: bool = False, unreadable_is_refused: bool = True) -> Iterator[Layer]:
+    """Every existing file of ``files`` (in the order given) parsed with ``parse(data, text, path)``, one at a time.
 
-    A file the tool refuses becomes a finding (``refuse``, by default :func:`mirrorctl.targets.refused`) and no
-    layer; the read goes on, as `current` reports every file it can. ``unreadable_is_refused`` False: a file
-    mirrorctl itself will not read (a FIFO, over 1 MiB) stops the read instead (core reports it as unread)."""
+    A file the tool refuses is appended to ``findings`` (``refuse``, by default :func:`refused`) and yields no
+    layer; the read goes on, as `current` reports every file it can. The files read are appended to ``read``. A
+    merge that adds findings of its own to the same list while it folds keeps them in file order with these.
+    ``unreadable_is_refused`` False: a file mirrorctl itself will not read (a FIFO, over 1 MiB) stops the read
+    instead (core reports it as unread)."""
     from mirrorctl.errors import MirrorctlError
 
-    layers: list[Layer] = []
-    read: list[Path] = []
-    findings: list[Finding] = []
     for path in files:
         if not unreadable_is_refused:
             data = data_of(path, overrides)
@@ -130,7 +129,15 @@ def load_layers(tool: str, files: Iterable[Path], parse: Callable[[bytes, str, P
             continue
         if not refused_counts_as_read:
             read.append(path)
-        layers.append(Layer(path, text, values))
+        yield Layer(path, text, values)
+
+
+def load_layers(tool: str, files: Iterable[Path], parse: Callable[[bytes, str, Path], Any],
+                overrides: Mapping[Path, bytes | None] | None = None, **options: Any) -> Layers:
+    """:func:`iter_layers` all at once: the layers, the files read and a finding for every file refused."""
+    findings: list[Finding] = []
+    read: list[Path] = []
+    layers = list(iter_layers(tool, files, parse, overrides, findings=findings, read=read, **options))
     return Layers(layers, read, findings)
 
 

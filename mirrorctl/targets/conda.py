@@ -33,7 +33,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _channels, data_of, decode, encode, in_scope, load_layers, refused, shadows
+from mirrorctl.targets import _channels, data_of, decode, encode, in_scope, iter_layers, refused, shadows
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import join, normalize
 
@@ -245,11 +245,11 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
     alias: tuple[str, Source] | None = None
     final: dict[str, Path] = {}  # key -> the file that marked it #!final
     setters: dict[str, list[tuple[Path, str]]] = {}
-    loaded_files = load_layers(NAME, files, lambda data, text, path: _settings(data, text, path), overrides,
-                                 refuse=_refuse, unreadable_is_refused=False)
-    findings = loaded_files.findings
-    for layer in loaded_files.layers:
-        path, text, loaded = layer
+    findings: list[Finding] = []
+    read: list[Path] = []
+    for path, text, loaded in iter_layers(NAME, files, lambda data, text, path: _settings(data, text, path),
+                                          overrides, findings=findings, read=read, refuse=_refuse,
+                                          unreadable_is_refused=False):
         if not loaded:
             continue
         for key in [k for k in READ_KEYS if k in loaded and k in final]:
@@ -282,8 +282,7 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
         alias = (os.environ["CONDA_CHANNEL_ALIAS"], Source(env="CONDA_CHANNEL_ALIAS"))
 
     unique = _channels.first_of_each
-    return Merged(unique(channels), unique(default_channels), custom, multichannels, alias, loaded_files.read,
-                  findings, setters)
+    return Merged(unique(channels), unique(default_channels), custom, multichannels, alias, read, findings, setters)
 
 
 def _refuse(path: Path, exc: MirrorctlError) -> Finding:

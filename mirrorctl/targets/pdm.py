@@ -22,7 +22,7 @@ from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
 from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
-from mirrorctl.targets import data_of, decode, encode, in_scope, load_layers, read_bytes, refused
+from mirrorctl.targets import data_of, decode, encode, in_scope, iter_layers, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import is_plain_http
 
@@ -101,6 +101,10 @@ def load(text: str, path: Path | None, *, editable: bool = True) -> Any:
             raise ConfigParseError(N_("pypi.verify_ssl must be true or false"), path=path,
                                    line=_line_of(text, r"^[ \t]*verify_ssl\s*="))
     return document
+
+
+def _settings(data: bytes, text: str, path: Path) -> Any:
+    return load(text, path, editable=False)
 
 
 def render_text(text: str, profile: Profile | None) -> str:
@@ -233,11 +237,9 @@ class Pdm:
         verify: str | None = None
         files = [site_file(), user_file(), project]  # lowest precedence first
         rank = files.index(written) if written in files else len(files)
-        loaded = load_layers(NAME, files, lambda _data, text, path: load(text, path, editable=False), overrides,
-                               refused_counts_as_read=True)
-        findings += loaded.findings
-        read = loaded.read
-        for path, _text, document in loaded.layers:
+        read: list[Path] = []
+        for path, _text, document in iter_layers(NAME, files, _settings, overrides, findings=findings, read=read,
+                                                 refused_counts_as_read=True):
             if _get(document, "url"):
                 url, source = str(_get(document, "url")), Source(path=path, section="pypi")
                 if files.index(path) > rank and path == project:

@@ -43,7 +43,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import decode, encode, in_scope, load_layers, read_bytes
+from mirrorctl.targets import decode, encode, in_scope, iter_layers, read_bytes
 from mirrorctl.targets._uv_workspace import (
     ignored_settings,
     project_file,
@@ -414,16 +414,14 @@ class Uv:
         mirror: str | None = None
         mirror_source = Source()
         rank = files.index(written) if written in files else len(files)  # files after it beat it
-        loaded = load_layers(NAME, files, _uv_settings, overrides, refused_counts_as_read=True)
-        findings += loaded.findings
-        read = loaded.read
-        for path, text, document in loaded.layers:
-            if path.name == "pyproject.toml":
-                validate(document, text, path)  # raises: [[tool.uv.index]] uv refuses stops the read
+        read: list[Path] = []
         defaults: list[tuple[Path, str]] = []  # every default [[index]], highest precedence first
         named: set[str] = set()
         index_urls: list[tuple[Path, str]] = []
-        for path, _text, document in reversed(loaded.layers):
+        for path, text, document in iter_layers(NAME, reversed(files), _uv_settings, overrides, findings=findings,
+                                                read=read, refused_counts_as_read=True):
+            if path.name == "pyproject.toml":
+                validate(document, text, path)  # raises: [[tool.uv.index]] uv refuses stops the read
             if not document:
                 continue
             here = _plain_defaults(document)
@@ -443,6 +441,7 @@ class Uv:
                                             params={"path": path, "url": document["index-url"]}))
             if isinstance(document.get(PYTHON_MIRROR_KEY), str) and path.name != "pyproject.toml" and not mirror:
                 mirror, mirror_source = document[PYTHON_MIRROR_KEY], Source(path=path)
+        read.reverse()
         # Observed with uv 0.13.9 (tests/data/sources_observed.json): the index lists of all files are joined,
         # the higher-precedence file's first; the first default [[index]] of that list is the default index, and
         # any default [[index]] (even the user file's) beats every file's deprecated index-url.
