@@ -5,6 +5,11 @@ annotation makes mypy check the instance against :class:`Target`. Modules are fo
 what ``--only`` accepts) and imported only when needed: ``--only uv`` imports one module.
 
 Everything a target returns is data (:mod:`mirrorctl.results`); it never words a message for the user.
+
+A tool that reads several files reads them through the shared path in :mod:`mirrorctl.targets` (``iter_layers``
+/ ``load_layers``, ``in_scope``, ``shadows``) and keeps only its merge rule. Core picks and checks the scope
+(``default_scope``, :func:`mirrorctl.core.resolve_scope`). A tool module never imports another: what two tools
+share lives in a helper module whose name starts with ``_`` (``_channels``, ``_pipconf``) or in :mod:`mirrorctl.paths`.
 """
 
 from __future__ import annotations
