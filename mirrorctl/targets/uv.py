@@ -20,20 +20,16 @@ before the default; ``UV_DEFAULT_INDEX`` beats ``UV_INDEX_URL``, which beats eve
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
 from mirrorctl.results import (
     CUSTOM,
     MIXED,
-    UPSTREAM,
-    Change,
     EnvPlan,
     FileEdit,
     Finding,
@@ -44,22 +40,26 @@ from mirrorctl.results import (
     ToolState,
 )
 from mirrorctl.targets import decode, encode, in_scope, iter_layers, read_bytes
-from mirrorctl.targets._uv_workspace import (
+from mirrorctl.targets._uv_settings import (
+    DEFAULT_INDEX,
+    PYTHON_MIRROR_KEY,
     ignored_settings,
+    load,
+    owned,
+    owner_of,
     project_file,
     project_write_file,
+    python_mirror_owner,
+    validate,
     workspace_root,
 )
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
-from mirrorctl.urls import normalize
 
 if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
     from mirrorctl.torch.model import Command, Install
 
 NAME = "uv"
-DEFAULT_INDEX = "https://pypi.org/simple"
-PYTHON_MIRROR_KEY = "python-install-mirror"
 
 #: English templates of this tool's own finding codes (generic codes are worded in ``output``).
 MESSAGES = {
@@ -109,229 +109,6 @@ def scope_file(scope: str) -> Path:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Ownership and validation
-
-
-def _owner(profiles: Sequence[Profile], url: str) -> str:
-    from mirrorctl.profiles import pypi_owner
-
-    owner = pypi_owner(profiles, url)
-    if owner:
-        return owner
-    return UPSTREAM if normalize(url) == normalize(DEFAULT_INDEX) else CUSTOM
-
-
-def _owned(profiles: Sequence[Profile], url: object) -> bool:
-    return isinstance(url, str) and _owner(profiles, url) != CUSTOM
-
-
-def _python_mirror_owner(profiles: Sequence[Profile], url: str) -> str:
-    for profile in profiles:
-        mirror = profile.pypi.python_install_mirror if profile.pypi else None
-        if mirror and normalize(mirror) == normalize(url):
-            return profile.name
-    return CUSTOM
-
-
-def _line_of(text: str, pattern: str) -> int | None:
-    match = re.search(pattern, text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None
-
-
-def validate(document: Any, text: str, path: Path | None) -> None:
-    """uv refuses a settings file whose ``index`` is not an array of tables with string URLs."""
-    if "index" in document:
-        indexes = toml.plain(document["index"])
-        if not isinstance(indexes, list) or not all(isinstance(i, dict) for i in indexes):
-            raise ConfigParseError(N_("`index` must be an array of tables ([[index]])"), path=path,
-                                   line=_line_of(text, r"^[ \t]*index\s*="))
-        for entry in indexes:
-            if not isinstance(entry.get("url"), str):
-                raise ConfigParseError(N_("every [[index]] needs url = \"...\" (a string)"), path=path,
-                                       line=_line_of(text, r"^[ \t]*\[\[\s*index\s*\]\]"))
-            if "default" in entry and not isinstance(entry["default"], bool):
-                raise ConfigParseError(N_("[[index]] default must be true or false"), path=path,
-                                       line=_line_of(text, r"^[ \t]*default\s*="))
-    for key in ("index-url", PYTHON_MIRROR_KEY):
-        if key in document and not isinstance(toml.plain(document[key]), str):
-            raise ConfigParseError(N_("{key} must be a string"), key=key, path=path,
-                                   line=_line_of(text, rf"^[ \t]*{re.escape(key)}\s*="))
-
-
-def load(text: str, path: Path | None, *, editable: bool = True) -> Any:
-    """The document (tomlkit when it is to be edited, plain values otherwise), validated as uv does."""
-    document = toml.load(text, path) if editable else toml.values(text, path)
-    validate(document, text, path)
-    return document
-
-
-def _default_entries(document: Any) -> list[tuple[int, str]]:
-    """(position, url) of every ``[[index]]`` with ``default = true``, in file order."""
-    if "index" not in document:
-        return []
-    return [(i, str(entry["url"])) for i, entry in enumerate(document["index"]) if entry.get("default") is True]
-
-
-def _mine(document: Any, profiles: Sequence[Profile]) -> list[tuple[int, str]]:
-    """The default entries mirrorctl may replace: no name (a named index is the user's, whatever its URL, and
-    ``[tool.uv.sources]`` may point at it) and a known profile's URL (or pypi.org)."""
-    return [(i, url) for i, url in _default_entries(document)
-            if "name" not in document["index"][i] and _owned(profiles, url)]
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Rendering (pure)
-
-
-def _uv_table(document: Any, create: bool) -> Any:
-    """pyproject.toml's ``[tool.uv]`` table (created as needed, as a super table: no empty headers)."""
-    import tomlkit
-
-    if "tool" not in document:
-        if not create:
-            return None
-        document.add(tomlkit.nl()) if toml.dump(document).strip() and not toml.dump(document).endswith("\n\n") \
-            else None
-        document["tool"] = tomlkit.table(is_super_table=True)
-    tool = document["tool"]
-    if "uv" not in tool:
-        if not create:
-            return None
-        tool["uv"] = tomlkit.table(is_super_table=True)
-    return tool["uv"]
-
-
-def render_pyproject(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None,
-                     force: bool = False) -> str:
-    """``[[tool.uv.index]]`` in a pyproject.toml: the same rules as uv.toml's ``[[index]]`` (no Python mirror)."""
-    document = toml.load(text, path)
-    wanted = bool(profile and profile.pypi)
-    table = _uv_table(document, create=wanted)
-    if table is None:
-        return text
-    validate(table, text, path)
-    _render_index(table, profile, profiles, force)
-    if not len(table):
-        del document["tool"]["uv"]
-        if not len(document["tool"]):
-            del document["tool"]
-    rendered = toml.dump(document)
-    if not text.startswith(("\n", "\r\n")):
-        rendered = rendered.lstrip("\r\n")
-    if rendered.endswith("\n\n") and not text.endswith("\n\n"):  # the blank line before a removed table
-        rendered = rendered.rstrip("\n") + "\n"
-    if wanted and profile is not None and profile.pypi is not None:  # a blank line after the new [[tool.uv.index]]
-        ours = f'url = "{profile.pypi.index_url.rstrip("/")}"\ndefault = true\n'  # when a table follows it
-        at = rendered.replace("\r\n", "\n").find(ours)
-        if at >= 0 and ours not in text.replace("\r\n", "\n"):
-            end = at + len(ours)
-            plain = rendered.replace("\r\n", "\n")
-            if plain[end:end + 1] == "[":
-                rendered = plain[:end] + "\n" + plain[end:]
-    return toml.keep_newlines(text, rendered)
-
-
-def render_text(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None,
-                force: bool = False) -> str:
-    if path is not None and path.name == "pyproject.toml":
-        return render_pyproject(text, profile, profiles, path, force)
-    document = load(text, path)
-    wanted = profile.pypi.python_install_mirror if profile and profile.pypi else None
-    current = document.get(PYTHON_MIRROR_KEY)
-    if wanted:
-        if current is None or normalize(str(current)) != normalize(wanted):
-            document[PYTHON_MIRROR_KEY] = wanted  # tomlkit puts a new bare key before the first table
-    elif current is not None and _python_mirror_owner(profiles, str(current)) != CUSTOM:
-        del document[PYTHON_MIRROR_KEY]
-    _render_index(document, profile, profiles, force)
-    rendered = toml.dump(document)
-    if not text.startswith(("\n", "\r\n")):  # a removed first key leaves tomlkit's blank line behind
-        rendered = rendered.lstrip("\r\n")
-    return toml.keep_newlines(text, rendered)
-
-
-def _render_index(document: Any, profile: Profile | None, profiles: Sequence[Profile], force: bool = False) -> None:
-    """The default ``[[index]]`` of a uv.toml document or a ``[tool.uv]`` table, pointed at ``profile``.
-
-    A default ``[[index]]`` of the user's (a URL no profile has) is kept, and wins over mirrorctl's after it;
-    with ``force`` it is replaced: removed, or, when it has a name (``[tool.uv.sources]`` may name it), made
-    ``explicit`` so only the packages that name it use it."""
-    import tomlkit
-
-    new_url = profile.pypi.index_url.rstrip("/") if profile and profile.pypi else None
-    if force and new_url and "index" in document:
-        indexes = document["index"]
-        mine = {i for i, _ in _mine(document, profiles)}
-        for position in reversed([i for i, _ in _default_entries(document) if i not in mine]):
-            if "name" in indexes[position]:
-                del indexes[position]["default"]
-                indexes[position]["explicit"] = True
-            else:
-                del indexes[position]
-        if not len(indexes):
-            del document["index"]
-    if "index-url" in document and _owned(profiles, document["index-url"]):
-        del document["index-url"]  # deprecated; mirrorctl's [[index]] replaces it
-    owned = _mine(document, profiles)
-    if owned:
-        indexes = document["index"]
-        keep = owned[0][0] if new_url else None
-        for position, _url in reversed(owned):
-            if position != keep:
-                del indexes[position]
-        if keep is not None:
-            indexes[keep]["url"] = new_url
-        if not len(indexes):
-            del document["index"]
-    elif new_url:
-        entry = tomlkit.table()
-        entry["url"] = new_url
-        entry["default"] = True
-        if "index" in document:
-            entry.trivia.indent = "\n"  # a blank line before the new [[index]], as before the others
-            document["index"].append(entry)
-        else:
-            array = tomlkit.aot()
-            array.append(entry)
-            if toml.dump(document).strip() and not toml.dump(document).endswith("\n\n"):
-                document.add(tomlkit.nl())
-            document.append("index", array)
-
-
-def _settings_of(text: str, path: Path) -> Any:
-    """The uv settings in a file's text: the whole uv.toml, or pyproject.toml's ``[tool.uv]``."""
-    document = toml.load(text, path)
-    if path.name == "pyproject.toml":
-        return toml.plain(document).get("tool", {}).get("uv", {})
-    return document
-
-
-def _changes(path: Path, old_text: str, new_text: str, profiles: Sequence[Profile]) -> tuple[Change, ...]:
-    old, new = _settings_of(old_text, path), _settings_of(new_text, path)
-
-    def index(document: Any) -> str | None:
-        defaults = _default_entries(document)
-        return defaults[0][1] if defaults else None
-
-    changes = []
-    kept = {url for _, url in _default_entries(new)}
-    mine = {url for _, url in _mine(old, profiles)} if "index" in old else set()
-    for _, url in _default_entries(old):
-        if url not in mine and url not in kept:  # one of the user's, replaced with --force
-            changes.append(Change(NAME, path, "[[index]] default (yours)", url, None))
-    for key, before, after in (
-        ("[[index]] default", index(old), index(new)),
-        ("index-url", old.get("index-url"), new.get("index-url")),
-        (PYTHON_MIRROR_KEY, old.get(PYTHON_MIRROR_KEY), new.get(PYTHON_MIRROR_KEY)),
-    ):
-        b = None if before is None else str(before)
-        a = None if after is None else str(after)
-        if b != a:
-            changes.append(Change(NAME, path, key, b, a))
-    return tuple(changes)
-
-
-# ---------------------------------------------------------------------------------------------------------
 # What is in effect
 
 
@@ -371,17 +148,21 @@ class Uv:
         return on_path("uv") or user_file().exists() or system_file().exists()
 
     def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
+        from mirrorctl.targets._uv_render import render_text
+
         return Rendered(render_text(text, profile, context.profiles, context.path, context.force))
 
     def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
              force: bool = False) -> list[FileEdit]:
+        from mirrorctl.targets._uv_render import changes, settings_of
+
         path = scope_file(scope)
         old = read_bytes(path)
         text = decode(old)
         new_text = self.render(text, profile, RenderContext(path, tuple(profiles), force=force)).text
-        _settings_of(new_text, path)  # never write a file uv itself would refuse
+        settings_of(new_text, path)  # never write a file uv itself would refuse
         if path.name == "pyproject.toml":
-            validate(_settings_of(new_text, path), new_text, path)
+            validate(settings_of(new_text, path), new_text, path)
         else:
             load(new_text, path)
         new: bytes | None = encode(new_text)
@@ -390,7 +171,7 @@ class Uv:
         findings: tuple[Finding, ...] = ()
         if path.name == "pyproject.toml" and profile and profile.pypi and profile.pypi.python_install_mirror:
             findings = (Finding("uv.python-mirror-uv-toml-only", "note", NAME, path, params={"path": path}),)
-        return [FileEdit(NAME, path, old, new, _changes(path, text, new_text, profiles), findings)]
+        return [FileEdit(NAME, path, old, new, changes(path, text, new_text, profiles), findings)]
 
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
@@ -448,8 +229,8 @@ class Uv:
         if defaults:
             winner, index = defaults[0]
             index_source = Source(path=winner, section="[[index]]")
-            theirs = _owner(profiles, index) == CUSTOM or index in named
-            if theirs and any(_owned(profiles, u) and u not in named for _, u in defaults[1:]):
+            theirs = owner_of(profiles, index) == CUSTOM or index in named
+            if theirs and any(owned(profiles, u) and u not in named for _, u in defaults[1:]):
                 findings.append(Finding("uv.own-default-wins", "warning", NAME, winner,
                                         params={"path": winner, "url": index}))
         elif index_urls:
@@ -477,11 +258,11 @@ class Uv:
             findings.append(Finding("uv.env-python-mirror", "warning", NAME,
                                     params={"value": mirror, "written": written}))
 
-        owner = _owner(profiles, index)
+        owner = owner_of(profiles, index)
         settings = [Setting(NAME, "index", index, index_source, owner=owner)]
         parts = {owner: 1}
         if mirror:
-            mirror_owner = _python_mirror_owner(profiles, mirror)
+            mirror_owner = python_mirror_owner(profiles, mirror)
             settings.append(Setting(NAME, PYTHON_MIRROR_KEY, mirror, mirror_source, owner=mirror_owner))
             parts[mirror_owner] = parts.get(mirror_owner, 0) + 1
         label = Label(owner) if len(parts) == 1 else Label(MIXED, tuple(sorted(parts.items())))

@@ -1,21 +1,29 @@
-"""Where uv finds a project's settings: its workspace discovery, as uv 0.13 does it (observed with uv 0.13.9,
-`uv pip compile --show-settings -v`; astral-sh/uv ``crates/uv-workspace/src/workspace.rs`` and
-``crates/uv-settings/src/lib.rs`` ``FilesystemOptions::find``). Used by the uv tool module only.
+"""uv's settings files, shared by the uv tool module's read and its rendering (:mod:`._uv_render`): where uv finds
+a project's settings (its workspace discovery, as uv 0.13 does it: observed with uv 0.13.9, `uv pip compile
+--show-settings -v`; astral-sh/uv ``crates/uv-workspace/src/workspace.rs`` and ``crates/uv-settings/src/lib.rs``
+``FilesystemOptions::find``), what uv refuses in one, and which default ``[[index]]`` entries mirrorctl owns.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mirrorctl.errors import ConfigParseError, ScopeUnavailable
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
-from mirrorctl.results import Finding
+from mirrorctl.results import CUSTOM, UPSTREAM, Finding
 from mirrorctl.targets.base import Overrides
+from mirrorctl.urls import normalize
+
+if TYPE_CHECKING:
+    from mirrorctl.profiles import Profile
 
 NAME = "uv"
+DEFAULT_INDEX = "https://pypi.org/simple"
+PYTHON_MIRROR_KEY = "python-install-mirror"
 
 
 def _pyproject(folder: Path) -> dict[str, Any] | None:
@@ -140,3 +148,74 @@ def project_write_file(cwd: Path | None = None) -> Path:
         return root / "pyproject.toml"
     raise ScopeUnavailable(N_("no uv.toml or pyproject.toml in {folder} or above: run mirrorctl in the project's "
                               "directory"), folder=folder)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What uv refuses, and what mirrorctl owns
+
+
+def owner_of(profiles: Sequence[Profile], url: str) -> str:
+    from mirrorctl.profiles import pypi_owner
+
+    owner = pypi_owner(profiles, url)
+    if owner:
+        return owner
+    return UPSTREAM if normalize(url) == normalize(DEFAULT_INDEX) else CUSTOM
+
+
+def owned(profiles: Sequence[Profile], url: object) -> bool:
+    return isinstance(url, str) and owner_of(profiles, url) != CUSTOM
+
+
+def python_mirror_owner(profiles: Sequence[Profile], url: str) -> str:
+    for profile in profiles:
+        mirror = profile.pypi.python_install_mirror if profile.pypi else None
+        if mirror and normalize(mirror) == normalize(url):
+            return profile.name
+    return CUSTOM
+
+
+def _line_of(text: str, pattern: str) -> int | None:
+    match = re.search(pattern, text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def validate(document: Any, text: str, path: Path | None) -> None:
+    """uv refuses a settings file whose ``index`` is not an array of tables with string URLs."""
+    if "index" in document:
+        indexes = toml.plain(document["index"])
+        if not isinstance(indexes, list) or not all(isinstance(i, dict) for i in indexes):
+            raise ConfigParseError(N_("`index` must be an array of tables ([[index]])"), path=path,
+                                   line=_line_of(text, r"^[ \t]*index\s*="))
+        for entry in indexes:
+            if not isinstance(entry.get("url"), str):
+                raise ConfigParseError(N_("every [[index]] needs url = \"...\" (a string)"), path=path,
+                                       line=_line_of(text, r"^[ \t]*\[\[\s*index\s*\]\]"))
+            if "default" in entry and not isinstance(entry["default"], bool):
+                raise ConfigParseError(N_("[[index]] default must be true or false"), path=path,
+                                       line=_line_of(text, r"^[ \t]*default\s*="))
+    for key in ("index-url", PYTHON_MIRROR_KEY):
+        if key in document and not isinstance(toml.plain(document[key]), str):
+            raise ConfigParseError(N_("{key} must be a string"), key=key, path=path,
+                                   line=_line_of(text, rf"^[ \t]*{re.escape(key)}\s*="))
+
+
+def load(text: str, path: Path | None, *, editable: bool = True) -> Any:
+    """The document (tomlkit when it is to be edited, plain values otherwise), validated as uv does."""
+    document = toml.load(text, path) if editable else toml.values(text, path)
+    validate(document, text, path)
+    return document
+
+
+def default_entries(document: Any) -> list[tuple[int, str]]:
+    """(position, url) of every ``[[index]]`` with ``default = true``, in file order."""
+    if "index" not in document:
+        return []
+    return [(i, str(entry["url"])) for i, entry in enumerate(document["index"]) if entry.get("default") is True]
+
+
+def mine(document: Any, profiles: Sequence[Profile]) -> list[tuple[int, str]]:
+    """The default entries mirrorctl may replace: no name (a named index is the user's, whatever its URL, and
+    ``[tool.uv.sources]`` may point at it) and a known profile's URL (or pypi.org)."""
+    return [(i, url) for i, url in default_entries(document)
+            if "name" not in document["index"][i] and owned(profiles, url)]
