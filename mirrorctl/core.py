@@ -132,11 +132,12 @@ def _change_uncached(action: str, plans: Mapping[base.Target, Profile | None], p
                         snapshot_id, after, wanted, tuple(skipped), hints)
 
 
-def _fresh_profiles() -> ProfileSet:
+def fresh_profiles() -> ProfileSet:
     """Profiles for a command that writes: parsed from their files, never from the cache."""
-    from mirrorctl.profile_changes import fresh_profiles
+    from mirrorctl import cache
 
-    return fresh_profiles()
+    with cache.disabled():
+        return load_profiles()
 
 
 def _targets_for(only: Sequence[str] | str | None) -> list[base.Target]:
@@ -233,7 +234,7 @@ def _nothing_in_scope(scope: str, skipped: Sequence[Finding]) -> MirrorctlError:
 def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = False,
         scope: str | None = None, force: bool = False) -> ChangeResult:
     """Switch the tools to profile ``name``; ``scope`` None is each tool's default (user, else its own)."""
-    profiles = _fresh_profiles()
+    profiles = fresh_profiles()
     profile = profiles.get(name)
     targets, skipped = _change_targets(only, scope)
     chosen = [t for t in targets if base.covers(t, profile)]
@@ -252,7 +253,7 @@ def use(*, name: str, only: Sequence[str] | str | None = None, dry_run: bool = F
 def use_many(*, choices: Mapping[str, str], dry_run: bool = False, reason: str = "use --fastest",
              scope: str | None = None, force: bool = False) -> ChangeResult:
     """Switch each tool to its own profile (``{"pip": "tuna", "conda": "ustc"}``) in one transaction."""
-    profiles = _fresh_profiles()
+    profiles = fresh_profiles()
     targets, skipped = _scoped(_targets_for(list(choices)), scope, None)
     if not targets and scope is not None:
         raise _nothing_in_scope(scope, skipped)
@@ -403,7 +404,7 @@ def fastest_choices(*, candidates: Sequence[str] = (), only: Sequence[str] | str
 
 def reset(*, only: Sequence[str] | str | None = None, dry_run: bool = False,
           scope: str | None = None, force: bool = False) -> ChangeResult:
-    profiles = _fresh_profiles()
+    profiles = fresh_profiles()
     targets, skipped = _change_targets(only, scope)
     plans: dict[base.Target, Profile | None] = dict.fromkeys(targets)
     # reset's --force only lets a read-only file be replaced: with no profile there is no source to force in

@@ -9,18 +9,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mirrorctl import store
+from mirrorctl.core import fresh_profiles
 from mirrorctl.errors import MirrorctlError, ProfileError
 from mirrorctl.i18n import N_
-from mirrorctl.profiles import ProfileSet, load_profiles
 from mirrorctl.results import FileEdit, ProfileChange, ProfileImport
-
-
-def fresh_profiles() -> ProfileSet:
-    """Profiles for a command that writes: parsed from their files, never from the cache."""
-    from mirrorctl import cache
-
-    with cache.disabled():
-        return load_profiles()
 
 
 def add_profile(*, name: str, pypi: str | None, anaconda: str | None, title: str | None,
