@@ -226,7 +226,6 @@ class Pdm:
 
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
-        findings: list[Finding] = []
         found, findings = in_scope(NAME, scope, scope_file)
         written = found or user_file()
         if os.environ.get("PDM_CONFIG_FILE"):

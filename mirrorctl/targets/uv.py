@@ -175,7 +175,6 @@ class Uv:
 
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
-        findings: list[Finding] = []
         found, findings = in_scope(NAME, scope, scope_file)
         written = found or user_file()
         findings += ignored_settings()
