@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from mirrorctl.i18n import N_
+from mirrorctl.i18n import N_, _
 
 JSON_HELP = N_("Print JSON.")
 
@@ -152,7 +152,7 @@ def profile_group(group_class: type[click.Group], tools: click.ParamType, profil
         interactive = source != "-" and sys.stdin.isatty() and sys.stdout.isatty() and not as_json
 
         def ask(taken: str) -> bool:
-            return click.confirm(f"profile {taken!r} exists; replace it?", default=False)
+            return click.confirm(_("profile {name!r} exists; replace it?").format(name=taken), default=False)
 
         result = profile_changes.import_profiles(source=source, text=text, replace=replace,
                                       confirm=ask if interactive else None, name=name)

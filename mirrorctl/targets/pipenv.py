@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable
+from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, display_path
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
 from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, Setting, Source, ToolState
@@ -210,9 +210,9 @@ class Pipenv:
         file to write (`pipenv install` creates one from pip's index-url)."""
         path = pipfile()
         if not path.exists():
-            raise ScopeUnavailable(f"no Pipfile in {path.parent}: pipenv has no user-wide source; run mirrorctl in "
-                                   "the project's folder (a Pipfile pipenv creates takes pip's index-url, so "
-                                   "`mirrorctl use NAME --only pip` covers it)")
+            raise ScopeUnavailable(N_("no Pipfile in {folder}: pipenv has no user-wide source; run mirrorctl in "
+                                      "the project's folder (a Pipfile pipenv creates takes pip's index-url, so "
+                                      "`mirrorctl use NAME --only pip` covers it)"), folder=display_path(path.parent))
         return [path]
 
     def present(self) -> bool:
