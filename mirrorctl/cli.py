@@ -18,7 +18,6 @@ from mirrorctl.i18n import N_, _
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
 i18n.translate_click()
 
@@ -147,10 +146,50 @@ class _Interrupted(Exception):
 
 
 class _Group(_Translated, click.Group):
-    """Every error of every command ends here: one line (or a traceback with --debug) and an exit code."""
+    """Every error of every command ends here: one line (or a traceback with --debug) and an exit code.
+
+    A command in :data:`LAZY` lives in its own module, imported only when it runs or shows its own help."""
 
     command_class = _Translated
     group_class = type
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str, str]] | None = None, **extra: Any) -> None:
+        super().__init__(*args, **extra)
+        #: name -> (module, the function that builds the command, its summary), see :data:`LAZY`.
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            import importlib
+
+            module, builder, _summary = self.lazy[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), builder)(_Group, TOOLS, PROFILE), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's list of commands, with a lazy command's row made from its help text alone (not imported)."""
+        rows: list[tuple[str, click.Command | None]] = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is None and name not in self.lazy:
+                continue
+            if command is not None and command.hidden:
+                continue
+            rows.append((name, command))
+        if not rows:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _command in rows)
+        shown = []
+        for name, command in rows:
+            if command is None:
+                summary = _Translated(name, help=self.lazy[name][2]).get_short_help_str(limit)  # as the real one
+            else:
+                summary = command.get_short_help_str(limit)
+            shown.append((name, summary))
+        with formatter.section(_("Commands")):
+            formatter.write_dl(shown)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -218,7 +257,22 @@ def _report(error: Exception, *, as_json: bool = False) -> int:
     return report(error, as_json=as_json)
 
 
-@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+#: Commands built in their own module (see :class:`_Group`): the first paragraph of each one's help is here, so
+#: `mirrorctl --help` lists them without importing them (tests/test_cli.py checks it matches the command's own).
+LAZY = {
+    "env": ("mirrorctl.cli_env", "env_command", N_("Print the environment variables that point each tool at profile "
+                                                  "NAME, with no config file at all.")),
+    "profile": ("mirrorctl.cli_profile", "profile_group", N_("Add, remove and show profiles (your own live in "
+                                                             "MIRRORCTL_HOME/profiles or the user config dir).")),
+    "run": ("mirrorctl.cli_env", "run_command", N_("Run one command through profile NAME without changing any file "
+                                                  "you own.")),
+    "torch": ("mirrorctl.cli_torch", "torch_command", N_("The right PyTorch build for this machine (or another), "
+                                                         "from the fastest source that has it.")),
+}
+
+
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]},
+             lazy=LAZY)
 @click.version_option(__version__, prog_name="mirrorctl")
 @click.option("--lang", type=click.Choice(i18n.LANGUAGES), expose_value=False,
               help=N_("Language of the output: zh (Simplified Chinese) or en (also after the command; default: "
@@ -411,148 +465,6 @@ def bench_command(names: tuple[str, ...], only: tuple[str, ...], samples: int, t
         raise MirrorctlError(N_("no mirror answered correctly; check the network (or a proxy setting)"))
 
 
-SHELLS = ["sh", "fish", "powershell", "cmd", "dotenv", "dockerfile", "github"]
-
-
-@cli.command("env")
-@click.argument("name", required=False, type=PROFILE)
-@click.option("--fastest", is_flag=True, help=N_("Benchmark the mirrors first and give each tool its fastest one "
-              "(as `use --fastest`)."))
-@click.option("--from", "candidates", multiple=True, metavar="NAME",
-              help=N_("With --fastest: consider only these profiles (repeatable)."))
-@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
-              help=N_("With --fastest: seconds allowed per mirror."))
-@click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
-@click.option("--shell", "fmt", type=click.Choice(SHELLS), help=N_("sh (default; also bash, zsh, dash), fish, "
-              "powershell (default on Windows), cmd (a batch file), dotenv, dockerfile (ENV lines), github "
-              "(lines for $GITHUB_ENV)."))
-@click.option("--unset", is_flag=True, help=N_("Print the lines that undo it (NAME optional: then every variable "
-              "any profile sets)."))
-@click.option("--json", "as_json", is_flag=True, help=N_("Print the variables as JSON."))
-def env_command(name: str | None, fastest: bool, candidates: tuple[str, ...], timeout: float,
-                only: tuple[str, ...], fmt: str | None, unset: bool, as_json: bool) -> None:
-    """Print the environment variables that point each tool at profile NAME, with no config file at all.
-
-    For CI jobs, Dockerfiles and shells. Only variables each tool really reads; what a tool cannot take from
-    the environment (poetry, pixi, mamba; conda channels on several bases) is said in a comment line and on
-    stderr. Values are quoted for the format so they reach the program byte for byte.
-
-    Credentials in a profile's URLs are printed UNMASKED here (the only command that does so), because the
-    variables need them; mind where the output goes.
-
-    \b
-    Examples:
-      eval "$(mirrorctl env tuna)"
-      mirrorctl env tuna --shell fish | source
-      mirrorctl env tuna --shell dockerfile >> Dockerfile
-      mirrorctl env tuna --shell github >> "$GITHUB_ENV"
-      eval "$(mirrorctl env --unset)"
-    """
-    from mirrorctl import core
-    from mirrorctl.errors import UsageError
-    from mirrorctl.output import env as env_output
-
-    if fastest and name:
-        raise UsageError(N_("give a profile NAME or --fastest, not both"))
-    if candidates and not fastest:
-        raise UsageError(N_("--from goes with --fastest"))
-    fmt = fmt or env_output.default_format()
-    if unset and not name and not fastest:
-        result = core.every_variable(only=only or None)
-    elif not fastest and not name:
-        raise UsageError(N_("give a profile NAME (see `mirrorctl list`) or --fastest"))
-    elif fastest:
-        from mirrorctl.output import progress
-
-        choice = core.fastest_choices(candidates=candidates, only=only or None, timeout=timeout,
-                                      on_result=None if as_json else progress.counter(sys.stderr))
-        result = core.environment(choices=choice.profiles)
-        if not as_json:
-            from mirrorctl.output import bench
-
-            _print(bench.choice_text(choice), err=True)
-    else:
-        result = core.environment(name=name, only=only or None)
-    if as_json:
-        env_output.write(env_output.to_json(env_output.env_json(result)))
-        return
-    text = env_output.env_text(result, fmt, unset=unset)  # every value checked before anything is printed
-    for line in env_output.notes(result.unexpressed) if not unset else []:
-        _print(_("mirrorctl: not set: {what}").format(what=line), err=True)
-    if only:
-        for line in env_output.skipped_lines(result):
-            _print(f"mirrorctl: {line}", err=True)
-    env_output.write(text)
-
-
-@cli.command("run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
-@click.option("--fastest", is_flag=True, help=N_("Benchmark the mirrors first and give each tool its fastest one."))
-@click.option("--from", "candidates", multiple=True, metavar="NAME",
-              help=N_("With --fastest: consider only these profiles (repeatable)."))
-@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
-              help=N_("With --fastest: seconds allowed per mirror."))
-@click.option("--verbose", "-v", is_flag=True, help=N_("Say on stderr what is set (credentials masked) before the "
-              "command starts."))
-@click.argument("words", nargs=-1, type=click.UNPROCESSED, metavar="NAME -- CMD [ARGS]...")
-def run_command(fastest: bool, candidates: tuple[str, ...], timeout: float, verbose: bool,
-                words: tuple[str, ...]) -> None:
-    """Run one command through profile NAME without changing any file you own.
-
-    pip, uv, pdm and pipenv get environment variables; conda gets a temporary private condarc (CONDARC) and
-    mamba a temporary .mambarc (MAMBARC), removed when the command ends. The command keeps the terminal
-    (stdin, stdout, stderr), gets the signals sent to mirrorctl, and its exit status is mirrorctl's. No backup,
-    no lock, nothing printed by mirrorctl unless --verbose.
-
-    \b
-    Examples:
-      mirrorctl run tuna -- pip install numpy
-      mirrorctl run ustc -- conda install numpy
-      mirrorctl run --fastest -- uv pip install torch
-    """
-    from mirrorctl import core, runner
-    from mirrorctl.errors import UsageError
-    from mirrorctl.output import env as env_output
-
-    if candidates and not fastest:
-        raise UsageError(N_("--from goes with --fastest"))
-    words_ = list(words)
-    if words_[:1] == ["--"]:
-        words_ = words_[1:]
-    name = None
-    if not fastest:
-        if not words_ or words_[0].startswith("-"):
-            raise UsageError(N_("give a profile NAME (see `mirrorctl list`) or --fastest, then -- and the command"))
-        name = words_.pop(0)
-        if words_[:1] == ["--"]:
-            words_ = words_[1:]
-    if not words_:
-        raise UsageError(N_("give the command to run after --, e.g. `mirrorctl run tuna -- COMMAND ARGS...`"))
-    if fastest:
-        from mirrorctl.output import progress
-
-        choice = core.fastest_choices(candidates=candidates, timeout=timeout,
-                                      on_result=progress.counter(sys.stderr) if verbose else None)
-        plans = core.run_plans(choices=choice.profiles)
-        if verbose:
-            from mirrorctl.output import bench
-
-            _print(bench.choice_text(choice), err=True)
-    else:
-        plans = core.run_plans(name=name)
-
-    def announce(files: dict[str, str]) -> None:
-        if verbose:
-            _print("\n".join(env_output.run_lines(plans, files)), err=True)
-
-    try:
-        code = runner.run(plans, words_, announce=announce)
-    except runner.CommandNotFound as missing:
-        _print(env_output.command_not_runnable(missing.command, missing.reason) if missing.reason
-               else env_output.command_not_found(missing.command), err=True)
-        code = missing.exit_code
-    sys.exit(code)
-
-
 @cli.command()
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--scope", type=SCOPE_CHOICE,
@@ -638,150 +550,6 @@ def backups(as_json: bool) -> None:
         _print(backups_output.backups_text(snapshots))
 
 
-@cli.group()
-def profile() -> None:
-    """Add, remove and show profiles (your own live in MIRRORCTL_HOME/profiles or the user config dir)."""
-
-
-@profile.command("add")
-@click.argument("name")
-@click.option("--pypi", metavar="URL", help=N_("The PyPI simple index, e.g. https://pypi.example.org/simple"))
-@click.option("--anaconda", metavar="BASE", help=N_("Anaconda base, e.g. https://mirror.example.org/anaconda"))
-@click.option("--channel", "channels", multiple=True, metavar="NAME",
-              help=N_("A cloud channel BASE/cloud carries (repeatable; default conda-forge, bioconda, pytorch)."))
-@click.option("--title", help=N_("A human-readable title."))
-@click.option("--replace", is_flag=True, help=N_("Replace your profile of that name, or shadow a built-in one."))
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def profile_add(name: str, pypi: str | None, anaconda: str | None, channels: tuple[str, ...],
-                title: str | None, replace: bool, as_json: bool) -> None:
-    """Create a user profile NAME (backed up like any change; `mirrorctl restore` undoes it).
-
-    BASE expands to BASE/pkgs/{main,r,msys2} for default_channels and BASE/cloud for custom_channels.
-
-    \b
-    Example:
-      mirrorctl profile add campus --pypi https://pypi.campus.edu/simple --anaconda https://mirror.campus.edu/anaconda
-    """
-    from mirrorctl import core
-    from mirrorctl.output import profiles
-
-    result = core.add_profile(name=name, pypi=pypi, anaconda=anaconda, title=title, channels=channels,
-                              replace=replace)
-    _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
-
-
-@profile.command("remove")
-@click.argument("name", type=PROFILE)
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def profile_remove(name: str, as_json: bool) -> None:
-    """Delete the user profile NAME (built-in profiles cannot be removed; `mirrorctl restore` brings it back).
-
-    \b
-    Example:
-      mirrorctl profile remove campus
-    """
-    from mirrorctl import core
-    from mirrorctl.output import profiles
-
-    result = core.remove_profile(name=name)
-    _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
-
-
-@profile.command("show")
-@click.argument("name", type=PROFILE)
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def profile_show(name: str, as_json: bool) -> None:
-    """Show every URL of profile NAME and how sure we are of each.
-
-    \b
-    Example:
-      mirrorctl profile show ustc
-    """
-    from mirrorctl.output import profiles
-    from mirrorctl.profiles import load_profiles
-
-    shown = load_profiles().get(name)
-    _print_json(profiles.profile_show_json(shown)) if as_json else _print(profiles.profile_text(shown))
-
-
-@profile.command("export")
-@click.argument("names", nargs=-1, required=True, type=PROFILE)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
-              help=N_("Write to FILE instead of standard output."))
-@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON (the TOML as a string)."))
-def profile_export(names: tuple[str, ...], output: str | None, as_json: bool) -> None:
-    """Print profile NAME (or a catalogue of several) as TOML a colleague can `mirrorctl profile import`.
-
-    \b
-    Examples:
-      mirrorctl profile export campus > campus.toml
-      mirrorctl profile export tuna ustc --output lab-mirrors.toml
-    """
-    from mirrorctl import core
-    from mirrorctl.output import profiles
-
-    text = core.export_profiles(names=names)
-    if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        return
-    _print_json(profiles.export_json(list(names), text)) if as_json else _print(text)
-
-
-@profile.command("import")
-@click.argument("source", metavar="FILE|URL|-")
-@click.option("--replace", "--yes", "-y", "replace", is_flag=True,
-              help=N_("Replace profiles of the same name without asking."))
-@click.option("--name", metavar="NAME",
-              help=N_("The name for the profile (a mirrorz description or a single profile)."))
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def profile_import(source: str, replace: bool, name: str | None, as_json: bool) -> None:
-    """Add the profiles in FILE, an https URL, or standard input (-): one profile or a catalogue of them, as
-    `profile export` prints; or a mirror site's mirrorz description (the JSON CERNET mirror sites publish),
-    which becomes one unverified profile for its PyPI and Anaconda mirrors.
-
-    A profile whose name is taken is replaced only after you agree (or with --replace); with no terminal to
-    ask on, that is an error. Backed up like any change: `mirrorctl restore` undoes it.
-
-    \b
-    Examples:
-      mirrorctl profile import lab-mirrors.toml
-      mirrorctl profile export tuna | ssh lab mirrorctl profile import -
-      mirrorctl profile import https://mirrors.ustc.edu.cn/static/json/mirrorz.json --name ustc-site
-    """
-    from mirrorctl import core
-    from mirrorctl.output import profiles
-
-    text = sys.stdin.read() if source == "-" else None
-    interactive = source != "-" and sys.stdin.isatty() and sys.stdout.isatty() and not as_json
-
-    def ask(taken: str) -> bool:
-        return click.confirm(f"profile {taken!r} exists; replace it?", default=False)
-
-    result = core.import_profiles(source=source, text=text, replace=replace,
-                                  confirm=ask if interactive else None, name=name)
-    _print_json(profiles.import_json(result)) if as_json else _print(profiles.import_text(result))
-
-
-@profile.command("edit")
-@click.argument("name", type=PROFILE)
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def profile_edit(name: str, as_json: bool) -> None:
-    """Open your copy of profile NAME in $VISUAL or $EDITOR (a built-in one is copied first) and check it on save.
-
-    If the saved file is not a valid profile, the editor opens again with the error on its first line; save it
-    unchanged to give up. Backed up like any change.
-    """
-    from mirrorctl import core
-    from mirrorctl.output import profiles
-
-    def run_editor(path: Path) -> None:
-        click.edit(filename=str(path))
-
-    result = core.edit_profile(name=name, run_editor=run_editor)
-    _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
-
-
 @cli.command()
 @click.option("--only", type=TOOLS, multiple=True, help=ONLY_HELP)
 @click.option("--offline", is_flag=True,
@@ -832,61 +600,6 @@ def completion(shell: str) -> None:
     from mirrorctl.completion import script
 
     _print(script(cli, shell))
-
-
-@cli.command("torch")
-@click.option("--torch", "torch_version", metavar="VERSION", help=N_("The torch release (2.5.1, or 2.5 for its newest "
-              "patch); default the newest known."))
-@click.option("--variant", metavar="VARIANT", help=N_("Force a build: cu126, cpu, rocm7.2, xpu ..."))
-@click.option("--cuda", metavar="X.Y", help=N_("Plan for a driver that supports CUDA X.Y (as nvidia-smi's "
-              "'CUDA Version' says), not this machine's."))
-@click.option("--driver", metavar="VERSION", help=N_("Plan for this NVIDIA driver version (e.g. 550.144.03)."))
-@click.option("--gpu", "gpus", multiple=True, metavar="NAME", help=N_("Plan for this GPU (\"RTX 3090\", or a compute "
-              "capability such as 8.6); repeatable for a machine with several."))
-@click.option("--platform", "platform_name", metavar="OS-ARCH",
-              help=N_("Plan for linux-x86_64, linux-aarch64, macos-arm64, macos-x86_64 or windows-x86_64."))
-@click.option("--refresh", is_flag=True, help=N_("Read the variant pages of the mirrors that carry the build: time "
-              "them, check their links stay on the mirror, and find releases newer than mirrorctl's data."))
-@click.option("--timeout", type=click.FloatRange(0.1, 120), default=5.0, show_default=True,
-              help=N_("Seconds per page for --refresh."))
-@click.option("--write", is_flag=True, help=N_("Write the project form (an explicit index and its sources) into "
-              "./pyproject.toml, backed up first."))
-@click.option("--run", "run_sync", is_flag=True, help=N_("--write, then sync the project (installs the build)."))
-@click.option("--dry-run", is_flag=True, help=N_("With --write: print the diff and write nothing."))
-@click.option("--check", is_flag=True, help=N_("Inspect the installed torch instead (without importing it)."))
-@click.option("--python", "python", metavar="PATH", help=N_("With --check: this interpreter or venv (default: the "
-              "environment in use)."))
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def torch_command(torch_version: str | None, variant: str | None, cuda: str | None, driver: str | None,
-                  gpus: tuple[str, ...], platform_name: str | None, refresh: bool, timeout: float, write: bool,
-                  run_sync: bool, dry_run: bool, check: bool, python: str | None, as_json: bool) -> None:
-    """The right PyTorch build for this machine (or another), from the fastest source that has it.
-
-    \b
-      mirrorctl torch                      detect GPU and driver, print pip/uv/conda commands
-      mirrorctl torch --torch 2.5.1        a given release
-      mirrorctl torch --gpu "RTX 3090" --cuda 12.4   plan for another machine
-      mirrorctl torch --write              put the uv project form into ./pyproject.toml
-      mirrorctl torch --check              is the installed torch right for this machine?
-    """
-    from mirrorctl.output import torch as render
-    from mirrorctl.torch import plan as planning
-
-    if check:
-        checked = planning.check(python=python, cuda=cuda, driver=driver, gpus=gpus, platform=platform_name)
-        _print_json(render.check_json(checked)) if as_json else _print(render.check_text(checked))
-        failed = any(f.level == "error" for f in checked.findings)
-        sys.exit(1 if failed else 0)
-    result = planning.plan(torch=torch_version, variant=variant, cuda=cuda, driver=driver, gpus=gpus,
-                           platform=platform_name, refresh=refresh, timeout=timeout)
-    _print_json(render.plan_json(result)) if as_json else _print(render.plan_text(result))
-    if result.choice.variant is None:  # no wheel fits (a conda-forge build may be offered instead)
-        sys.exit(1)
-    if write or run_sync:
-        path, old, new, snapshot = planning.write_project(result, dry_run=dry_run)
-        _print(render.write_text(path, old, new, snapshot, dry_run), err=as_json)
-        if run_sync and not dry_run:
-            sys.exit(planning.sync(path.parent))
 
 
 def main() -> None:

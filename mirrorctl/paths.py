@@ -113,3 +113,39 @@ def builtin_profiles_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parent.parent / "profiles"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Environments that are scopes of several tools (a virtualenv; a conda environment, whose files several tools
+# read): resolved here once, so no tool module imports another for them.
+
+
+def virtualenv_dir() -> Path:
+    """The active virtualenv (``$VIRTUAL_ENV``). Raises ScopeUnavailable when none is active."""
+    from mirrorctl.errors import ScopeUnavailable
+    from mirrorctl.i18n import N_
+
+    value = os.environ.get("VIRTUAL_ENV")
+    if not value:
+        raise ScopeUnavailable(N_("no virtualenv is active (VIRTUAL_ENV is not set): activate one first"))
+    folder = Path(value)
+    if not (folder / "pyvenv.cfg").is_file():
+        raise ScopeUnavailable(N_("VIRTUAL_ENV={value} is not a virtualenv (it has no pyvenv.cfg)"), value=value)
+    return folder
+
+
+def conda_env_prefix() -> Path:
+    """The active conda environment (``$CONDA_PREFIX``), whose own config files beat the user's. Raises
+    ScopeUnavailable when none is active."""
+    from mirrorctl.errors import ScopeUnavailable
+    from mirrorctl.i18n import N_
+
+    value = os.environ.get("CONDA_PREFIX")
+    if not value:
+        raise ScopeUnavailable(N_("no conda environment is active (CONDA_PREFIX is not set): `conda activate` one "
+                                  "first"))
+    prefix = Path(value)
+    if not (prefix / "conda-meta").is_dir():
+        raise ScopeUnavailable(N_("CONDA_PREFIX={value} is not a conda environment (it has no conda-meta folder)"),
+                               value=value)
+    return prefix

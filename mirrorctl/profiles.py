@@ -32,12 +32,13 @@ CHANNEL_NAME = r"[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*"
 
 
 def channel_name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be a conda channel name (one a mirror's ``cloud`` carries), or None."""
+    """Why ``name`` cannot be a conda channel name (one a mirror's ``cloud`` carries), or None (an English msgid,
+    marked for translation)."""
     if re.fullmatch(CHANNEL_NAME, name):
         return None
     if any(ch.isspace() for ch in name):
-        return "must not contain spaces"
-    return "must be letters, digits, '.', '_' or '-' (parts separated by '/')"
+        return N_("must not contain spaces")
+    return N_("must be letters, digits, '.', '_' or '-' (parts separated by '/')")
 
 
 class PypiMirror(NamedTuple):
@@ -309,7 +310,8 @@ def parse_profile(path: Path, data: Mapping[str, Any], *, builtin: bool) -> Prof
             for channel in custom.data:
                 problem = channel_name_problem(str(channel))
                 if problem:
-                    raise custom.fail(channel, f"is not a conda channel name: it {problem}")
+                    raise custom.fail(channel, Sentence(N_("is not a conda channel name: it {problem}"),
+                                                         {"problem": Sentence(problem)}))
                 channels[channel] = custom.url(channel)
         conda = CondaMirror(
             default_channels=section.urls("default_channels"),
@@ -390,7 +392,8 @@ def _coverage(section: _Reader) -> tuple[ChannelCoverage, ...]:
         for channel in channels:
             problem = channel_name_problem(channel)
             if problem:
-                raise fact.fail("channels", f"is not a conda channel name: it {problem}")
+                raise fact.fail("channels", Sentence(N_("is not a conda channel name: it {problem}"),
+                                                          {"problem": Sentence(problem)}))
         subdirs = fact.strings("subdirs") if "subdirs" in entry else None
         missing = fact.strings("missing")
         for key, values in (("subdirs", subdirs or ()), ("missing", missing)):

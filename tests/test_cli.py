@@ -200,3 +200,38 @@ def test_tools_that_are_neither_installed_nor_configured_are_named_on_one_line(r
     assert skipped == ["skipped conda, uv, mamba, pdm, pixi, poetry, pipenv: neither installed nor configured "
                        "(name one with --only to configure it anyway)"]
     assert "neither installed nor configured; skipped" not in result.output
+
+
+def test_a_command_in_its_own_module_is_listed_without_importing_it_and_runs_when_named():
+    """env, run, torch and profile live in their own modules (mirrorctl/cli_env.py ...): `mirrorctl --help` lists
+    them, in either language and at any width, with the row the loaded command gives, without importing them;
+    naming one loads it."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import sys
+        from click.testing import CliRunner
+        from mirrorctl.cli import LAZY, cli
+        rows = {}
+        for lang in ("en", "zh"):
+            for width in ("80", "50"):
+                listed = CliRunner().invoke(cli, ["--lang", lang, "--help"], env={"COLUMNS": width}).output
+                rows[lang, width] = listed
+        print(sorted(m for m in sys.modules if m.startswith("mirrorctl.cli_")))
+        for name in LAZY:
+            cli.get_command(None, name)
+        loaded = sorted(m for m in sys.modules if m.startswith("mirrorctl.cli_"))
+        print(loaded, sorted(cli.commands["profile"].commands))
+        for lang in ("en", "zh"):
+            for width in ("80", "50"):
+                again = CliRunner().invoke(cli, ["--lang", lang, "--help"], env={"COLUMNS": width}).output
+                print(lang, width, again == rows[lang, width])
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == [
+        "[]",
+        "['mirrorctl.cli_env', 'mirrorctl.cli_profile', 'mirrorctl.cli_torch'] "
+        "['add', 'edit', 'export', 'import', 'remove', 'show']",
+        "en 80 True", "en 50 True", "zh 80 True", "zh 50 True"]

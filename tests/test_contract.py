@@ -13,6 +13,7 @@ from cache_files import cache_text, write_cache_text
 from conftest import write
 
 import mirrorctl.targets
+from mirrorctl.errors import UsageError
 from mirrorctl.targets import base
 
 #: A whole tool, written the way a real target module is, living outside the checkout. Its config file is
@@ -224,7 +225,8 @@ def test_only_imports_the_named_tool():
         import sys
         from mirrorctl.targets import base
         base.selected(["pip"])
-        print(sorted(m.split(".")[-1] for m in sys.modules if m.startswith("mirrorctl.targets.")))
+        names = (m.split(".")[-1] for m in sys.modules if m.startswith("mirrorctl.targets."))
+        print(sorted(n for n in names if not n.startswith("_")))  # shared helpers (_pipconf) are no tool
         print("ruamel.yaml" in sys.modules, "httpx" in sys.modules)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -237,6 +239,18 @@ def test_every_target_satisfies_the_contract():
         assert target.name == name
         assert target.ecosystems and target.ecosystems <= {"pypi", "conda"}
         assert target.scopes and set(target.scopes) <= set(base.SCOPES)  # poetry, pipenv: "project" only
+        assert target.default_scope in target.scopes
+
+
+def test_core_alone_checks_a_scope_against_a_tool(run):
+    """No tool module words "has no ... scope": core resolves and checks the scope once, for every tool."""
+    from mirrorctl import core
+
+    for path in Path(mirrorctl.targets.__file__).parent.glob("*.py"):
+        assert "has no {scope} scope" not in path.read_text(encoding="utf-8"), path.name
+    assert [core.resolve_scope(base.load(name), None) for name in ("pip", "poetry")] == ["user", "project"]
+    with pytest.raises(UsageError, match=r"^pdm has no venv scope \(it has system, user, project\)$"):
+        core.resolve_scope(base.load("pdm"), "venv")
 
 
 def test_an_os_error_outside_the_known_paths_is_one_line(run, tmp_path: Path, monkeypatch):
@@ -578,3 +592,50 @@ def test_the_toml_import_check_sees_a_function_level_import(tmp_path: Path):
     write(tmp_path / "pkg" / "b.py", "from tomli import loads\n")
     write(tmp_path / "pkg" / "c.py", "import tomlkit\n")
     assert _modules_importing(tmp_path / "pkg", {"tomllib", "tomli"}) == ["a.py", "b.py"]
+
+
+def _cross_target_imports(targets: Path, package: str = "mirrorctl.targets") -> list[tuple[str, str]]:
+    """(tool module, tool module it imports) for every import of one tool's module by another, anywhere in the
+    module (function-level and type-checking imports too). Shared helpers (``_name.py``), ``base`` and the
+    package itself are not tools."""
+    import ast
+
+    tools = {p.stem for p in targets.glob("*.py") if not p.stem.startswith("_") and p.stem != "base"}
+    found = []
+    for path in sorted(targets.glob("*.py")):
+        if path.stem not in tools:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or "", *(f"{node.module}.{alias.name}" for alias in node.names)]
+            elif isinstance(node, ast.ImportFrom):  # relative: from . import conda / from .conda import x
+                module = f"{package}.{node.module}" if node.module else package
+                names = [module, *(f"{module}.{alias.name}" for alias in node.names)]
+            else:
+                continue
+            for name in names:
+                head, _, tail = name.partition(f"{package}.")
+                tool = tail.split(".")[0] if not head and tail else ""
+                if tool in tools and tool != path.stem:
+                    found.append((path.stem, tool))
+    return sorted(set(found))
+
+
+def test_no_tool_module_imports_another():
+    """What two tools share (conda's channel model, pip's files) lives in a shared ``_`` module or in paths."""
+    assert _cross_target_imports(Path(mirrorctl.targets.__file__).parent) == []
+
+
+def test_the_cross_tool_import_check_finds_every_form(tmp_path: Path):
+    targets = tmp_path / "targets"
+    write(targets / "__init__.py", "")
+    write(targets / "base.py", "from mirrorctl.targets import one\n")
+    write(targets / "_shared.py", "from mirrorctl.targets import one\n")
+    write(targets / "one.py", "from mirrorctl.targets import _shared, base\n")
+    write(targets / "two.py", "def later():\n    from mirrorctl.targets import one\n")
+    write(targets / "three.py", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                                "    from mirrorctl.targets.two import x\n")
+    write(targets / "four.py", "import mirrorctl.targets.one\nfrom .three import y\n")
+    assert _cross_target_imports(targets) == [("four", "one"), ("four", "three"), ("three", "two"), ("two", "one")]

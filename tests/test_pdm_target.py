@@ -12,7 +12,7 @@ import pytest
 from conftest import write
 from test_real_pip import PROJECT, Index, dead_url, describe  # noqa: F401 - dead_url is a fixture (index comes from conftest)
 
-from mirrorctl import core
+from mirrorctl import core, profile_changes
 from mirrorctl.errors import ConfigParseError
 
 TUNA = "https://pypi.tuna.tsinghua.edu.cn/simple"
@@ -52,7 +52,7 @@ def test_use_keeps_comments_and_other_keys_and_restore_is_byte_exact(pdm_toml: P
 
 
 def test_http_index_gets_verify_ssl_false_and_loses_it_again(pdm_toml: Path):
-    assert core.add_profile(name="plain", pypi="http://10.0.0.1/simple", anaconda=None, title=None)
+    assert profile_changes.add_profile(name="plain", pypi="http://10.0.0.1/simple", anaconda=None, title=None)
     core.use(name="plain", only="pdm")
     assert pdm_toml.read_text() == '[pypi]\nurl = "http://10.0.0.1/simple"\nverify_ssl = false\n'
     core.use(name="tuna", only="pdm")

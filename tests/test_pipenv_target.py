@@ -15,7 +15,7 @@ import real_clients as rc
 from conftest import messages, write
 from loopback_index import PROJECT, Index, TrapProxy, dead_index_url
 
-from mirrorctl import core
+from mirrorctl import core, profile_changes
 from mirrorctl.errors import ConfigParseError, ScopeUnavailable
 from mirrorctl.targets import base
 
@@ -179,7 +179,7 @@ def lock(project: Path, index: Index, trap: TrapProxy, **env: str) -> rc.ClientR
 def test_real_pipenv_locks_where_mirrorctl_says(layout: str, project: Path, index: Index, trap: TrapProxy,
                                                 pip_conf: Path, monkeypatch):
     dead = dead_index_url()
-    core.add_profile(name="loop", pypi=index.loopback_url, anaconda=None, title=None)
+    profile_changes.add_profile(name="loop", pypi=index.loopback_url, anaconda=None, title=None)
     packages = f'[packages]\n{PROJECT} = "*"\n'
     env: dict[str, str] = {}
     if layout == "pypi-first":  # pypi.org, which the trap refuses: nothing is fetched before `use`

@@ -13,7 +13,7 @@ import pytest
 from conftest import messages, write
 from test_real_pip import PROJECT, VERSION, Index, dead_url  # noqa: F401 - dead_url is a fixture (index comes from conftest)
 
-from mirrorctl import core
+from mirrorctl import core, profile_changes
 from mirrorctl.errors import ConfigParseError
 from mirrorctl.targets import base
 
@@ -183,8 +183,8 @@ def test_real_poetry_locks_through_the_mirror_after_use_and_not_after_restore(
     if not (shutil.which("poetry") or (Path(sys.executable).parent / "poetry").exists()):
         pytest.skip("poetry is not installed (pip install -e '.[clients]')")
     live = f"http://127.0.0.1:{index.port}/simple"
-    core.add_profile(name="campus", pypi=dead_url, anaconda=None, title=None)  # a mirror that is gone now
-    core.add_profile(name="loop", pypi=live, anaconda=None, title=None)
+    profile_changes.add_profile(name="campus", pypi=dead_url, anaconda=None, title=None)  # a mirror that is gone now
+    profile_changes.add_profile(name="loop", pypi=live, anaconda=None, title=None)
     write(project, PYPROJECT.replace("dependencies = []", f'dependencies = ["{PROJECT}=={VERSION}"]'))
     core.use(name="campus", only="poetry")
     lock = project.parent / "poetry.lock"

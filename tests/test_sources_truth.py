@@ -18,7 +18,7 @@ import real_clients as rc
 from conftest import write
 from loopback_index import PROJECT, Index, TrapProxy, serve_index, trap_proxy
 
-from mirrorctl import core
+from mirrorctl import core, profile_changes
 
 HEAD = ('[project]\nname = "demo-app"\nversion = "0.1.0"\nrequires-python = ">=3.9"\n'
         f'dependencies = ["{PROJECT}"]\n\n')
@@ -55,8 +55,8 @@ class Mirrors:
 @pytest.fixture
 def mirrors(isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mirrors]:
     with serve_index() as a, serve_index() as b, trap_proxy() as trap:
-        core.add_profile(name="loopa", pypi=a.loopback_url, anaconda=None, title="A")
-        core.add_profile(name="loopb", pypi=b.loopback_url, anaconda=None, title="B")
+        profile_changes.add_profile(name="loopa", pypi=a.loopback_url, anaconda=None, title="A")
+        profile_changes.add_profile(name="loopb", pypi=b.loopback_url, anaconda=None, title="B")
         project = tmp_path / "project"
         project.mkdir()
         (tmp_path / "bin").mkdir(exist_ok=True)

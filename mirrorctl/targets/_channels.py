@@ -15,14 +15,20 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from mirrorctl import paths
+from mirrorctl.errors import ConfigParseError, Sentence
+from mirrorctl.formats import yaml
+from mirrorctl.formats.yaml import plain
+from mirrorctl.i18n import N_
 from mirrorctl.profiles import UPSTREAM_PROFILE
-from mirrorctl.results import CUSTOM, UPSTREAM
+from mirrorctl.results import CUSTOM, MIXED, UPSTREAM, Label
 from mirrorctl.urls import join
 
 if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
+    from mirrorctl.results import Setting
 
 _T = TypeVar("_T")
 
@@ -238,3 +244,82 @@ def unique_paths(paths: Iterable[Path]) -> list[Path]:
 def owner_of(url: str, profiles: Iterable[Profile]) -> str:
     place = locate(url, profiles)
     return place.owner if place else CUSTOM
+
+
+def system_dirs() -> list[Path]:
+    if paths.platform() == "win32":
+        return [paths.system_path("C:/ProgramData/conda")]
+    return [paths.system_path("/etc/conda"), paths.system_path("/var/lib/conda")]
+
+
+def label(settings: Sequence[Setting], profiles: Sequence[Profile]) -> Label:
+    """A profile's name only if every URL conda fetches from is that profile's, or upstream's for channels
+    that profile does not carry; otherwise "upstream", "custom" or "mixed" with a count per owner."""
+    counts: dict[str, int] = {}
+    places: list[tuple[str, Place | None]] = []
+    for setting in settings:
+        for url in setting.resolved:
+            place = locate(url, profiles)
+            owner = place.owner if place else CUSTOM
+            counts[owner] = counts.get(owner, 0) + 1
+            places.append((owner, place))
+    if not counts:
+        return Label(None)
+    parts = tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    mirrors = [owner for owner in counts if owner not in (UPSTREAM, CUSTOM)]
+    if set(counts) == {UPSTREAM}:
+        return Label(UPSTREAM_PROFILE, parts)
+    if set(counts) == {CUSTOM}:
+        return Label(CUSTOM, parts)
+    if len(mirrors) == 1 and CUSTOM not in counts:
+        profile = next(p for p in profiles if p.name == mirrors[0])
+        if all(place is not None and not carries(profile, place) for owner, place in places
+               if owner == UPSTREAM):
+            return Label(profile.name, parts)
+    return Label(MIXED, parts)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A .condarc as conda reads it, and what conda itself refuses (the conda tool's read and render both use it)
+
+
+def load_condarc(text: str, path: Path | None) -> Any:
+    return yaml.load(text, path, encoding_advice=N_("conda reads .condarc as UTF-8 and cannot read this file "
+                                                     "(it crashes); save it as UTF-8"))
+
+
+#: key -> (type conda requires, words for the error)
+CONDARC_TYPES: dict[str, tuple[type, str]] = {
+    "channels": (list, N_("a list of channel names or URLs")),
+    "default_channels": (list, N_("a list of channel URLs")),
+    "custom_channels": (dict, N_("a mapping of channel name to base URL")),
+    "custom_multichannels": (dict, N_("a mapping of name to a list of channels")),
+    "channel_alias": (str, N_("a URL")),
+}
+
+
+def validate_condarc(data: Any, path: Path | None, text: str) -> None:
+    """conda refuses (InvalidTypeError) a channel setting of the wrong type: so does mirrorctl, naming the line."""
+    if data is None:
+        return
+    for key, (kind, words) in CONDARC_TYPES.items():
+        if key not in data:
+            continue
+        value = data[key]
+        bad = not isinstance(value, kind)
+        if not bad and kind is list:
+            bad = not all(isinstance(v, str) for v in value)
+        if not bad and kind is dict:
+            bad = not all(isinstance(v, list if key == "custom_multichannels" else str) for v in value.values())
+        if bad:
+            line = data.lc.key(key)[0] + 1 if hasattr(data, "lc") else None
+            shown = " ".join(str(plain(value)).split())[:60]
+            raise ConfigParseError(N_("{key} must be {words}, not {shown!r} (conda refuses this file)"), key=key,
+                                   words=Sentence(words), shown=shown,
+                                   path=path, line=line)
+
+
+def load_condarc_checked(text: str, path: Path | None) -> Any:
+    data = load_condarc(text, path)
+    validate_condarc(data, path, text)
+    return data

@@ -5,6 +5,11 @@ annotation makes mypy check the instance against :class:`Target`. Modules are fo
 what ``--only`` accepts) and imported only when needed: ``--only uv`` imports one module.
 
 Everything a target returns is data (:mod:`mirrorctl.results`); it never words a message for the user.
+
+A tool that reads several files reads them through the shared path in :mod:`mirrorctl.targets` (``iter_layers``
+/ ``load_layers``, ``in_scope``, ``shadows``) and keeps only its merge rule. Core picks and checks the scope
+(``default_scope``, :func:`mirrorctl.core.resolve_scope`). A tool module never imports another: what two tools
+share lives in a helper module whose name starts with ``_`` (``_channels``, ``_pipconf``) or in :mod:`mirrorctl.paths`.
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ class RenderContext(NamedTuple):
     inherited: frozenset[str] = frozenset()
     #: `use --force`: replace a source the user wrote that would otherwise still win (and say which).
     force: bool = False
+    #: Channel names that the other files the tool reads list (mamba writes mirrored_channels only for channels
+    #: in use), by name.
+    inherited_channels: tuple[str, ...] = ()
 
 
 class Rendered(NamedTuple):
@@ -55,9 +63,11 @@ class Target(Protocol):
     name: str
     #: Profile tables it reads ("pypi", "conda"): pixi serves both.
     ecosystems: frozenset[str]
-    #: The scopes ``plan`` can write, in the tool's precedence order (lowest first). A tool without "user"
-    #: plans its first scope when no scope is asked for.
+    #: The scopes ``plan`` can write, in the tool's precedence order (lowest first).
     scopes: tuple[str, ...]
+    #: The scope a change writes when none is asked for (one of ``scopes``). Core picks and checks the scope
+    #: (:func:`mirrorctl.core.resolve_scope`): ``plan`` and ``locations`` are called with one of ``scopes`` only.
+    default_scope: str
     #: Position in tables and in the order of edits.
     order: int
 
@@ -116,6 +126,14 @@ class Target(Protocol):
     def hints(self) -> list[Finding]:
         """Steps for the user after this tool's configuration changed."""
         ...
+
+
+def default_scope(target: Target) -> str:
+    """``target.default_scope``; for a module written before it existed, "user", else its first scope."""
+    declared: str | None = getattr(target, "default_scope", None)
+    if declared:
+        return declared
+    return "user" if "user" in target.scopes else target.scopes[0]
 
 
 def covers(target: Target, profile: Profile) -> bool:

@@ -18,15 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, ScopeUnavailable, Sentence, UsageError
-from mirrorctl.formats import yaml
-from mirrorctl.formats.yaml import add_tail, plain, remove_key, replace_list
+from mirrorctl.errors import ConfigParseError, MirrorctlError
+from mirrorctl.formats.yaml import plain
 from mirrorctl.i18n import N_
 from mirrorctl.results import (
-    CUSTOM,
     MIXED,
-    UPSTREAM,
-    Change,
     EnvFile,
     EnvPlan,
     FileEdit,
@@ -37,7 +33,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _channels, decode, encode, read_bytes, refused
+from mirrorctl.targets import _channels, data_of, decode, encode, in_scope, iter_layers, refused, shadows
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import join, normalize
 
@@ -108,28 +104,9 @@ def _expand(location: Path) -> list[Path]:
     return found
 
 
-def system_dirs() -> list[Path]:
-    if paths.platform() == "win32":
-        return [paths.system_path("C:/ProgramData/conda")]
-    return [paths.system_path("/etc/conda"), paths.system_path("/var/lib/conda")]
-
-
-def env_prefix() -> Path:
-    """The active conda environment (``$CONDA_PREFIX``), whose ``.condarc`` beats every user file."""
-    value = os.environ.get("CONDA_PREFIX")
-    if not value:
-        raise ScopeUnavailable(N_("no conda environment is active (CONDA_PREFIX is not set): `conda activate` one "
-                                  "first"))
-    prefix = Path(value)
-    if not (prefix / "conda-meta").is_dir():
-        raise ScopeUnavailable(N_("CONDA_PREFIX={value} is not a conda environment (it has no conda-meta folder)"),
-                               value=value)
-    return prefix
-
-
 def scoped_locations() -> list[tuple[str, list[Path]]]:
     """conda's search path (conda/base/constants.py SEARCH_PATH) grouped by scope, lowest precedence first."""
-    groups: list[tuple[str, list[Path]]] = [("system", [p for d in system_dirs() for p in _expand(d)])]
+    groups: list[tuple[str, list[Path]]] = [("system", [p for d in _channels.system_dirs() for p in _expand(d)])]
     root = os.environ.get("CONDA_ROOT")
     if not root and os.environ.get("CONDA_EXE"):  # conda sets CONDA_ROOT itself; derive it from its executable
         root = str(Path(os.environ["CONDA_EXE"]).parent.parent)
@@ -161,64 +138,26 @@ def scope_write_path(scope: str) -> Path:
     if scope == "user":
         return write_path()
     if scope == "env":
-        return env_prefix() / ".condarc"
-    if scope == "system":
-        return system_dirs()[0] / ".condarc"
-    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="conda", scope=scope,
-                     scopes=", ".join(Conda.scopes))
+        return paths.conda_env_prefix() / ".condarc"
+    return _channels.system_dirs()[0] / ".condarc"  # "system": core asks only for one of Conda.scopes
 
 
 def scope_files(scope: str) -> list[Path]:
     if scope == "env":
-        return _expand(env_prefix())
+        return _expand(paths.conda_env_prefix())
     if scope == "system":
-        return [p for d in system_dirs() for p in _expand(d)]
+        return [p for d in _channels.system_dirs() for p in _expand(d)]
     written = scope_write_path(scope)
     return [*(p for name, group in scoped_locations() if name == "user" for p in group if p != written), written]
 
 
 def load(text: str, path: Path | None) -> Any:
-    return yaml.load(text, path, encoding_advice=N_("conda reads .condarc as UTF-8 and cannot read this file "
-                                                     "(it crashes); save it as UTF-8"))
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Rendering (pure)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Validation: what conda itself refuses
-
-
-#: key -> (type conda requires, words for the error)
-_TYPES: dict[str, tuple[type, str]] = {
-    "channels": (list, N_("a list of channel names or URLs")),
-    "default_channels": (list, N_("a list of channel URLs")),
-    "custom_channels": (dict, N_("a mapping of channel name to base URL")),
-    "custom_multichannels": (dict, N_("a mapping of name to a list of channels")),
-    "channel_alias": (str, N_("a URL")),
-}
+    """A .condarc as conda's YAML reader reads it (:func:`mirrorctl.targets._channels.load_condarc`)."""
+    return _channels.load_condarc(text, path)
 
 
 def validate(data: Any, path: Path | None, text: str) -> None:
-    """conda refuses (InvalidTypeError) a channel setting of the wrong type: so does mirrorctl, naming the line."""
-    if data is None:
-        return
-    for key, (kind, words) in _TYPES.items():
-        if key not in data:
-            continue
-        value = data[key]
-        bad = not isinstance(value, kind)
-        if not bad and kind is list:
-            bad = not all(isinstance(v, str) for v in value)
-        if not bad and kind is dict:
-            bad = not all(isinstance(v, list if key == "custom_multichannels" else str) for v in value.values())
-        if bad:
-            line = data.lc.key(key)[0] + 1 if hasattr(data, "lc") else None
-            shown = " ".join(str(plain(value)).split())[:60]
-            raise ConfigParseError(N_("{key} must be {words}, not {shown!r} (conda refuses this file)"), key=key,
-                                   words=Sentence(words), shown=shown,
-                                   path=path, line=line)
+    _channels.validate_condarc(data, path, text)
 
 
 def load_checked(text: str, path: Path | None) -> Any:
@@ -228,154 +167,17 @@ def load_checked(text: str, path: Path | None) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Rendering (pure)
-
-
-def _keep_style(old: Any, new: str) -> Any:
-    """A replacement scalar quoted the way the old one was."""
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
-
-    for kind in (DoubleQuotedScalarString, SingleQuotedScalarString):
-        if isinstance(old, kind):
-            return kind(new)
-    return new
-
-
-def _retarget_list(items: Any, profile: Profile, profiles: Sequence[Profile], key: str, path: Path | None,
-                   findings: list[Finding]) -> None:
-    """Point every known channel URL in ``items`` at ``profile`` (or upstream); merge entries that become equal."""
-    seen: set[str] = set()
-    index = 0
-    while index < len(items):
-        value = str(items[index])
-        moved = _channels.retarget(value, profile, profiles) if "://" in value else None
-        if moved is not None:
-            if moved.url != value:
-                items[index] = _keep_style(items[index], moved.url)
-            _note_place(moved, profile, key, path, findings)
-        identity = normalize(str(items[index])) if "://" in str(items[index]) else str(items[index])
-        if identity in seen:
-            findings.append(Finding("conda.merged-duplicate", "note", NAME, path,
-                                    params={"key": key, "value": str(items[index])}))
-            yaml.remove_item(items, index)
-            continue
-        seen.add(identity)
-        index += 1
-
-
-def _note_place(moved: _channels.Retarget, profile: Profile, key: str, path: Path | None,
-                findings: list[Finding]) -> None:
-    channel = ("pkgs/" if moved.place.kind == "pkgs" else "") + moved.place.channel
-    if not moved.carried:
-        findings.append(Finding("conda.channel-upstream", "note", NAME, path,
-                                params={"channel": channel, "profile": profile.name, "url": moved.url}))
-    if moved.place.kind == "pkgs" and moved.place.channel in _channels.LEGACY_PKGS:
-        findings.append(Finding("conda.channel-legacy", "note", NAME, path, params={"channel": channel}))
+# Rendering (pure): in _conda_render, loaded when a change is planned (`current` never needs it)
 
 
 def render(text: str, profile: Profile | None, profiles: Sequence[Profile], *, path: Path | None = None,
            channels_configured_elsewhere: bool = False) -> tuple[str, list[Finding]]:
-    """Point every channel setting a mirror or upstream owns at ``profile``; ``None`` (reset): back upstream.
+    """Point every channel setting a mirror or upstream owns at ``profile``; ``None`` (reset): back upstream
+    (:func:`mirrorctl.targets._conda_render.render`)."""
+    from mirrorctl.targets import _conda_render
 
-    The user's own channels and URLs are never touched. ``official`` is upstream: like a reset, it removes the
-    mirror keys instead of writing upstream values, and makes sure some channel is configured.
-    """
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    upstream = _channels.upstream_profile(profiles)
-    mirror = profile if profile is not None and profile.name != _channels.UPSTREAM_PROFILE else None
-    destination = mirror or upstream
-    findings: list[Finding] = []
-    data = load_checked(text, path)
-    if data is None and profile is None:
-        return text, findings
-    document = data if data is not None else CommentedMap()
-    before = plain(document)
-
-    channels = document.get("channels")
-    if channels is None:
-        if profile is not None and not channels_configured_elsewhere:
-            document["channels"] = CommentedSeq(["defaults"])
-    else:
-        _retarget_list(channels, destination, profiles, "channels", path, findings)
-        if mirror and "defaults" not in channels and mirror.conda and mirror.conda.default_channels:
-            findings.append(Finding("conda.defaults-unlisted", "note", NAME, path))
-
-    # default_channels: the mirror's own list, or (reset, official, a mirror without pkgs/) upstream's.
-    existing = document.get("default_channels")
-    wanted_defaults = list(mirror.conda.default_channels) if mirror and mirror.conda else []
-    if existing is not None:
-        own = [str(u) for u in existing if _channels.locate(str(u), profiles) is None]
-        if own:
-            _retarget_list(existing, destination, profiles, "default_channels", path, findings)
-            findings.append(Finding("conda.kept-own-defaults", "note", NAME, path,
-                                    params={"profile": destination.name}))
-        elif wanted_defaults:
-            if [str(v) for v in existing] != wanted_defaults:
-                replace_list(document, "default_channels", wanted_defaults)
-        else:
-            remove_key(document, "default_channels")
-    elif wanted_defaults:
-        document["default_channels"] = CommentedSeq(wanted_defaults)
-    if mirror and not wanted_defaults and "default_channels" not in document:
-        findings.append(Finding("conda.defaults-upstream", "note", NAME, path, params={"profile": mirror.name}))
-
-    kept = _write_custom_channels(document, dict(mirror.conda.custom_channels) if mirror and mirror.conda else {},
-                                  profiles)
-    if kept and profile is None:
-        findings.append(Finding("conda.kept-custom", "note", NAME, path, params={"channels": ", ".join(kept)}))
-
-    multichannels = document.get("custom_multichannels")
-    if isinstance(multichannels, dict):
-        for name in list(multichannels.keys()):
-            _retarget_list(multichannels[name], destination, profiles, f"custom_multichannels.{name}", path,
-                           findings)
-
-    alias = document.get("channel_alias")
-    if alias is not None and _channels.is_known_root(str(alias), profiles):
-        remove_key(document, "channel_alias")
-        if _channels.locate(join(str(alias), "x"), profiles) != _channels.Place("cloud", "x", "upstream"):
-            findings.append(Finding("conda.alias-removed", "note", NAME, path, params={"alias": str(alias)}))
-
-    if mirror and "show_channel_urls" not in document:
-        document["show_channel_urls"] = True
-    unique = list({(f.code, repr(sorted(f.params.items()))): f for f in findings}.values())
-    if plain(document) == before:
-        return text, unique
-    return yaml.dump_keeping(text, data, document), unique
-
-
-def _write_custom_channels(document: Any, wanted: dict[str, str], profiles: Sequence[Profile]) -> list[str]:
-    """Set ``wanted`` entries; drop other entries that point at a known mirror or upstream; keep the user's own.
-
-    Returns the names of the entries kept because they are the user's own.
-    """
-    from ruamel.yaml.comments import CommentedMap
-
-    current = document.get("custom_channels")
-    if current is None and not wanted:
-        return []
-    if current is None:
-        current = CommentedMap()
-        document["custom_channels"] = current
-    kept = []
-    for channel in list(current.keys()):
-        if channel in wanted:
-            continue
-        if _channels.is_known_root(str(current[channel]), profiles):
-            tail = remove_key(current, channel)
-            if not current:
-                add_tail(document, "custom_channels", tail)
-        else:
-            kept.append(str(channel))
-    for channel, base in wanted.items():
-        if str(current.get(channel, "")) != base:
-            current[channel] = base
-    if not current:
-        tail = remove_key(document, "custom_channels")
-        if tail and len(document):
-            add_tail(document, list(document.keys())[-1], tail)
-    return kept
+    return _conda_render.render(text, profile, profiles, path=path,
+                                channels_configured_elsewhere=channels_configured_elsewhere)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -383,41 +185,8 @@ def _write_custom_channels(document: Any, wanted: dict[str, str], profiles: Sequ
 
 
 def _read(path: Path, overrides: Overrides | None = None) -> tuple[bytes | None, str]:
-    data = overrides[path] if overrides and path in overrides else read_bytes(path)
+    data = data_of(path, overrides)
     return data, decode(data)
-
-
-def _changes(path: Path, old_text: str, new_text: str) -> tuple[Change, ...]:
-    old = plain(load(old_text, None) or {}) if old_text.strip() else {}
-    new = plain(load(new_text, None) or {}) if new_text.strip() else {}
-    changes = []
-    for key in ("channels", "default_channels", "channel_alias", "show_channel_urls"):
-        if old.get(key) != new.get(key):
-            changes.append(Change(NAME, path, key, _short(old.get(key)), _short(new.get(key))))
-    old_custom, new_custom = old.get("custom_channels") or {}, new.get("custom_channels") or {}
-    grouped: dict[tuple[str | None, str | None], list[str]] = {}  # one change per (before, after)
-    for channel in sorted(set(old_custom) | set(new_custom)):
-        if old_custom.get(channel) != new_custom.get(channel):
-            move = (_short(old_custom.get(channel)), _short(new_custom.get(channel)))
-            grouped.setdefault(move, []).append(channel)
-    for (before, after), channels in grouped.items():
-        changes.append(Change(NAME, path, f"custom_channels {', '.join(channels)}", before, after))
-    old_multi, new_multi = old.get("custom_multichannels") or {}, new.get("custom_multichannels") or {}
-    for name in sorted(set(old_multi) | set(new_multi)):
-        if old_multi.get(name) != new_multi.get(name):
-            changes.append(Change(NAME, path, f"custom_multichannels {name}", _short(old_multi.get(name)),
-                                  _short(new_multi.get(name))))
-    return tuple(changes)
-
-
-def _short(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return str(value)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -440,8 +209,8 @@ class Merged(NamedTuple):
     alias: tuple[str, Source] | None
     read: list[Path]
     findings: list[Finding]
-    #: "custom_channels.<name>" / "channel_alias" -> every (value, file) that sets it, lowest precedence first
-    setters: dict[str, list[tuple[str, Path]]]
+    #: "custom_channels.<name>" / "channel_alias" -> every (file, value) that sets it, lowest precedence first
+    setters: dict[str, list[tuple[Path, str]]]
 
 
 def _settings(data: bytes, text: str, path: Path) -> dict[str, Any] | None:
@@ -462,7 +231,7 @@ def _valid_settings(value: Any) -> bool:
         return True
     if not isinstance(value, dict) or set(value) - set(READ_KEYS):
         return False
-    for key, (kind, _) in _TYPES.items():
+    for key, (kind, _) in _channels.CONDARC_TYPES.items():
         if key in value and not isinstance(value[key], kind):
             return False
     return all(isinstance(v, str) for k in ("channels", "default_channels") for v in value.get(k, []))
@@ -475,22 +244,12 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
     multichannels: dict[str, tuple[list[str], Source]] = {}
     alias: tuple[str, Source] | None = None
     final: dict[str, Path] = {}  # key -> the file that marked it #!final
-    setters: dict[str, list[tuple[str, Path]]] = {}
+    setters: dict[str, list[tuple[Path, str]]] = {}
     findings: list[Finding] = []
-    read = []
-    for path in files:
-        data, text = _read(path, overrides)
-        if data is None:
-            continue
-        try:
-            loaded = _settings(data, text, path)
-        except ConfigParseError as exc:
-            if exc.scanner:  # conda catches only ruamel's ScannerError/ReaderError, and skips the file
-                findings.append(refused(NAME, path, exc, code="file-ignored", level="warning"))
-            else:
-                findings.append(refused(NAME, path, exc))
-            continue
-        read.append(path)
+    read: list[Path] = []
+    for path, text, loaded in iter_layers(NAME, files, lambda data, text, path: _settings(data, text, path),
+                                          overrides, findings=findings, read=read, refuse=_refuse,
+                                          unreadable_is_refused=False):
         if not loaded:
             continue
         for key in [k for k in READ_KEYS if k in loaded and k in final]:
@@ -510,12 +269,12 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
                 bucket[:0] = [(os.path.expandvars(str(v)), source) for v in values]
         for name, url in (loaded.get("custom_channels") or {}).items():
             custom[str(name)] = (os.path.expandvars(str(url)), source)
-            setters.setdefault(f"custom_channels.{name}", []).append((custom[str(name)][0], path))
+            setters.setdefault(f"custom_channels.{name}", []).append((path, custom[str(name)][0]))
         for name, items in (loaded.get("custom_multichannels") or {}).items():
             multichannels[str(name)] = ([os.path.expandvars(str(i)) for i in items], source)
         if "channel_alias" in loaded:
             alias = (os.path.expandvars(str(loaded["channel_alias"])), source)
-            setters.setdefault("channel_alias", []).append((alias[0], path))
+            setters.setdefault("channel_alias", []).append((path, alias[0]))
     for variable, bucket in (("CONDA_CHANNELS", channels), ("CONDA_DEFAULT_CHANNELS", default_channels)):
         if os.environ.get(variable):
             bucket[:0] = [(v.strip(), Source(env=variable)) for v in os.environ[variable].split(",") if v.strip()]
@@ -523,29 +282,23 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
         alias = (os.environ["CONDA_CHANNEL_ALIAS"], Source(env="CONDA_CHANNEL_ALIAS"))
 
     unique = _channels.first_of_each
-    return Merged(unique(channels), unique(default_channels), custom, multichannels, alias, read, findings,
-                  setters)
+    return Merged(unique(channels), unique(default_channels), custom, multichannels, alias, read, findings, setters)
+
+
+def _refuse(path: Path, exc: MirrorctlError) -> Finding:
+    """conda catches only ruamel's ScannerError/ReaderError, and skips the file; anything else stops it."""
+    if isinstance(exc, ConfigParseError) and exc.scanner:
+        return refused(NAME, path, exc, code="file-ignored", level="warning")
+    return refused(NAME, path, exc)
 
 
 def shadowing(merged: Merged, files: Sequence[Path], written: Path, scope: str,
               scope_of: dict[str, str]) -> list[Finding]:
     """Maps merge per key and scalars take the last file: a key of the written file that a file conda reads
     later sets to another value is shadowed. (Lists such as ``channels`` merge: nothing is shadowed there.)"""
-    order = {os.path.realpath(p): number for number, p in enumerate(files)}
-    mine = order.get(os.path.realpath(written))
-    if mine is None:
-        return []
-    findings = []
-    for key, entries in merged.setters.items():
-        ours = [value for value, path in entries if os.path.realpath(path) == os.path.realpath(written)]
-        if not ours:
-            continue
-        value, path = entries[-1]
-        if order.get(os.path.realpath(path), -1) > mine and value != ours[-1]:
-            findings.append(Finding("scope-shadowed", "warning", NAME, path, params={
-                "path": path, "higher": scope_of.get(os.path.realpath(path), "?"), "key": key, "value": value,
-                "written": written, "scope": scope}))
-    return findings
+    return [Finding("scope-shadowed", "warning", NAME, path, params={
+        "path": path, "higher": scope_of.get(os.path.realpath(path), "?"), "key": key, "value": value,
+        "written": written, "scope": scope}) for key, path, value in shadows(merged.setters, files, written)]
 
 
 def resolve_channels(merged: Merged, profiles: Sequence[Profile]) -> list[Setting]:
@@ -573,37 +326,11 @@ def resolve_channels(merged: Merged, profiles: Sequence[Profile]) -> list[Settin
     return settings
 
 
-def label(settings: Sequence[Setting], profiles: Sequence[Profile]) -> Label:
-    """A profile's name only if every URL conda fetches from is that profile's, or upstream's for channels
-    that profile does not carry; otherwise "upstream", "custom" or "mixed" with a count per owner."""
-    counts: dict[str, int] = {}
-    places: list[tuple[str, _channels.Place | None]] = []
-    for setting in settings:
-        for url in setting.resolved:
-            place = _channels.locate(url, profiles)
-            owner = place.owner if place else CUSTOM
-            counts[owner] = counts.get(owner, 0) + 1
-            places.append((owner, place))
-    if not counts:
-        return Label(None)
-    parts = tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-    mirrors = [owner for owner in counts if owner not in (UPSTREAM, CUSTOM)]
-    if set(counts) == {UPSTREAM}:
-        return Label(_channels.UPSTREAM_PROFILE, parts)
-    if set(counts) == {CUSTOM}:
-        return Label(CUSTOM, parts)
-    if len(mirrors) == 1 and CUSTOM not in counts:
-        profile = next(p for p in profiles if p.name == mirrors[0])
-        if all(place is not None and not _channels.carries(profile, place) for owner, place in places
-               if owner == UPSTREAM):
-            return Label(profile.name, parts)
-    return Label(MIXED, parts)
-
-
 class Conda:
     name = NAME
     ecosystems = frozenset({"conda"})
     scopes: tuple[str, ...] = ("system", "user", "env")
+    default_scope = "user"
     order = 20
 
     def locations(self, scope: str) -> list[Path]:
@@ -619,6 +346,8 @@ class Conda:
 
     def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
              force: bool = False) -> list[FileEdit]:
+        from mirrorctl.targets import _conda_render
+
         path = scope_write_path(scope)
         old, text = _read(path)
         others = [p for p in search_path() if os.path.realpath(p) != os.path.realpath(path)]
@@ -626,7 +355,7 @@ class Conda:
         inherited = frozenset({"channels"}) if elsewhere.channels else frozenset()
         rendered = self.render(text, profile, RenderContext(path, tuple(profiles), inherited=inherited))
         new = encode(rendered.text) if old is not None or rendered.text else None
-        return [FileEdit(NAME, path, old, new, _changes(path, text, rendered.text), rendered.findings)]
+        return [FileEdit(NAME, path, old, new, _conda_render.changes(path, text, rendered.text), rendered.findings)]
 
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
@@ -638,12 +367,11 @@ class Conda:
         for name, group in groups:
             for p in group:
                 scope_of.setdefault(os.path.realpath(p), name)  # a file counts at its first place, as conda reads it
-        try:
-            written = scope_write_path(scope or "user")
-            findings += shadowing(merged, files, written, scope or "user", scope_of)
-        except ScopeUnavailable as exc:
-            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
-            written = write_path()
+        scope_path, notes = in_scope(NAME, scope, scope_write_path)
+        findings += notes
+        if scope_path is not None:
+            findings += shadowing(merged, files, scope_path, scope or "user", scope_of)
+        written = scope_path or write_path()
         settings = resolve_channels(merged, profiles)
         alias = merged.alias[0] if merged.alias else _channels.DEFAULT_CHANNEL_ALIAS
         if not merged.channels:
@@ -678,7 +406,7 @@ class Conda:
                                         _channels.owner_of(url, profiles)))
         broken = any(f.level == "error" or f.code == "file-ignored" for f in findings)
         channel_settings = [s for s in settings if s.key == "channel"]
-        state_label = Label(None) if broken else label(channel_settings, profiles)
+        state_label = Label(None) if broken else _channels.label(channel_settings, profiles)
         grouped = [ScopeFiles(name, tuple(p for p in group if scope_of[os.path.realpath(p)] == name))
                    for name, group in groups]
         scopes = tuple(entry for entry in grouped if entry.paths)

@@ -28,13 +28,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, UsageError
+from mirrorctl.errors import ConfigParseError
 from mirrorctl.formats import yaml
-from mirrorctl.formats.yaml import plain, remove_key
+from mirrorctl.formats.yaml import plain
 from mirrorctl.i18n import N_
 from mirrorctl.results import (
     MIXED,
-    Change,
     EnvFile,
     EnvPlan,
     FileEdit,
@@ -45,7 +44,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _channels, decode, encode, read_bytes, refused
+from mirrorctl.targets import _channels, decode, encode, in_scope, load_layers, read_bytes
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 
 if TYPE_CHECKING:
@@ -55,8 +54,6 @@ NAME = "mamba"
 #: mamba/micromamba drop it from `channels` wherever it comes from (``channels_hook``,
 #: ``libmamba/src/api/install.cpp`` L1176-1189).
 NO_DEFAULTS = "nodefaults"
-#: RenderContext.inherited carries the channels other files list as "channel:<name>" (the contract has no slot).
-INHERITED_CHANNEL = "channel:"
 
 MESSAGES = {
     "mamba.env-no-variable": N_("mirrorctl points mamba at mirrors with mirrored_channels in a file, not a variable: "
@@ -95,16 +92,11 @@ def scope_write_path(scope: str) -> Path:
     """The ``.mambarc`` of a scope: the user's, the active environment's (the target prefix, which beats every
     other file), or the system one in ``/etc/conda`` (``compute_default_rc_sources``). Never a ``.condarc``: that is
     conda's."""
-    from mirrorctl.targets import conda
-
     if scope == "user":
         return write_path()
     if scope == "env":
-        return conda.env_prefix() / ".mambarc"
-    if scope == "system":
-        return conda.system_dirs()[0] / ".mambarc"
-    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="mamba", scope=scope,
-                     scopes=", ".join(Mamba.scopes))
+        return paths.conda_env_prefix() / ".mambarc"
+    return _channels.system_dirs()[0] / ".mambarc"  # "system": core asks only for one of Mamba.scopes
 
 
 def _expand(location: Path, *, condarc: bool = True, mambarc: bool = True) -> list[Path]:
@@ -215,94 +207,22 @@ def in_use(names: Sequence[str]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Rendering (pure)
-
-
-def owned(urls: Sequence[str], profiles: Sequence[Profile]) -> bool:
-    return bool(urls) and all(_channels.locate(str(u), profiles) is not None for u in urls)
-
-
-def wanted(profile: Profile | None, channels: Sequence[str]) -> tuple[dict[str, list[str]], list[str]]:
-    """mirrored_channels entries for the channels in use that ``profile`` carries, and those it does not."""
-    if profile is None or profile.name == _channels.UPSTREAM_PROFILE or profile.conda is None:
-        return {}, []
-    entries: dict[str, list[str]] = {}
-    missing: list[str] = []
-    for channel in channels:
-        place = _channels.Place("cloud", channel, profile.name)
-        if _channels.carries(profile, place):
-            entries[channel] = [_channels.url_on(profile, place)]
-        else:
-            missing.append(channel)
-    return entries, missing
+# Rendering (pure): the mirrored_channels edit is in _mamba_render, loaded when a change is planned
 
 
 def render(text: str, profile: Profile | None, profiles: Sequence[Profile], *, path: Path | None = None,
            channels_elsewhere: Sequence[str] = ()) -> tuple[str, list[Finding]]:
     """Point mirrored_channels at ``profile`` for the channels in use; ``None`` or official: remove mirrorctl's."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from mirrorctl.targets import _mamba_render
 
-    findings: list[Finding] = []
     data = load(text, path)
-    document = data if data is not None else CommentedMap()
-    listed = [str(c) for c in document.get("channels") or []]
-    channels = in_use([*listed, *channels_elsewhere])
-    entries, missing = wanted(profile, channels)
-    mirror = profile is not None and profile.name != _channels.UPSTREAM_PROFILE and profile.conda is not None
-    if mirror and not channels:
-        findings.append(Finding("mamba.no-channels", "note", NAME, path))
-    for channel in missing:
-        findings.append(Finding("mamba.channel-upstream", "note", NAME, path,
-                                params={"channel": channel, "profile": profile.name if profile else ""}))
-    current = document.get("mirrored_channels")
-    before = plain(current) if current is not None else None
-    if current is None and not entries:
-        return text, findings
-    if current is None:
-        current = CommentedMap()
-        document["mirrored_channels"] = current
-    kept: list[str] = []
-    for channel in list(current.keys()):
-        urls = [str(u) for u in current[channel]]
-        if not owned(urls, profiles):
-            kept.append(str(channel))
-            entries.pop(str(channel), None)
-            continue
-        if str(channel) in entries:
-            if urls != entries[str(channel)]:
-                current[channel] = CommentedSeq(entries[str(channel)])
-            del entries[str(channel)]
-        else:
-            remove_key(current, channel)
-    for channel, urls in entries.items():
-        current[channel] = CommentedSeq(urls)
-    if kept and profile is None:
-        findings.append(Finding("mamba.kept-custom", "note", NAME, path, params={"channels": ", ".join(kept)}))
-    if not len(current):
-        remove_key(document, "mirrored_channels")
-    after = plain(document.get("mirrored_channels")) if "mirrored_channels" in document else None
-    if after == before:
-        return text, findings
-    return yaml.dump_keeping(text, data, document), findings
+    listed = [str(c) for c in (data.get("channels") if data is not None else None) or []]
+    return _mamba_render.render(text, data, in_use([*listed, *channels_elsewhere]), profile, profiles, path)
 
 
 def _mirrored(text: str) -> dict[str, list[str]]:
     data = load(text, None) if text.strip() else None
     return plain(data.get("mirrored_channels") or {}) if data is not None else {}
-
-
-def _changes(path: Path, old_text: str, new_text: str) -> tuple[Change, ...]:
-    old, new = _mirrored(old_text), _mirrored(new_text)
-    changes = []
-    for channel in [*old, *(c for c in new if c not in old)]:
-        if old.get(channel) != new.get(channel):
-            changes.append(Change(NAME, path, f"mirrored_channels {channel}", _short(old.get(channel)),
-                                  _short(new.get(channel))))
-    return tuple(changes)
-
-
-def _short(values: list[str] | None) -> str | None:
-    return None if values is None else "[" + ", ".join(map(str, values)) + "]"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -319,10 +239,6 @@ class Merged(NamedTuple):
     findings: list[Finding]
     #: key -> every file that sets that map, lowest first
     map_files: dict[str, list[Path]]
-
-
-def _read(path: Path, overrides: Overrides | None) -> bytes | None:
-    return overrides[path] if overrides and path in overrides else read_bytes(path)
 
 
 def _settings(data: bytes, path: Path) -> dict[str, Any] | None:
@@ -363,18 +279,9 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
     maps: dict[str, tuple[dict[str, Any], Source]] = {}
     map_files: dict[str, list[Path]] = {}
     alias: tuple[str, Source] | None = None
-    read: list[Path] = []
-    findings: list[Finding] = []
-    for path in files:
-        try:
-            data = _read(path, overrides)
-            if data is None:
-                continue
-            loaded = _settings(data, path)
-        except ConfigParseError as exc:
-            findings.append(refused(NAME, path, exc))
-            continue
-        read.append(path)
+    loaded_files = load_layers(NAME, files, lambda data, _text, path: _settings(data, path), overrides)
+    findings = loaded_files.findings
+    for path, _text, loaded in loaded_files.layers:
         if not loaded:
             continue
         source = Source(path=path)
@@ -405,7 +312,7 @@ def merge(files: Sequence[Path], overrides: Overrides | None = None) -> Merged:
     findings += _environment_problems()
 
     unique = _channels.first_of_each
-    return Merged(unique(channels), unique(default_channels), maps, alias, read, findings, map_files)
+    return Merged(unique(channels), unique(default_channels), maps, alias, loaded_files.read, findings, map_files)
 
 
 #: The variables libmamba reads for these keys (configuration.cpp L1409-1466: ``channels`` from
@@ -482,9 +389,7 @@ def resolve(merged: Merged, profiles: Sequence[Profile]) -> list[Setting]:
 
 def _scopes(files: Sequence[Path]) -> tuple[ScopeFiles, ...]:
     """mamba's files grouped by scope, in its order: system, the root prefix, the user's, the target prefix."""
-    from mirrorctl.targets import conda
-
-    system = {os.path.realpath(p) for d in conda.system_dirs() for p in _expand(d)}
+    system = {os.path.realpath(p) for d in _channels.system_dirs() for p in _expand(d)}
     prefix = os.environ.get("CONDA_PREFIX")
     env = {os.path.realpath(p) for p in _expand(Path(prefix))} if prefix else set()
     root = os.environ.get("MAMBA_ROOT_PREFIX") or os.environ.get("CONDA_ROOT")
@@ -505,6 +410,7 @@ class Mamba:
     aliases = ("micromamba",)
     ecosystems = frozenset({"conda"})
     scopes: tuple[str, ...] = ("system", "user", "env")
+    default_scope = "user"
     order = 25
 
     def locations(self, scope: str) -> list[Path]:
@@ -515,12 +421,14 @@ class Mamba:
                                                       for p in search_path())
 
     def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
-        elsewhere = [k[len(INHERITED_CHANNEL):] for k in sorted(context.inherited) if k.startswith(INHERITED_CHANNEL)]
-        new, findings = render(text, profile, context.profiles, path=context.path, channels_elsewhere=elsewhere)
+        new, findings = render(text, profile, context.profiles, path=context.path,
+                               channels_elsewhere=context.inherited_channels)
         return Rendered(new, tuple(findings))
 
     def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
              force: bool = False) -> list[FileEdit]:
+        from mirrorctl.targets import _mamba_render
+
         path = scope_write_path(scope)
         if is_condarc(path):
             raise ConfigParseError(N_("MAMBARC names a .condarc: conda reads it too, so mirrorctl edits it only "
@@ -529,24 +437,20 @@ class Mamba:
         text = decode(old)
         written = os.path.realpath(path)
         others = merge([p for p in search_path() if os.path.realpath(p) != written])
-        inherited = frozenset(INHERITED_CHANNEL + name for name, _ in others.channels)
-        rendered = self.render(text, profile, RenderContext(path, tuple(profiles), inherited=inherited))
+        inherited = tuple(sorted({name for name, _ in others.channels}))
+        rendered = self.render(text, profile, RenderContext(path, tuple(profiles), inherited_channels=inherited))
         new = encode(rendered.text) if old is not None or rendered.text else None
-        return [FileEdit(NAME, path, old, new, _changes(path, text, rendered.text), rendered.findings)]
+        changes = _mamba_render.changes(path, _mirrored(text), _mirrored(rendered.text))
+        return [FileEdit(NAME, path, old, new, changes, rendered.findings)]
 
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
-        from mirrorctl.errors import ScopeUnavailable
-        from mirrorctl.targets import conda
-
         files = search_path()
         merged = merge(files, overrides)
         findings = list(merged.findings)
-        try:
-            target = scope_write_path(scope or "user")
-        except ScopeUnavailable as exc:
-            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
-            target = write_path()
+        found, notes = in_scope(NAME, scope, scope_write_path)
+        findings += notes
+        target = found or write_path()
         for key, setters in merged.map_files.items():
             winner = setters[-1]
             for path in setters[:-1]:
@@ -563,7 +467,7 @@ class Mamba:
                 findings.append(Finding("mamba.unused-mirrored", "warning", NAME,
                                         merged.maps["mirrored_channels"][1].path, params={"channel": name}))
         broken = any(f.level == "error" for f in findings)
-        state_label = Label(None) if broken else conda.label(settings, profiles)
+        state_label = Label(None) if broken else _channels.label(settings, profiles)
         if not broken and not settings:
             state_label = Label(_channels.UPSTREAM_PROFILE)
         return ToolState(NAME, state_label, tuple(settings), tuple(merged.read), tuple(findings), target,
@@ -589,8 +493,8 @@ class Mamba:
         files = search_path(mambarc=False)
         replaced = [p for p in search_path() if p not in files]
         others = merge(files)
-        inherited = frozenset(INHERITED_CHANNEL + channel for channel, _ in others.channels)
-        rendered = self.render("", profile, RenderContext(Path(name), tuple(profiles), inherited=inherited))
+        inherited = tuple(sorted({channel for channel, _ in others.channels}))
+        rendered = self.render("", profile, RenderContext(Path(name), tuple(profiles), inherited_channels=inherited))
         unexpressed = [f for f in rendered.findings if f.level in ("warning", "error")]
         if replaced:
             unexpressed.append(Finding("mamba.run-replaces-mambarc", "note", NAME, params={"path": replaced[0]}))

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
+from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
 from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
-from mirrorctl.targets import decode, encode, read_bytes, refused
+from mirrorctl.targets import data_of, decode, encode, in_scope, iter_layers, read_bytes, refused
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import is_plain_http
 
@@ -75,14 +75,11 @@ def scope_file(scope: str) -> Path:
         return user_file()
     if scope == "system":
         return site_file()
-    if scope == "project":
-        path = project_file()
-        if not path.is_file() and not (path.parent / "pyproject.toml").is_file():
-            raise ScopeUnavailable(N_("no pyproject.toml or pdm.toml in {folder}: run mirrorctl in the pdm "
-                                      "project's directory"), folder=path.parent)
-        return path
-    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="pdm", scope=scope,
-                     scopes=", ".join(Pdm.scopes))
+    path = project_file()  # "project": core asks only for one of Pdm.scopes
+    if not path.is_file() and not (path.parent / "pyproject.toml").is_file():
+        raise ScopeUnavailable(N_("no pyproject.toml or pdm.toml in {folder}: run mirrorctl in the pdm "
+                                  "project's directory"), folder=path.parent)
+    return path
 
 
 def _line_of(text: str, pattern: str) -> int | None:
@@ -104,6 +101,10 @@ def load(text: str, path: Path | None, *, editable: bool = True) -> Any:
             raise ConfigParseError(N_("pypi.verify_ssl must be true or false"), path=path,
                                    line=_line_of(text, r"^[ \t]*verify_ssl\s*="))
     return document
+
+
+def _settings(data: bytes, text: str, path: Path) -> Any:
+    return load(text, path, editable=False)
 
 
 def render_text(text: str, profile: Profile | None) -> str:
@@ -183,6 +184,7 @@ class Pdm:
     ecosystems = frozenset({"pypi"})
     #: pdm's site file, its global (user) file, the project's pdm.toml, lowest precedence first.
     scopes: tuple[str, ...] = ("system", "user", "project")
+    default_scope = "user"
     order = 30
 
     def locations(self, scope: str) -> list[Path]:
@@ -224,31 +226,19 @@ class Pdm:
 
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
-        findings: list[Finding] = []
-        try:
-            written = scope_file(scope or "user")
-        except ScopeUnavailable as exc:
-            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
-            written = user_file()
+        found, findings = in_scope(NAME, scope, scope_file)
+        written = found or user_file()
         if os.environ.get("PDM_CONFIG_FILE"):
             findings.append(Finding("pdm.config-file-env", "note", NAME,
                                     params={"value": os.environ["PDM_CONFIG_FILE"], "default": default_user_file()}))
         project = project_file()
         url, source = DEFAULT_INDEX, Source()
         verify: str | None = None
-        read: list[Path] = []
         files = [site_file(), user_file(), project]  # lowest precedence first
         rank = files.index(written) if written in files else len(files)
-        for path in files:
-            try:
-                data = overrides[path] if overrides and path in overrides else read_bytes(path)
-                if data is None:
-                    continue
-                read.append(path)
-                document = load(decode(data), path, editable=False)
-            except MirrorctlError as exc:
-                findings.append(refused(NAME, path, exc))
-                continue
+        read: list[Path] = []
+        for path, _text, document in iter_layers(NAME, files, _settings, overrides, findings=findings, read=read,
+                                                 refused_counts_as_read=True):
             if _get(document, "url"):
                 url, source = str(_get(document, "url")), Source(path=path, section="pypi")
                 if files.index(path) > rank and path == project:
@@ -266,7 +256,7 @@ class Pdm:
                                     params={"variable": f"PDM_PYPI_URL={url}", "files": "config.toml"}))
         pyproject = pyproject_file()
         try:
-            data = overrides[pyproject] if overrides and pyproject in overrides else read_bytes(pyproject)
+            data = data_of(pyproject, overrides)
             sources = pyproject_sources(data, pyproject)
         except MirrorctlError as exc:
             findings.append(refused(NAME, pyproject, exc))

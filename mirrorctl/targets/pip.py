@@ -11,18 +11,19 @@ it cannot (or should not) change: environment variables, system-wide and virtual
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
+from mirrorctl.errors import MirrorctlError
 from mirrorctl.formats import ini
 from mirrorctl.i18n import N_
 from mirrorctl.profiles import UPSTREAM_PROFILE
 from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, ScopeFiles, Setting, Source, ToolState
-from mirrorctl.targets import decode, encode, read_bytes, refused
+from mirrorctl.targets import data_of, decode, encode, in_scope, load_layers, read_bytes
+from mirrorctl.targets._pipconf import _file_name, check_encoding, global_files, load_order, site_files, user_files
+from mirrorctl.targets._pipconf import values as _parsed
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import check_url, host_port, is_plain_http, normalize
 
@@ -61,38 +62,6 @@ MESSAGES = {
 # Locations
 
 
-def _file_name() -> str:
-    return "pip.ini" if paths.platform() == "win32" else "pip.conf"
-
-
-def user_files() -> list[Path]:
-    """The user variant, in pip's load order; the last one is the file pip (and mirrorctl) writes."""
-    home, name = paths.home(), _file_name()
-    system = paths.platform()
-    if system == "win32":
-        return [home / "pip" / name, paths.appdata() / "pip" / name]
-    legacy = home / ".pip" / name
-    if system == "darwin":
-        app_support = home / "Library" / "Application Support" / "pip"
-        return [legacy, (app_support if app_support.is_dir() else home / ".config" / "pip") / name]
-    return [legacy, paths.xdg_config_home() / "pip" / name]
-
-
-def global_files() -> list[Path]:
-    system = paths.platform()
-    if system == "win32":
-        return [paths.system_path("C:/ProgramData", "pip", "pip.ini")]
-    if system == "darwin":
-        return [paths.system_path("/Library/Application Support/pip/pip.conf")]
-    return [d / "pip" / "pip.conf" for d in paths.xdg_config_dirs()] + [paths.system_path("/etc/pip.conf")]
-
-
-def site_files() -> list[Path]:
-    """The environment the user's pip most likely runs in: an active virtualenv or conda env, else ours."""
-    prefix = os.environ.get("VIRTUAL_ENV") or os.environ.get("CONDA_PREFIX") or sys.prefix
-    return [Path(prefix) / _file_name()]
-
-
 def write_path() -> Path:
     return user_files()[-1]
 
@@ -106,26 +75,6 @@ def _section_line(path: Path, section: str) -> int | None:
         return None
 
 
-def venv_dir() -> Path:
-    """The active virtualenv (``$VIRTUAL_ENV``): pip inside it reads ``<venv>/pip.conf`` as its site file."""
-    value = os.environ.get("VIRTUAL_ENV")
-    if not value:
-        raise ScopeUnavailable(N_("no virtualenv is active (VIRTUAL_ENV is not set): activate one first"))
-    folder = Path(value)
-    if not (folder / "pyvenv.cfg").is_file():
-        raise ScopeUnavailable(N_("VIRTUAL_ENV={value} is not a virtualenv (it has no pyvenv.cfg)"), value=value)
-    return folder
-
-
-def conda_env_dir() -> Path:
-    """The active conda environment (``$CONDA_PREFIX``): pip installed in it has it as ``sys.prefix`` and reads
-    ``<env>/pip.conf`` as its site file (observed with pip 23.2 and 26: pip looks at ``sys.prefix`` only, never
-    at the variable, so a virtualenv made inside the env reads its own file instead)."""
-    from mirrorctl.targets.conda import env_prefix
-
-    return env_prefix()
-
-
 def scope_files(scope: str) -> list[Path]:
     """The files of one scope, in pip's load order; the last is the one `pip config --<variant>` writes."""
     if scope == "user":
@@ -133,11 +82,8 @@ def scope_files(scope: str) -> list[Path]:
     if scope == "system":
         return global_files()
     if scope == "venv":
-        return [venv_dir() / _file_name()]
-    if scope == "env":
-        return [conda_env_dir() / _file_name()]
-    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="pip", scope=scope,
-                     scopes=", ".join(Pip.scopes))
+        return [paths.virtualenv_dir() / _file_name()]
+    return [paths.conda_env_prefix() / _file_name()]  # "env": core asks only for one of Pip.scopes
 
 
 #: pip's variants, as scopes: a later one beats an earlier one.
@@ -149,26 +95,6 @@ def _site_scope() -> str:
     if os.environ.get("VIRTUAL_ENV"):
         return "venv"
     return "env" if os.environ.get("CONDA_PREFIX") else "site"
-
-
-def load_order() -> tuple[list[tuple[str, Path]], list[Finding]]:
-    """(variant, path) pairs pip reads, in order, plus findings about PIP_CONFIG_FILE."""
-    findings: list[Finding] = []
-    env_file = os.environ.get("PIP_CONFIG_FILE")
-    if env_file and env_file == os.devnull:
-        return [], [Finding("config-env-disables-files", "warning", NAME,
-                            params={"variable": "PIP_CONFIG_FILE", "value": env_file})]
-    env_exists = bool(env_file) and Path(str(env_file)).is_file()
-    files = [("global", p) for p in global_files()]
-    if env_exists:
-        findings.append(Finding("config-env-skips-user-files", "warning", NAME,
-                                params={"variable": "PIP_CONFIG_FILE", "value": env_file, "paths": user_files()}))
-    else:
-        files += [("user", p) for p in user_files()]
-    files += [("site", p) for p in site_files()]
-    if env_exists:
-        files.append(("env", Path(str(env_file))))
-    return files, findings
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -236,29 +162,9 @@ def render_reset(text: str) -> str:
 # Planning: read, validate, render
 
 
-def _check_encoding(data: bytes | None, path: Path) -> None:
-    """pip reads its files in the locale's preferred encoding and refuses to run when one does not decode."""
-    if not data:
-        return
-    from mirrorctl.fileio import locale_encoding
-
-    encoding = locale_encoding()
-    try:
-        data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise ConfigParseError(
-            N_("byte 0x{byte:02x} at position {position} is not valid {encoding}, the encoding pip reads "
-               "config files in here (pip refuses to run); save the file as {encoding}"),
-            byte=data[exc.start], position=exc.start, encoding=encoding,
-            path=path, line=data.count(b"\n", 0, exc.start) + 1,
-        ) from None
-    except LookupError:  # an encoding Python does not know: pip would fail the same way; let it decide
-        return
-
-
 def _current_text(path: Path, overrides: Overrides | None = None) -> tuple[bytes | None, str]:
-    data = overrides[path] if overrides and path in overrides else read_bytes(path)
-    _check_encoding(data, path)
+    data = data_of(path, overrides)
+    check_encoding(data, path)
     text = decode(data)
     ini.parse(text, path, reader=NAME)
     return data, text
@@ -286,46 +192,15 @@ Merged = dict[str, dict[str, tuple[str, Path]]]
 def _effective(files: list[tuple[str, Path]], overrides: Overrides | None,
                findings: list[Finding]) -> tuple[Merged, list[Path]]:
     """Merge files the way pip's Configuration does: {section: {key: (value, path)}}, later files win."""
+    loaded = load_layers(NAME, (path for _variant, path in files), lambda data, _text, path: _parsed(data, path),
+                           overrides)
+    findings += loaded.findings  # reported, not fatal, when only reading
     merged: Merged = {}
-    read = []
-    for _variant, path in files:
-        try:
-            data = overrides[path] if overrides and path in overrides else read_bytes(path)
-            if data is None:
-                continue
-            values = _values(data, path)
-        except MirrorctlError as exc:  # reported, not fatal, when only reading
-            findings.append(refused(NAME, path, exc))
-            continue
-        read.append(path)
-        for section, options in values.items():
+    for layer in loaded.layers:
+        for section, options in layer.values.items():
             for key, value in options.items():
-                merged.setdefault(section, {})[key] = (value, path)
-    return merged, read
-
-
-def _values(data: bytes, path: Path) -> dict[str, dict[str, str]]:
-    """{section: {key: value}} as pip's parser reads ``data`` (names normalised, empty values dropped, as pip
-    does), or remembered from an earlier parse of these very bytes. Raises ConfigParseError as pip refuses."""
-    from mirrorctl import cache
-
-    _check_encoding(data, path)  # never cached: it depends on the locale
-
-    def parse() -> dict[str, dict[str, str]]:
-        parser = ini.parse(decode(data), path, reader=NAME)
-        return {section: {ini.normalize_key(k): v for k, v in parser.items(section) if v}
-                for section in parser.sections()}
-
-    values: dict[str, dict[str, str]] = cache.parsed("pipconf", path, data, parse, valid=_valid_values)
-    return values
-
-
-def _valid_values(value: object) -> bool:
-    """A cached parse is input too: sections of string options, nothing else."""
-    return isinstance(value, dict) and all(
-        isinstance(section, str) and isinstance(options, dict)
-        and all(isinstance(k, str) and isinstance(v, str) for k, v in options.items())
-        for section, options in value.items())
+                merged.setdefault(section, {})[key] = (value, layer.path)
+    return merged, loaded.read
 
 
 def _listed(merged: Merged, key: str, variable: str) -> tuple[list[str], Source]:
@@ -391,6 +266,7 @@ class Pip:
     ecosystems = frozenset({"pypi"})
     #: "env" and "venv" are both pip's site file (``sys.prefix/pip.conf``): a conda env's, or a virtualenv's.
     scopes: tuple[str, ...] = ("system", "user", "env", "venv")
+    default_scope = "user"
     order = 10
 
     def locations(self, scope: str) -> list[Path]:
@@ -434,11 +310,9 @@ class Pip:
         if source.env:
             findings.append(Finding("env-overrides", "warning", NAME,
                                     params={"variable": f"{source.env}={index}", "files": "pip.conf"}))
-        try:
-            written_files = scope_files(scope or "user")
-        except ScopeUnavailable as exc:  # `current --scope venv` with none active: say so, read the rest
-            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
-            written_files = []
+        scope_paths, notes = in_scope(NAME, scope, scope_files)
+        findings += notes
+        written_files = scope_paths or []
         written = written_files[-1] if written_files else write_path()
         global_index = merged.get("global", {}).get("index-url")
         for command in INDEX_COMMANDS:
@@ -518,7 +392,7 @@ class Pip:
         for path in (legacy, current):
             data = read_bytes(path)
             try:
-                values[path] = _values(data, path).get("global", {}).get("index-url") if data else None
+                values[path] = _parsed(data, path).get("global", {}).get("index-url") if data else None
             except MirrorctlError:
                 values[path] = None
         first, second = values[legacy], values[current]

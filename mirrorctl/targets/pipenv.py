@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable
+from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, display_path
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
 from mirrorctl.results import CUSTOM, Change, EnvPlan, FileEdit, Finding, Label, Setting, Source, ToolState
@@ -166,17 +166,14 @@ def pip_default() -> Index | None:
     and ``Project.__init__``): every ``<section>.index-url`` of pip's files in pip's load order (a later file's
     value for the same section wins, its place stays) and ``PIP_INDEX_URL`` (section ``:env:``); the first,
     or the last one that is PyPI. None: pip has none (pipenv then uses PyPI)."""
-    from mirrorctl.targets import pip
+    from mirrorctl.targets import _pipconf, load_layers
 
     env = os.environ
     found: dict[str, tuple[str, Source]] = {}
-    files, _ = pip.load_order()
-    for _variant, path in files:
-        try:
-            data = read_bytes(path)
-            values = pip._values(data, path) if data is not None else {}
-        except MirrorctlError:
-            continue  # pip refuses the file; `mirrorctl current` reports it under pip
+    files, _ = _pipconf.load_order()
+    loaded = load_layers(NAME, (path for _variant, path in files),
+                           lambda data, _text, path: _pipconf.values(data, path))
+    for path, _text, values in loaded.layers:  # a file pip refuses: `mirrorctl current` reports it under pip
         for section, options in values.items():
             if "index-url" in options:
                 found[section] = (options["index-url"].strip(), Source(path=path, section=section))
@@ -205,6 +202,7 @@ class Pipenv:
     name = NAME
     ecosystems = frozenset({"pypi"})
     scopes: tuple[str, ...] = ("project",)
+    default_scope = "project"
     order = 60
 
     def locations(self, scope: str) -> list[Path]:
@@ -212,9 +210,9 @@ class Pipenv:
         file to write (`pipenv install` creates one from pip's index-url)."""
         path = pipfile()
         if not path.exists():
-            raise ScopeUnavailable(f"no Pipfile in {path.parent}: pipenv has no user-wide source; run mirrorctl in "
-                                   "the project's folder (a Pipfile pipenv creates takes pip's index-url, so "
-                                   "`mirrorctl use NAME --only pip` covers it)")
+            raise ScopeUnavailable(N_("no Pipfile in {folder}: pipenv has no user-wide source; run mirrorctl in "
+                                      "the project's folder (a Pipfile pipenv creates takes pip's index-url, so "
+                                      "`mirrorctl use NAME --only pip` covers it)"), folder=display_path(path.parent))
         return [path]
 
     def present(self) -> bool:

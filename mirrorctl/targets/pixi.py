@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, ScopeUnavailable, UsageError
+from mirrorctl.errors import ConfigParseError, ScopeUnavailable
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
 from mirrorctl.results import (
@@ -35,7 +35,7 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import _channels, decode, encode, read_bytes, refused
+from mirrorctl.targets import _channels, data_of, decode, encode, in_scope, load_layers, read_bytes, shadows
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
 from mirrorctl.urls import join, normalize
 
@@ -148,7 +148,7 @@ def manifest_index(overrides: Overrides | None = None) -> Entry | None:
     for name, table in (("pixi.toml", ()), ("pyproject.toml", ("tool", "pixi"))):
         path = folder / name
         try:
-            data = _read(path, overrides)
+            data = data_of(path, overrides)
             if data is None:
                 continue
             text = decode(data)
@@ -170,14 +170,11 @@ def scope_file(scope: str) -> Path:
         return write_path()
     if scope == "system":
         return system_file()
-    if scope == "project":
-        found = project_file()
-        if found is None:
-            raise ScopeUnavailable(N_("no pixi.toml (or pyproject.toml with [tool.pixi]) in {folder}: run "
-                                      "mirrorctl in the pixi workspace's directory"), folder=Path.cwd())
-        return found
-    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="pixi", scope=scope,
-                     scopes=", ".join(Pixi.scopes))
+    found = project_file()  # "project": core asks only for one of Pixi.scopes
+    if found is None:
+        raise ScopeUnavailable(N_("no pixi.toml (or pyproject.toml with [tool.pixi]) in {folder}: run "
+                                  "mirrorctl in the pixi workspace's directory"), folder=Path.cwd())
+    return found
 
 
 def search_path() -> list[Path]:
@@ -357,34 +354,19 @@ def _short(values: tuple[str, ...] | None) -> str | None:
 # What is in effect
 
 
-def _read(path: Path, overrides: Overrides | None) -> bytes | None:
-    return overrides[path] if overrides and path in overrides else read_bytes(path)
-
-
 def merge(files: Sequence[Path], overrides: Overrides | None = None
           ) -> tuple[dict[str, Entry], list[Path], list[Finding], dict[str, list[tuple[Path, tuple[str, ...]]]]]:
     """pixi's merge of [mirrors]: per key, the later file wins (lib.rs L1866). Also: which files set each key,
     to what."""
     merged: dict[str, Entry] = {}
     setters: dict[str, list[tuple[Path, tuple[str, ...]]]] = {}
-    read: list[Path] = []
-    findings: list[Finding] = []
-    for path in files:
-        try:
-            data = _read(path, overrides)
-            if data is None:
-                continue
-            text = decode(data)
-            entries = _entries(text, path)
-        except ConfigParseError as exc:
-            findings.append(refused(NAME, path, exc))
-            continue
-        read.append(path)
+    loaded = load_layers(NAME, files, lambda _data, text, path: _entries(text, path), overrides)
+    for path, text, entries in loaded.layers:
         for key, mirrors in entries.items():
             identity = normalize(key)
             merged[identity] = Entry(key, mirrors, Source(path=path, line=_line_of(text, key)))
             setters.setdefault(identity, []).append((path, mirrors))
-    return merged, read, findings, setters
+    return merged, loaded.read, loaded.findings, setters
 
 
 def label(entries: Sequence[Entry], profiles: Sequence[Profile]) -> Label:
@@ -419,6 +401,7 @@ class Pixi:
     name = NAME
     ecosystems = frozenset({"pypi", "conda"})
     scopes: tuple[str, ...] = ("system", "user", "project")
+    default_scope = "user"
     order = 40
 
     def locations(self, scope: str) -> list[Path]:
@@ -457,11 +440,9 @@ class Pixi:
              scope: str | None = None) -> ToolState:
         files = search_path()
         merged, read, findings, setters = merge(files, overrides)
-        try:
-            target = scope_file(scope or "user")
-        except ScopeUnavailable as exc:
-            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
-            target = write_path()
+        found, notes = in_scope(NAME, scope, scope_file)
+        findings += notes
+        target = found or write_path()
         global_target = target != project_file()
         if no_config() and global_target:
             findings.append(Finding("pixi.no-config", "warning", NAME, params={"write_path": target}))
@@ -469,14 +450,9 @@ class Pixi:
                 os.path.realpath(os.environ["PIXI_CONFIG_FILE"]) != os.path.realpath(target):
             findings.append(Finding("pixi.config-file", "warning", NAME,
                                     params={"value": os.environ["PIXI_CONFIG_FILE"], "write_path": target}))
-        written = os.path.realpath(target)
-        for identity, where in setters.items():  # files are read in order: the last setter wins
-            ours = [mirrors for p, mirrors in where if os.path.realpath(p) == written]
-            last, winning = where[-1]
-            if ours and os.path.realpath(last) != written and winning != ours[-1]:
-                findings.append(Finding("pixi.shadowed", "warning", NAME, last, params={
-                    "path": last, "key": merged[identity].key if identity in merged else identity,
-                    "write_path": target}))
+        for identity, last, _winning in shadows(setters, files, target):  # the last setter wins
+            findings.append(Finding("pixi.shadowed", "warning", NAME, last, params={
+                "path": last, "key": merged[identity].key if identity in merged else identity, "write_path": target}))
         settings = [Setting(NAME, "mirror", e.key, e.source, e.mirrors,
                             owner_of(e.key, e.mirrors[0], profiles) if e.mirrors else CUSTOM, "mirrors")
                     for e in merged.values()]

@@ -242,6 +242,7 @@ class Poetry:
     name = NAME
     ecosystems = frozenset({"pypi"})
     scopes: tuple[str, ...] = ("project",)
+    default_scope = "project"
     order = 50
 
     def locations(self, scope: str) -> list[Path]:

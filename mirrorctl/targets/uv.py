@@ -20,20 +20,16 @@ before the default; ``UV_DEFAULT_INDEX`` beats ``UV_INDEX_URL``, which beats eve
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mirrorctl import paths
-from mirrorctl.errors import ConfigParseError, MirrorctlError, ScopeUnavailable, UsageError
 from mirrorctl.formats import toml
 from mirrorctl.i18n import N_
 from mirrorctl.results import (
     CUSTOM,
     MIXED,
-    UPSTREAM,
-    Change,
     EnvPlan,
     FileEdit,
     Finding,
@@ -43,17 +39,27 @@ from mirrorctl.results import (
     Source,
     ToolState,
 )
-from mirrorctl.targets import decode, encode, read_bytes, refused
+from mirrorctl.targets import decode, encode, in_scope, iter_layers, read_bytes
+from mirrorctl.targets._uv_settings import (
+    DEFAULT_INDEX,
+    PYTHON_MIRROR_KEY,
+    ignored_settings,
+    load,
+    owned,
+    owner_of,
+    project_file,
+    project_write_file,
+    python_mirror_owner,
+    validate,
+    workspace_root,
+)
 from mirrorctl.targets.base import Overrides, RenderContext, Rendered, Target, on_path
-from mirrorctl.urls import normalize
 
 if TYPE_CHECKING:
     from mirrorctl.profiles import Profile
     from mirrorctl.torch.model import Command, Install
 
 NAME = "uv"
-DEFAULT_INDEX = "https://pypi.org/simple"
-PYTHON_MIRROR_KEY = "python-install-mirror"
 
 #: English templates of this tool's own finding codes (generic codes are worded in ``output``).
 MESSAGES = {
@@ -94,384 +100,26 @@ def system_file() -> Path:
     return paths.system_path("/etc/uv/uv.toml")
 
 
-def _pyproject(folder: Path) -> dict[str, Any] | None:
-    """``folder/pyproject.toml`` as plain values; None when there is none (or uv could not parse it either)."""
-    path = folder / "pyproject.toml"
-    try:
-        if not path.is_file():
-            return None
-        return toml.values(path.read_text("utf-8"), path)
-    except (OSError, UnicodeDecodeError, ConfigParseError):
-        return None
-
-
-def _tool_uv(document: dict[str, Any]) -> dict[str, Any] | None:
-    tool = document.get("tool")
-    uv = tool.get("uv") if isinstance(tool, dict) else None
-    return uv if isinstance(uv, dict) else None
-
-
-def _member_of(project: Path, root: Path, workspace: dict[str, Any]) -> bool:
-    def matches(key: str) -> bool:
-        patterns = workspace.get(key)
-        if not isinstance(patterns, list):
-            return False
-        return any(project.resolve() == found.resolve() for pattern in patterns if isinstance(pattern, str)
-                   for found in root.glob(pattern))
-
-    return matches("members") and not matches("exclude")
-
-
-def workspace_root(cwd: Path | None = None) -> Path | None:
-    """The project uv works on from ``cwd``, as uv 0.13's workspace discovery finds it (observed): the nearest
-    folder with a pyproject.toml; that project must have ``[project]`` (or ``[tool.uv.workspace]``); the first
-    pyproject.toml above it is its workspace root only if its ``[tool.uv.workspace]`` members include it.
-    None: no project (uv then looks for settings from ``cwd`` itself)."""
-    folder = (cwd or Path.cwd()).absolute()
-    project = next((d for d in (folder, *folder.parents) if (d / "pyproject.toml").is_file()), None)
-    if project is None:
-        return None
-    document = _pyproject(project)
-    if document is None:
-        return None
-    uv = _tool_uv(document) or {}
-    if uv.get("managed") is False:
-        return None
-    if isinstance(uv.get("workspace"), dict):
-        return project
-    if "project" not in document:
-        return None  # uv: "No `project` table found"
-    above = next((d for d in project.parents if (d / "pyproject.toml").is_file()), None)
-    if above is not None:
-        outer = _tool_uv(_pyproject(above) or {}) or {}
-        workspace = outer.get("workspace")
-        if isinstance(workspace, dict) and _member_of(project, above, workspace):
-            return above
-    return project
-
-
-def _settings_in(folder: Path, overrides: Overrides | None = None) -> Path | None:
-    """uv's ``FilesystemOptions::from_directory``: uv.toml, else a pyproject.toml with ``[tool.uv]``; a file in
-    ``overrides`` (a dry run) counts with the bytes it is about to get."""
-    overrides = overrides or {}
-    uv_toml, pyproject = folder / "uv.toml", folder / "pyproject.toml"
-    exists = overrides[uv_toml] is not None if uv_toml in overrides else uv_toml.is_file()
-    if exists:
-        return uv_toml
-    try:
-        if pyproject in overrides:
-            data = overrides[pyproject]
-            text = data.decode("utf-8", "replace") if data is not None else ""
-        else:
-            text = pyproject.read_text("utf-8", "replace") if pyproject.is_file() else ""
-    except OSError:
-        return None
-    return pyproject if re.search(r"^[ \t]*\[\[?tool\.uv[\].]", text, re.MULTILINE) else None
-
-
-def project_file(cwd: Path | None = None, overrides: Overrides | None = None) -> Path | None:
-    """The project settings uv uses from ``cwd``: starting at the workspace root (else at ``cwd``), the first
-    folder upwards with a uv.toml or a pyproject.toml with ``[tool.uv]`` (uv.toml first in one folder).
-
-    Observed with uv 0.13.9 (`uv pip compile --show-settings -v`): a member of a workspace uses the root's
-    settings, a uv.toml below the project root is ignored, and a project without settings inherits those of
-    the nearest folder above that has some."""
-    folder = (cwd or Path.cwd()).absolute()
-    start = workspace_root(folder) or folder
-    return next((found for d in (start, *start.parents) if (found := _settings_in(d, overrides)) is not None),
-                None)
-
-
-def ignored_settings(cwd: Path | None = None) -> list[Finding]:
-    """A uv.toml between ``cwd`` and the project root: users put one there expecting uv to read it; it does not
-    (observed with uv 0.13.9: settings discovery starts at the workspace root)."""
-    folder = (cwd or Path.cwd()).absolute()
-    root = workspace_root(folder)
-    if root is None or root == folder:
-        return []
-    used = project_file(folder)
-    found = []
-    for d in (folder, *folder.parents):
-        if d == root:
-            break
-        if (d / "uv.toml").is_file():
-            found.append(Finding("uv.ignored-settings", "warning", NAME, d / "uv.toml", params={
-                "path": d / "uv.toml", "root": root, "used": used or "no project settings"}))
-    return found
-
-
-def project_write_file(cwd: Path | None = None) -> Path:
-    """Where `use --scope project` writes: the settings file uv uses here (:func:`project_file`); without one,
-    the project's pyproject.toml (a ``[tool.uv]`` table), found as uv finds the project.
-
-    uv has no virtualenv scope (it reads no settings file inside a venv). ScopeUnavailable without a project.
-    """
-    folder = (cwd or Path.cwd()).absolute()
-    found = project_file(folder)
-    if found is not None:
-        return found
-    root = workspace_root(folder) or next((d for d in (folder, *folder.parents)
-                                           if (d / "pyproject.toml").is_file()), None)
-    if root is not None:
-        return root / "pyproject.toml"
-    raise ScopeUnavailable(N_("no uv.toml or pyproject.toml in {folder} or above: run mirrorctl in the project's "
-                              "directory"), folder=folder)
-
-
 def scope_file(scope: str) -> Path:
     if scope == "user":
         return user_file()
     if scope == "system":
         return system_file()
-    if scope == "project":
-        return project_write_file()
-    raise UsageError(N_("{tool} has no {scope} scope (it has {scopes})"), tool="uv", scope=scope,
-                     scopes=", ".join(Uv.scopes))
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Ownership and validation
-
-
-def _owner(profiles: Sequence[Profile], url: str) -> str:
-    from mirrorctl.profiles import pypi_owner
-
-    owner = pypi_owner(profiles, url)
-    if owner:
-        return owner
-    return UPSTREAM if normalize(url) == normalize(DEFAULT_INDEX) else CUSTOM
-
-
-def _owned(profiles: Sequence[Profile], url: object) -> bool:
-    return isinstance(url, str) and _owner(profiles, url) != CUSTOM
-
-
-def _python_mirror_owner(profiles: Sequence[Profile], url: str) -> str:
-    for profile in profiles:
-        mirror = profile.pypi.python_install_mirror if profile.pypi else None
-        if mirror and normalize(mirror) == normalize(url):
-            return profile.name
-    return CUSTOM
-
-
-def _line_of(text: str, pattern: str) -> int | None:
-    match = re.search(pattern, text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None
-
-
-def validate(document: Any, text: str, path: Path | None) -> None:
-    """uv refuses a settings file whose ``index`` is not an array of tables with string URLs."""
-    if "index" in document:
-        indexes = toml.plain(document["index"])
-        if not isinstance(indexes, list) or not all(isinstance(i, dict) for i in indexes):
-            raise ConfigParseError(N_("`index` must be an array of tables ([[index]])"), path=path,
-                                   line=_line_of(text, r"^[ \t]*index\s*="))
-        for entry in indexes:
-            if not isinstance(entry.get("url"), str):
-                raise ConfigParseError(N_("every [[index]] needs url = \"...\" (a string)"), path=path,
-                                       line=_line_of(text, r"^[ \t]*\[\[\s*index\s*\]\]"))
-            if "default" in entry and not isinstance(entry["default"], bool):
-                raise ConfigParseError(N_("[[index]] default must be true or false"), path=path,
-                                       line=_line_of(text, r"^[ \t]*default\s*="))
-    for key in ("index-url", PYTHON_MIRROR_KEY):
-        if key in document and not isinstance(toml.plain(document[key]), str):
-            raise ConfigParseError(N_("{key} must be a string"), key=key, path=path,
-                                   line=_line_of(text, rf"^[ \t]*{re.escape(key)}\s*="))
-
-
-def load(text: str, path: Path | None, *, editable: bool = True) -> Any:
-    """The document (tomlkit when it is to be edited, plain values otherwise), validated as uv does."""
-    document = toml.load(text, path) if editable else toml.values(text, path)
-    validate(document, text, path)
-    return document
-
-
-def _default_entries(document: Any) -> list[tuple[int, str]]:
-    """(position, url) of every ``[[index]]`` with ``default = true``, in file order."""
-    if "index" not in document:
-        return []
-    return [(i, str(entry["url"])) for i, entry in enumerate(document["index"]) if entry.get("default") is True]
-
-
-def _mine(document: Any, profiles: Sequence[Profile]) -> list[tuple[int, str]]:
-    """The default entries mirrorctl may replace: no name (a named index is the user's, whatever its URL, and
-    ``[tool.uv.sources]`` may point at it) and a known profile's URL (or pypi.org)."""
-    return [(i, url) for i, url in _default_entries(document)
-            if "name" not in document["index"][i] and _owned(profiles, url)]
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Rendering (pure)
-
-
-def _uv_table(document: Any, create: bool) -> Any:
-    """pyproject.toml's ``[tool.uv]`` table (created as needed, as a super table: no empty headers)."""
-    import tomlkit
-
-    if "tool" not in document:
-        if not create:
-            return None
-        document.add(tomlkit.nl()) if toml.dump(document).strip() and not toml.dump(document).endswith("\n\n") \
-            else None
-        document["tool"] = tomlkit.table(is_super_table=True)
-    tool = document["tool"]
-    if "uv" not in tool:
-        if not create:
-            return None
-        tool["uv"] = tomlkit.table(is_super_table=True)
-    return tool["uv"]
-
-
-def render_pyproject(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None,
-                     force: bool = False) -> str:
-    """``[[tool.uv.index]]`` in a pyproject.toml: the same rules as uv.toml's ``[[index]]`` (no Python mirror)."""
-    document = toml.load(text, path)
-    wanted = bool(profile and profile.pypi)
-    table = _uv_table(document, create=wanted)
-    if table is None:
-        return text
-    validate(table, text, path)
-    _render_index(table, profile, profiles, force)
-    if not len(table):
-        del document["tool"]["uv"]
-        if not len(document["tool"]):
-            del document["tool"]
-    rendered = toml.dump(document)
-    if not text.startswith(("\n", "\r\n")):
-        rendered = rendered.lstrip("\r\n")
-    if rendered.endswith("\n\n") and not text.endswith("\n\n"):  # the blank line before a removed table
-        rendered = rendered.rstrip("\n") + "\n"
-    if wanted and profile is not None and profile.pypi is not None:  # a blank line after the new [[tool.uv.index]]
-        ours = f'url = "{profile.pypi.index_url.rstrip("/")}"\ndefault = true\n'  # when a table follows it
-        at = rendered.replace("\r\n", "\n").find(ours)
-        if at >= 0 and ours not in text.replace("\r\n", "\n"):
-            end = at + len(ours)
-            plain = rendered.replace("\r\n", "\n")
-            if plain[end:end + 1] == "[":
-                rendered = plain[:end] + "\n" + plain[end:]
-    return toml.keep_newlines(text, rendered)
-
-
-def render_text(text: str, profile: Profile | None, profiles: Sequence[Profile], path: Path | None,
-                force: bool = False) -> str:
-    if path is not None and path.name == "pyproject.toml":
-        return render_pyproject(text, profile, profiles, path, force)
-    document = load(text, path)
-    wanted = profile.pypi.python_install_mirror if profile and profile.pypi else None
-    current = document.get(PYTHON_MIRROR_KEY)
-    if wanted:
-        if current is None or normalize(str(current)) != normalize(wanted):
-            document[PYTHON_MIRROR_KEY] = wanted  # tomlkit puts a new bare key before the first table
-    elif current is not None and _python_mirror_owner(profiles, str(current)) != CUSTOM:
-        del document[PYTHON_MIRROR_KEY]
-    _render_index(document, profile, profiles, force)
-    rendered = toml.dump(document)
-    if not text.startswith(("\n", "\r\n")):  # a removed first key leaves tomlkit's blank line behind
-        rendered = rendered.lstrip("\r\n")
-    return toml.keep_newlines(text, rendered)
-
-
-def _render_index(document: Any, profile: Profile | None, profiles: Sequence[Profile], force: bool = False) -> None:
-    """The default ``[[index]]`` of a uv.toml document or a ``[tool.uv]`` table, pointed at ``profile``.
-
-    A default ``[[index]]`` of the user's (a URL no profile has) is kept, and wins over mirrorctl's after it;
-    with ``force`` it is replaced: removed, or, when it has a name (``[tool.uv.sources]`` may name it), made
-    ``explicit`` so only the packages that name it use it."""
-    import tomlkit
-
-    new_url = profile.pypi.index_url.rstrip("/") if profile and profile.pypi else None
-    if force and new_url and "index" in document:
-        indexes = document["index"]
-        mine = {i for i, _ in _mine(document, profiles)}
-        for position in reversed([i for i, _ in _default_entries(document) if i not in mine]):
-            if "name" in indexes[position]:
-                del indexes[position]["default"]
-                indexes[position]["explicit"] = True
-            else:
-                del indexes[position]
-        if not len(indexes):
-            del document["index"]
-    if "index-url" in document and _owned(profiles, document["index-url"]):
-        del document["index-url"]  # deprecated; mirrorctl's [[index]] replaces it
-    owned = _mine(document, profiles)
-    if owned:
-        indexes = document["index"]
-        keep = owned[0][0] if new_url else None
-        for position, _url in reversed(owned):
-            if position != keep:
-                del indexes[position]
-        if keep is not None:
-            indexes[keep]["url"] = new_url
-        if not len(indexes):
-            del document["index"]
-    elif new_url:
-        entry = tomlkit.table()
-        entry["url"] = new_url
-        entry["default"] = True
-        if "index" in document:
-            entry.trivia.indent = "\n"  # a blank line before the new [[index]], as before the others
-            document["index"].append(entry)
-        else:
-            array = tomlkit.aot()
-            array.append(entry)
-            if toml.dump(document).strip() and not toml.dump(document).endswith("\n\n"):
-                document.add(tomlkit.nl())
-            document.append("index", array)
-
-
-def _settings_of(text: str, path: Path) -> Any:
-    """The uv settings in a file's text: the whole uv.toml, or pyproject.toml's ``[tool.uv]``."""
-    document = toml.load(text, path)
-    if path.name == "pyproject.toml":
-        return toml.plain(document).get("tool", {}).get("uv", {})
-    return document
-
-
-def _changes(path: Path, old_text: str, new_text: str, profiles: Sequence[Profile]) -> tuple[Change, ...]:
-    old, new = _settings_of(old_text, path), _settings_of(new_text, path)
-
-    def index(document: Any) -> str | None:
-        defaults = _default_entries(document)
-        return defaults[0][1] if defaults else None
-
-    changes = []
-    kept = {url for _, url in _default_entries(new)}
-    mine = {url for _, url in _mine(old, profiles)} if "index" in old else set()
-    for _, url in _default_entries(old):
-        if url not in mine and url not in kept:  # one of the user's, replaced with --force
-            changes.append(Change(NAME, path, "[[index]] default (yours)", url, None))
-    for key, before, after in (
-        ("[[index]] default", index(old), index(new)),
-        ("index-url", old.get("index-url"), new.get("index-url")),
-        (PYTHON_MIRROR_KEY, old.get(PYTHON_MIRROR_KEY), new.get(PYTHON_MIRROR_KEY)),
-    ):
-        b = None if before is None else str(before)
-        a = None if after is None else str(after)
-        if b != a:
-            changes.append(Change(NAME, path, key, b, a))
-    return tuple(changes)
+    return project_write_file()  # "project": core asks only for one of Uv.scopes
 
 
 # ---------------------------------------------------------------------------------------------------------
 # What is in effect
 
 
-def _read_file(path: Path, overrides: Overrides | None, findings: list[Finding]) -> tuple[bool, Any]:
-    """(exists, document or None when refused)."""
-    try:
-        data = overrides[path] if overrides and path in overrides else read_bytes(path)
-        if data is None:
-            return False, None
-        text = decode(data)
-        document = load(text, path, editable=False)
-    except MirrorctlError as exc:
-        findings.append(refused(NAME, path, exc))
-        return True, None
+def _uv_settings(data: bytes, text: str, path: Path) -> Any:
+    """The uv settings of one file, as plain values: the whole uv.toml, or pyproject.toml's ``[tool.uv]`` (its
+    ``index`` only, when it has one; validated by the caller)."""
+    document = load(text, path, editable=False)
     if path.name == "pyproject.toml":
         document = toml.plain(document).get("tool", {}).get("uv", {})
         document = {"index": document.get("index", [])} if "index" in document else document
-        validate(document, decode(data), path)
-    return True, document
+    return document
 
 
 def _plain_defaults(document: Any) -> list[str]:
@@ -490,6 +138,7 @@ class Uv:
     #: No "venv": uv reads no settings file inside a virtualenv (astral-sh/uv ``crates/uv-settings/src/lib.rs``:
     #: ``FilesystemOptions::user``, ``::system`` and ``::find``, from the working directory upwards, are all).
     scopes: tuple[str, ...] = ("system", "user", "project")
+    default_scope = "user"
     order = 20
 
     def locations(self, scope: str) -> list[Path]:
@@ -499,17 +148,21 @@ class Uv:
         return on_path("uv") or user_file().exists() or system_file().exists()
 
     def render(self, text: str, profile: Profile | None, context: RenderContext) -> Rendered:
+        from mirrorctl.targets._uv_render import render_text
+
         return Rendered(render_text(text, profile, context.profiles, context.path, context.force))
 
     def plan(self, profile: Profile | None, profiles: Sequence[Profile], scope: str = "user",
              force: bool = False) -> list[FileEdit]:
+        from mirrorctl.targets._uv_render import changes, settings_of
+
         path = scope_file(scope)
         old = read_bytes(path)
         text = decode(old)
         new_text = self.render(text, profile, RenderContext(path, tuple(profiles), force=force)).text
-        _settings_of(new_text, path)  # never write a file uv itself would refuse
+        settings_of(new_text, path)  # never write a file uv itself would refuse
         if path.name == "pyproject.toml":
-            validate(_settings_of(new_text, path), new_text, path)
+            validate(settings_of(new_text, path), new_text, path)
         else:
             load(new_text, path)
         new: bytes | None = encode(new_text)
@@ -518,16 +171,12 @@ class Uv:
         findings: tuple[Finding, ...] = ()
         if path.name == "pyproject.toml" and profile and profile.pypi and profile.pypi.python_install_mirror:
             findings = (Finding("uv.python-mirror-uv-toml-only", "note", NAME, path, params={"path": path}),)
-        return [FileEdit(NAME, path, old, new, _changes(path, text, new_text, profiles), findings)]
+        return [FileEdit(NAME, path, old, new, changes(path, text, new_text, profiles), findings)]
 
     def read(self, profiles: Sequence[Profile], overrides: Overrides | None = None,
              scope: str | None = None) -> ToolState:
-        findings: list[Finding] = []
-        try:
-            written = scope_file(scope or "user")
-        except ScopeUnavailable as exc:
-            findings.append(Finding("scope-unavailable", "note", NAME, params={"scope": scope, "reason": str(exc)}))
-            written = user_file()
+        found, findings = in_scope(NAME, scope, scope_file)
+        written = found or user_file()
         findings += ignored_settings()
         files: list[Path] = []
         if os.environ.get("UV_NO_CONFIG"):
@@ -544,15 +193,15 @@ class Uv:
         index, index_source = DEFAULT_INDEX, Source()
         mirror: str | None = None
         mirror_source = Source()
-        read: list[Path] = []
         rank = files.index(written) if written in files else len(files)  # files after it beat it
+        read: list[Path] = []
         defaults: list[tuple[Path, str]] = []  # every default [[index]], highest precedence first
         named: set[str] = set()
         index_urls: list[tuple[Path, str]] = []
-        for path in reversed(files):
-            exists, document = _read_file(path, overrides, findings)
-            if exists:
-                read.append(path)
+        for path, text, document in iter_layers(NAME, reversed(files), _uv_settings, overrides, findings=findings,
+                                                read=read, refused_counts_as_read=True):
+            if path.name == "pyproject.toml":
+                validate(document, text, path)  # raises: [[tool.uv.index]] uv refuses stops the read
             if not document:
                 continue
             here = _plain_defaults(document)
@@ -579,8 +228,8 @@ class Uv:
         if defaults:
             winner, index = defaults[0]
             index_source = Source(path=winner, section="[[index]]")
-            theirs = _owner(profiles, index) == CUSTOM or index in named
-            if theirs and any(_owned(profiles, u) and u not in named for _, u in defaults[1:]):
+            theirs = owner_of(profiles, index) == CUSTOM or index in named
+            if theirs and any(owned(profiles, u) and u not in named for _, u in defaults[1:]):
                 findings.append(Finding("uv.own-default-wins", "warning", NAME, winner,
                                         params={"path": winner, "url": index}))
         elif index_urls:
@@ -608,11 +257,11 @@ class Uv:
             findings.append(Finding("uv.env-python-mirror", "warning", NAME,
                                     params={"value": mirror, "written": written}))
 
-        owner = _owner(profiles, index)
+        owner = owner_of(profiles, index)
         settings = [Setting(NAME, "index", index, index_source, owner=owner)]
         parts = {owner: 1}
         if mirror:
-            mirror_owner = _python_mirror_owner(profiles, mirror)
+            mirror_owner = python_mirror_owner(profiles, mirror)
             settings.append(Setting(NAME, PYTHON_MIRROR_KEY, mirror, mirror_source, owner=mirror_owner))
             parts[mirror_owner] = parts.get(mirror_owner, 0) + 1
         label = Label(owner) if len(parts) == 1 else Label(MIXED, tuple(sorted(parts.items())))
@@ -658,23 +307,8 @@ TARGET: Target = Uv()
 
 
 # ---------------------------------------------------------------------------------------------------------
-# `mirrorctl torch`: the project form and the pip interface (named here because only a tool's module may name it)
-#
-# uv's --torch-backend hard-codes download.pytorch.org (crates/uv-torch/src/backend.rs), so a mirror is written
-# the way uv's PyTorch guide does it by hand: an explicit [[tool.uv.index]] (used only by the packages that name
-# it) and [tool.uv.sources] entries pointing torch, torchvision and torchaudio at it. A flat page (find-links) is
-# an index with format = "flat" (uv docs/concepts/indexes.md).
-
-
-def _torch_index_table(install: Install) -> dict[str, Any] | None:
-    source = install.source
-    if source.kind == "pypi" or not source.url:
-        return None
-    table: dict[str, Any] = {"name": install.index_name, "url": source.url}
-    if source.kind == "find-links":
-        table["format"] = "flat"
-    table["explicit"] = True
-    return table
+# `mirrorctl torch`: the project form and the pip interface (named here because only a tool's module may name it;
+# the project form's rules are in _uv_torch, loaded by that command only)
 
 
 def render_torch_project(text: str, install: Install, path: Path | None) -> str:
@@ -683,66 +317,10 @@ def render_torch_project(text: str, install: Install, path: Path | None) -> str:
 
     document = load(text, path)
     before = document.unwrap()
-    new = _render_torch(document, install, path)
+    from mirrorctl.targets._uv_torch import render_torch
+
+    new = render_torch(document, install, path)
     return text if load(new, path).unwrap() == before else new  # the same data: keep the user's layout
-
-
-def _render_torch(document: Any, install: Install, path: Path | None) -> str:
-    import tomlkit
-
-    project = document.get("project")
-    if project is None:
-        raise ConfigParseError(N_("has no [project] table: not a project uv can sync"), path=path)
-    dependencies = project.get("dependencies")
-    if dependencies is None:
-        dependencies = tomlkit.array()
-        project["dependencies"] = dependencies
-    names = {name for name, _ in install.pins()}
-    keep = [d for d in list(dependencies) if re.split(r"[\s\[<>=!~;@(]", str(d), maxsplit=1)[0].lower()
-            .replace("_", "-") not in names]
-    dependencies.clear()
-    for item in keep:
-        dependencies.append(item)
-    for name, pinned in install.pins():
-        dependencies.append(f"{name}=={pinned.split('+')[0]}")
-    dependencies.multiline(True)
-    table = _torch_index_table(install)
-    tool = document.get("tool")
-    if tool is None and table is None:
-        return tomlkit.dumps(document)
-    if tool is None:
-        tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
-    uv = tool.get("uv")
-    if uv is None and table is None:
-        return tomlkit.dumps(document)
-    if uv is None:
-        uv = tool.setdefault("uv", tomlkit.table())
-    indexes = uv.get("index")
-    if indexes is not None:
-        kept = [entry for entry in indexes if entry.get("name") != install.index_name]
-        indexes.clear()
-        for entry in kept:
-            indexes.append(entry)
-    sources = uv.get("sources")
-    if sources is not None:
-        for name in names:
-            if name in sources:
-                del sources[name]
-    if table is not None:
-        if indexes is None:
-            indexes = tomlkit.aot()
-            if len(uv):
-                uv.add(tomlkit.nl())  # a blank line after the user's own [tool.uv] keys
-            uv["index"] = indexes
-        indexes.append(table)
-        if sources is None:
-            sources = tomlkit.table()
-            uv["sources"] = sources
-        for name, _ in install.pins():
-            entry = tomlkit.inline_table()
-            entry["index"] = install.index_name
-            sources[name] = entry
-    return tomlkit.dumps(document)
 
 
 def torch_commands(install: Install) -> list[Command]:
