@@ -169,11 +169,19 @@ MOST_ALLOWED = DOWNLOAD_BUDGET + 256 * 1024
 
 def run_fleet(profiles: list[Any], best: str, runs: int, timeout: float, commands: dict[str, dict[str, Any]]
               ) -> dict[str, dict[str, Any]]:
-    """Each command ``runs`` times, interleaved (one of each per round): walls, right picks, traffic."""
+    """Each command ``runs`` times, interleaved (one of each per round): walls, right picks, traffic.
+
+    The order turns by one place every round, so no command always follows the same one: a `use --fastest`
+    abandons requests the fake mirrors' threads are still sleeping on, and whatever ran next always paid for
+    that (about 1-2 % of a bench's wall when bench always came right after it).
+    """
     figures: dict[str, dict[str, Any]] = {name: {"walls": [], "hits": 0, "picks": 0, "kb": [], "most": 0}
                                           for name in commands}
-    for _ in range(runs):
-        for name, options in commands.items():
+    names = list(commands)
+    for round_number in range(runs):
+        turn = round_number % len(names)
+        for name in names[turn:] + names[:turn]:
+            options = commands[name]
             by = options.get("by", "latency")
             wall, results = timed(profiles, timeout=timeout, **options)
             found = figures[name]
