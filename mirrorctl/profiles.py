@@ -3,14 +3,15 @@
 A profile may cover only part of a tool. USTC, for example, mirrors conda-forge and bioconda but not
 ``pkgs/main``; its conda section then has ``custom_channels`` and no ``default_channels``, and switching to it
 sends ``defaults`` back upstream instead of inventing URLs.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here, as in :mod:`mirrorctl.results`: `list` defines these
+NamedTuples on every start, and typing.NamedTuple compiles a ForwardRef for each string annotation.
+"""
 
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Optional
 
 from mirrorctl import paths
 from mirrorctl.errors import MirrorctlError, ProfileError, Sentence
@@ -31,7 +32,7 @@ DEFAULT_CLOUD_CHANNELS = ("conda-forge", "bioconda", "pytorch")
 CHANNEL_NAME = r"[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*"
 
 
-def channel_name_problem(name: str) -> str | None:
+def channel_name_problem(name: str) -> Optional[str]:
     """Why ``name`` cannot be a conda channel name (one a mirror's ``cloud`` carries), or None (an English msgid,
     marked for translation)."""
     if re.fullmatch(CHANNEL_NAME, name):
@@ -49,9 +50,9 @@ class PypiMirror(NamedTuple):
     #: Other spellings of the same index (used to recognise it in existing configuration).
     also: tuple[str, ...] = ()
     #: Where uv downloads Python builds from (python-build-standalone releases), when the mirror carries them.
-    python_install_mirror: str | None = None
+    python_install_mirror: Optional[str] = None
     #: Where the mirror serves the files of ``files.pythonhosted.org/packages`` (pixi mirrors both); None: unknown.
-    files: str | None = None
+    files: Optional[str] = None
 
     def matches(self, url: str) -> bool:
         wanted = normalize(url)
@@ -76,12 +77,12 @@ class ChannelCoverage(NamedTuple):
     channels: tuple[str, ...]
     verified: bool
     source: str
-    subdirs: tuple[str, ...] | None = None
+    subdirs: Optional[tuple[str, ...]] = None
     missing: tuple[str, ...] = ()
     mirrored: bool = True
-    redirects_to: str | None = None
+    redirects_to: Optional[str] = None
 
-    def gap(self, subdir: str) -> str | None:
+    def gap(self, subdir: str) -> Optional[str]:
         """What this fact says is missing for ``subdir``: "channel", "subdir", or None (carried or unknown)."""
         if not self.mirrored:
             return "channel"
@@ -102,7 +103,7 @@ class CondaMirror(NamedTuple):
     #: What is known of its channels' platform subdirs (``[[conda.coverage]]``), for `doctor`.
     coverage: tuple[ChannelCoverage, ...] = ()
 
-    def fact(self, channel: str) -> ChannelCoverage | None:
+    def fact(self, channel: str) -> Optional[ChannelCoverage]:
         """The coverage fact about ``channel`` (``pkgs/main``, ``conda-forge``), or None when nothing is known."""
         return next((fact for fact in self.coverage if channel in fact.channels), None)
 
@@ -118,16 +119,16 @@ class PytorchIndex(NamedTuple):
     source: str = ""
     #: The page for one variant, with ``{variant}`` in it (``https://mirror.example/pytorch/whl/{variant}``); None:
     #: ``url`` is the only page and carries every variant listed.
-    variant_url: str | None = None
+    variant_url: Optional[str] = None
     #: The variants it carries (cu126, cpu, rocm7.2, xpu ...); empty: only the one in ``url``, if any.
     variants: tuple[str, ...] = ()
     #: Where the pages' wheel links point: "mirror" (files served by the mirror), "upstream" (absolute links back
     #: to download.pytorch.org or download-r2.pytorch.org, so nothing is served by the mirror), or "unknown".
     links: str = "unknown"
     #: The newest torch release it has, when the page is frozen (SJTUG's torch_stable.html: about 2.4).
-    frozen_at: str | None = None
+    frozen_at: Optional[str] = None
 
-    def page(self, variant: str) -> str | None:
+    def page(self, variant: str) -> Optional[str]:
         """The index or find-links page that serves ``variant``, None when this mirror does not carry it."""
         if variant not in self.variants and not (not self.variants and self.url.rstrip("/").endswith("/" + variant)):
             return None
@@ -153,11 +154,11 @@ class Profile(NamedTuple):
     builtin: bool
     path: Path
     aliases: tuple[str, ...] = ()
-    pypi: PypiMirror | None = None
-    conda: CondaMirror | None = None
-    pytorch: PytorchIndex | None = None
+    pypi: Optional[PypiMirror] = None
+    conda: Optional[CondaMirror] = None
+    pytorch: Optional[PytorchIndex] = None
     notes: str = ""
-    status: StatusFeed | None = None
+    status: Optional[StatusFeed] = None
     #: The title in Simplified Chinese (``title_zh``), shown to a Chinese-speaking user.
     title_zh: str = ""
 
@@ -214,7 +215,7 @@ class ProfileSet(NamedTuple):
         return [p.name for p in self.profiles]
 
 
-def toml_loads(text: str, path: Path | None = None) -> dict[str, Any]:
+def toml_loads(text: str, path: Optional[Path] = None) -> dict[str, Any]:
     """Parse a profile's TOML with the plain parser of :mod:`mirrorctl.formats.toml` (the fast one)."""
     from mirrorctl.formats.toml import plain_parser
 
@@ -240,7 +241,7 @@ class _Reader:
         reason = problem if isinstance(problem, Sentence) else Sentence(problem)
         return ProfileError(N_("key '{key}' {problem}"), key=self.prefix + key, problem=reason, path=self.path)
 
-    def string(self, key: str, default: str | None = None) -> str:
+    def string(self, key: str, default: Optional[str] = None) -> str:
         value = self.data.get(key, default)
         if not isinstance(value, str):
             raise self.fail(key, N_("is required and must be a string") if value is None else N_("must be a string"))
@@ -273,7 +274,7 @@ class _Reader:
                 raise self.fail(f"{key}[{index}]", problem)
         return values
 
-    def table(self, key: str) -> _Reader | None:
+    def table(self, key: str) -> Optional["_Reader"]:
         value = self.data.get(key)
         if value is None:
             return None
@@ -447,7 +448,7 @@ def load_profiles() -> ProfileSet:
     return ProfileSet(tuple(ordered), tuple(problems))
 
 
-def pypi_owner(profiles: Iterable[Profile], url: str) -> str | None:
+def pypi_owner(profiles: Iterable[Profile], url: str) -> Optional[str]:
     """The name of the profile whose PyPI index ``url`` is, or None."""
     return next((p.name for p in profiles if p.pypi and p.pypi.matches(url)), None)
 
@@ -457,7 +458,7 @@ def pypi_owner(profiles: Iterable[Profile], url: str) -> str | None:
 
 
 def user_profile_document(
-    name: str, *, pypi: str | None, anaconda: str | None, title: str | None, channels: Iterable[str] = ()
+    name: str, *, pypi: Optional[str], anaconda: Optional[str], title: Optional[str], channels: Iterable[str] = ()
 ) -> tuple[str, list[Finding]]:
     """The TOML text of a new user profile, and warnings about it (pure, so it can be shown before writing)."""
     import tomlkit
