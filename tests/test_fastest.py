@@ -52,7 +52,8 @@ def test_bench_ranks_classifies_and_flags_stale(run, fleet):
     assert {n: by_name[n]["error"] for n in ("portal", "broken", "dead", "hung")} == {
         "portal": "invalid", "broken": "http", "dead": "refused", "hung": "timeout"}
     assert by_name["hung"]["latency_ms"] is None
-    assert elapsed < 1.5 + 2.0, f"bench took {elapsed:.1f} s with a 1.5 s timeout"
+    # "hung" holds on for 60 s (MAX_HANG_S): under the timeout plus 10 s shows the deadline held, on any load.
+    assert elapsed < 1.5 + 10, f"bench took {elapsed:.1f} s with a 1.5 s timeout"
 
 
 def test_use_fastest_skips_stale_and_broken_mirrors(run, fleet, pip_conf: Path, condarc: Path, conda_installed):

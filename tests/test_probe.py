@@ -21,6 +21,9 @@ from mirrorctl.probe.plan import targets_for
 from mirrorctl.probe.rank import fastest
 from mirrorctl.profiles import Profile, parse_profile
 
+#: Slack on "finished within the timeout": far below the 60 s a hung loopback mirror holds on (MAX_HANG_S), far
+#: above anything a loaded machine adds.
+MARGIN_S = 10.0
 
 def loopback_client() -> httpx.AsyncClient:
     """Proxy variables in the environment must never send loopback traffic elsewhere."""
@@ -171,20 +174,17 @@ def test_a_mirror_that_cannot_win_leaves_the_race() -> None:
     """bench waits for every mirror's first answers (its table reports them); use --fastest does not."""
     with Fleet([MirrorSpec("fast", delay=0.005), MirrorSpec("slow", delay=0.5)]) as fleet:
         targets = targets_for(fleet.profiles(), only="pypi")
-        started = time.perf_counter()
         full = by_name(probe_targets(targets, samples=3, max_samples=20), "pypi")
-        full_s = time.perf_counter() - started
-        started = time.perf_counter()
         settled = by_name(probe_targets(targets, samples=3, max_samples=20, settle_only=True), "pypi")  # by latency
-        settled_s = time.perf_counter() - started
 
     assert full["slow"].ok and full["slow"].eliminated and 1 <= len(full["slow"].samples_ms) <= race.LANES
     assert full["fast"].ok and not full["fast"].eliminated and len(full["fast"].samples_ms) >= 3
-    assert 0.5 <= full_s < 1.0
+    # No wall-clock bound (a loaded machine must not fail a test; figures are benchmarks/probe.py's): that the
+    # bench waited for the slow answer and no longer is what the slow mirror's one-lane sample count shows.
     # Settled without the slow mirror's answer: it is out, reported as a timeout of the race, not as healthy.
     assert settled["fast"].ok and not settled["slow"].ok and settled["slow"].error == "timeout"
     assert detail(settled["slow"]).endswith("far slower than the fastest: left the race")
-    assert settled_s < 0.4
+    # It did not wait for the slow answer (0.5 s): had it waited, the slow mirror would have a sample and be ok.
 
 
 def test_a_mirror_cut_off_after_a_good_sample_still_counts() -> None:
@@ -307,8 +307,10 @@ def test_whole_bench_is_bounded_by_the_timeout_when_mirrors_hang() -> None:
         closing = time.perf_counter()
     closed_in = time.perf_counter() - closing
 
-    assert elapsed < 1.0 + 1.0, f"bench took {elapsed:.2f} s with timeout 1 s"
-    assert closed_in < 2.0, "hung handlers must not hold up the fleet's shutdown"
+    # A hung mirror holds on for MAX_HANG_S (60 s): finishing within the timeout plus a margin no load reaches
+    # shows the deadline held.
+    assert elapsed < 1.0 + MARGIN_S, f"bench took {elapsed:.2f} s with timeout 1 s"
+    assert closed_in < MARGIN_S, "hung handlers must not hold up the fleet's shutdown"
     assert sorted(r.profile for r in results if r.ok) == ["ok", "ok"]
     assert {r.error for r in results if not r.ok} == {"timeout"}
 
