@@ -61,10 +61,9 @@ def profile_group(group_class: type[click.Group], tools: click.ParamType, profil
         from mirrorctl import profile_changes
         from mirrorctl.output import profiles
 
-        result = profile_changes.add_profile(name=name, pypi=pypi, anaconda=anaconda, title=title, channels=channels,
-                                  replace=replace)
+        result = profile_changes.add_profile(name=name, pypi=pypi, anaconda=anaconda, title=title,
+                                             channels=channels, replace=replace)
         _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
-
 
     @group.command("remove")
     @click.argument("name", type=PROFILE)
@@ -82,7 +81,6 @@ def profile_group(group_class: type[click.Group], tools: click.ParamType, profil
         result = profile_changes.remove_profile(name=name)
         _print_json(profiles.profile_change_json(result)) if as_json else _print(profiles.profile_change_text(result))
 
-
     @group.command("show")
     @click.argument("name", type=PROFILE)
     @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
@@ -98,7 +96,6 @@ def profile_group(group_class: type[click.Group], tools: click.ParamType, profil
 
         shown = load_profiles().get(name)
         _print_json(profiles.profile_show_json(shown)) if as_json else _print(profiles.profile_text(shown))
-
 
     @group.command("export")
     @click.argument("names", nargs=-1, required=True, type=PROFILE)
@@ -122,7 +119,6 @@ def profile_group(group_class: type[click.Group], tools: click.ParamType, profil
                 handle.write(text)
             return
         _print_json(profiles.export_json(list(names), text)) if as_json else _print(text)
-
 
     @group.command("import")
     @click.argument("source", metavar="FILE|URL|-")
@@ -155,9 +151,8 @@ def profile_group(group_class: type[click.Group], tools: click.ParamType, profil
             return click.confirm(_("profile {name!r} exists; replace it?").format(name=taken), default=False)
 
         result = profile_changes.import_profiles(source=source, text=text, replace=replace,
-                                      confirm=ask if interactive else None, name=name)
+                                                 confirm=ask if interactive else None, name=name)
         _print_json(profiles.import_json(result)) if as_json else _print(profiles.import_text(result))
-
 
     @group.command("edit")
     @click.argument("name", type=PROFILE)
