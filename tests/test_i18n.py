@@ -238,6 +238,32 @@ def test_a_damaged_catalogue_is_refused_not_misread(data: bytes) -> None:
         Catalogue(data)
 
 
+def test_a_message_pointing_past_the_end_stays_english() -> None:
+    """A damaged entry costs its translation, never a crash (the rest of the catalogue still answers)."""
+    import io
+    import struct
+    import sys
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    from mirrorctl.i18n import Catalogue
+
+    zh = Catalog(locale="zh_CN")
+    zh.add("Backups", "备份")
+    zh.add("Profiles", "镜像源配置")
+    buffer = io.BytesIO()
+    write_mo(buffer, zh)
+    data = bytearray(buffer.getvalue())
+    native = "<" if sys.byteorder == "little" else ">"
+    count, _ids_at, strs_at = struct.unpack(native + "3I", data[8:20])
+    assert count == 3  # the header, "Backups", "Profiles" (sorted)
+    struct.pack_into(native + "I", data, strs_at + 8 * 1 + 4, len(data) + 100)  # "Backups" points past the end
+    catalogue = Catalogue(bytes(data))
+    assert catalogue.gettext("Backups") == "Backups"
+    assert catalogue.gettext("Profiles") == "镜像源配置"
+
+
 def test_the_catalogue_test_would_catch_a_missing_translation(tmp_path: Path) -> None:
     """The check above is not vacuous: a msgid added to the code and not to the catalogue is reported."""
     from babel.messages.extract import extract_python
