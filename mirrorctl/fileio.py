@@ -117,15 +117,13 @@ def locale_encoding() -> str:
     """
     import sys
 
-    if sys.flags.utf8_mode:
-        return "utf-8"
     try:
         from _locale import getencoding  # type: ignore[attr-defined,unused-ignore]  # CPython >= 3.11
-    except ImportError:
+    except ImportError:  # 3.9, 3.10: locale's own answer (it says "UTF-8" in UTF-8 mode there)
         import locale
 
         return locale.getpreferredencoding(False)
-    return str(getencoding())
+    return "utf-8" if sys.flags.utf8_mode else str(getencoding())
 
 
 def check_writable_target(path: Path) -> Path:
