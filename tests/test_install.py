@@ -114,6 +114,8 @@ def test_tunasync_feed(body: bytes, state: str, flags: tuple[str, ...]) -> None:
     (f"Y{int(NOW - 60)}O{int(NOW - 600)}", "syncing", (), NOW - 600),
     (f"P{int(NOW - 60)}", "paused", ("paused",), None),
     (f"S{int(NOW - 10 * 86_400)}", "success", ("old",), NOW - 10 * 86_400),
+    # Last success five days ago and the next sync in an hour: an inferred "cycle" of five days must not hide it.
+    (f"S{int(NOW - 5 * 86_400)}X{int(NOW + HOUR)}", "success", ("old",), NOW - 5 * 86_400),
 ])
 def test_mirrorz_feed(code: str, state: str, flags: tuple[str, ...], success: float | None) -> None:
     found = status.parse(StatusFeed("https://m.example/mirrorz.json", "mirrorz"), mirrorz(code), "pypi", now=NOW)

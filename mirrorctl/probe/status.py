@@ -11,8 +11,8 @@ Formats (MIRROR-FACTS section 4):
 
 The rule (:func:`judge`): a repo is flagged ``failed`` when its last sync failed, ``paused`` when it is paused
 or disabled, and ``old`` when its last success is older than twice its usual cycle (the feed's next sync
-minus its last run), and never less than :data:`MIN_OLD_S`; without a cycle in the feed, older than
-:data:`DEFAULT_OLD_S`. A feed is an explanation: the serial / Last-Modified comparison stays the primary test.
+minus its last run), never less than :data:`MIN_OLD_S` and never more than :data:`DEFAULT_OLD_S`; without a
+cycle in the feed, older than :data:`DEFAULT_OLD_S`. A feed is an explanation: the serial / Last-Modified comparison stays the primary test.
 """
 
 from __future__ import annotations
@@ -125,7 +125,9 @@ def judge(status: SyncStatus, *, now: float) -> SyncStatus:
     if status.state in ("paused", "disabled"):
         flags.append("paused")
     if status.state not in ("proxy",) and status.last_success is not None:
-        limit = max(2 * status.cycle_s, MIN_OLD_S) if status.cycle_s else DEFAULT_OLD_S
+        # The cycle is inferred (next sync minus last run), so a mirror whose last run is days old and whose
+        # next sync is near would infer a cycle of days: a limit never above DEFAULT_OLD_S keeps it flagged.
+        limit = min(max(2 * status.cycle_s, MIN_OLD_S), DEFAULT_OLD_S) if status.cycle_s else DEFAULT_OLD_S
         if now - status.last_success > limit:
             flags.append("old")
     return replace(status, flags=tuple(flags))
