@@ -12,7 +12,8 @@ Formats (MIRROR-FACTS section 4):
 The rule (:func:`judge`): a repo is flagged ``failed`` when its last sync failed, ``paused`` when it is paused
 or disabled, and ``old`` when its last success is older than twice its usual cycle (the feed's next sync
 minus its last run), never less than :data:`MIN_OLD_S` and never more than :data:`DEFAULT_OLD_S`; without a
-cycle in the feed, older than :data:`DEFAULT_OLD_S`. A feed is an explanation: the serial / Last-Modified comparison stays the primary test.
+cycle in the feed, older than :data:`DEFAULT_OLD_S`. A feed is an explanation: the serial / Last-Modified
+comparison stays the primary test.
 """
 
 from __future__ import annotations
