@@ -106,7 +106,7 @@ def parsed(kind: str, path: Path, data: bytes, parse: Callable[[], Any],
             value = marshal.loads(entry[1])  # a fresh copy: callers may edit what they get
         except (EOFError, ValueError, TypeError, MemoryError, RecursionError):
             value = None
-        if value is not None and type(value) in (dict, list, tuple) and _plain(value) and valid(value):
+        if _cacheable(value) and valid(value):
             return value
     value = parse()
     # mirrorctl keeps no copy of a token outside the backups of the user's own file; and only plain literals
@@ -120,9 +120,14 @@ def parsed(kind: str, path: Path, data: bytes, parse: Callable[[], Any],
     return value
 
 
+def _cacheable(value: Any) -> bool:
+    """A parse result the cache keeps: a dict, list or tuple made of plain literals only."""
+    return type(value) in (dict, list, tuple) and _plain(value)
+
+
 def _marshalled(value: Any) -> bytes | None:
     """``value`` marshalled, or None when it is not made of plain literals only (a TOML date, an object)."""
-    if type(value) not in (dict, list, tuple) or not _plain(value):
+    if not _cacheable(value):
         return None
     try:
         return marshal.dumps(value, MARSHAL_VERSION)
